@@ -1,0 +1,65 @@
+package vaulttoken_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	vaulttoken "github.com/acme/vault-token"
+)
+
+// TestSpecValidates loads the embedded spec the way other tools will and validates it,
+// examples included, so a broken example fails here before another team's generator sees it.
+func TestSpecValidates(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(vaulttoken.Spec)
+	if err != nil {
+		t.Fatalf("load spec: %v", err)
+	}
+	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
+		t.Fatalf("spec does not validate: %v", err)
+	}
+}
+
+// TestSpecRejectsBadExample proves the validation above can fail: an example that breaks its
+// schema must be refused.
+func TestSpecRejectsBadExample(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(vaulttoken.Spec)
+	if err != nil {
+		t.Fatalf("load spec: %v", err)
+	}
+	doc.Components.Schemas["TokenRequest"].Value.Properties["expiry_date__v"].Value.Example = "2025-12-31T12:00:00:00.000Z"
+	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err == nil {
+		t.Fatal("a malformed expiry example validated; example validation is not running")
+	}
+}
+
+// TestSpecCoversOperations pins the operation IDs other teams generate code against.
+func TestSpecCoversOperations(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(vaulttoken.Spec)
+	if err != nil {
+		t.Fatalf("load spec: %v", err)
+	}
+	want := map[string]string{
+		"generateApiAccessToken":        "POST /objects/users/{user_id}/api_access_token__sys",
+		"generateMyApiAccessToken":      "POST /objects/users/me/api_access_token__sys",
+		"generateSandboxApiAccessToken": "POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys",
+		"authenticate":                  "POST /auth",
+		"retrieveApiVersions":           "GET /",
+	}
+	got := map[string]string{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			got[op.OperationID] = method + " " + path
+		}
+	}
+	for id, route := range want {
+		if got[id] != route {
+			t.Errorf("operation %s: got %q, want %q", id, got[id], route)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("spec has %d operations, want %d: %v", len(got), len(want), got)
+	}
+}
