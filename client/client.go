@@ -1,0 +1,254 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/acme/vault-token/gen"
+)
+
+// DefaultAPIVersion is the API version the spec in openapi/ describes, used unless
+// WithAPIVersion or WithLatestAPIVersion says otherwise.
+const DefaultAPIVersion = "v26.2"
+
+// Version is this module's version, sent in the default User-Agent.
+const Version = "0.1.0"
+
+const defaultMaxReplyBytes = 1 << 20
+
+// Client calls one Vault. It is safe for concurrent use; create one per Vault and reuse
+// it, so sessions and connections are shared.
+type Client struct {
+	dns        string
+	hc         *http.Client
+	settings   settings
+	auth       authenticator
+	versions   lazy[string]
+	now        func() time.Time // replaced in tests
+	maxReply   int64
+	userAgent  string
+	clientID   *string
+	logger     *slog.Logger
+	authVersion string
+}
+
+// New returns a client for the Vault at vaultDNS, a host name with an optional port such
+// as "myvault.veevavault.com" (no scheme, no path). It makes no network call.
+func New(vaultDNS string, opts ...Option) (*Client, error) {
+	if err := checkVaultDNS(vaultDNS); err != nil {
+		return nil, err
+	}
+	s := settings{version: DefaultAPIVersion, maxReplyBytes: defaultMaxReplyBytes}
+	for _, o := range opts {
+		if err := o(&s); err != nil {
+			return nil, err
+		}
+	}
+	c := &Client{
+		dns:        vaultDNS,
+		settings:   s,
+		now:        time.Now,
+		maxReply:   s.maxReplyBytes,
+		userAgent:  s.userAgent,
+		logger:     s.logger,
+		authVersion: s.version,
+	}
+	if c.userAgent == "" {
+		c.userAgent = "vault-token-go/" + Version
+	}
+	if s.clientID != "" {
+		c.clientID = &s.clientID
+	}
+	hc := &http.Client{Timeout: 2 * time.Minute}
+	if s.httpClient != nil {
+		copied := *s.httpClient
+		hc = &copied
+	}
+	// Vault's API does not redirect. A redirect comes from something in between, and
+	// following it could carry the Authorization header elsewhere: surface it instead.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.hc = hc
+	c.versions = newLazy[string]()
+	c.auth = newAuthenticator(c, s.creds)
+	return c, nil
+}
+
+// VaultDNS returns the Vault the client calls.
+func (c *Client) VaultDNS() string { return c.dns }
+
+// Format prints the client without its credentials, whatever the verb.
+func (c *Client) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "client.Client{vault: %s, api version: %s}", c.dns, c.settings.version)
+}
+
+// serverURL is the base the generated builders resolve "./path" against; the trailing
+// slash keeps the version segment.
+func (c *Client) serverURL(version string) string {
+	return "https://" + c.dns + "/api/" + version + "/"
+}
+
+// call is one HTTP exchange, built by a generated request builder.
+type call struct {
+	op      string
+	build   func() (*http.Request, error)
+	authz   Secret // the Authorization header value; zero for the login call
+	secrets []Secret
+	// oneShot marks a request Vault must not receive twice (a token POST): when it may
+	// have been received but no readable reply came back, the error is UnknownOutcomeError.
+	oneShot bool
+}
+
+// exchange sends a call and decodes a Vault envelope into out. It returns an *APIError for
+// FAILURE and EXCEPTION replies, with the reply's metadata in every case it got one.
+func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, error) {
+	req, err := cl.build()
+	if err != nil {
+		return Response{}, fmt.Errorf("vault: %s: build request: %w", cl.op, err)
+	}
+	var sent atomic.Bool
+	trace := &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }}
+	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if !cl.authz.IsZero() {
+		req.Header.Set("Authorization", cl.authz.Reveal())
+	}
+
+	start := time.Now()
+	res, err := c.hc.Do(req)
+	if err != nil {
+		err = fmt.Errorf("vault: %s: %w", cl.op, scrubError(err, cl.secrets))
+		c.log(ctx, cl.op, req, nil, start, err)
+		if cl.oneShot && sent.Load() {
+			return Response{}, &UnknownOutcomeError{Op: cl.op, Err: err}
+		}
+		return Response{}, err
+	}
+	meta := responseFrom(res)
+	body, readErr := readBounded(res.Body, c.maxReply)
+	if readErr != nil {
+		readErr = scrubError(readErr, cl.secrets)
+	}
+	c.log(ctx, cl.op, req, &meta, start, readErr)
+	ambiguous := func(err error) (Response, error) {
+		if cl.oneShot {
+			return meta, &UnknownOutcomeError{Op: cl.op, Err: err}
+		}
+		return meta, err
+	}
+	unexpected := func(reason string) *UnexpectedResponseError {
+		return &UnexpectedResponseError{
+			Op: cl.op, HTTPStatus: res.StatusCode, ContentType: res.Header.Get("Content-Type"),
+			Reason: reason, Excerpt: excerpt(body, cl.secrets), Response: meta,
+		}
+	}
+	switch {
+	case errors.Is(readErr, errTooLarge):
+		return ambiguous(unexpected(fmt.Sprintf("body larger than %d bytes", c.maxReply)))
+	case readErr != nil:
+		return ambiguous(fmt.Errorf("vault: %s: reading reply: %w", cl.op, readErr))
+	case res.StatusCode != http.StatusOK:
+		return ambiguous(unexpected("Vault answers with HTTP 200; this reply came from something in between"))
+	case !isJSON(res.Header.Get("Content-Type")):
+		return ambiguous(unexpected("not JSON"))
+	}
+	var env gen.ResponseEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return ambiguous(unexpected("malformed JSON: " + err.Error()))
+	}
+	if !env.ResponseStatus.Valid() {
+		return ambiguous(unexpected(fmt.Sprintf("unknown responseStatus %q", env.ResponseStatus)))
+	}
+	if env.ResponseStatus == gen.ResponseStatusFAILURE || env.ResponseStatus == gen.ResponseStatusEXCEPTION {
+		return meta, apiErrorFrom(cl.op, env, meta, cl.secrets)
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return ambiguous(unexpected("malformed JSON: " + err.Error()))
+	}
+	return meta, nil
+}
+
+func apiErrorFrom(op string, env gen.ResponseEnvelope, meta Response, secrets []Secret) *APIError {
+	e := &APIError{
+		Op: op, HTTPStatus: meta.HTTPStatus, Status: string(env.ResponseStatus),
+		Errors:          messages(env.Errors, secrets),
+		ErrorType:       scrub(deref(env.ErrorType), secrets),
+		ResponseMessage: scrub(deref(env.ResponseMessage), secrets),
+		Response:        meta,
+	}
+	return e
+}
+
+func messages(in *[]gen.Message, secrets []Secret) []Message {
+	if in == nil {
+		return nil
+	}
+	out := make([]Message, 0, len(*in))
+	for _, m := range *in {
+		out = append(out, Message{Type: scrub(m.Type, secrets), Message: scrub(deref(m.Message), secrets)})
+	}
+	return out
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+var errTooLarge = errors.New("reply too large")
+
+// readBounded reads at most limit bytes, then drains a little more and closes, so a
+// well-behaved connection goes back to the pool while a huge body is not read to the end.
+func readBounded(body io.ReadCloser, limit int64) ([]byte, error) {
+	defer body.Close()
+	b, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if err != nil {
+		return b, err
+	}
+	if int64(len(b)) > limit {
+		return b[:limit], errTooLarge
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	return b, nil
+}
+
+func (c *Client) log(ctx context.Context, op string, req *http.Request, meta *Response, start time.Time, err error) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("op", op),
+		slog.String("method", req.Method),
+		slog.String("path", req.URL.EscapedPath()),
+		slog.Duration("duration", time.Since(start)),
+	}
+	if meta != nil {
+		attrs = append(attrs,
+			slog.Int("status", meta.HTTPStatus),
+			slog.String("execution_id", meta.ExecutionID),
+			slog.Int("burst_limit_remaining", meta.BurstLimitRemaining),
+			slog.Duration("response_delay", meta.ResponseDelay))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "vault request", attrs...)
+}

@@ -1,0 +1,169 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrorType is a Vault error type, such as INVALID_SESSION_ID. The constants below are
+// sentinels: errors.Is(err, client.ErrInvalidSession) reports whether Vault refused a call
+// with that type. Vault adds types over time; a type without a constant still matches
+// with errors.Is(err, client.ErrorType("NEW_TYPE")).
+type ErrorType string
+
+func (t ErrorType) Error() string { return "vault error type " + string(t) }
+
+// Error types documented for v26.2.
+const (
+	ErrUnexpectedError             ErrorType = "UNEXPECTED_ERROR"
+	ErrMalformedURL                ErrorType = "MALFORMED_URL"
+	ErrMethodNotSupported          ErrorType = "METHOD_NOT_SUPPORTED"
+	ErrInactiveUser                ErrorType = "INACTIVE_USER"
+	ErrNoPasswordProvided          ErrorType = "NO_PASSWORD_PROVIDED"
+	ErrUsernameOrPasswordIncorrect ErrorType = "USERNAME_OR_PASSWORD_INCORRECT"
+	ErrUserLockedOut               ErrorType = "USER_LOCKED_OUT"
+	ErrPasswordChangeRequired      ErrorType = "PASSWORD_CHANGE_REQUIRED"
+	ErrInvalidSession              ErrorType = "INVALID_SESSION_ID"
+	ErrParameterRequired           ErrorType = "PARAMETER_REQUIRED"
+	ErrInvalidData                 ErrorType = "INVALID_DATA"
+	ErrInsufficientAccess          ErrorType = "INSUFFICIENT_ACCESS"
+	ErrOperationNotAllowed         ErrorType = "OPERATION_NOT_ALLOWED"
+	ErrAttributeNotSupported       ErrorType = "ATTRIBUTE_NOT_SUPPORTED"
+	ErrInvalidFilter               ErrorType = "INVALID_FILTER"
+	ErrIncorrectQuerySyntax        ErrorType = "INCORRECT_QUERY_SYNTAX_ERROR"
+	ErrRaceCondition               ErrorType = "RACE_CONDITION"
+	ErrExceedsFileMaxSize          ErrorType = "EXCEEDS_FILE_MAX_SIZE"
+	ErrAPILimitExceeded            ErrorType = "API_LIMIT_EXCEEDED"
+	ErrConfigurationModeEnabled    ErrorType = "CONFIGURATION_MODE_ENABLED"
+	ErrSDKError                    ErrorType = "SDK_ERROR"
+	ErrOperationInProgress         ErrorType = "OPERATION_IN_PROGRESS"
+	ErrItemNameExists              ErrorType = "ITEM_NAME_EXISTS"
+	ErrUserNotFound                ErrorType = "USER_NOT_FOUND"
+	ErrFederatedIDAlreadyExists    ErrorType = "FEDERATED_ID_ALREADY_EXISTS"
+)
+
+// Message is one entry of a reply's errors or warnings.
+type Message struct {
+	Type    string
+	Message string
+}
+
+// APIError is a reply Vault processed and refused: responseStatus FAILURE or EXCEPTION
+// (with HTTP 200, as Vault answers). Vault did not carry out the call.
+type APIError struct {
+	Op              string    // what the client was doing, such as "generate API access token"
+	HTTPStatus      int       // 200 for every reply Vault itself sends
+	Status          string    // responseStatus: FAILURE or EXCEPTION
+	Errors          []Message // every {type, message}, in Vault's order
+	ErrorType       string    // errorType, set on failed logins (AUTHENTICATION_FAILED)
+	ResponseMessage string    // responseMessage, when Vault sends one
+	Response        Response  // the reply's metadata: quote Response.ExecutionID to support
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "vault: %s: %s", e.Op, e.Status)
+	for _, m := range e.Errors {
+		fmt.Fprintf(&b, ": %s", m.Type)
+		if m.Message != "" {
+			fmt.Fprintf(&b, " (%s)", m.Message)
+		}
+	}
+	if len(e.Errors) == 0 && e.ResponseMessage != "" {
+		fmt.Fprintf(&b, ": %s", e.ResponseMessage)
+	}
+	if e.ErrorType != "" {
+		fmt.Fprintf(&b, " [%s]", e.ErrorType)
+	}
+	if e.Response.ExecutionID != "" {
+		fmt.Fprintf(&b, " (execution ID %s)", e.Response.ExecutionID)
+	}
+	return b.String()
+}
+
+// Is matches ErrorType sentinels against every error type in the reply and its errorType.
+func (e *APIError) Is(target error) bool {
+	t, ok := target.(ErrorType)
+	if !ok {
+		return false
+	}
+	if e.ErrorType == string(t) {
+		return true
+	}
+	for _, m := range e.Errors {
+		if m.Type == string(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// HasType reports whether the reply carries the given error type.
+func (e *APIError) HasType(t string) bool { return e.Is(ErrorType(t)) }
+
+// UnexpectedResponseError is a reply that is not a Vault JSON envelope: another HTTP
+// status (often a proxy's HTML page), another content type, malformed or truncated JSON,
+// or a body larger than the client accepts.
+type UnexpectedResponseError struct {
+	Op          string
+	HTTPStatus  int
+	ContentType string
+	Reason      string // what was wrong, in a few words
+	Excerpt     string // the start of the body, sanitized and shortened; secrets removed
+	Response    Response
+}
+
+func (e *UnexpectedResponseError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "vault: %s: unexpected reply (HTTP %d", e.Op, e.HTTPStatus)
+	if e.ContentType != "" {
+		fmt.Fprintf(&b, ", %s", e.ContentType)
+	}
+	fmt.Fprintf(&b, "): %s", e.Reason)
+	if e.Excerpt != "" {
+		fmt.Fprintf(&b, ": %q", e.Excerpt)
+	}
+	if e.Response.ExecutionID != "" {
+		fmt.Fprintf(&b, " (execution ID %s)", e.Response.ExecutionID)
+	}
+	return b.String()
+}
+
+// UnknownOutcomeError reports a token request that may have reached Vault but whose
+// outcome the client could not read: the connection failed or timed out after the request
+// was sent, or the reply was not a readable Vault envelope. The token may exist. The client
+// never retries such a call: list the user's tokens (VQL on api_access_token__sys) before
+// trying again, since a user can hold at most 25.
+type UnknownOutcomeError struct {
+	Op  string
+	Err error // what went wrong: a network error, a context error, an *UnexpectedResponseError
+}
+
+func (e *UnknownOutcomeError) Error() string {
+	return fmt.Sprintf("vault: %s: outcome unknown, the token may have been created (check before retrying): %v", e.Op, e.Err)
+}
+
+func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
+
+// ErrInvalidInput matches every *InputError.
+var ErrInvalidInput = errors.New("vault: invalid input")
+
+// InputError is input the client refused before sending anything.
+type InputError struct {
+	Field  string // the argument or field, such as "sandbox name"
+	Reason string
+	Err    error // a more specific sentinel, such as ErrUnsupportedVersion; may be nil
+}
+
+func (e *InputError) Error() string { return "vault: invalid " + e.Field + ": " + e.Reason }
+
+// Is lets errors.Is(err, ErrInvalidInput) match.
+func (e *InputError) Is(target error) bool { return target == ErrInvalidInput }
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// ErrWrongVault is returned when a login succeeded for another Vault than the one asked
+// for: Vault's auth defaulting picks another Vault when the user cannot log in to the one
+// named. The client refuses such a session.
+var ErrWrongVault = errors.New("vault: login returned a session for another Vault")

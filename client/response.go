@@ -1,0 +1,58 @@
+package client
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Response is the metadata Vault sends with every reply. Every result and every error
+// built from a reply carries one.
+type Response struct {
+	HTTPStatus  int
+	ExecutionID string // X-VaultAPI-ExecutionId: quote it to Veeva support
+	// BurstLimit and BurstLimitRemaining are the calls allowed and left in the current
+	// 5-minute window; -1 when Vault did not send the header.
+	BurstLimit          int
+	BurstLimitRemaining int
+	// ResponseDelay is how long Vault held the reply back because the burst limit was
+	// exceeded (X-VaultAPI-ResponseDelay); 0 when it did not.
+	ResponseDelay time.Duration
+	VaultID       string // X-VaultAPI-VaultId
+	UserID        string // X-VaultAPI-UserId, on calls made with a session
+}
+
+// Header names as Vault documents them; Header.Get canonicalizes, so the lowercase
+// names HTTP/2 delivers match too.
+const (
+	headerExecutionID    = "X-VaultAPI-ExecutionId"
+	headerBurstLimit     = "X-VaultAPI-BurstLimit"
+	headerBurstRemaining = "X-VaultAPI-BurstLimitRemaining"
+	headerResponseDelay  = "X-VaultAPI-ResponseDelay"
+	headerVaultID        = "X-VaultAPI-VaultId"
+	headerUserID         = "X-VaultAPI-UserId"
+)
+
+func responseFrom(res *http.Response) Response {
+	h := res.Header
+	r := Response{
+		HTTPStatus:          res.StatusCode,
+		ExecutionID:         h.Get(headerExecutionID),
+		BurstLimit:          headerInt(h, headerBurstLimit),
+		BurstLimitRemaining: headerInt(h, headerBurstRemaining),
+		VaultID:             h.Get(headerVaultID),
+		UserID:              h.Get(headerUserID),
+	}
+	if ms := headerInt(h, headerResponseDelay); ms > 0 {
+		r.ResponseDelay = time.Duration(ms) * time.Millisecond
+	}
+	return r
+}
+
+func headerInt(h http.Header, name string) int {
+	n, err := strconv.Atoi(h.Get(name))
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}

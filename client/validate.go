@@ -1,0 +1,95 @@
+package client
+
+import (
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+var (
+	clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+	userIDPattern   = regexp.MustCompile(`^[0-9]{1,19}$`)
+	hostPattern     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
+)
+
+// checkVaultDNS accepts a host name or IP address with an optional port, and nothing
+// else: the generated code puts it into the URL unescaped, so a scheme, path, query or
+// user info would change where requests (and credentials) go.
+func checkVaultDNS(dns string) error {
+	bad := func(reason string) error { return &InputError{Field: "vault DNS", Reason: reason} }
+	switch {
+	case dns == "":
+		return bad("must not be empty")
+	case strings.Contains(dns, "://"):
+		return bad("give the host name only, without a scheme such as https://")
+	case strings.ContainsAny(dns, "/?#"):
+		return bad("give the host name only, without a path, query or fragment")
+	case strings.Contains(dns, "@"):
+		return bad("must not carry user info")
+	}
+	u, err := url.Parse("https://" + dns)
+	if err != nil || u.Host != dns {
+		return bad("not a host name with an optional port")
+	}
+	host, port := u.Hostname(), u.Port()
+	if strings.HasSuffix(dns, ":") {
+		return bad("empty port")
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return bad("port must be 1 to 65535")
+		}
+	}
+	if net.ParseIP(host) == nil && !hostPattern.MatchString(host) {
+		return bad("not a valid host name")
+	}
+	return nil
+}
+
+func checkClientID(id string) error {
+	if !clientIDPattern.MatchString(id) {
+		return &InputError{Field: "client ID", Reason: "must be 1 to 100 of letters, digits, '.', '_' and '-'"}
+	}
+	return nil
+}
+
+func checkUserID(id string) error {
+	if !userIDPattern.MatchString(id) {
+		return &InputError{Field: "user ID", Reason: "must be a numeric Vault user ID"}
+	}
+	return nil
+}
+
+func checkSandboxName(name string) error {
+	bad := func(reason string) error { return &InputError{Field: "sandbox name", Reason: reason} }
+	switch {
+	case strings.TrimSpace(name) == "":
+		return bad("must not be empty")
+	case name == "." || name == "..":
+		return bad(`must not be "." or ".." (a path segment that cannot be sent)`)
+	}
+	return checkText("sandbox name", name)
+}
+
+func checkTokenName(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return &InputError{Field: "token name", Reason: "must not be empty"}
+	}
+	return checkText("token name", name)
+}
+
+func checkText(field, s string) error {
+	if !utf8.ValidString(s) {
+		return &InputError{Field: field, Reason: "must be valid UTF-8"}
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return &InputError{Field: field, Reason: "must not contain control characters"}
+		}
+	}
+	return nil
+}

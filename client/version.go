@@ -1,0 +1,133 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/acme/vault-token/gen"
+)
+
+// MinTokenAPIVersion is the oldest API version the client sends token requests with.
+// The docs show the token endpoints for v26.2 and do not say which version brought them
+// (unconfirmed): lower it here once Veeva confirms an older one.
+const MinTokenAPIVersion = "v26.2"
+
+// ErrUnsupportedVersion matches errors for an API version the Vault does not list, or
+// one older than MinTokenAPIVersion.
+var ErrUnsupportedVersion = errors.New("vault: unsupported API version")
+
+var versionPattern = regexp.MustCompile(`^v([0-9]{1,3})\.([0-9]{1,2})$`)
+
+type apiVersion struct{ major, minor int }
+
+func parseVersion(s string) (apiVersion, error) {
+	m := versionPattern.FindStringSubmatch(s)
+	if m == nil {
+		return apiVersion{}, &InputError{Field: "API version", Reason: fmt.Sprintf(`%q does not look like "v26.2"`, s)}
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	return apiVersion{major, minor}, nil
+}
+
+func (v apiVersion) compare(o apiVersion) int {
+	if v.major != o.major {
+		return v.major - o.major
+	}
+	return v.minor - o.minor
+}
+
+// compareVersions orders version strings numerically (v26.10 after v26.9); it expects
+// strings parseVersion accepts.
+func compareVersions(a, b string) int {
+	va, _ := parseVersion(a)
+	vb, _ := parseVersion(b)
+	return va.compare(vb)
+}
+
+// VersionList is the reply of GET /api/: the versions a Vault supports.
+type VersionList struct {
+	Versions []string // oldest first, ordered numerically
+	Response Response
+}
+
+// Latest returns the newest version. The newest listed may be the Beta version; it is
+// returned only when beta is true, otherwise the one before it is.
+func (l *VersionList) Latest(beta bool) (string, bool) {
+	n := len(l.Versions)
+	switch {
+	case beta && n > 0:
+		return l.Versions[n-1], true
+	case !beta && n > 1:
+		return l.Versions[n-2], true
+	}
+	return "", false
+}
+
+// Supports reports whether v is listed.
+func (l *VersionList) Supports(v string) bool { return slices.Contains(l.Versions, v) }
+
+// APIVersions lists the API versions the Vault supports (GET /api/). Each call asks the
+// Vault; the client's own version choice asks at most once.
+func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
+	var reply gen.VersionsReply
+	meta, err := c.authedExchange(ctx, "list API versions", false, func() (*http.Request, error) {
+		return gen.NewRetrieveAPIVersionsRequest("https://"+c.dns+"/api/", &gen.RetrieveAPIVersionsParams{ClientID: c.clientID})
+	}, &reply)
+	if err != nil {
+		return nil, err
+	}
+	list := &VersionList{Response: meta}
+	for v := range deref(reply.Values) {
+		// Keys that are not versions are left out rather than failing the call: the
+		// list is informational and Vault may add entries.
+		if _, err := parseVersion(v); err == nil {
+			list.Versions = append(list.Versions, v)
+		}
+	}
+	slices.SortFunc(list.Versions, compareVersions)
+	return list, nil
+}
+
+// tokenVersion is the API version for token calls: the pinned one, or the one chosen
+// from the Vault's list (asked once per client).
+func (c *Client) tokenVersion(ctx context.Context) (string, error) {
+	s := c.settings
+	if !s.latest && !s.checkVersion {
+		return s.version, checkTokenVersion(s.version)
+	}
+	return c.versions.get(ctx, func(string) bool { return true }, func(ctx context.Context) (string, error) {
+		list, err := c.APIVersions(ctx)
+		if err != nil {
+			return "", err
+		}
+		listed := strings.Join(list.Versions, ", ")
+		if s.latest {
+			v, ok := list.Latest(s.beta)
+			if !ok {
+				return "", &InputError{Field: "API version", Err: ErrUnsupportedVersion,
+					Reason: fmt.Sprintf("the Vault lists no version to choose (it lists %q)", listed)}
+			}
+			return v, checkTokenVersion(v)
+		}
+		if !list.Supports(s.version) {
+			return "", &InputError{Field: "API version", Err: ErrUnsupportedVersion,
+				Reason: fmt.Sprintf("%s is not supported by %s (it lists %s)", s.version, c.dns, listed)}
+		}
+		return s.version, checkTokenVersion(s.version)
+	})
+}
+
+func checkTokenVersion(v string) error {
+	if compareVersions(v, MinTokenAPIVersion) < 0 {
+		return &InputError{Field: "API version", Err: ErrUnsupportedVersion,
+			Reason: fmt.Sprintf("%s is older than %s, the first version documented with API access tokens", v, MinTokenAPIVersion)}
+	}
+	return nil
+}
