@@ -29,16 +29,16 @@ const defaultMaxReplyBytes = 1 << 20
 // Client calls one Vault. It is safe for concurrent use; create one per Vault and reuse
 // it, so sessions and connections are shared.
 type Client struct {
-	dns        string
-	hc         *http.Client
-	settings   settings
-	auth       authenticator
-	versions   lazy[string]
-	now        func() time.Time // replaced in tests
-	maxReply   int64
-	userAgent  string
-	clientID   *string
-	logger     *slog.Logger
+	dns         string
+	hc          *http.Client
+	settings    settings
+	auth        authenticator
+	versions    lazy[string]
+	now         func() time.Time // replaced in tests
+	maxReply    int64
+	userAgent   string
+	clientID    *string
+	logger      *slog.Logger
 	authVersion string
 }
 
@@ -55,12 +55,12 @@ func New(vaultDNS string, opts ...Option) (*Client, error) {
 		}
 	}
 	c := &Client{
-		dns:        vaultDNS,
-		settings:   s,
-		now:        time.Now,
-		maxReply:   s.maxReplyBytes,
-		userAgent:  s.userAgent,
-		logger:     s.logger,
+		dns:         vaultDNS,
+		settings:    s,
+		now:         time.Now,
+		maxReply:    s.maxReplyBytes,
+		userAgent:   s.userAgent,
+		logger:      s.logger,
 		authVersion: s.version,
 	}
 	if c.userAgent == "" {
