@@ -126,8 +126,10 @@ func reply(w http.ResponseWriter, body string) {
 
 const tokenSuccess = `{"responseStatus":"SUCCESS","data":{"id":"0PI00000000C003","token__sys":"` + secretToken + `"}}`
 
-func authSuccess(dns string) string {
-	return `{"responseStatus":"SUCCESS","sessionId":"` + secretSession + `","userId":12021,` +
+func authSuccess(dns string) string { return authSuccessWith(dns, secretSession) }
+
+func authSuccessWith(dns, session string) string {
+	return `{"responseStatus":"SUCCESS","sessionId":"` + session + `","userId":12021,` +
 		`"vaultIds":[{"id":1776,"name":"PromoMats","url":"https://` + dns + `/api"}],"vaultId":1776}`
 }
 
