@@ -175,6 +175,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, erro
 	if err := json.Unmarshal(body, out); err != nil {
 		return ambiguous(unexpected("malformed JSON: " + err.Error()))
 	}
+	meta.Warnings = messages(env.Warnings, cl.secrets)
 	return meta, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -51,7 +52,10 @@ type testVault struct {
 func newTestVault(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, req wireRequest)) *testVault {
 	t.Helper()
 	v := &testVault{t: t, version: client.DefaultAPIVersion, handle: handle}
-	v.srv = httptest.NewTLSServer(http.HandlerFunc(v.serve))
+	v.srv = httptest.NewUnstartedServer(http.HandlerFunc(v.serve))
+	// Tests that drop connections on purpose would fill the log with handshake errors.
+	v.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	v.srv.StartTLS()
 	t.Cleanup(v.srv.Close)
 	return v
 }

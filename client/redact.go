@@ -6,15 +6,25 @@ import (
 	"unicode"
 )
 
-// scrub removes secret values from text that came from the network or the transport,
-// in case a server or proxy echoes one back.
+var (
+	// tokenValue matches Vault API access token values, which begin with veeva-vault-.
+	tokenValue = regexp.MustCompile(`veeva-vault-[A-Za-z0-9._~+/=-]*`)
+	// secretField matches the value of a JSON field that holds a secret, even when the
+	// JSON is cut off inside the value.
+	secretField = regexp.MustCompile(`("(?:token__sys|sessionId|password)"\s*:\s*")[^"]*("?)`)
+)
+
+// scrub removes secrets from text that came from the network or the transport, in case a
+// server or proxy echoes one back: the values this call sent, any token value, and any
+// JSON field that holds a secret (a truncated token reply still carries the token).
 func scrub(s string, secrets []Secret) string {
 	for _, sec := range secrets {
 		if len(sec.value) >= 4 {
 			s = strings.ReplaceAll(s, sec.value, redacted)
 		}
 	}
-	return s
+	s = secretField.ReplaceAllString(s, "${1}"+redacted+"${2}")
+	return tokenValue.ReplaceAllString(s, redacted)
 }
 
 // scrubbedError keeps the chain (errors.Is/As still see the original) but prints the

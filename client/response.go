@@ -20,6 +20,9 @@ type Response struct {
 	ResponseDelay time.Duration
 	VaultID       string // X-VaultAPI-VaultId
 	UserID        string // X-VaultAPI-UserId, on calls made with a session
+	// Warnings are set when Vault answered WARNING: the call was carried out, with
+	// something to know.
+	Warnings []Message
 }
 
 // Header names as Vault documents them; Header.Get canonicalizes, so the lowercase

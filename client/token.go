@@ -46,9 +46,8 @@ func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.M
 
 // Token is a new API access token.
 type Token struct {
-	ID       string    // the api_access_token__sys record's ID
-	Value    Secret    // the token; Vault shows it once. Send it as "Bearer {token}".
-	Warnings []Message // set when Vault answered WARNING: created, with something to know
+	ID       string // the api_access_token__sys record's ID
+	Value    Secret // the token; Vault shows it once. Send it as "Bearer {token}".
 	Response Response
 }
 
@@ -156,7 +155,6 @@ func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest,
 	return &Token{
 		ID:       reply.Data.ID,
 		Value:    NewSecret(reply.Data.Token),
-		Warnings: messages(reply.Warnings, nil),
 		Response: meta,
 	}, nil
 }

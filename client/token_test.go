@@ -140,10 +140,10 @@ func TestTokenMetadataAndWarnings(t *testing.T) {
 	want := &client.Token{
 		ID:       "V8T000000001001",
 		Value:    client.NewSecret(secretToken),
-		Warnings: []client.Message{{Type: "NEAR_LIMIT", Message: "24 of 25 tokens"}},
 		Response: client.Response{
 			HTTPStatus: 200, ExecutionID: "exec-1", BurstLimit: 2000, BurstLimitRemaining: 1999,
 			ResponseDelay: 500 * time.Millisecond, VaultID: "1776", UserID: "12021",
+			Warnings: []client.Message{{Type: "NEAR_LIMIT", Message: "24 of 25 tokens"}},
 		},
 	}
 	if diff := cmp.Diff(want, tok, cmp.Comparer(func(a, b client.Secret) bool { return a.Reveal() == b.Reveal() })); diff != "" {

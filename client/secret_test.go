@@ -1,0 +1,138 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/acme/vault-token/client"
+)
+
+var allSecrets = []string{secretSession, secretPassword, secretToken, secretAccess}
+
+// output collects everything a test printed or returned, to be searched for secrets.
+type output struct{ bytes.Buffer }
+
+func (o *output) add(vs ...any) {
+	for _, v := range vs {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%T"} {
+			fmt.Fprintf(o, verb+"\n", v)
+		}
+		if b, err := json.Marshal(v); err == nil {
+			o.Write(b)
+		}
+		o.WriteString("\n")
+	}
+}
+
+func (o *output) check(t *testing.T) {
+	t.Helper()
+	if o.Len() == 0 {
+		t.Fatal("nothing was collected: the search below would prove nothing")
+	}
+	for _, s := range allSecrets {
+		// The %x dump of a secret would also leak it.
+		for _, form := range []string{s, fmt.Sprintf("%x", s)} {
+			if i := strings.Index(o.String(), form); i >= 0 {
+				t.Errorf("secret %q appears in output: ...%s...", s, o.String()[max(0, i-80):i+len(form)])
+			}
+		}
+	}
+}
+
+func TestSecretPrintsRedacted(t *testing.T) {
+	s := client.NewSecret(secretToken)
+	var o output
+	o.add(s, &s, struct{ Value client.Secret }{s}, []client.Secret{s}, map[string]client.Secret{"k": s})
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "secret", s)
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("x", "secret", s)
+	o.Write(logs.Bytes())
+	o.check(t)
+	if !strings.Contains(o.String(), "[REDACTED]") {
+		t.Error("redacted marker missing")
+	}
+	if s.Reveal() != secretToken {
+		t.Error("Reveal lost the value")
+	}
+}
+
+// TestSecretsNeverLeak drives every error path with known secret values, with a server that
+// echoes them back in messages and pages, and searches every error, every printed result
+// and the debug log.
+func TestSecretsNeverLeak(t *testing.T) {
+	// The server echoes back the secrets the client sent it, as a careless proxy might.
+	replies := map[string]func(w http.ResponseWriter, echo string){
+		"failure echoing secrets": func(w http.ResponseWriter, echo string) {
+			reply(w, `{"responseStatus":"FAILURE","responseMessage":"`+echo+`","errorType":"`+echo+`","errors":[{"type":"INVALID_DATA","message":"`+echo+`"}]}`)
+		},
+		"exception": func(w http.ResponseWriter, echo string) {
+			reply(w, `{"responseStatus":"EXCEPTION","errors":[{"type":"UNEXPECTED_ERROR","message":"`+echo+`"}]}`)
+		},
+		"html page echoing secrets": func(w http.ResponseWriter, echo string) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(502)
+			fmt.Fprint(w, "<h1>Bad gateway</h1><pre>Authorization: "+echo+"</pre>")
+		},
+		"truncated json": func(w http.ResponseWriter, echo string) {
+			reply(w, `{"responseStatus":"SUCCESS","data":{"token__sys":"`+secretToken)
+		},
+		"invalid session": func(w http.ResponseWriter, echo string) {
+			reply(w, `{"responseStatus":"FAILURE","errors":[{"type":"INVALID_SESSION_ID","message":"session `+echo+` expired"}]}`)
+		},
+		"success": func(w http.ResponseWriter, echo string) { reply(w, tokenSuccess) },
+		"warning": func(w http.ResponseWriter, echo string) {
+			reply(w, `{"responseStatus":"WARNING","warnings":[{"type":"W","message":"`+echo+`"}],"data":{"id":"1","token__sys":"`+secretToken+`"}}`)
+		},
+		"dropped": func(w http.ResponseWriter, echo string) {
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+		},
+	}
+	creds := map[string]client.Credentials{
+		"session":  client.SessionID(secretSession),
+		"token":    client.AccessToken(secretAccess),
+		"password": client.Password("olivia@veepharm.com", secretPassword),
+	}
+	var o output
+	for rname, write := range replies {
+		for cname, cred := range creds {
+			for _, login := range []string{"login ok", "login echoes"} {
+				var v *testVault
+				v = newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
+					echo := strings.Join([]string{req.Authorization, strings.TrimPrefix(req.Authorization, "Bearer "), req.Form.Get("password")}, " ")
+					if strings.HasSuffix(req.Path, "/auth") && login == "login ok" {
+						reply(w, authSuccess(v.dns()))
+						return
+					}
+					write(w, echo)
+				})
+				var logs bytes.Buffer
+				logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+				c := v.newClient(client.WithCredentials(cred), client.WithLogger(logger))
+				tok, err := c.GenerateAPIAccessToken(context.Background(), "12345", client.TokenRequest{Name: "k"})
+				list, verr := c.APIVersions(context.Background())
+				if err != nil {
+					o.WriteString(err.Error() + "\n")
+				}
+				o.add(tok, err, list, verr, c, cred)
+				o.Write(logs.Bytes())
+				if tok != nil && tok.Value.Reveal() != secretToken {
+					t.Errorf("%s/%s: token value lost", rname, cname)
+				}
+				if rname != "success" && rname != "warning" && err == nil {
+					t.Errorf("%s/%s/%s: no error", rname, cname, login)
+				}
+			}
+		}
+	}
+	o.check(t)
+	if !strings.Contains(o.String(), "vault request") {
+		t.Error("the debug log was not collected")
+	}
+}
