@@ -219,7 +219,7 @@ var errTooLarge = errors.New("reply too large")
 // readBounded reads at most limit bytes, then drains a little more and closes, so a
 // well-behaved connection goes back to the pool while a huge body is not read to the end.
 func readBounded(body io.ReadCloser, limit int64) ([]byte, error) {
-	defer body.Close()
+	defer func() { _ = body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(body, limit+1))
 	if err != nil {
 		return b, err

@@ -138,8 +138,8 @@ func TestTokenMetadataAndWarnings(t *testing.T) {
 		t.Fatalf("WARNING must be success: %v", err)
 	}
 	want := &client.Token{
-		ID:       "V8T000000001001",
-		Value:    client.NewSecret(secretToken),
+		ID:    "V8T000000001001",
+		Value: client.NewSecret(secretToken),
 		Response: client.Response{
 			HTTPStatus: 200, ExecutionID: "exec-1", BurstLimit: 2000, BurstLimitRemaining: 1999,
 			ResponseDelay: 500 * time.Millisecond, VaultID: "1776", UserID: "12021",
