@@ -1,0 +1,16 @@
+// Package vaulttest provides a fake Veeva Vault for tests, in the manner of
+// net/http/httptest: NewServer starts a TLS server on loopback, Server.DNS is the
+// "vault DNS" to give a client, and Server.Client returns an *http.Client that trusts
+// the server's certificate.
+//
+// The fake checks every request and every response against the OpenAPI spec in openapi/
+// (kin-openapi's openapi3filter) and reports each violation through Config.Report (t.Errorf
+// when built with NewTestServer), then answers the way the Vault documentation says Vault
+// answers: HTTP 200 envelopes, error types, rate-limit headers, the 25-token cap, VeevaID
+// users, sandboxes by name, sessions that expire on a clock the test controls, auth
+// defaulting and the versions list. Faults can be injected per call (Inject), and
+// everything received is recorded (Requests) with secrets masked.
+//
+// It depends on the spec and the generated types only, never on package client's
+// internals, so it can test any client of the spec.
+package vaulttest

@@ -1,0 +1,257 @@
+package vaulttest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type message struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
+}
+
+func failure(typ, text string) map[string]any {
+	return map[string]any{"responseStatus": "FAILURE", "errors": []message{{typ, text}}}
+}
+
+// answer carries out a call on the fake's state and writes Vault's reply into rw.
+func (s *Server) answer(rw *reply, r *http.Request, rt route, body []byte) {
+	s.mu.Lock()
+	now := s.now()
+	rw.header.Set("X-VaultAPI-ExecutionId", executionID())
+	rw.header.Set("X-VaultAPI-VaultId", strconv.Itoa(VaultID))
+	delay := s.countBurst(rw.header, now)
+	result := s.dispatch(rw.header, r, rt, body, now)
+	s.mu.Unlock()
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	rw.json(http.StatusOK, result)
+}
+
+func executionID() string {
+	h := randomHex(16)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// countBurst counts the call against the 5-minute burst window and returns how long to
+// hold the reply back.
+func (s *Server) countBurst(h http.Header, now time.Time) time.Duration {
+	if now.Sub(s.burstStart) >= burstWindow {
+		s.burstStart, s.burstUsed = now, 0
+	}
+	s.burstUsed++
+	h.Set("X-VaultAPI-BurstLimit", strconv.Itoa(s.cfg.BurstLimit))
+	h.Set("X-VaultAPI-BurstLimitRemaining", strconv.Itoa(max(0, s.cfg.BurstLimit-s.burstUsed)))
+	if s.burstUsed <= s.cfg.BurstLimit {
+		return 0
+	}
+	h.Set("X-VaultAPI-ResponseDelay", strconv.FormatInt(s.cfg.BurstDelay.Milliseconds(), 10))
+	return s.cfg.BurstDelay
+}
+
+func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte, now time.Time) map[string]any {
+	if rt.version != "" && !s.listsVersion(rt.version) {
+		return failure("MALFORMED_URL", fmt.Sprintf("API version %s is not supported.", rt.version))
+	}
+	fields := formFields(r, body)
+	if rt.op == "authenticate" {
+		return s.login(fields, now)
+	}
+	caller, ok := s.caller(r, now)
+	if !ok {
+		return failure("INVALID_SESSION_ID", "Invalid or expired session ID.")
+	}
+	h.Set("X-VaultAPI-UserId", strconv.FormatInt(caller.ID, 10))
+	switch rt.op {
+	case "retrieveApiVersions":
+		values := map[string]string{}
+		for _, v := range s.cfg.Versions {
+			values[v] = "https://" + s.DNS + "/api/" + v
+		}
+		return map[string]any{"responseStatus": "SUCCESS", "values": values}
+	case "generateApiAccessToken":
+		id, err := strconv.ParseInt(rt.params["user_id"], 10, 64)
+		target, found := s.user(id)
+		if err != nil || !found {
+			return failure("INVALID_DATA", "Invalid user ID ["+rt.params["user_id"]+"].")
+		}
+		if target.ID != caller.ID && !caller.Admin {
+			return failure("INSUFFICIENT_ACCESS", "User does not have sufficient privileges to perform the action.")
+		}
+		return s.issue(target, "", fields, now)
+	case "generateMyApiAccessToken":
+		return s.issue(caller, "", fields, now)
+	case "generateSandboxApiAccessToken":
+		name := rt.params["sandbox_name"]
+		if !s.hasSandbox(name) {
+			return failure("INVALID_DATA", "Sandbox ["+name+"] not found.")
+		}
+		return s.issue(caller, name, fields, now)
+	}
+	return failure("METHOD_NOT_SUPPORTED", "Unsupported operation.")
+}
+
+func (s *Server) listsVersion(v string) bool {
+	for _, l := range s.cfg.Versions {
+		if l == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) hasSandbox(name string) bool {
+	for _, n := range s.cfg.Sandboxes {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) user(id int64) (User, bool) {
+	for _, u := range s.cfg.Users {
+		if u.ID == id {
+			return u, true
+		}
+	}
+	return User{}, false
+}
+
+// caller authenticates a call: a session ID (raw or after "Bearer ") or an active token.
+func (s *Server) caller(r *http.Request, now time.Time) (User, bool) {
+	v := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if v == "" {
+		return User{}, false
+	}
+	if sess, ok := s.sessions[v]; ok {
+		if sess.elsewhere || now.Sub(sess.lastUsed) > s.cfg.SessionIdleTimeout || now.Sub(sess.created) > sessionMaxAge {
+			delete(s.sessions, v)
+			return User{}, false
+		}
+		sess.lastUsed = now
+		return s.user(sess.userID)
+	}
+	for _, tok := range s.tokens {
+		if tok.Value == v && tok.Sandbox == "" && tok.Active(now) {
+			return s.user(tok.UserID)
+		}
+	}
+	return User{}, false
+}
+
+func (s *Server) login(f url.Values, now time.Time) map[string]any {
+	fail := func(typ, text string) map[string]any {
+		m := failure(typ, text)
+		m["errorType"] = "AUTHENTICATION_FAILED"
+		m["responseMessage"] = "Authentication failed for user: " + f.Get("username")
+		return m
+	}
+	name := f.Get("username")
+	w := s.logins[name]
+	if w == nil || now.Sub(w.start) >= loginWindow {
+		w = &loginWindowState{start: now}
+		s.logins[name] = w
+	}
+	w.count++
+	if w.count > s.cfg.LoginLimit {
+		return fail("API_LIMIT_EXCEEDED", "You have exceeded the maximum number of authentication API calls allowed in a minute.")
+	}
+	if f.Get("password") == "" {
+		return fail("NO_PASSWORD_PROVIDED", "No password was provided for the login call.")
+	}
+	var u User
+	found := false
+	for _, c := range s.cfg.Users {
+		if c.Username == name && c.Password == f.Get("password") {
+			u, found = c, true
+		}
+	}
+	if !found {
+		return fail("USERNAME_OR_PASSWORD_INCORRECT", "Authentication failed for user: "+name+".")
+	}
+	vault := map[string]any{"id": VaultID, "name": "PromoMats", "url": "https://" + s.DNS + "/api"}
+	id := s.newSession(u.ID)
+	if u.DefaultsElsewhere {
+		s.sessions[id].elsewhere = true
+		vault = map[string]any{"id": OtherVaultID, "name": "Other Vault", "url": "https://" + OtherVaultDNS + "/api"}
+	}
+	return map[string]any{
+		"responseStatus": "SUCCESS", "sessionId": id, "userId": u.ID,
+		"vaultIds": []any{vault}, "vaultId": vault["id"],
+	}
+}
+
+var expiryPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$`)
+
+// issue creates a token, after the checks Vault makes.
+func (s *Server) issue(u User, sandbox string, f url.Values, now time.Time) map[string]any {
+	name := strings.TrimSpace(f.Get("name__v"))
+	if name == "" {
+		return failure("PARAMETER_REQUIRED", "Missing required parameter [name__v].")
+	}
+	var expireAt time.Time
+	if e := f.Get("expiry_date__v"); e != "" {
+		var err error
+		if !expiryPattern.MatchString(e) {
+			return failure("INVALID_DATA", "Invalid value for [expiry_date__v]: expected YYYY-MM-DDTHH:MM:SSZ.")
+		}
+		if len(e) == len(time.DateOnly) {
+			// 23:59:59 in the user's time zone; the fake's users live in UTC.
+			expireAt, err = time.Parse(time.DateOnly, e)
+			expireAt = expireAt.Add(24*time.Hour - time.Second)
+		} else {
+			expireAt, err = time.Parse(time.RFC3339, e)
+		}
+		if err != nil || !expireAt.After(now) {
+			return failure("INVALID_DATA", "Invalid value for [expiry_date__v]: the date must be in the future.")
+		}
+	}
+	if u.VeevaID {
+		return failure("OPERATION_NOT_ALLOWED", "API access tokens cannot be generated for VeevaID users.")
+	}
+	active := 0
+	for _, t := range s.tokens {
+		if t.UserID == u.ID && t.Sandbox == sandbox && t.Active(now) {
+			active++
+		}
+	}
+	if active >= MaxActiveTokens {
+		return failure("OPERATION_NOT_ALLOWED", fmt.Sprintf("User already has the maximum of %d active API access tokens.", MaxActiveTokens))
+	}
+	s.nextToken++
+	tok := Token{
+		ID: fmt.Sprintf("0PI%012X", s.nextToken), Name: name, Value: "veeva-vault-" + randomHex(16),
+		UserID: u.ID, Sandbox: sandbox, Expiry: f.Get("expiry_date__v"), Created: now, expireAt: expireAt,
+	}
+	s.tokens = append(s.tokens, tok)
+	return map[string]any{"responseStatus": "SUCCESS", "data": map[string]string{"id": tok.ID, "token__sys": tok.Value}}
+}
+
+// formFields reads a form or JSON body into one shape; another content type carries no
+// fields Vault would read.
+func formFields(r *http.Request, body []byte) url.Values {
+	ct := r.Header.Get("Content-Type")
+	if strings.HasPrefix(ct, "application/json") {
+		var m map[string]any
+		out := url.Values{}
+		if json.Unmarshal(body, &m) == nil {
+			for k, v := range m {
+				out.Set(k, fmt.Sprint(v))
+			}
+		}
+		return out
+	}
+	if !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		return url.Values{}
+	}
+	f, _ := url.ParseQuery(string(body))
+	return f
+}

@@ -1,0 +1,448 @@
+package vaulttest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	vaulttoken "github.com/acme/vault-token"
+)
+
+// Config describes the fake Vault. The zero Config is a working Vault with the users
+// DefaultUsers returns and one sandbox, "VeePharm Sandbox".
+type Config struct {
+	Users     []User
+	Sandboxes []string
+	// Versions are the API versions the Vault lists, oldest first; the last is the Beta.
+	// Default: v25.3, v26.1, v26.2, v26.3.
+	Versions []string
+	// SessionIdleTimeout ends a session not used for this long (default 30 minutes; Vault's
+	// is set per domain, 10 minutes to 8 hours). Sessions also end after 48 hours.
+	SessionIdleTimeout time.Duration
+	// BurstLimit is the calls allowed per 5-minute window (default 2000). Past it, each
+	// reply is held back by BurstDelay (default 500ms) and says so in X-VaultAPI-ResponseDelay.
+	BurstLimit int
+	BurstDelay time.Duration
+	// LoginLimit is the logins allowed per user name per minute (default 20). Past it, every
+	// login fails with API_LIMIT_EXCEEDED until the minute ends.
+	LoginLimit int
+	// Addr is the loopback address to listen on (default 127.0.0.1:0, any free port).
+	Addr string
+	// Report receives each way a request or a response broke the spec. Default: logged.
+	Report func(violation string)
+}
+
+// DefaultUsers are the users a zero Config holds.
+func DefaultUsers() []User {
+	return []User{
+		{ID: 12021, Username: "olivia@veepharm.com", Password: "demo-password", Admin: true},
+		{ID: 12345, Username: "integration@veepharm.com", Password: "integration-password"},
+		{ID: 13000, Username: "veevaid.user@veepharm.com", Password: "veevaid-password", VeevaID: true},
+		{ID: 14000, Username: "wanderer@veepharm.com", Password: "wanderer-password", DefaultsElsewhere: true},
+	}
+}
+
+// TB is the part of testing.TB the fake uses.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Cleanup(func())
+}
+
+// Server is a running fake Vault.
+type Server struct {
+	// DNS is the host:port to give a client as its vault DNS.
+	DNS string
+
+	cfg  Config
+	srv  *httptest.Server
+	spec *openapi3.T
+
+	mu         sync.Mutex
+	offset     time.Duration // the test's clock: real time plus offset
+	sessions   map[string]*session
+	tokens     []Token
+	requests   []Request
+	violations []string
+	faults     []Fault
+	burstStart time.Time
+	burstUsed  int
+	logins     map[string]*loginWindowState
+	nextToken  int
+}
+
+type loginWindowState struct {
+	start time.Time
+	count int
+}
+
+// NewServer starts a fake Vault. Like httptest.NewServer it panics if it cannot start.
+func NewServer(cfg Config) *Server {
+	s, err := start(cfg)
+	if err != nil {
+		panic("vaulttest: " + err.Error())
+	}
+	return s
+}
+
+// NewTestServer starts a fake Vault that reports spec violations with t.Errorf and closes
+// when the test ends.
+func NewTestServer(t TB, cfg Config) *Server {
+	t.Helper()
+	if cfg.Report == nil {
+		cfg.Report = func(v string) { t.Helper(); t.Errorf("vaulttest: %s", v) }
+	}
+	s := NewServer(cfg)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func start(cfg Config) (*Server, error) {
+	if cfg.Users == nil {
+		cfg.Users = DefaultUsers()
+	}
+	if cfg.Sandboxes == nil {
+		cfg.Sandboxes = []string{"VeePharm Sandbox"}
+	}
+	if cfg.Versions == nil {
+		cfg.Versions = []string{"v25.3", "v26.1", "v26.2", "v26.3"}
+	}
+	if cfg.SessionIdleTimeout == 0 {
+		cfg.SessionIdleTimeout = 30 * time.Minute
+	}
+	if cfg.BurstLimit == 0 {
+		cfg.BurstLimit = 2000
+	}
+	if cfg.BurstDelay == 0 {
+		cfg.BurstDelay = 500 * time.Millisecond
+	}
+	if cfg.LoginLimit == 0 {
+		cfg.LoginLimit = 20
+	}
+	if cfg.Report == nil {
+		cfg.Report = func(v string) { log.Printf("vaulttest: %s", v) }
+	}
+	spec, err := loadSpec()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, spec: spec, sessions: map[string]*session{}, logins: map[string]*loginWindowState{}}
+	s.srv = httptest.NewUnstartedServer(s)
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // dropped connections are deliberate
+	if cfg.Addr != "" {
+		l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", cfg.Addr)
+		if err != nil {
+			return nil, err
+		}
+		_ = s.srv.Listener.Close()
+		s.srv.Listener = l
+	}
+	s.srv.StartTLS()
+	s.DNS = s.srv.Listener.Addr().String()
+	s.burstStart = s.now()
+	return s, nil
+}
+
+func loadSpec() (*openapi3.T, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(vaulttoken.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("load spec: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("spec: %w", err)
+	}
+	return doc, nil
+}
+
+// Close shuts the server down.
+func (s *Server) Close() { s.srv.Close() }
+
+// URL is the server's base URL, https://127.0.0.1:PORT.
+func (s *Server) URL() string { return s.srv.URL }
+
+// Client returns an HTTP client that trusts the server's certificate.
+func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// CertificatePEM returns the server's certificate, for curl --cacert or SSL_CERT_FILE.
+func (s *Server) CertificatePEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+}
+
+// Advance moves the fake Vault's clock forward: sessions idle out, tokens expire, rate
+// windows roll over.
+func (s *Server) Advance(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.offset += d
+}
+
+// Now is the fake Vault's clock.
+func (s *Server) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now()
+}
+
+func (s *Server) now() time.Time { return time.Now().Add(s.offset) }
+
+// Tokens returns the tokens the server issued, oldest first.
+func (s *Server) Tokens() []Token {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Token(nil), s.tokens...)
+}
+
+// Requests returns what the server received, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Violations returns every spec violation seen so far.
+func (s *Server) Violations() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.violations...)
+}
+
+// SessionFor logs the user in without an HTTP call, for tests that start with a session.
+func (s *Server) SessionFor(username string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range s.cfg.Users {
+		if u.Username == username {
+			return s.newSession(u.ID), nil
+		}
+	}
+	return "", fmt.Errorf("vaulttest: no user %q", username)
+}
+
+func (s *Server) newSession(userID int64) string {
+	id := strings.ToUpper(randomHex(32))
+	now := s.now()
+	s.sessions[id] = &session{userID: userID, created: now, lastUsed: now}
+	return id
+}
+
+func (s *Server) report(format string, args ...any) {
+	v := fmt.Sprintf(format, args...)
+	s.mu.Lock()
+	s.violations = append(s.violations, v)
+	s.mu.Unlock()
+	s.cfg.Report(v)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// ServeHTTP routes, validates, answers and records one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	rec := s.record(r, body)
+	rt, ok := s.route(r)
+	if !ok {
+		s.report("%s %s: no operation in the spec matches", r.Method, r.URL.EscapedPath())
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, "<html><body><h1>404 Not Found</h1></body></html>")
+		return
+	}
+	rec.Op = rt.op
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	input := &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: rt.params, Route: rt.route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true},
+	}
+	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+		msg := fmt.Sprintf("request %s %s breaks the spec: %v", r.Method, r.URL.EscapedPath(), err)
+		rec.Violations = append(rec.Violations, msg)
+		s.report("%s", msg)
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, rec)
+	fault := s.takeFault(rt.op)
+	s.mu.Unlock()
+
+	if fault.Delay > 0 {
+		time.Sleep(fault.Delay)
+	}
+	switch fault.Kind {
+	case DropBeforeProcessing:
+		dropConnection(w)
+		return
+	case GatewayError:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprint(w, "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>")
+		return
+	}
+
+	rw := &reply{header: http.Header{}}
+	s.answer(rw, r, rt, body)
+	if fault.Kind == DropAfterProcessing {
+		dropConnection(w)
+		return
+	}
+	out := rw.body.Bytes()
+	switch fault.Kind {
+	case TruncatedJSON:
+		out = out[:len(out)/2]
+	case OversizedBody:
+		out = append(bytes.TrimRight(out, "}"), []byte(`,"padding":"`+strings.Repeat("x", 2<<20)+`"}`)...)
+	case None:
+		resp := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: input, Status: rw.status, Header: rw.header,
+			Options: &openapi3filter.Options{IncludeResponseStatus: true},
+		}
+		resp.SetBodyBytes(out)
+		if err := openapi3filter.ValidateResponse(r.Context(), resp); err != nil {
+			s.report("response to %s %s breaks the spec: %v", r.Method, r.URL.EscapedPath(), err)
+		}
+	}
+	for k, v := range rw.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rw.status)
+	_, _ = w.Write(out)
+}
+
+func dropConnection(w http.ResponseWriter) {
+	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+		_ = conn.Close()
+	}
+}
+
+// reply collects an answer so it can be validated (and faulted) before it is sent.
+type reply struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (rw *reply) json(status int, v any) {
+	rw.header.Set("Content-Type", "application/json;charset=UTF-8")
+	rw.status = status
+	_ = json.NewEncoder(&rw.body).Encode(v)
+}
+
+type route struct {
+	op     string
+	route  *routers.Route
+	params map[string]string
+	// version is the API version segment; empty for the version list.
+	version string
+}
+
+// route matches the escaped path itself: a sandbox name like "a%2Fb" is one segment, which
+// a router working on the decoded path would split.
+func (s *Server) route(r *http.Request) (route, bool) {
+	path := r.URL.EscapedPath()
+	if path == "/api/" || path == "/api" {
+		return s.routeTo("retrieveApiVersions", "/", http.MethodGet, r.Method, "", nil)
+	}
+	seg := strings.Split(strings.TrimPrefix(path, "/api/"), "/")
+	if len(seg) < 2 {
+		return route{}, false
+	}
+	version, rest := seg[0], seg[1:]
+	unescape := func(v string) (string, bool) {
+		u, err := url.PathUnescape(v)
+		return u, err == nil
+	}
+	switch {
+	case len(rest) == 1 && rest[0] == "auth":
+		return s.routeTo("authenticate", "/auth", http.MethodPost, r.Method, version, nil)
+	case len(rest) == 4 && rest[0] == "objects" && rest[1] == "users" && rest[3] == "api_access_token__sys":
+		if rest[2] == "me" {
+			return s.routeTo("generateMyApiAccessToken", "/objects/users/me/api_access_token__sys", http.MethodPost, r.Method, version, nil)
+		}
+		id, ok := unescape(rest[2])
+		if !ok {
+			return route{}, false
+		}
+		return s.routeTo("generateApiAccessToken", "/objects/users/{user_id}/api_access_token__sys", http.MethodPost, r.Method, version, map[string]string{"user_id": id})
+	case len(rest) == 6 && rest[0] == "objects" && rest[1] == "sandbox" && rest[3] == "users" && rest[4] == "me" && rest[5] == "api_access_token__sys":
+		name, ok := unescape(rest[2])
+		if !ok {
+			return route{}, false
+		}
+		return s.routeTo("generateSandboxApiAccessToken", "/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys", http.MethodPost, r.Method, version, map[string]string{"sandbox_name": name})
+	}
+	return route{}, false
+}
+
+func (s *Server) routeTo(op, path, method, got, version string, params map[string]string) (route, bool) {
+	item := s.spec.Paths.Value(path)
+	if item == nil || method != got {
+		return route{}, false
+	}
+	operation := item.GetOperation(method)
+	if operation == nil || operation.OperationID != op {
+		return route{}, false
+	}
+	if params == nil {
+		params = map[string]string{}
+	}
+	return route{
+		op:      op,
+		route:   &routers.Route{Spec: s.spec, Path: path, PathItem: item, Method: method, Operation: operation},
+		params:  params,
+		version: version,
+	}, true
+}
+
+// Request is what the server received, with secrets masked.
+type Request struct {
+	Op         string // the spec's operationId; empty when no operation matched
+	Method     string
+	Path       string // escaped, as sent
+	Header     http.Header
+	Form       url.Values     // form bodies; a password shows as [MASKED]
+	JSON       map[string]any // JSON bodies
+	Violations []string
+}
+
+const masked = "[MASKED]"
+
+func (s *Server) record(r *http.Request, body []byte) Request {
+	rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), Header: r.Header.Clone()}
+	if a := rec.Header.Get("Authorization"); a != "" {
+		if strings.HasPrefix(a, "Bearer ") {
+			rec.Header.Set("Authorization", "Bearer "+masked)
+		} else {
+			rec.Header.Set("Authorization", masked)
+		}
+	}
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
+		rec.Form, _ = url.ParseQuery(string(body))
+		if rec.Form.Has("password") {
+			rec.Form.Set("password", masked)
+		}
+	case strings.HasPrefix(ct, "application/json"):
+		_ = json.Unmarshal(body, &rec.JSON)
+	}
+	return rec
+}

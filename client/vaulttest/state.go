@@ -1,0 +1,56 @@
+package vaulttest
+
+import (
+	"time"
+)
+
+// User is a Vault user the fake knows.
+type User struct {
+	ID       int64
+	Username string
+	Password string
+	// VeevaID users sign in through VeevaID: Vault refuses to generate tokens for them.
+	VeevaID bool
+	// Admin users may generate tokens for other users; others only for themselves.
+	Admin bool
+	// DefaultsElsewhere makes the user unable to log in to this Vault, so that a login
+	// returns a session for OtherVault instead (Vault's auth defaulting).
+	DefaultsElsewhere bool
+}
+
+// Token is a token the fake issued. Value is the real value: the fake is a test tool.
+type Token struct {
+	ID       string
+	Name     string
+	Value    string
+	UserID   int64
+	Sandbox  string // empty for the production Vault
+	Expiry   string // expiry_date__v as sent; empty for never
+	Created  time.Time
+	expireAt time.Time // zero for never
+}
+
+// Active reports whether the token is active at t.
+func (tok Token) Active(t time.Time) bool { return tok.expireAt.IsZero() || t.Before(tok.expireAt) }
+
+type session struct {
+	userID   int64
+	created  time.Time
+	lastUsed time.Time
+	// elsewhere marks a session auth defaulting gave for OtherVault: useless here.
+	elsewhere bool
+}
+
+// Fixed facts of the fake Vault.
+const (
+	// VaultID is the fake Vault's ID; OtherVaultID the one auth defaulting falls back to.
+	VaultID      = 1776
+	OtherVaultID = 1777
+	// OtherVaultDNS is the DNS auth defaulting returns for users with DefaultsElsewhere.
+	OtherVaultDNS = "other-veepharm.veevavault.com"
+	// MaxActiveTokens is how many active tokens a user can hold, per Vault.
+	MaxActiveTokens = 25
+	sessionMaxAge   = 48 * time.Hour
+	burstWindow     = 5 * time.Minute
+	loginWindow     = time.Minute
+)

@@ -1,0 +1,108 @@
+package vaulttest_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/acme/vault-token/client/vaulttest"
+)
+
+// collector gathers violations instead of failing, for tests that break the spec on purpose.
+type collector struct {
+	mu sync.Mutex
+	v  []string
+}
+
+func (c *collector) report(v string) { c.mu.Lock(); c.v = append(c.v, v); c.mu.Unlock() }
+
+func post(t *testing.T, s *vaulttest.Server, path, auth, ctype, body string) map[string]any {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.URL()+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", ctype)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	res, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
+}
+
+func TestRequestsThatBreakTheSpecAreReported(t *testing.T) {
+	var c collector
+	s := vaulttest.NewTestServer(t, vaulttest.Config{Report: c.report})
+	session, err := s.SessionFor("olivia@veepharm.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := "application/x-www-form-urlencoded"
+	tests := []struct {
+		name, path, ctype, body, wantViolation, wantType string
+	}{
+		{"missing name", "/api/v26.2/objects/users/me/api_access_token__sys", form, "expiry_date__v=2999-01-01", "name__v", "PARAMETER_REQUIRED"},
+		{"documentation slip: expiry_date__sys and a malformed time", "/api/v26.2/objects/users/me/api_access_token__sys", "application/json",
+			`{"name__v":"k","expiry_date__v":"2025-12-31T12:00:00:00.000Z"}`, "expiry_date__v", "INVALID_DATA"},
+		{"user ID that is not numeric", "/api/v26.2/objects/users/abc/api_access_token__sys", form, "name__v=k", "user_id", "INVALID_DATA"},
+		{"undeclared content type", "/api/v26.2/objects/users/me/api_access_token__sys", "text/plain", "name__v=k", "text/plain", "PARAMETER_REQUIRED"},
+		{"no such operation", "/api/v26.2/objects/users/me/tokens", form, "name__v=k", "no operation", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(s.Violations())
+			reply := post(t, s, tt.path, session, tt.ctype, tt.body)
+			got := s.Violations()[before:]
+			if len(got) == 0 || !strings.Contains(strings.Join(got, "\n"), tt.wantViolation) {
+				t.Errorf("violations = %q, want one naming %q", got, tt.wantViolation)
+			}
+			if tt.wantType == "" {
+				return
+			}
+			// The fake still answers as Vault does.
+			if reply["responseStatus"] != "FAILURE" || !strings.Contains(toJSON(reply["errors"]), tt.wantType) {
+				t.Errorf("reply = %v, want FAILURE %s", reply, tt.wantType)
+			}
+		})
+	}
+	if len(c.v) != len(s.Violations()) {
+		t.Errorf("Report saw %d violations, Violations() %d", len(c.v), len(s.Violations()))
+	}
+}
+
+func TestValidRequestsAreNotReported(t *testing.T) {
+	var c collector
+	s := vaulttest.NewTestServer(t, vaulttest.Config{Report: c.report})
+	reply := post(t, s, "/api/v26.2/auth", "", "application/x-www-form-urlencoded", "username=olivia%40veepharm.com&password=demo-password")
+	session, _ := reply["sessionId"].(string)
+	if session == "" {
+		t.Fatalf("login reply = %v", reply)
+	}
+	reply = post(t, s, "/api/v26.2/objects/sandbox/VeePharm%20Sandbox/users/me/api_access_token__sys", "Bearer "+session,
+		"application/x-www-form-urlencoded", "name__v=k&expiry_date__v=2999-12-31T12%3A00%3A00Z")
+	if reply["responseStatus"] != "SUCCESS" {
+		t.Fatalf("reply = %v", reply)
+	}
+	if len(c.v) != 0 {
+		t.Errorf("violations for valid calls: %q", c.v)
+	}
+	rec := s.Requests()
+	if got := rec[0].Form.Get("password"); got != "[MASKED]" {
+		t.Errorf("recorded password %q", got)
+	}
+	if got := rec[1].Header.Get("Authorization"); got != "Bearer [MASKED]" {
+		t.Errorf("recorded Authorization %q", got)
+	}
+}
+
+func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
