@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/go-cmp/cmp"
+
+	vaulttoken "github.com/acme/vault-token"
 
 	"github.com/acme/vault-token/client"
 )
@@ -101,4 +104,15 @@ func paths(reqs []wireRequest) []string {
 		out = append(out, r.Path)
 	}
 	return out
+}
+
+// TestDefaultVersionIsTheSpecs keeps DefaultAPIVersion and the spec's server default in step.
+func TestDefaultVersionIsTheSpecs(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(vaulttoken.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Servers[0].Variables["version"].Default; got != client.DefaultAPIVersion {
+		t.Errorf("spec's default version %q, client.DefaultAPIVersion %q", got, client.DefaultAPIVersion)
+	}
 }

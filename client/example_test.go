@@ -1,0 +1,125 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+	"time"
+
+	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/client/vaulttest"
+)
+
+// The examples run against the fake Vault from package vaulttest. Against a real Vault,
+// give New its DNS ("myvault.veevavault.com") and leave out WithHTTPClient.
+
+func Example() {
+	fake := vaulttest.NewServer(vaulttest.Config{})
+	defer fake.Close()
+
+	c, err := client.New(fake.DNS,
+		client.WithHTTPClient(fake.Client()), // trusts the fake's certificate
+		client.WithCredentials(client.Password("olivia@veepharm.com", "demo-password")),
+		client.WithClientID("acme-vault-ops-server-tokenbot"),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	tok, err := c.GenerateSandboxAPIAccessToken(context.Background(), "VeePharm Sandbox", client.TokenRequest{
+		Name:      "IntegrationKey",
+		ExpiresAt: time.Now().Add(30 * 24 * time.Hour),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("token value printed:", tok.Value)
+	fmt.Println("token value revealed starts with veeva-vault-:", strings.HasPrefix(tok.Value.Reveal(), "veeva-vault-"))
+	fmt.Println("execution ID present:", tok.Response.ExecutionID != "")
+	// Output:
+	// token value printed: [REDACTED]
+	// token value revealed starts with veeva-vault-: true
+	// execution ID present: true
+}
+
+func ExampleClient_APIVersions() {
+	fake := vaulttest.NewServer(vaulttest.Config{Versions: []string{"v25.3", "v26.10", "v26.2", "v26.9"}})
+	defer fake.Close()
+	session, _ := fake.SessionFor("olivia@veepharm.com")
+
+	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()), client.WithCredentials(client.SessionID(session)))
+	list, err := c.APIVersions(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(list.Versions)
+	ga, _ := list.Latest(false)
+	beta, _ := list.Latest(true)
+	fmt.Println("newest GA:", ga, "beta:", beta)
+	// Output:
+	// [v25.3 v26.2 v26.9 v26.10]
+	// newest GA: v26.9 beta: v26.10
+}
+
+func ExampleAPIError() {
+	fake := vaulttest.NewServer(vaulttest.Config{})
+	defer fake.Close()
+	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
+		client.WithCredentials(client.Password("veevaid.user@veepharm.com", "veevaid-password")))
+
+	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.Status, apiErr.Errors[0].Type)
+		fmt.Println("refused for a VeevaID user:", errors.Is(err, client.ErrOperationNotAllowed))
+	}
+	// Output:
+	// FAILURE OPERATION_NOT_ALLOWED
+	// refused for a VeevaID user: true
+}
+
+func ExampleUnknownOutcomeError() {
+	fake := vaulttest.NewServer(vaulttest.Config{})
+	defer fake.Close()
+	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
+		client.WithCredentials(client.Password("olivia@veepharm.com", "demo-password")))
+
+	// The fake creates the token, then drops the connection before replying.
+	fake.Inject(vaulttest.Fault{Op: "generateMyApiAccessToken", Kind: vaulttest.DropAfterProcessing})
+	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
+	var unknown *client.UnknownOutcomeError
+	if errors.As(err, &unknown) {
+		fmt.Println("outcome unknown; tokens on the Vault:", len(fake.Tokens()))
+	}
+	// Output:
+	// outcome unknown; tokens on the Vault: 1
+}
+
+func ExampleInputError() {
+	c, _ := client.New("myvault.veevavault.com", client.WithCredentials(client.SessionID("example")))
+	_, err := c.GenerateSandboxAPIAccessToken(context.Background(), "..", client.TokenRequest{Name: "k"})
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, client.ErrInvalidInput))
+	// Output:
+	// vault: invalid sandbox name: must not be "." or ".." (a path segment that cannot be sent)
+	// true
+}
+
+func ExampleSecret() {
+	s := client.NewSecret("veeva-vault-0123456789")
+	fmt.Printf("%v %s %q %#v\n", s, s, s, s)
+	// Output:
+	// [REDACTED] [REDACTED] "[REDACTED]" client.Secret{[REDACTED]}
+}
+
+func ExampleSecretFunc() {
+	// A credentials source of your own: here, a secret manager stand-in.
+	fromManager := client.SecretFunc(func(ctx context.Context) (client.Secret, error) {
+		return client.NewSecret("veeva-vault-from-the-manager"), nil
+	})
+	c, _ := client.New("myvault.veevavault.com", client.WithCredentials(client.AccessTokenFrom(fromManager)))
+	fmt.Println(c)
+	// Output:
+	// client.Client{vault: myvault.veevavault.com, api version: v26.2}
+}
