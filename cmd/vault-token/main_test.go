@@ -1,0 +1,316 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme/vault-token/client/vaulttest"
+)
+
+// These tests run the built binary as a subprocess against the fake Vault, the way an
+// operator runs it: exit codes, stdout and stderr kept apart, files, stdin.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "vault-token-test")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "vault-token")
+	if runtime.GOOS == "windows" {
+		binary += ".exe"
+	}
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		panic(fmt.Sprintf("go build: %v\n%s", err, out))
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// harness is a fake Vault and the environment that points the binary at it.
+type harness struct {
+	t    *testing.T
+	fake *vaulttest.Server
+	cert string
+	// printed collects everything the binary printed where no secret belongs.
+	printed bytes.Buffer
+}
+
+func newHarness(t *testing.T) *harness {
+	h := &harness{t: t, fake: vaulttest.NewTestServer(t, vaulttest.Config{})}
+	h.cert = filepath.Join(t.TempDir(), "fake.pem")
+	if err := os.WriteFile(h.cert, h.fake.CertificatePEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func (h *harness) session() string {
+	s, err := h.fake.SessionFor("olivia@veepharm.com")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return s
+}
+
+// run runs the binary with env (NAME=value) and stdin. stdout is collected for the
+// secret search too unless it is meant to carry a token.
+func (h *harness) run(env []string, stdin string, args ...string) result {
+	h.t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + h.t.TempDir(), "SSL_CERT_FILE=" + h.cert}, env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		h.t.Fatalf("run: %v", err)
+	}
+	h.printed.Write(stderr.Bytes())
+	return result{code, stdout.String(), stderr.String()}
+}
+
+// checkNoSecrets searches everything collected for the given secret values.
+func (h *harness) checkNoSecrets(secrets ...string) {
+	h.t.Helper()
+	if h.printed.Len() == 0 {
+		h.t.Fatal("nothing collected")
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(h.printed.String(), s) {
+			h.t.Errorf("secret %q was printed", s)
+		}
+	}
+}
+
+func (h *harness) tokenValues() []string {
+	var out []string
+	for _, tok := range h.fake.Tokens() {
+		out = append(out, tok.Value)
+	}
+	return out
+}
+
+func TestGenerateTextToStdout(t *testing.T) {
+	h := newHarness(t)
+	session := h.session()
+	r := h.run([]string{"VAULT_SESSION_ID=" + session}, "", "generate", "--vault", h.fake.DNS, "--user", "12345", "--name", "CI key", "--expires", "90d", "--verbose")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	toks := h.fake.Tokens()
+	if len(toks) != 1 || r.stdout != toks[0].Value+"\n" {
+		t.Fatalf("stdout = %q, want exactly the token and a newline", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "vault request") {
+		t.Errorf("--verbose printed no request log: %q", r.stderr)
+	}
+	h.checkNoSecrets(append(h.tokenValues(), session)...)
+}
+
+func TestGenerateJSONWithPasswordStdin(t *testing.T) {
+	h := newHarness(t)
+	r := h.run([]string{"VAULT_USERNAME=olivia@veepharm.com"}, "demo-password\n",
+		"generate", "--vault", h.fake.DNS, "--sandbox", "VeePharm Sandbox", "--name", "IntegrationKey", "--expires", "2099-12-31", "--output", "json", "--password-stdin", "--verbose")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, r.stdout)
+	}
+	tok := h.fake.Tokens()[0]
+	want := map[string]any{
+		"id": tok.ID, "token": tok.Value, "name": "IntegrationKey", "vault": h.fake.DNS, "user": "me",
+		"sandbox": "VeePharm Sandbox", "expires": "2099-12-31", "execution_id": got["execution_id"],
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("JSON (-want +got):\n%s", diff)
+	}
+	if got["execution_id"] == "" {
+		t.Error("no execution ID")
+	}
+	h.checkNoSecrets(tok.Value, "demo-password")
+}
+
+func TestOutFile(t *testing.T) {
+	h := newHarness(t)
+	env := []string{"VAULT_SESSION_ID=" + h.session()}
+	path := filepath.Join(t.TempDir(), "token.txt")
+	args := []string{"generate", "--vault", h.fake.DNS, "--me", "--name", "k", "--out-file", path}
+
+	r := h.run(env, "", args...)
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("exit %d, stdout %q: %s", r.code, r.stdout, r.stderr)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := info.Mode().Perm(); mode != 0o600 {
+		t.Errorf("mode %o, want 600", mode)
+	}
+	first, _ := os.ReadFile(path)
+	if string(first) != h.fake.Tokens()[0].Value+"\n" {
+		t.Errorf("file holds %q", first)
+	}
+
+	// A second run must not overwrite, and must not create a token it cannot save.
+	r = h.run(env, "", args...)
+	if r.code != 2 || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("second run: exit %d, stderr %q; want 2 naming --force", r.code, r.stderr)
+	}
+	if n := len(h.fake.Tokens()); n != 1 {
+		t.Errorf("%d tokens after the refused run, want 1", n)
+	}
+	if again, _ := os.ReadFile(path); !bytes.Equal(again, first) {
+		t.Error("the file changed without --force")
+	}
+
+	r = h.run(env, "", append(args, "--force")...)
+	if r.code != 0 {
+		t.Fatalf("--force: exit %d: %s", r.code, r.stderr)
+	}
+	replaced, _ := os.ReadFile(path)
+	if string(replaced) != h.fake.Tokens()[1].Value+"\n" {
+		t.Error("--force did not replace the file")
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
+		t.Errorf("mode after --force %o", info.Mode().Perm())
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+	h.checkNoSecrets(h.tokenValues()...)
+}
+
+func TestExitCodes(t *testing.T) {
+	h := newHarness(t)
+	session := h.session()
+	env := []string{"VAULT_SESSION_ID=" + session}
+	base := []string{"generate", "--vault", h.fake.DNS, "--name", "k"}
+	tests := []struct {
+		name     string
+		env      []string
+		args     []string
+		code     int
+		inStderr []string
+	}{
+		{"no target", env, base, 2, []string{"exactly one of"}},
+		{"two targets", env, append(base, "--me", "--user", "1"), 2, []string{"exactly one of"}},
+		{"bad user ID", env, append(base, "--user", "12a"), 2, []string{"invalid user ID"}},
+		{"dot-dot sandbox", env, append(base, "--sandbox", ".."), 2, []string{"invalid sandbox name"}},
+		{"expiry in the past", env, append(base, "--me", "--expires", "2020-01-01T00:00:00Z"), 2, []string{"in the past"}},
+		{"bad expiry", env, append(base, "--me", "--expires", "soon"), 2, []string{"--expires"}},
+		{"scheme in vault DNS", env, []string{"generate", "--vault", "https://" + h.fake.DNS, "--me", "--name", "k"}, 2, []string{"scheme"}},
+		{"bad client ID", env, append(base, "--me", "--client-id", "a b"), 2, []string{"client ID"}},
+		{"no credentials", nil, append(base, "--me"), 2, []string{"no credentials"}},
+		{"two credentials", append(env, "VAULT_ACCESS_TOKEN=x"), append(base, "--me"), 2, []string{"more than one"}},
+		{"no password off a terminal", []string{"VAULT_USERNAME=olivia@veepharm.com"}, append(base, "--me"), 2, []string{"VAULT_PASSWORD"}},
+		{"unknown flag", env, append(base, "--password", "x"), 2, []string{"flag provided but not defined"}},
+		{"unknown command", env, []string{"mint"}, 2, []string{"unknown command"}},
+		{"VeevaID user", env, append(base, "--user", "13000"), 1, []string{"OPERATION_NOT_ALLOWED", "execution ID"}},
+		{"wrong password", []string{"VAULT_USERNAME=olivia@veepharm.com", "VAULT_PASSWORD=wrong-password-123"}, append(base, "--me"), 1, []string{"USERNAME_OR_PASSWORD_INCORRECT", "execution ID"}},
+		{"expired session", []string{"VAULT_SESSION_ID=NOT-A-SESSION-123"}, append(base, "--me"), 1, []string{"INVALID_SESSION_ID"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := h.run(tt.env, "", tt.args...)
+			if r.code != tt.code {
+				t.Errorf("exit %d, want %d; stderr %q", r.code, tt.code, r.stderr)
+			}
+			for _, s := range tt.inStderr {
+				if !strings.Contains(r.stderr, s) {
+					t.Errorf("stderr %q does not contain %q", r.stderr, s)
+				}
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout %q, want nothing on failure", r.stdout)
+			}
+		})
+	}
+	if n := len(h.fake.Tokens()); n != 0 {
+		t.Errorf("%d tokens created by failing runs", n)
+	}
+	h.checkNoSecrets(session, "wrong-password-123")
+}
+
+func TestUnknownOutcomeIsNotRetried(t *testing.T) {
+	h := newHarness(t)
+	h.fake.Inject(vaulttest.Fault{Op: "generateMyApiAccessToken", Kind: vaulttest.DropAfterProcessing})
+	r := h.run([]string{"VAULT_SESSION_ID=" + h.session()}, "", "generate", "--vault", h.fake.DNS, "--me", "--name", "k")
+	if r.code != 1 || !strings.Contains(r.stderr, "may have been created") || !strings.Contains(r.stderr, "api_access_token__sys") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	calls := 0
+	for _, req := range h.fake.Requests() {
+		if req.Op == "generateMyApiAccessToken" {
+			calls++
+		}
+	}
+	if calls != 1 || len(h.fake.Tokens()) != 1 {
+		t.Errorf("calls %d, tokens %d; want 1 and 1", calls, len(h.fake.Tokens()))
+	}
+}
+
+func TestVersions(t *testing.T) {
+	h := newHarness(t)
+	r := h.run([]string{"VAULT_SESSION_ID=" + h.session()}, "", "versions", "--vault", h.fake.DNS)
+	if r.code != 0 || r.stdout != "v25.3\nv26.1\nv26.2\nv26.3\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	r = h.run([]string{"VAULT_SESSION_ID=" + h.session()}, "", "versions", "--vault", h.fake.DNS, "--output", "json")
+	var got struct{ Versions []string; Latest, Beta string }
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got.Latest != "v26.2" || got.Beta != "v26.3" {
+		t.Fatalf("json %q: %v", r.stdout, err)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	h := newHarness(t)
+	for _, cmd := range []string{"generate", "versions", "demo", "fake"} {
+		r := h.run(nil, "", cmd, "--help")
+		if r.code != 0 || !strings.Contains(r.stderr, "Example:") || !strings.Contains(r.stderr, "vault-token "+cmd) {
+			t.Errorf("%s --help: exit %d, stderr %q", cmd, r.code, r.stderr)
+		}
+	}
+	if r := h.run(nil, "", "help"); r.code != 0 || !strings.Contains(r.stdout, "vault-token generate") {
+		t.Errorf("help: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	h := newHarness(t)
+	r := h.run(nil, "", "demo")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, s := range []string{"VeePharm%20Sandbox", "OPERATION_NOT_ALLOWED", ": 0 violations", "[REDACTED]"} {
+		if !strings.Contains(r.stdout, s) {
+			t.Errorf("demo output lacks %q", s)
+		}
+	}
+	if strings.Contains(r.stdout, "veeva-vault-") {
+		t.Error("the demo printed a token value")
+	}
+}
