@@ -92,7 +92,7 @@ func (a *app) demo(ctx context.Context, args []string) error {
 	_, err = c.GenerateAPIAccessToken(ctx, "12345", client.TokenRequest{Name: "Key 26"})
 	var apiErr *client.APIError
 	if !errors.As(err, &apiErr) {
-		return fmt.Errorf("the 26th token was not refused as expected: %v", err)
+		return fmt.Errorf("the 26th token was not refused as expected: %w", err)
 	}
 	say("   error:   %v", err)
 	say("   type:    %s (errors.Is(err, client.ErrOperationNotAllowed) = %v)", apiErr.Errors[0].Type, errors.Is(err, client.ErrOperationNotAllowed))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -41,7 +42,7 @@ func newFlagSet(name, synopsis, example string, stderr io.Writer) *flag.FlagSet 
 // parse parses flags and refuses stray arguments, which usually mean a typo.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return usageErrorf("%s: %v", fs.Name(), err)

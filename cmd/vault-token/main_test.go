@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -80,7 +81,8 @@ func (h *harness) run(env []string, stdin string, args ...string) result {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
 		h.t.Fatalf("run: %v", err)
@@ -280,7 +282,10 @@ func TestVersions(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	r = h.run([]string{"VAULT_SESSION_ID=" + h.session()}, "", "versions", "--vault", h.fake.DNS, "--output", "json")
-	var got struct{ Versions []string; Latest, Beta string }
+	var got struct {
+		Versions     []string
+		Latest, Beta string
+	}
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got.Latest != "v26.2" || got.Beta != "v26.3" {
 		t.Fatalf("json %q: %v", r.stdout, err)
 	}
