@@ -2,8 +2,17 @@
 # linters are run with `go run` at pinned versions so nothing is installed globally.
 GO            ?= go
 GOLANGCI_LINT ?= $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+# oasdiff runs with `go run module@version`, so it stays out of the library's go.mod.
+OASDIFF       ?= $(GO) run github.com/oasdiff/oasdiff@v1.35.0
+# The last published version of the spec: the baseline the breaking-change gate compares with.
+SPEC_BASELINE ?= openapi/published/vault-api-26.2.0.yaml
+# Node tools for the spec (Redocly, Spectral, openapi-typescript, tsc), pinned by
+# openapi/tools/package-lock.json. Telemetry and update checks off: CI has no network for them.
+TOOLS         := openapi/tools
+NODE_ENV_VARS := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true SCARF_ANALYTICS=false NO_UPDATE_NOTIFIER=1
+NPX           := cd $(TOOLS) && $(NODE_ENV_VARS) npx --no-install
 
-.PHONY: all generate check-generated vet lint test test-race bench demo
+.PHONY: all generate check-generated vet lint test test-race bench demo node-deps lint-spec ts-check breaking docs spec-checks
 
 all: test lint
 
@@ -36,3 +45,31 @@ bench:
 
 demo:
 	$(GO) run ./cmd/vault-token demo
+
+# ---- The spec as a product for other teams ----
+
+$(TOOLS)/node_modules/.package-lock.json: $(TOOLS)/package-lock.json
+	cd $(TOOLS) && npm ci --no-audit --no-fund
+
+node-deps: $(TOOLS)/node_modules/.package-lock.json
+
+# Two independent linters, no errors and no warnings.
+lint-spec: node-deps
+	$(NPX) redocly lint ../vault-api.yaml --format stylish
+	$(NPX) spectral lint --fail-severity=hint ../vault-api.yaml
+
+# Generate TypeScript types from the spec and type-check a strict consumer against them.
+ts-check: node-deps
+	$(NPX) openapi-typescript ../vault-api.yaml -o generated/vault-api.ts
+	$(NPX) tsc -p tsconfig.json
+
+# Fail on a breaking change against the published baseline, then prove the gate can fail.
+breaking:
+	$(OASDIFF) breaking --fail-on ERR $(SPEC_BASELINE) openapi/vault-api.yaml
+	OASDIFF="$(OASDIFF)" bash $(TOOLS)/breaking-selftest.sh
+
+# A single-page HTML reference in openapi/tools/build/ (ignored by git).
+docs: node-deps
+	$(NPX) redocly build-docs ../vault-api.yaml --inlineBundle --title "Veeva Vault API access tokens" --output build/vault-api.html
+
+spec-checks: lint-spec ts-check breaking docs

@@ -179,10 +179,9 @@ type TokenRequest struct {
 	// token that never expires, if the user's security profile allows one; the profile
 	// also caps the lifetime (the tutorial says up to 90 days).
 	//
-	// Documentation slips: two curl examples in the Vault docs send `expiry_date__sys` (the
-	// name of the stored field that VQL returns) and a malformed time
-	// (`2025-12-31T12:00:00:00.000Z`). Every parameter table uses `expiry_date__v` in the
-	// format above, which is what this field sends.
+	// Note on Vault's docs: two of their curl examples send `expiry_date__sys` (the name of
+	// the stored field VQL returns) with a malformed time, `2025-12-31T12:00:00:00.000Z`.
+	// Every parameter table uses `expiry_date__v` in the format above: send that.
 	//
 	//
 	// Example: 2026-12-31T12:00:00Z
@@ -376,9 +375,10 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
-	// RetrieveAPIVersions List the API versions the Vault supports
+	// RetrieveAPIVersions List the API versions the Vault supports (GET /api/)
 	//
-	// Served at `https://{vaultDNS}/api/` (no version segment). `values` maps each supported
+	// Served at `https://{vaultDNS}/api/`, with no version segment: this path has its own
+	// server, so the `/` above means `/api/`. `values` maps each supported
 	// version to its base URL. The order of an object's keys carries no meaning: sort the
 	// versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
 	// version, which can still change; older versions are frozen.
@@ -495,9 +495,12 @@ type ClientInterface interface {
 	// GenerateAPIAccessTokenWithBody Generate an API access token for a user
 	//
 	// Creates an API access token for the user with the given ID. The token's value is shown
-	// in this reply only and cannot be read again. A user can hold at most 25 active tokens, and
-	// tokens cannot be generated for VeevaID users; either refusal arrives as a `FAILURE`
-	// envelope. The token becomes inactive when it expires or its record is deleted.
+	// in this reply only and cannot be read again. The token becomes inactive when it expires
+	// or its record is deleted.
+	//
+	// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
+	// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
+	// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -507,9 +510,12 @@ type ClientInterface interface {
 	// GenerateAPIAccessToken Generate an API access token for a user
 	//
 	// Creates an API access token for the user with the given ID. The token's value is shown
-	// in this reply only and cannot be read again. A user can hold at most 25 active tokens, and
-	// tokens cannot be generated for VeevaID users; either refusal arrives as a `FAILURE`
-	// envelope. The token becomes inactive when it expires or its record is deleted.
+	// in this reply only and cannot be read again. The token becomes inactive when it expires
+	// or its record is deleted.
+	//
+	// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
+	// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
+	// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -519,9 +525,12 @@ type ClientInterface interface {
 	// GenerateAPIAccessTokenWithFormdataBody Generate an API access token for a user
 	//
 	// Creates an API access token for the user with the given ID. The token's value is shown
-	// in this reply only and cannot be read again. A user can hold at most 25 active tokens, and
-	// tokens cannot be generated for VeevaID users; either refusal arrives as a `FAILURE`
-	// envelope. The token becomes inactive when it expires or its record is deleted.
+	// in this reply only and cannot be read again. The token becomes inactive when it expires
+	// or its record is deleted.
+	//
+	// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
+	// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
+	// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -529,9 +538,10 @@ type ClientInterface interface {
 	GenerateAPIAccessTokenWithFormdataBody(ctx context.Context, userID UserID, params *GenerateAPIAccessTokenParams, body GenerateAPIAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// RetrieveAPIVersions List the API versions the Vault supports
+// RetrieveAPIVersions List the API versions the Vault supports (GET /api/)
 //
-// Served at `https://{vaultDNS}/api/` (no version segment). `values` maps each supported
+// Served at `https://{vaultDNS}/api/`, with no version segment: this path has its own
+// server, so the `/` above means `/api/`. `values` maps each supported
 // version to its base URL. The order of an object's keys carries no meaning: sort the
 // versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
 // version, which can still change; older versions are frozen.
@@ -738,9 +748,12 @@ func (c *Client) GenerateMyAPIAccessTokenWithFormdataBody(ctx context.Context, p
 // GenerateAPIAccessTokenWithBody Generate an API access token for a user
 //
 // Creates an API access token for the user with the given ID. The token's value is shown
-// in this reply only and cannot be read again. A user can hold at most 25 active tokens, and
-// tokens cannot be generated for VeevaID users; either refusal arrives as a `FAILURE`
-// envelope. The token becomes inactive when it expires or its record is deleted.
+// in this reply only and cannot be read again. The token becomes inactive when it expires
+// or its record is deleted.
+//
+// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
+// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
+// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -760,9 +773,12 @@ func (c *Client) GenerateAPIAccessTokenWithBody(ctx context.Context, userID User
 // GenerateAPIAccessToken Generate an API access token for a user
 //
 // Creates an API access token for the user with the given ID. The token's value is shown
-// in this reply only and cannot be read again. A user can hold at most 25 active tokens, and
-// tokens cannot be generated for VeevaID users; either refusal arrives as a `FAILURE`
-// envelope. The token becomes inactive when it expires or its record is deleted.
+// in this reply only and cannot be read again. The token becomes inactive when it expires
+// or its record is deleted.
+//
+// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
+// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
+// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -782,9 +798,12 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID UserID, para
 // GenerateAPIAccessTokenWithFormdataBody Generate an API access token for a user
 //
 // Creates an API access token for the user with the given ID. The token's value is shown
-// in this reply only and cannot be read again. A user can hold at most 25 active tokens, and
-// tokens cannot be generated for VeevaID users; either refusal arrives as a `FAILURE`
-// envelope. The token becomes inactive when it expires or its record is deleted.
+// in this reply only and cannot be read again. The token becomes inactive when it expires
+// or its record is deleted.
+//
+// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
+// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
+// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -1154,9 +1173,10 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
-	// RetrieveAPIVersionsWithResponse List the API versions the Vault supports
+	// RetrieveAPIVersionsWithResponse List the API versions the Vault supports (GET /api/)
 	//
-	// Served at `https://{vaultDNS}/api/` (no version segment). `values` maps each supported
+	// Served at `https://{vaultDNS}/api/`, with no version segment: this path has its own
+	// server, so the `/` above means `/api/`. `values` maps each supported
 	// version to its base URL. The order of an object's keys carries no meaning: sort the
 	// versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
 	// version, which can still change; older versions are frozen.
@@ -1275,9 +1295,12 @@ type ClientWithResponsesInterface interface {
 	// GenerateAPIAccessTokenWithBodyWithResponse Generate an API access token for a user
 	//
 	// Creates an API access token for the user with the given ID. The token's value is shown
-	// in this reply only and cannot be read again. A user can hold at most 25 active tokens, and
-	// tokens cannot be generated for VeevaID users; either refusal arrives as a `FAILURE`
-	// envelope. The token becomes inactive when it expires or its record is deleted.
+	// in this reply only and cannot be read again. The token becomes inactive when it expires
+	// or its record is deleted.
+	//
+	// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
+	// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
+	// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1287,9 +1310,12 @@ type ClientWithResponsesInterface interface {
 	// GenerateAPIAccessTokenWithResponse Generate an API access token for a user
 	//
 	// Creates an API access token for the user with the given ID. The token's value is shown
-	// in this reply only and cannot be read again. A user can hold at most 25 active tokens, and
-	// tokens cannot be generated for VeevaID users; either refusal arrives as a `FAILURE`
-	// envelope. The token becomes inactive when it expires or its record is deleted.
+	// in this reply only and cannot be read again. The token becomes inactive when it expires
+	// or its record is deleted.
+	//
+	// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
+	// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
+	// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1299,9 +1325,12 @@ type ClientWithResponsesInterface interface {
 	// GenerateAPIAccessTokenWithFormdataBodyWithResponse Generate an API access token for a user
 	//
 	// Creates an API access token for the user with the given ID. The token's value is shown
-	// in this reply only and cannot be read again. A user can hold at most 25 active tokens, and
-	// tokens cannot be generated for VeevaID users; either refusal arrives as a `FAILURE`
-	// envelope. The token becomes inactive when it expires or its record is deleted.
+	// in this reply only and cannot be read again. The token becomes inactive when it expires
+	// or its record is deleted.
+	//
+	// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
+	// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
+	// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1564,9 +1593,10 @@ func (r GenerateAPIAccessTokenReply) ContentType() string {
 	return ""
 }
 
-// RetrieveAPIVersionsWithResponse List the API versions the Vault supports
+// RetrieveAPIVersionsWithResponse List the API versions the Vault supports (GET /api/)
 //
-// Served at `https://{vaultDNS}/api/` (no version segment). `values` maps each supported
+// Served at `https://{vaultDNS}/api/`, with no version segment: this path has its own
+// server, so the `/` above means `/api/`. `values` maps each supported
 // version to its base URL. The order of an object's keys carries no meaning: sort the
 // versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
 // version, which can still change; older versions are frozen.
@@ -1739,9 +1769,12 @@ func (c *ClientWithResponses) GenerateMyAPIAccessTokenWithFormdataBodyWithRespon
 // GenerateAPIAccessTokenWithBodyWithResponse Generate an API access token for a user
 //
 // Creates an API access token for the user with the given ID. The token's value is shown
-// in this reply only and cannot be read again. A user can hold at most 25 active tokens, and
-// tokens cannot be generated for VeevaID users; either refusal arrives as a `FAILURE`
-// envelope. The token becomes inactive when it expires or its record is deleted.
+// in this reply only and cannot be read again. The token becomes inactive when it expires
+// or its record is deleted.
+//
+// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
+// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
+// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -1757,9 +1790,12 @@ func (c *ClientWithResponses) GenerateAPIAccessTokenWithBodyWithResponse(ctx con
 // GenerateAPIAccessTokenWithResponse Generate an API access token for a user
 //
 // Creates an API access token for the user with the given ID. The token's value is shown
-// in this reply only and cannot be read again. A user can hold at most 25 active tokens, and
-// tokens cannot be generated for VeevaID users; either refusal arrives as a `FAILURE`
-// envelope. The token becomes inactive when it expires or its record is deleted.
+// in this reply only and cannot be read again. The token becomes inactive when it expires
+// or its record is deleted.
+//
+// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
+// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
+// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -1775,9 +1811,12 @@ func (c *ClientWithResponses) GenerateAPIAccessTokenWithResponse(ctx context.Con
 // GenerateAPIAccessTokenWithFormdataBodyWithResponse Generate an API access token for a user
 //
 // Creates an API access token for the user with the given ID. The token's value is shown
-// in this reply only and cannot be read again. A user can hold at most 25 active tokens, and
-// tokens cannot be generated for VeevaID users; either refusal arrives as a `FAILURE`
-// envelope. The token becomes inactive when it expires or its record is deleted.
+// in this reply only and cannot be read again. The token becomes inactive when it expires
+// or its record is deleted.
+//
+// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
+// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
+// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -1,0 +1,122 @@
+package vaulttest_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/google/go-cmp/cmp"
+
+	vaulttoken "github.com/acme/vault-token"
+	"github.com/acme/vault-token/client/vaulttest"
+)
+
+// shape lists every field path of a JSON value with its kind, and the value itself for
+// the fields a client branches on (statuses and error types), so two replies with the same
+// shape differ only in IDs, tokens and text.
+func shape(v any) []string {
+	var out []string
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if strings.HasSuffix(path, ".values") { // the version list: keys are data
+				out = append(out, path+": map of string")
+				return
+			}
+			for k, e := range x {
+				walk(path+"."+k, e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(path+"[]", e)
+			}
+		case string:
+			if strings.HasSuffix(path, "responseStatus") || strings.HasSuffix(path, ".type") || strings.HasSuffix(path, "errorType") {
+				out = append(out, path+": "+x)
+			} else {
+				out = append(out, path+": string")
+			}
+		default:
+			out = append(out, fmt.Sprintf("%s: %T", path, v))
+		}
+	}
+	walk("", v)
+	sort.Strings(out)
+	return out
+}
+
+func specExample(t *testing.T, doc *openapi3.T, path, method, name string) any {
+	t.Helper()
+	mt := doc.Paths.Value(path).GetOperation(strings.ToUpper(method)).Responses.Status(200).Value.Content.Get("application/json")
+	if name == "" {
+		return mt.Example
+	}
+	return mt.Examples[name].Value.Value
+}
+
+// TestFakeRepliesMatchSpecExamples: for each documented call, the fake's reply has the
+// fields of the spec's example, field for field.
+func TestFakeRepliesMatchSpecExamples(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(vaulttoken.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c collector // the failed login sends no password, which the spec forbids on purpose
+	s := vaulttest.NewTestServer(t, vaulttest.Config{Report: c.report})
+	session, _ := s.SessionFor("olivia@veepharm.com")
+	form := "application/x-www-form-urlencoded"
+	tokenPath := "/objects/users/{user_id}/api_access_token__sys"
+	tests := []struct {
+		name, specPath, method, example string
+		call                            func() any
+	}{
+		{"token", tokenPath, "post", "success", func() any {
+			return post(t, s, "/api/v26.2/objects/users/12345/api_access_token__sys", session, form, "name__v=k")
+		}},
+		{"token refused", tokenPath, "post", "invalidSession", func() any {
+			return post(t, s, "/api/v26.2/objects/users/12345/api_access_token__sys", "NOT-A-SESSION", form, "name__v=k")
+		}},
+		{"login", "/auth", "post", "success", func() any {
+			return post(t, s, "/api/v26.2/auth", "", form, "username=olivia%40veepharm.com&password=demo-password")
+		}},
+		{"failed login", "/auth", "post", "failure", func() any {
+			return post(t, s, "/api/v26.2/auth", "", form, "username=olivia%40veepharm.com")
+		}},
+		{"versions", "/", "get", "", func() any { return get(t, s, "/api/", session) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := shape(specExample(t, doc, tt.specPath, tt.method, tt.example))
+			got := shape(tt.call())
+			if len(want) == 0 {
+				t.Fatal("the spec example is empty")
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("fake reply vs spec example (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func get(t *testing.T, s *vaulttest.Server, path, auth string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.URL()+path, nil)
+	req.Header.Set("Authorization", auth)
+	res, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	return m
+}
