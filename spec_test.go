@@ -63,3 +63,17 @@ func TestSpecCoversOperations(t *testing.T) {
 		t.Errorf("spec has %d operations, want %d: %v", len(got), len(want), got)
 	}
 }
+
+// TestSpecRejectsBadReplyExample: example validation covers response examples too, the
+// ones other teams' mocks are built from.
+func TestSpecRejectsBadReplyExample(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(vaulttoken.Spec)
+	if err != nil {
+		t.Fatalf("load spec: %v", err)
+	}
+	ex := doc.Components.Responses["TokenReply"].Value.Content.Get("application/json").Examples["success"].Value
+	ex.Value = map[string]any{"responseStatus": "MAYBE"}
+	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err == nil {
+		t.Fatal("a reply example with an unknown responseStatus validated")
+	}
+}

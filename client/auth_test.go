@@ -43,7 +43,7 @@ func TestPasswordLoginIsSharedByConcurrentCalls(t *testing.T) {
 	}
 	login := v.requests()[0]
 	want := wireRequest{
-		Method: "POST", Path: "/api/v26.2/auth", ContentType: "application/x-www-form-urlencoded", Accept: "application/json",
+		Method: "POST", Path: "/api/v26.2/auth", ContentType: "application/x-www-form-urlencoded", Accept: "application/json", UserAgent: "vault-token-go/" + client.Version,
 		Form: url.Values{"username": {"olivia@veepharm.com"}, "password": {secretPassword}, "vaultDNS": {v.dns()}},
 	}
 	if diff := cmp.Diff(want, login); diff != "" {

@@ -216,8 +216,9 @@ func isJSON(contentType string) bool {
 
 var errTooLarge = errors.New("reply too large")
 
-// readBounded reads at most limit bytes, then drains a little more and closes, so a
-// well-behaved connection goes back to the pool while a huge body is not read to the end.
+// readBounded reads the body to its end if it fits in limit bytes, which hands the
+// connection back to the pool; a larger body is abandoned after limit+1 bytes and the
+// connection closed rather than reading an unbounded reply to the end.
 func readBounded(body io.ReadCloser, limit int64) ([]byte, error) {
 	defer func() { _ = body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(body, limit+1))
@@ -227,7 +228,6 @@ func readBounded(body io.ReadCloser, limit int64) ([]byte, error) {
 	if int64(len(b)) > limit {
 		return b[:limit], errTooLarge
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
 	return b, nil
 }
 

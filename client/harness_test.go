@@ -6,11 +6,13 @@ import (
 	"io"
 	"log"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/acme/vault-token/client"
@@ -32,6 +34,7 @@ type wireRequest struct {
 	Authorization string
 	ClientID      string
 	Accept        string
+	UserAgent     string
 	Form          url.Values     // for form bodies
 	JSON          map[string]any // for JSON bodies
 }
@@ -44,6 +47,8 @@ type testVault struct {
 	srv     *httptest.Server
 	version string
 
+	conns atomic.Int32 // TCP connections accepted
+
 	mu     sync.Mutex
 	reqs   []wireRequest
 	handle func(w http.ResponseWriter, r *http.Request, req wireRequest)
@@ -55,6 +60,11 @@ func newTestVault(t *testing.T, handle func(w http.ResponseWriter, r *http.Reque
 	v.srv = httptest.NewUnstartedServer(http.HandlerFunc(v.serve))
 	// Tests that drop connections on purpose would fill the log with handshake errors.
 	v.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	v.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			v.conns.Add(1)
+		}
+	}
 	v.srv.StartTLS()
 	t.Cleanup(v.srv.Close)
 	return v
@@ -75,6 +85,7 @@ func (v *testVault) serve(w http.ResponseWriter, r *http.Request) {
 		Authorization: r.Header.Get("Authorization"),
 		ClientID:      r.Header.Get("X-VaultAPI-ClientID"),
 		Accept:        r.Header.Get("Accept"),
+		UserAgent:     r.Header.Get("User-Agent"),
 	}
 	body, _ := io.ReadAll(r.Body)
 	if mt, _, _ := mime.ParseMediaType(req.ContentType); mt == "application/x-www-form-urlencoded" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,6 +104,7 @@ func TestTokenWireRequests(t *testing.T) {
 			want.Authorization = secretSession
 			want.ClientID = "acme-vault-ops-server-tokenbot"
 			want.Accept = "application/json"
+			want.UserAgent = "vault-token-go/" + client.Version
 			if diff := cmp.Diff([]wireRequest{want}, v.requests()); diff != "" {
 				t.Errorf("wire request (-want +got):\n%s", diff)
 			}
@@ -110,6 +112,38 @@ func TestTokenWireRequests(t *testing.T) {
 				t.Errorf("token = %q, value ok %v", tok.ID, tok.Value.Reveal() == secretToken)
 			}
 		})
+	}
+}
+
+func TestUserAgentOption(t *testing.T) {
+	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) { reply(w, tokenSuccess) })
+	c := v.newClient(client.WithCredentials(client.SessionID(secretSession)), client.WithUserAgent("acme-tokenbot/1.2"))
+	if _, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := v.requests()[0].UserAgent; got != "acme-tokenbot/1.2" {
+		t.Errorf("User-Agent = %q", got)
+	}
+}
+
+// TestConnectionsAreReused: bodies are drained and closed, so sequential calls, refused
+// ones included, share one connection.
+func TestConnectionsAreReused(t *testing.T) {
+	var n int
+	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) {
+		n++
+		if n%2 == 0 {
+			reply(w, `{"responseStatus":"FAILURE","errors":[{"type":"INVALID_DATA","message":"`+strings.Repeat("x", 20000)+`"}]}`)
+			return
+		}
+		reply(w, tokenSuccess)
+	})
+	c := v.newClient(client.WithCredentials(client.SessionID(secretSession)))
+	for range 6 {
+		_, _ = c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
+	}
+	if got := v.conns.Load(); got != 1 {
+		t.Errorf("%d connections for 6 sequential calls, want 1", got)
 	}
 }
 
