@@ -191,8 +191,8 @@ func (a *passwordAuth) login(ctx context.Context) (session, error) {
 	_, err = c.exchange(ctx, call{
 		op: op,
 		build: func() (*http.Request, error) {
-			return gen.NewAuthenticateRequestWithFormdataBody(c.serverURL(c.authVersion),
-				&gen.AuthenticateParams{ClientID: c.clientID},
+			return gen.NewAuthenticateRequestWithFormdataBody(c.serverURL(c.settings.version),
+				&gen.AuthenticateParams{ClientID: c.clientID()},
 				gen.AuthRequest{Username: a.username, Password: pw.Reveal(), VaultDNS: &c.dns})
 		},
 		secrets: []Secret{pw},

@@ -29,17 +29,12 @@ const defaultMaxReplyBytes = 1 << 20
 // Client calls one Vault. It is safe for concurrent use; create one per Vault and reuse
 // it, so sessions and connections are shared.
 type Client struct {
-	dns         string
-	hc          *http.Client
-	settings    settings
-	auth        authenticator
-	versions    lazy[string]
-	now         func() time.Time // replaced in tests
-	maxReply    int64
-	userAgent   string
-	clientID    *string
-	logger      *slog.Logger
-	authVersion string
+	dns      string
+	settings settings // as New left them, defaults filled in; never changed after
+	hc       *http.Client
+	auth     authenticator
+	versions lazy[string]     // the API version for token calls, when chosen from the Vault's list
+	now      func() time.Time // replaced in tests
 }
 
 // New returns a client for the Vault at vaultDNS, a host name with an optional port such
@@ -48,26 +43,11 @@ func New(vaultDNS string, opts ...Option) (*Client, error) {
 	if err := checkVaultDNS(vaultDNS); err != nil {
 		return nil, err
 	}
-	s := settings{version: DefaultAPIVersion, maxReplyBytes: defaultMaxReplyBytes}
+	s := settings{version: DefaultAPIVersion, maxReplyBytes: defaultMaxReplyBytes, userAgent: "vault-token-go/" + Version}
 	for _, o := range opts {
 		if err := o(&s); err != nil {
 			return nil, err
 		}
-	}
-	c := &Client{
-		dns:         vaultDNS,
-		settings:    s,
-		now:         time.Now,
-		maxReply:    s.maxReplyBytes,
-		userAgent:   s.userAgent,
-		logger:      s.logger,
-		authVersion: s.version,
-	}
-	if c.userAgent == "" {
-		c.userAgent = "vault-token-go/" + Version
-	}
-	if s.clientID != "" {
-		c.clientID = &s.clientID
 	}
 	hc := &http.Client{Timeout: 2 * time.Minute}
 	if s.httpClient != nil {
@@ -77,10 +57,17 @@ func New(vaultDNS string, opts ...Option) (*Client, error) {
 	// Vault's API does not redirect. A redirect comes from something in between, and
 	// following it could carry the Authorization header elsewhere: surface it instead.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c.hc = hc
-	c.versions = newLazy[string]()
+	c := &Client{dns: vaultDNS, settings: s, hc: hc, versions: newLazy[string](), now: time.Now}
 	c.auth = newAuthenticator(c, s.creds)
 	return c, nil
+}
+
+// clientID is the X-VaultAPI-ClientID header parameter for the generated builders.
+func (c *Client) clientID() *string {
+	if c.settings.clientID == "" {
+		return nil
+	}
+	return &c.settings.clientID
 }
 
 // VaultDNS returns the Vault the client calls.
@@ -119,7 +106,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, erro
 	trace := &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }}
 	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("User-Agent", c.settings.userAgent)
 	if !cl.authz.IsZero() {
 		req.Header.Set("Authorization", cl.authz.Reveal())
 	}
@@ -135,7 +122,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, erro
 		return Response{}, err
 	}
 	meta := responseFrom(res)
-	body, readErr := readBounded(res.Body, c.maxReply)
+	body, readErr := readBounded(res.Body, c.settings.maxReplyBytes)
 	if readErr != nil {
 		readErr = scrubError(readErr, cl.secrets)
 	}
@@ -154,7 +141,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, erro
 	}
 	switch {
 	case errors.Is(readErr, errTooLarge):
-		return ambiguous(unexpected(fmt.Sprintf("body larger than %d bytes", c.maxReply)))
+		return ambiguous(unexpected(fmt.Sprintf("body larger than %d bytes", c.settings.maxReplyBytes)))
 	case readErr != nil:
 		return ambiguous(fmt.Errorf("vault: %s: reading reply: %w", cl.op, readErr))
 	case res.StatusCode != http.StatusOK:
@@ -232,7 +219,7 @@ func readBounded(body io.ReadCloser, limit int64) ([]byte, error) {
 }
 
 func (c *Client) log(ctx context.Context, op string, req *http.Request, meta *Response, start time.Time, err error) {
-	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+	if c.settings.logger == nil || !c.settings.logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	attrs := []slog.Attr{
@@ -251,5 +238,5 @@ func (c *Client) log(ctx context.Context, op string, req *http.Request, meta *Re
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
-	c.logger.LogAttrs(ctx, slog.LevelDebug, "vault request", attrs...)
+	c.settings.logger.LogAttrs(ctx, slog.LevelDebug, "vault request", attrs...)
 }

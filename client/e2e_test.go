@@ -199,13 +199,7 @@ func TestEndToEndLoginLimit(t *testing.T) {
 			t.Fatalf("error = %v, want API_LIMIT_EXCEEDED", err)
 		}
 	}
-	logins := 0
-	for _, r := range fake.Requests() {
-		if r.Op == "authenticate" {
-			logins++
-		}
-	}
-	if logins != 3 {
+	if logins := fake.Count("authenticate"); logins != 3 {
 		t.Errorf("%d logins reached the fake, want 3 (the client stops after the limit)", logins)
 	}
 }
@@ -258,13 +252,7 @@ func TestEndToEndFaults(t *testing.T) {
 			if n := len(fake.Tokens()); n != tt.wantTokens {
 				t.Errorf("fake holds %d tokens, want %d", n, tt.wantTokens)
 			}
-			calls := 0
-			for _, r := range fake.Requests() {
-				if r.Op == "generateMyApiAccessToken" {
-					calls++
-				}
-			}
-			if calls != 1 {
+			if calls := fake.Count("generateMyApiAccessToken"); calls != 1 {
 				t.Errorf("token call sent %d times, want once", calls)
 			}
 		})
@@ -304,4 +292,33 @@ func TestEndToEndJSONBodies(t *testing.T) {
 func isUnknownOutcome(err error) bool {
 	var u *client.UnknownOutcomeError
 	return errors.As(err, &u)
+}
+
+// TestEndToEndTokensExpire: expired tokens neither authenticate nor count toward the cap.
+func TestEndToEndTokensExpire(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	c := fakeClient(t, fake, client.Password("integration@veepharm.com", "integration-password"))
+	ctx := context.Background()
+	var first *client.Token
+	for i := range vaulttest.MaxActiveTokens {
+		tok, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: fmt.Sprint("k", i), ExpiresAt: time.Now().Add(24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = tok
+		}
+	}
+	byToken := fakeClient(t, fake, client.AccessToken(first.Value.Reveal()))
+	if _, err := byToken.APIVersions(ctx); err != nil {
+		t.Fatalf("a fresh token does not authenticate: %v", err)
+	}
+	fake.Advance(25 * time.Hour)
+	if _, err := byToken.APIVersions(ctx); !errors.Is(err, client.ErrInvalidSession) {
+		t.Errorf("an expired token: error = %v, want INVALID_SESSION_ID", err)
+	}
+	c = fakeClient(t, fake, client.Password("integration@veepharm.com", "integration-password"))
+	if _, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "after expiry"}); err != nil {
+		t.Errorf("expired tokens still count toward the cap: %v", err)
+	}
 }

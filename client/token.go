@@ -93,7 +93,7 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req 
 	if err := checkUserID(userID); err != nil {
 		return nil, err
 	}
-	params := &gen.GenerateAPIAccessTokenParams{ClientID: c.clientID}
+	params := &gen.GenerateAPIAccessTokenParams{ClientID: c.clientID()}
 	return c.generateToken(ctx, "generate API access token", req, func(server string, body gen.TokenRequest) (*http.Request, error) {
 		if c.settings.json {
 			return gen.NewGenerateAPIAccessTokenRequest(server, userID, params, body)
@@ -105,7 +105,7 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req 
 // GenerateMyAPIAccessToken creates an API access token for the user the client
 // authenticates as (POST /objects/users/me/api_access_token__sys).
 func (c *Client) GenerateMyAPIAccessToken(ctx context.Context, req TokenRequest) (*Token, error) {
-	params := &gen.GenerateMyAPIAccessTokenParams{ClientID: c.clientID}
+	params := &gen.GenerateMyAPIAccessTokenParams{ClientID: c.clientID()}
 	return c.generateToken(ctx, "generate my API access token", req, func(server string, body gen.TokenRequest) (*http.Request, error) {
 		if c.settings.json {
 			return gen.NewGenerateMyAPIAccessTokenRequest(server, params, body)
@@ -121,7 +121,7 @@ func (c *Client) GenerateSandboxAPIAccessToken(ctx context.Context, sandboxName 
 	if err := checkSandboxName(sandboxName); err != nil {
 		return nil, err
 	}
-	params := &gen.GenerateSandboxAPIAccessTokenParams{ClientID: c.clientID}
+	params := &gen.GenerateSandboxAPIAccessTokenParams{ClientID: c.clientID()}
 	return c.generateToken(ctx, "generate sandbox API access token", req, func(server string, body gen.TokenRequest) (*http.Request, error) {
 		if c.settings.json {
 			return gen.NewGenerateSandboxAPIAccessTokenRequest(server, sandboxName, params, body)

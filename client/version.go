@@ -78,7 +78,7 @@ func (l *VersionList) Supports(v string) bool { return slices.Contains(l.Version
 func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
 	var reply gen.VersionsReply
 	meta, err := c.authedExchange(ctx, "list API versions", false, func() (*http.Request, error) {
-		return gen.NewRetrieveAPIVersionsRequest("https://"+c.dns+"/api/", &gen.RetrieveAPIVersionsParams{ClientID: c.clientID})
+		return gen.NewRetrieveAPIVersionsRequest("https://"+c.dns+"/api/", &gen.RetrieveAPIVersionsParams{ClientID: c.clientID()})
 	}, &reply)
 	if err != nil {
 		return nil, err

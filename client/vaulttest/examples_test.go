@@ -1,9 +1,7 @@
 package vaulttest_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -88,7 +86,7 @@ func TestFakeRepliesMatchSpecExamples(t *testing.T) {
 		{"failed login", "/auth", "post", "failure", func() any {
 			return post(t, s, "/api/v26.2/auth", "", form, "username=olivia%40veepharm.com")
 		}},
-		{"versions", "/", "get", "", func() any { return get(t, s, "/api/", session) }},
+		{"versions", "/", "get", "", func() any { return call(t, s, http.MethodGet, "/api/", session, "", "") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,21 +100,4 @@ func TestFakeRepliesMatchSpecExamples(t *testing.T) {
 			}
 		})
 	}
-}
-
-func get(t *testing.T, s *vaulttest.Server, path, auth string) map[string]any {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, s.URL()+path, nil)
-	req.Header.Set("Authorization", auth)
-	res, err := s.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("%s: %v", b, err)
-	}
-	return m
 }

@@ -216,6 +216,20 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
+// Count returns how many requests for operation op (an operationId from the spec) the
+// server received: the way to prove a call was sent once and not retried.
+func (s *Server) Count(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if r.Op == op {
+			n++
+		}
+	}
+	return n
+}
+
 // Violations returns every spec violation seen so far.
 func (s *Server) Violations() []string {
 	s.mu.Lock()

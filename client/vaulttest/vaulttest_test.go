@@ -19,13 +19,16 @@ type collector struct {
 
 func (c *collector) report(v string) { c.mu.Lock(); c.v = append(c.v, v); c.mu.Unlock() }
 
-func post(t *testing.T, s *vaulttest.Server, path, auth, ctype, body string) map[string]any {
+// call sends one request to the fake and decodes its JSON reply (nil if it is not JSON).
+func call(t *testing.T, s *vaulttest.Server, method, path, auth, ctype, body string) map[string]any {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.URL()+path, strings.NewReader(body))
+	req, err := http.NewRequest(method, s.URL()+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", ctype)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
@@ -38,6 +41,11 @@ func post(t *testing.T, s *vaulttest.Server, path, auth, ctype, body string) map
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
 	return m
+}
+
+func post(t *testing.T, s *vaulttest.Server, path, auth, ctype, body string) map[string]any {
+	t.Helper()
+	return call(t, s, http.MethodPost, path, auth, ctype, body)
 }
 
 func TestRequestsThatBreakTheSpecAreReported(t *testing.T) {

@@ -264,14 +264,8 @@ func TestUnknownOutcomeIsNotRetried(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "may have been created") || !strings.Contains(r.stderr, "api_access_token__sys") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
-	calls := 0
-	for _, req := range h.fake.Requests() {
-		if req.Op == "generateMyApiAccessToken" {
-			calls++
-		}
-	}
-	if calls != 1 || len(h.fake.Tokens()) != 1 {
-		t.Errorf("calls %d, tokens %d; want 1 and 1", calls, len(h.fake.Tokens()))
+	if calls := h.fake.Count("generateMyApiAccessToken"); calls != 1 || len(h.fake.Tokens()) != 1 {
+		t.Errorf("calls %d, tokens %d; want 1 and 1", h.fake.Count("generateMyApiAccessToken"), len(h.fake.Tokens()))
 	}
 }
 
