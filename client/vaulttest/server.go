@@ -457,6 +457,9 @@ func (s *Server) record(r *http.Request, body []byte) Request {
 		}
 	case strings.HasPrefix(ct, "application/json"):
 		_ = json.Unmarshal(body, &rec.JSON)
+		if _, ok := rec.JSON["password"]; ok {
+			rec.JSON["password"] = masked
+		}
 	}
 	return rec
 }

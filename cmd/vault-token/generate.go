@@ -157,11 +157,11 @@ func prepareOutputFile(target string, force bool) (*outputFile, error) {
 	if _, err := os.Lstat(target); err == nil && !force {
 		return nil, usageErrorf("--out-file %s exists: pass --force to replace it", target)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("--out-file: %w", err)
+		return nil, usageErrorf("--out-file: %v", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(target), ".vault-token-*")
 	if err != nil {
-		return nil, fmt.Errorf("--out-file: cannot write in %s: %w", filepath.Dir(target), err)
+		return nil, usageErrorf("--out-file: cannot write in %s: %v", filepath.Dir(target), err)
 	}
 	if err := tmp.Chmod(0o600); err != nil {
 		_ = tmp.Close()

@@ -226,6 +226,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad expiry", env, append(base, "--me", "--expires", "soon"), 2, []string{"--expires"}},
 		{"scheme in vault DNS", env, []string{"generate", "--vault", "https://" + h.fake.DNS, "--me", "--name", "k"}, 2, []string{"scheme"}},
 		{"bad client ID", env, append(base, "--me", "--client-id", "a b"), 2, []string{"client ID"}},
+		{"out-file in a missing folder", env, append(base, "--me", "--out-file", "/nonexistent-dir/token.txt"), 2, []string{"cannot write in /nonexistent-dir"}},
 		{"no credentials", nil, append(base, "--me"), 2, []string{"no credentials"}},
 		{"two credentials", append(env, "VAULT_ACCESS_TOKEN=x"), append(base, "--me"), 2, []string{"more than one"}},
 		{"no password off a terminal", []string{"VAULT_USERNAME=olivia@veepharm.com"}, append(base, "--me"), 2, []string{"VAULT_PASSWORD"}},
