@@ -76,10 +76,7 @@ func (e *APIError) Error() string {
 	if e.ErrorType != "" {
 		fmt.Fprintf(&b, " [%s]", e.ErrorType)
 	}
-	if e.Response.ExecutionID != "" {
-		fmt.Fprintf(&b, " (execution ID %s)", e.Response.ExecutionID)
-	}
-	return b.String()
+	return b.String() + e.Response.executionSuffix()
 }
 
 // Is matches ErrorType sentinels against every error type in the reply and its errorType.
@@ -124,10 +121,7 @@ func (e *UnexpectedResponseError) Error() string {
 	if e.Excerpt != "" {
 		fmt.Fprintf(&b, ": %q", e.Excerpt)
 	}
-	if e.Response.ExecutionID != "" {
-		fmt.Fprintf(&b, " (execution ID %s)", e.Response.ExecutionID)
-	}
-	return b.String()
+	return b.String() + e.Response.executionSuffix()
 }
 
 // UnknownOutcomeError reports a token request that may have reached Vault but whose

@@ -59,3 +59,11 @@ func headerInt(h http.Header, name string) int {
 	}
 	return n
 }
+
+// executionSuffix ends an error message with the execution ID to quote to support.
+func (r Response) executionSuffix() string {
+	if r.ExecutionID == "" {
+		return ""
+	}
+	return " (execution ID " + r.ExecutionID + ")"
+}
