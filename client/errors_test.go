@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -195,7 +196,7 @@ func TestTimeoutAfterSend(t *testing.T) {
 		}
 	})
 	defer close(release)
-	ctx, cancel := context.WithTimeout(context.Background(), 200*1e6)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).
 		GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"})
