@@ -4,6 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +40,8 @@ func TestFakeCommand(t *testing.T) {
 		t.Fatalf("no address on stdout: %v; stderr %s", err, stderr.String())
 	}
 	dns = strings.TrimSpace(dns)
+
+	readmeCurlCalls(t, dns, cert)
 
 	h := &harness{t: t, cert: cert}
 	r := h.run([]string{"VAULT_USERNAME=olivia@veepharm.com", "VAULT_PASSWORD=demo-password"}, "", "versions", "--vault", dns)
@@ -82,5 +90,49 @@ func TestPasswordPrompt(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "Password for olivia@veepharm.com: ") || strings.Contains(stderr.String(), "demo-password") {
 		t.Errorf("stderr %q", stderr.String())
+	}
+}
+
+// readmeCurlCalls makes the README's two curl calls (a form login, then a token request
+// with the raw session ID) against the fake command, trusting only the certificate it wrote.
+func readmeCurlCalls(t *testing.T, dns, certFile string) {
+	t.Helper()
+	pemBytes, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		t.Fatal("--cert-out wrote no certificate")
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	post := func(path, auth string, form url.Values) map[string]any {
+		req, _ := http.NewRequest(http.MethodPost, "https://"+dns+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		res, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	login := post("/api/v26.2/auth", "", url.Values{"username": {"olivia@veepharm.com"}, "password": {"demo-password"}})
+	session, _ := login["sessionId"].(string)
+	if session == "" {
+		t.Fatalf("login: %v", login)
+	}
+	tok := post("/api/v26.2/objects/users/me/api_access_token__sys", session,
+		url.Values{"name__v": {"IntegrationKey"}, "expiry_date__v": {"2030-12-31T12:00:00Z"}})
+	data, _ := tok["data"].(map[string]any)
+	if tok["responseStatus"] != "SUCCESS" || !strings.HasPrefix(fmt.Sprint(data["token__sys"]), "veeva-vault-") {
+		t.Errorf("token reply: %v", tok)
 	}
 }
