@@ -199,7 +199,7 @@ func TestEndToEndLoginLimit(t *testing.T) {
 			t.Fatalf("error = %v, want API_LIMIT_EXCEEDED", err)
 		}
 	}
-	if logins := fake.Count("authenticate"); logins != 3 {
+	if logins := fake.Count(vaulttest.OpAuthenticate); logins != 3 {
 		t.Errorf("%d logins reached the fake, want 3 (the client stops after the limit)", logins)
 	}
 }
@@ -244,7 +244,9 @@ func TestEndToEndFaults(t *testing.T) {
 		t.Run(fmt.Sprint(tt.kind), func(t *testing.T) {
 			fake := vaulttest.NewTestServer(t, vaulttest.Config{})
 			c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"))
-			fake.Inject(vaulttest.Fault{Op: "generateMyApiAccessToken", Kind: tt.kind})
+			if err := fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: tt.kind}); err != nil {
+				t.Fatal(err)
+			}
 			_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 			if !tt.check(err) {
 				t.Fatalf("error = %v", err)
@@ -252,7 +254,7 @@ func TestEndToEndFaults(t *testing.T) {
 			if n := len(fake.Tokens()); n != tt.wantTokens {
 				t.Errorf("fake holds %d tokens, want %d", n, tt.wantTokens)
 			}
-			if calls := fake.Count("generateMyApiAccessToken"); calls != 1 {
+			if calls := fake.Count(vaulttest.OpGenerateMyAPIAccessToken); calls != 1 {
 				t.Errorf("token call sent %d times, want once", calls)
 			}
 		})
@@ -265,7 +267,9 @@ func TestEndToEndDelayHitsDeadline(t *testing.T) {
 	if _, err := c.APIVersions(context.Background()); err != nil { // log in first
 		t.Fatal(err)
 	}
-	fake.Inject(vaulttest.Fault{Op: "generateMyApiAccessToken", Delay: 300 * time.Millisecond})
+	if err := fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Delay: 300 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	_, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"})

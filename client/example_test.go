@@ -86,7 +86,9 @@ func ExampleUnknownOutcomeError() {
 		client.WithCredentials(client.Password("olivia@veepharm.com", "demo-password")))
 
 	// The fake creates the token, then drops the connection before replying.
-	fake.Inject(vaulttest.Fault{Op: "generateMyApiAccessToken", Kind: vaulttest.DropAfterProcessing})
+	if err := fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing}); err != nil {
+		log.Fatal(err)
+	}
 	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	var unknown *client.UnknownOutcomeError
 	if errors.As(err, &unknown) {

@@ -10,7 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/go-cmp/cmp"
 
-	vaulttoken "github.com/acme/vault-token"
+	"github.com/acme/vault-token/openapi"
 
 	"github.com/acme/vault-token/client"
 )
@@ -108,7 +108,7 @@ func paths(reqs []wireRequest) []string {
 
 // TestDefaultVersionIsTheSpecs keeps DefaultAPIVersion and the spec's server default in step.
 func TestDefaultVersionIsTheSpecs(t *testing.T) {
-	doc, err := openapi3.NewLoader().LoadFromData(vaulttoken.Spec)
+	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
 	if err != nil {
 		t.Fatal(err)
 	}

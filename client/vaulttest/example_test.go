@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/acme/vault-token/client"
@@ -25,7 +26,7 @@ func ExampleNewServer() {
 	_, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "second"})
 
 	fmt.Println("error:", err)
-	fmt.Println("logins:", fake.Count("authenticate"), "tokens:", len(fake.Tokens()))
+	fmt.Println("logins:", fake.Count(vaulttest.OpAuthenticate), "tokens:", len(fake.Tokens()))
 	fmt.Println("violations:", len(fake.Violations()))
 	// Output:
 	// error: <nil>
@@ -39,7 +40,9 @@ func ExampleServer_Inject() {
 	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
 		client.WithCredentials(client.Password("olivia@veepharm.com", "demo-password")))
 
-	fake.Inject(vaulttest.Fault{Op: "generateMyApiAccessToken", Kind: vaulttest.GatewayError})
+	if err := fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.GatewayError}); err != nil {
+		log.Fatal(err)
+	}
 	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	var unexpected *client.UnexpectedResponseError
 	if errors.As(err, &unexpected) {

@@ -10,8 +10,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/go-cmp/cmp"
 
-	vaulttoken "github.com/acme/vault-token"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // shape lists every field path of a JSON value with its kind, and the value itself for
@@ -61,7 +61,7 @@ func specExample(t *testing.T, doc *openapi3.T, path, method, name string) any {
 // TestFakeRepliesMatchSpecExamples: for each documented call, the fake's reply has the
 // fields of the spec's example, field for field.
 func TestFakeRepliesMatchSpecExamples(t *testing.T) {
-	doc, err := openapi3.NewLoader().LoadFromData(vaulttoken.Spec)
+	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,22 @@
 package vaulttest
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
 	"time"
+
+	"github.com/acme/vault-token/openapi"
+)
+
+// The operations the fake serves, by the spec's operation IDs: what Fault.Op, Count and
+// Request.Op use, and what package client's errors carry as their Op.
+const (
+	OpGenerateAPIAccessToken        = openapi.OpGenerateAPIAccessToken
+	OpGenerateMyAPIAccessToken      = openapi.OpGenerateMyAPIAccessToken
+	OpGenerateSandboxAPIAccessToken = openapi.OpGenerateSandboxAPIAccessToken
+	OpAuthenticate                  = openapi.OpAuthenticate
+	OpRetrieveAPIVersions           = openapi.OpRetrieveAPIVersions
 )
 
 // FaultKind is a way a call can go wrong between a client and Vault.
@@ -22,21 +36,46 @@ const (
 	DropAfterProcessing
 	// OversizedBody processes the call and pads the reply past 2 MiB.
 	OversizedBody
+	// SessionEnded ends the caller's session just before the call, which Vault then refuses
+	// with INVALID_SESSION_ID. On OpAuthenticate the login succeeds but the session it
+	// returns has already ended.
+	SessionEnded
+	// OverLoginLimit answers a login with API_LIMIT_EXCEEDED, as past Vault's per-minute
+	// login limit. OpAuthenticate only.
+	OverLoginLimit
+	// OverBurstLimit answers as past the burst limit: the call is processed and its reply
+	// held back by Config.BurstDelay, with X-VaultAPI-ResponseDelay saying so.
+	OverBurstLimit
 )
 
-// Fault is injected into the next call of operation Op (an operationId from the spec, such
-// as "generateMyApiAccessToken"; empty for any), once.
+// Fault is injected into the next call of operation Op (one of the Op constants; empty
+// for any operation), once.
 type Fault struct {
 	Op    string
 	Kind  FaultKind
 	Delay time.Duration // held before anything else happens
 }
 
-// Inject queues a fault; faults apply in the order they were injected.
-func (s *Server) Inject(f Fault) {
+// Inject queues a fault; faults apply in the order they were injected. It refuses an
+// operation the spec does not define (a misspelt name would otherwise never fire), an
+// unknown kind, and OverLoginLimit on anything but OpAuthenticate.
+func (s *Server) Inject(f Fault) error {
+	if f.Op != "" && !slices.Contains(openapi.Operations(), f.Op) {
+		return fmt.Errorf("vaulttest: Inject: no operation %q in the spec (use the Op constants)", f.Op)
+	}
+	if f.Kind < None || f.Kind > OverBurstLimit {
+		return fmt.Errorf("vaulttest: Inject: unknown fault kind %d", int(f.Kind))
+	}
+	if f.Kind == OverLoginLimit && f.Op != OpAuthenticate {
+		return fmt.Errorf("vaulttest: Inject: OverLoginLimit applies to %s only", OpAuthenticate)
+	}
+	if f.Delay < 0 {
+		return fmt.Errorf("vaulttest: Inject: negative delay %v", f.Delay)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, f)
+	return nil
 }
 
 // takeFault removes and returns the first fault for op. Call with s.mu held.
@@ -50,20 +89,16 @@ func (s *Server) takeFault(op string) Fault {
 	return Fault{}
 }
 
+var faultNames = [...]string{
+	None: "None", GatewayError: "GatewayError", TruncatedJSON: "TruncatedJSON",
+	DropBeforeProcessing: "DropBeforeProcessing", DropAfterProcessing: "DropAfterProcessing",
+	OversizedBody: "OversizedBody", SessionEnded: "SessionEnded",
+	OverLoginLimit: "OverLoginLimit", OverBurstLimit: "OverBurstLimit",
+}
+
 func (k FaultKind) String() string {
-	switch k {
-	case None:
-		return "None"
-	case GatewayError:
-		return "GatewayError"
-	case TruncatedJSON:
-		return "TruncatedJSON"
-	case DropBeforeProcessing:
-		return "DropBeforeProcessing"
-	case DropAfterProcessing:
-		return "DropAfterProcessing"
-	case OversizedBody:
-		return "OversizedBody"
+	if k >= 0 && int(k) < len(faultNames) {
+		return faultNames[k]
 	}
 	return "FaultKind(" + strconv.Itoa(int(k)) + ")"
 }

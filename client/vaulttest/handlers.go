@@ -20,14 +20,27 @@ func failure(typ, text string) map[string]any {
 	return map[string]any{"responseStatus": "FAILURE", "errors": []message{{typ, text}}}
 }
 
-// answer carries out a call on the fake's state and writes Vault's reply into rw.
-func (s *Server) answer(rw *reply, r *http.Request, rt route, body []byte) {
+// answer carries out a call on the fake's state and writes Vault's reply into rw. fault is
+// the injected fault that changes what Vault does (the others change what reaches the
+// client, and ServeHTTP applies them).
+func (s *Server) answer(rw *reply, r *http.Request, rt route, body []byte, fault FaultKind) {
 	s.mu.Lock()
 	now := s.now()
 	rw.header.Set("X-VaultAPI-ExecutionId", executionID())
 	rw.header.Set("X-VaultAPI-VaultId", strconv.Itoa(VaultID))
-	delay := s.countBurst(rw.header, now)
-	result := s.dispatch(rw.header, r, rt, body, now)
+	delay := s.countBurst(rw.header, now, fault == OverBurstLimit)
+	if fault == SessionEnded && rt.op != OpAuthenticate {
+		delete(s.sessions, bearer(r))
+	}
+	var result map[string]any
+	if fault == OverLoginLimit {
+		result = loginFailure(formFields(r, body).Get("username"), "API_LIMIT_EXCEEDED", loginLimitMessage)
+	} else {
+		result = s.dispatch(rw.header, r, rt, body, now)
+	}
+	if id, ok := result["sessionId"].(string); ok && fault == SessionEnded {
+		delete(s.sessions, id)
+	}
 	s.mu.Unlock()
 	if delay > 0 {
 		time.Sleep(delay)
@@ -41,15 +54,15 @@ func executionID() string {
 }
 
 // countBurst counts the call against the 5-minute burst window and returns how long to
-// hold the reply back.
-func (s *Server) countBurst(h http.Header, now time.Time) time.Duration {
+// hold the reply back; over treats the call as past the limit whatever the count.
+func (s *Server) countBurst(h http.Header, now time.Time, over bool) time.Duration {
 	if now.Sub(s.burstStart) >= burstWindow {
 		s.burstStart, s.burstUsed = now, 0
 	}
 	s.burstUsed++
 	h.Set("X-VaultAPI-BurstLimit", strconv.Itoa(s.cfg.BurstLimit))
 	h.Set("X-VaultAPI-BurstLimitRemaining", strconv.Itoa(max(0, s.cfg.BurstLimit-s.burstUsed)))
-	if s.burstUsed <= s.cfg.BurstLimit {
+	if s.burstUsed <= s.cfg.BurstLimit && !over {
 		return 0
 	}
 	h.Set("X-VaultAPI-ResponseDelay", strconv.FormatInt(s.cfg.BurstDelay.Milliseconds(), 10))
@@ -61,7 +74,7 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 		return failure("MALFORMED_URL", fmt.Sprintf("API version %s is not supported.", rt.version))
 	}
 	fields := formFields(r, body)
-	if rt.op == "authenticate" {
+	if rt.op == OpAuthenticate {
 		return s.login(fields, now)
 	}
 	caller, ok := s.caller(r, now)
@@ -70,13 +83,13 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 	}
 	h.Set("X-VaultAPI-UserId", strconv.FormatInt(caller.ID, 10))
 	switch rt.op {
-	case "retrieveApiVersions":
+	case OpRetrieveAPIVersions:
 		values := map[string]string{}
 		for _, v := range s.cfg.Versions {
 			values[v] = "https://" + s.DNS + "/api/" + v
 		}
 		return map[string]any{"responseStatus": "SUCCESS", "values": values}
-	case "generateApiAccessToken":
+	case OpGenerateAPIAccessToken:
 		id, err := strconv.ParseInt(rt.params["user_id"], 10, 64)
 		target, found := s.user(id)
 		if err != nil || !found {
@@ -86,9 +99,9 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 			return failure("INSUFFICIENT_ACCESS", "User does not have sufficient privileges to perform the action.")
 		}
 		return s.issue(target, "", fields, now)
-	case "generateMyApiAccessToken":
+	case OpGenerateMyAPIAccessToken:
 		return s.issue(caller, "", fields, now)
-	case "generateSandboxApiAccessToken":
+	case OpGenerateSandboxAPIAccessToken:
 		name := rt.params["sandbox_name"]
 		if !s.hasSandbox(name) {
 			return failure("INVALID_DATA", "Sandbox ["+name+"] not found.")
@@ -125,9 +138,14 @@ func (s *Server) user(id int64) (User, bool) {
 	return User{}, false
 }
 
+// bearer is the session ID or token a request authenticates with, raw or after "Bearer ".
+func bearer(r *http.Request) string {
+	return strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+}
+
 // caller authenticates a call: a session ID (raw or after "Bearer ") or an active token.
 func (s *Server) caller(r *http.Request, now time.Time) (User, bool) {
-	v := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	v := bearer(r)
 	if v == "" {
 		return User{}, false
 	}
@@ -147,14 +165,19 @@ func (s *Server) caller(r *http.Request, now time.Time) (User, bool) {
 	return User{}, false
 }
 
+const loginLimitMessage = "You have exceeded the maximum number of authentication API calls allowed in a minute."
+
+// loginFailure is Vault's reply to a refused login.
+func loginFailure(username, typ, text string) map[string]any {
+	m := failure(typ, text)
+	m["errorType"] = "AUTHENTICATION_FAILED"
+	m["responseMessage"] = "Authentication failed for user: " + username
+	return m
+}
+
 func (s *Server) login(f url.Values, now time.Time) map[string]any {
-	fail := func(typ, text string) map[string]any {
-		m := failure(typ, text)
-		m["errorType"] = "AUTHENTICATION_FAILED"
-		m["responseMessage"] = "Authentication failed for user: " + f.Get("username")
-		return m
-	}
 	name := f.Get("username")
+	fail := func(typ, text string) map[string]any { return loginFailure(name, typ, text) }
 	w := s.logins[name]
 	if w == nil || now.Sub(w.start) >= loginWindow {
 		w = &loginWindowState{start: now}
@@ -162,7 +185,7 @@ func (s *Server) login(f url.Values, now time.Time) map[string]any {
 	}
 	w.count++
 	if w.count > s.cfg.LoginLimit {
-		return fail("API_LIMIT_EXCEEDED", "You have exceeded the maximum number of authentication API calls allowed in a minute.")
+		return fail("API_LIMIT_EXCEEDED", loginLimitMessage)
 	}
 	if f.Get("password") == "" {
 		return fail("NO_PASSWORD_PROVIDED", "No password was provided for the login call.")

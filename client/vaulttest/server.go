@@ -22,7 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
-	vaulttoken "github.com/acme/vault-token"
+	"github.com/acme/vault-token/openapi"
 )
 
 // Config describes the fake Vault. The zero Config is a working Vault with the users
@@ -86,6 +86,7 @@ type Server struct {
 	burstUsed  int
 	logins     map[string]*loginWindowState
 	nextToken  int
+	conns      int // TCP connections accepted
 }
 
 type loginWindowState struct {
@@ -146,6 +147,13 @@ func start(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, spec: spec, sessions: map[string]*session{}, logins: map[string]*loginWindowState{}}
 	s.srv = httptest.NewUnstartedServer(s)
 	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // dropped connections are deliberate
+	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			s.mu.Lock()
+			s.conns++
+			s.mu.Unlock()
+		}
+	}
 	if cfg.Addr != "" {
 		l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", cfg.Addr)
 		if err != nil {
@@ -161,7 +169,7 @@ func start(cfg Config) (*Server, error) {
 }
 
 func loadSpec() (*openapi3.T, error) {
-	doc, err := openapi3.NewLoader().LoadFromData(vaulttoken.Spec)
+	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
 	if err != nil {
 		return nil, fmt.Errorf("load spec: %w", err)
 	}
@@ -177,8 +185,26 @@ func (s *Server) Close() { s.srv.Close() }
 // URL is the server's base URL, https://127.0.0.1:PORT.
 func (s *Server) URL() string { return s.srv.URL }
 
-// Client returns an HTTP client that trusts the server's certificate.
-func (s *Server) Client() *http.Client { return s.srv.Client() }
+// Client returns an HTTP client that trusts the server's certificate. It keeps up to 100
+// idle connections (net/http's default keeps 2 per host), so a test with many goroutines
+// reuses connections rather than opening new ones.
+func (s *Server) Client() *http.Client {
+	hc := *s.srv.Client()
+	if t, ok := hc.Transport.(*http.Transport); ok {
+		t = t.Clone()
+		t.MaxIdleConnsPerHost = 100
+		hc.Transport = t
+	}
+	return &hc
+}
+
+// Connections returns how many TCP connections the server has accepted: a client that
+// reuses its connections opens no more than it has calls in flight at once.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
+}
 
 // CertificatePEM returns the server's certificate, for curl --cacert or SSL_CERT_FILE.
 func (s *Server) CertificatePEM() []byte {
@@ -249,6 +275,28 @@ func (s *Server) SessionFor(username string) (string, error) {
 	return "", fmt.Errorf("vaulttest: no user %q", username)
 }
 
+// SetPassword changes a user's password, as an administrator rotating it would. Sessions
+// already open stay open.
+func (s *Server) SetPassword(username, password string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, u := range s.cfg.Users {
+		if u.Username == username {
+			s.cfg.Users[i].Password = password
+			return nil
+		}
+	}
+	return fmt.Errorf("vaulttest: no user %q", username)
+}
+
+// EndSessions ends every session now, as an idle timeout or an administrator would: the
+// next call made with one is refused with INVALID_SESSION_ID.
+func (s *Server) EndSessions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.sessions)
+}
+
 func (s *Server) newSession(userID int64) string {
 	id := strings.ToUpper(randomHex(32))
 	now := s.now()
@@ -313,7 +361,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	rw := &reply{header: http.Header{}}
-	s.answer(rw, r, rt, body)
+	s.answer(rw, r, rt, body, fault.Kind)
 	if fault.Kind == DropAfterProcessing {
 		dropConnection(w)
 		return
@@ -373,7 +421,7 @@ type route struct {
 func (s *Server) route(r *http.Request) (route, bool) {
 	path := r.URL.EscapedPath()
 	if path == "/api/" || path == "/api" {
-		return s.routeTo("retrieveApiVersions", "/", http.MethodGet, r.Method, "", nil)
+		return s.routeTo(OpRetrieveAPIVersions, "/", http.MethodGet, r.Method, "", nil)
 	}
 	seg := strings.Split(strings.TrimPrefix(path, "/api/"), "/")
 	if len(seg) < 2 {
@@ -386,22 +434,22 @@ func (s *Server) route(r *http.Request) (route, bool) {
 	}
 	switch {
 	case len(rest) == 1 && rest[0] == "auth":
-		return s.routeTo("authenticate", "/auth", http.MethodPost, r.Method, version, nil)
+		return s.routeTo(OpAuthenticate, "/auth", http.MethodPost, r.Method, version, nil)
 	case len(rest) == 4 && rest[0] == "objects" && rest[1] == "users" && rest[3] == "api_access_token__sys":
 		if rest[2] == "me" {
-			return s.routeTo("generateMyApiAccessToken", "/objects/users/me/api_access_token__sys", http.MethodPost, r.Method, version, nil)
+			return s.routeTo(OpGenerateMyAPIAccessToken, "/objects/users/me/api_access_token__sys", http.MethodPost, r.Method, version, nil)
 		}
 		id, ok := unescape(rest[2])
 		if !ok {
 			return route{}, false
 		}
-		return s.routeTo("generateApiAccessToken", "/objects/users/{user_id}/api_access_token__sys", http.MethodPost, r.Method, version, map[string]string{"user_id": id})
+		return s.routeTo(OpGenerateAPIAccessToken, "/objects/users/{user_id}/api_access_token__sys", http.MethodPost, r.Method, version, map[string]string{"user_id": id})
 	case len(rest) == 6 && rest[0] == "objects" && rest[1] == "sandbox" && rest[3] == "users" && rest[4] == "me" && rest[5] == "api_access_token__sys":
 		name, ok := unescape(rest[2])
 		if !ok {
 			return route{}, false
 		}
-		return s.routeTo("generateSandboxApiAccessToken", "/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys", http.MethodPost, r.Method, version, map[string]string{"sandbox_name": name})
+		return s.routeTo(OpGenerateSandboxAPIAccessToken, "/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys", http.MethodPost, r.Method, version, map[string]string{"sandbox_name": name})
 	}
 	return route{}, false
 }

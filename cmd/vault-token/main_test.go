@@ -260,13 +260,15 @@ func TestExitCodes(t *testing.T) {
 
 func TestUnknownOutcomeIsNotRetried(t *testing.T) {
 	h := newHarness(t)
-	h.fake.Inject(vaulttest.Fault{Op: "generateMyApiAccessToken", Kind: vaulttest.DropAfterProcessing})
+	if err := h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing}); err != nil {
+		t.Fatal(err)
+	}
 	r := h.run([]string{"VAULT_SESSION_ID=" + h.session()}, "", "generate", "--vault", h.fake.DNS, "--me", "--name", "k")
 	if r.code != 1 || !strings.Contains(r.stderr, "may have been created") || !strings.Contains(r.stderr, "api_access_token__sys") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
-	if calls := h.fake.Count("generateMyApiAccessToken"); calls != 1 || len(h.fake.Tokens()) != 1 {
-		t.Errorf("calls %d, tokens %d; want 1 and 1", h.fake.Count("generateMyApiAccessToken"), len(h.fake.Tokens()))
+	if calls := h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken); calls != 1 || len(h.fake.Tokens()) != 1 {
+		t.Errorf("calls %d, tokens %d; want 1 and 1", h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken), len(h.fake.Tokens()))
 	}
 }
 

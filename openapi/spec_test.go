@@ -1,4 +1,4 @@
-package vaulttoken_test
+package openapi_test
 
 import (
 	"context"
@@ -6,14 +6,14 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	vaulttoken "github.com/acme/vault-token"
+	"github.com/acme/vault-token/openapi"
 )
 
 // TestSpecValidates loads the embedded spec the way other tools will and validates it,
 // examples included, so a broken example fails here before another team's generator sees it.
 func TestSpecValidates(t *testing.T) {
 	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(vaulttoken.Spec)
+	doc, err := loader.LoadFromData(openapi.Spec)
 	if err != nil {
 		t.Fatalf("load spec: %v", err)
 	}
@@ -25,7 +25,7 @@ func TestSpecValidates(t *testing.T) {
 // TestSpecRejectsBadExample proves the validation above can fail: an example that breaks its
 // schema must be refused.
 func TestSpecRejectsBadExample(t *testing.T) {
-	doc, err := openapi3.NewLoader().LoadFromData(vaulttoken.Spec)
+	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
 	if err != nil {
 		t.Fatalf("load spec: %v", err)
 	}
@@ -37,16 +37,19 @@ func TestSpecRejectsBadExample(t *testing.T) {
 
 // TestSpecCoversOperations pins the operation IDs other teams generate code against.
 func TestSpecCoversOperations(t *testing.T) {
-	doc, err := openapi3.NewLoader().LoadFromData(vaulttoken.Spec)
+	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
 	if err != nil {
 		t.Fatalf("load spec: %v", err)
 	}
 	want := map[string]string{
-		"generateApiAccessToken":        "POST /objects/users/{user_id}/api_access_token__sys",
-		"generateMyApiAccessToken":      "POST /objects/users/me/api_access_token__sys",
-		"generateSandboxApiAccessToken": "POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys",
-		"authenticate":                  "POST /auth",
-		"retrieveApiVersions":           "GET /",
+		openapi.OpGenerateAPIAccessToken:        "POST /objects/users/{user_id}/api_access_token__sys",
+		openapi.OpGenerateMyAPIAccessToken:      "POST /objects/users/me/api_access_token__sys",
+		openapi.OpGenerateSandboxAPIAccessToken: "POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys",
+		openapi.OpAuthenticate:                  "POST /auth",
+		openapi.OpRetrieveAPIVersions:           "GET /",
+	}
+	if len(openapi.Operations()) != len(want) {
+		t.Errorf("openapi.Operations() lists %d operations, want %d", len(openapi.Operations()), len(want))
 	}
 	got := map[string]string{}
 	for path, item := range doc.Paths.Map() {
@@ -67,7 +70,7 @@ func TestSpecCoversOperations(t *testing.T) {
 // TestSpecRejectsBadReplyExample: example validation covers response examples too, the
 // ones other teams' mocks are built from.
 func TestSpecRejectsBadReplyExample(t *testing.T) {
-	doc, err := openapi3.NewLoader().LoadFromData(vaulttoken.Spec)
+	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
 	if err != nil {
 		t.Fatalf("load spec: %v", err)
 	}

@@ -1,0 +1,33 @@
+// Package openapi holds the hand-written OpenAPI description of Vault's API access token
+// endpoints (vault-api.yaml, the source of truth from which package gen is generated) and
+// the operation IDs it defines.
+//
+// Go code that needs the spec itself (a fake server that validates traffic, a test that
+// checks examples) takes it from Spec rather than reading a file at run time. The package
+// imports nothing, so depending on it adds nothing to a module's requirements.
+package openapi
+
+import _ "embed"
+
+// Spec is vault-api.yaml, byte for byte.
+//
+//go:embed vault-api.yaml
+var Spec []byte
+
+// The spec's operation IDs: what the fake Vault records and injects faults by, and what
+// package client's errors carry as their Op.
+const (
+	OpGenerateAPIAccessToken        = "generateApiAccessToken"
+	OpGenerateMyAPIAccessToken      = "generateMyApiAccessToken"
+	OpGenerateSandboxAPIAccessToken = "generateSandboxApiAccessToken"
+	OpAuthenticate                  = "authenticate"
+	OpRetrieveAPIVersions           = "retrieveApiVersions"
+)
+
+// Operations lists every operation ID in the spec.
+func Operations() []string {
+	return []string{
+		OpGenerateAPIAccessToken, OpGenerateMyAPIAccessToken, OpGenerateSandboxAPIAccessToken,
+		OpAuthenticate, OpRetrieveAPIVersions,
+	}
+}
