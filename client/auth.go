@@ -5,12 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
-	"sync"
-	"time"
-
-	"github.com/acme/vault-token/gen"
 )
 
 // Credentials say how a client authenticates: a session ID, an API access token, or a
@@ -50,16 +45,22 @@ func AccessTokenFrom(src SecretSource) Credentials {
 	return Credentials{kind: credAccessToken, secret: src}
 }
 
-// Password logs in with POST /auth when a session is first needed. The session is
-// cached and shared by concurrent calls; it is renewed before Vault's 48-hour limit, and
-// once (with the call replayed) when Vault reports it ended. A login Vault refuses is
-// never retried in a loop; after API_LIMIT_EXCEEDED the client makes no login attempt
-// for a minute.
+// Password logs in with POST /auth when a session is first needed. One login runs at a
+// time, and its outcome, success or failure, goes to every call waiting for it. The
+// session is cached and shared by concurrent calls; it is renewed before Vault's 48-hour
+// limit, and once (with the call replayed) when Vault reports it ended.
+//
+// A password Vault refused is not sent again: later calls fail at once with
+// ErrLoginNotAttempted and the refusal, until the password changes (see PasswordFrom).
+// After API_LIMIT_EXCEEDED no login is sent for a minute; after any other failure the
+// client pauses before the next login, 1 second doubling to 1 minute.
 func Password(username, password string) Credentials {
 	return PasswordFrom(username, staticSecret{NewSecret(password)})
 }
 
-// PasswordFrom is Password with the password taken from src before each login.
+// PasswordFrom is Password with the password taken from src before each login. After
+// Vault refuses a password, the client still asks src before each call, and sends one login
+// when src gives a different password: rotate the password in src and the client follows.
 func PasswordFrom(username string, src SecretSource) Credentials {
 	return Credentials{kind: credPassword, username: username, secret: src}
 }
@@ -82,7 +83,7 @@ func (c Credentials) Format(f fmt.State, _ rune) {
 type authenticator interface {
 	authorization(ctx context.Context) (Secret, error)
 	// refused tells that Vault answered INVALID_SESSION_ID to a call sent with used.
-	refused(ctx context.Context, used Secret)
+	refused(used Secret)
 }
 
 func newAuthenticator(c *Client, creds *Credentials) authenticator {
@@ -90,7 +91,7 @@ func newAuthenticator(c *Client, creds *Credentials) authenticator {
 	case creds == nil || creds.secret == nil:
 		return noAuth{}
 	case creds.kind == credPassword:
-		return &passwordAuth{c: c, username: creds.username, password: creds.secret, session: newLazy[session]()}
+		return newSessionAuth(c, creds.username, creds.secret)
 	default:
 		return sourceAuth{src: creds.secret, bearer: creds.kind == credAccessToken}
 	}
@@ -101,7 +102,7 @@ type noAuth struct{}
 func (noAuth) authorization(context.Context) (Secret, error) {
 	return Secret{}, &InputError{Field: "credentials", Reason: "none configured: pass client.WithCredentials to New"}
 }
-func (noAuth) refused(context.Context, Secret) {}
+func (noAuth) refused(Secret) {}
 
 type sourceAuth struct {
 	src    SecretSource
@@ -129,116 +130,7 @@ func (a sourceAuth) authorization(ctx context.Context) (Secret, error) {
 	return s, nil
 }
 
-func (sourceAuth) refused(context.Context, Secret) {}
-
-// Sessions last 48 hours at most; renew an hour early so a long call does not outlive one.
-const (
-	sessionMaxAge    = 48 * time.Hour
-	sessionRenewal   = time.Hour
-	loginBlockPeriod = time.Minute
-)
-
-type session struct {
-	id       Secret
-	obtained time.Time
-}
-
-type passwordAuth struct {
-	c        *Client
-	username string
-	password SecretSource
-	session  lazy[session]
-
-	mu           sync.Mutex
-	blockedUntil time.Time
-	blockErr     error
-}
-
-func (a *passwordAuth) authorization(ctx context.Context) (Secret, error) {
-	s, err := a.session.get(ctx, a.fresh, a.login)
-	return s.id, err
-}
-
-func (a *passwordAuth) fresh(s session) bool {
-	return a.c.now().Sub(s.obtained) < sessionMaxAge-sessionRenewal
-}
-
-func (a *passwordAuth) refused(ctx context.Context, used Secret) {
-	_ = a.session.dropIf(ctx, func(s session) bool { return s.id == used })
-}
-
-func (a *passwordAuth) login(ctx context.Context) (session, error) {
-	const op = "log in"
-	a.mu.Lock()
-	until, blockErr := a.blockedUntil, a.blockErr
-	a.mu.Unlock()
-	if a.c.now().Before(until) {
-		return session{}, fmt.Errorf("vault: %s: not attempted before %s, since the last login hit Vault's login limit: %w",
-			op, until.UTC().Format(time.RFC3339), blockErr)
-	}
-	if strings.TrimSpace(a.username) == "" {
-		return session{}, &InputError{Field: "user name", Reason: "must not be empty"}
-	}
-	pw, err := a.password.Secret(ctx)
-	if err != nil {
-		return session{}, fmt.Errorf("vault: password source: %w", err)
-	}
-	if pw.IsZero() {
-		return session{}, &InputError{Field: "password", Reason: "must not be empty"}
-	}
-	var reply gen.AuthReply
-	c := a.c
-	_, err = c.exchange(ctx, call{
-		op: op,
-		build: func() (*http.Request, error) {
-			return gen.NewAuthenticateRequestWithFormdataBody(c.serverURL(c.settings.version),
-				&gen.AuthenticateParams{ClientID: c.clientID()},
-				gen.AuthRequest{Username: a.username, Password: pw.Reveal(), VaultDNS: &c.dns})
-		},
-		secrets: []Secret{pw},
-	}, &reply)
-	if errors.Is(err, ErrAPILimitExceeded) {
-		a.mu.Lock()
-		a.blockedUntil, a.blockErr = c.now().Add(loginBlockPeriod), err
-		a.mu.Unlock()
-	}
-	if err != nil {
-		return session{}, err
-	}
-	if reply.SessionID == nil || *reply.SessionID == "" {
-		return session{}, fmt.Errorf("vault: %s: reply has no sessionId", op)
-	}
-	if err := c.checkSessionVault(reply); err != nil {
-		return session{}, err
-	}
-	return session{id: NewSecret(*reply.SessionID), obtained: c.now()}, nil
-}
-
-// checkSessionVault refuses a session for another Vault than the one asked for (auth
-// defaulting): calls made with it would act on the wrong Vault.
-func (c *Client) checkSessionVault(reply gen.AuthReply) error {
-	if reply.VaultID == nil {
-		return fmt.Errorf("vault: log in: %w: the reply does not say which Vault the session is for", ErrWrongVault)
-	}
-	for _, v := range deref(reply.VaultIDs) {
-		if v.ID != *reply.VaultID {
-			continue
-		}
-		u, err := url.Parse(v.URL)
-		if err != nil {
-			return fmt.Errorf("vault: log in: %w: vault %d has an unreadable URL", ErrWrongVault, v.ID)
-		}
-		if !sameHost(u.Host, c.dns) {
-			return fmt.Errorf("vault: log in: %w: asked for %s, got %s (vault ID %d)", ErrWrongVault, c.dns, u.Host, v.ID)
-		}
-		return nil
-	}
-	return fmt.Errorf("vault: log in: %w: vault ID %d is not among the user's Vaults", ErrWrongVault, *reply.VaultID)
-}
-
-func sameHost(a, b string) bool {
-	return strings.EqualFold(strings.TrimSuffix(a, ":443"), strings.TrimSuffix(b, ":443"))
-}
+func (sourceAuth) refused(Secret) {}
 
 // authedExchange sends a call with the client's credentials. When Vault reports the
 // session ended, it gets new credentials and replays the call once: Vault did not process
@@ -253,7 +145,7 @@ func (c *Client) authedExchange(ctx context.Context, op string, oneShot bool, bu
 		if replayed || !errors.Is(err, ErrInvalidSession) {
 			return meta, err
 		}
-		c.auth.refused(ctx, authz)
+		c.auth.refused(authz)
 		next, authErr := c.auth.authorization(ctx)
 		if authErr != nil {
 			return meta, authErr

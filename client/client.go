@@ -33,8 +33,8 @@ type Client struct {
 	settings settings // as New left them, defaults filled in; never changed after
 	hc       *http.Client
 	auth     authenticator
-	versions lazy[string]     // the API version for token calls, when chosen from the Vault's list
-	now      func() time.Time // replaced in tests
+	versions *sharedValue[*VersionList] // the Vault's list, for WithAPIVersionCheck and WithLatestAPIVersion
+	now      func() time.Time           // replaced in tests
 }
 
 // New returns a client for the Vault at vaultDNS, a host name with an optional port such
@@ -43,13 +43,16 @@ func New(vaultDNS string, opts ...Option) (*Client, error) {
 	if err := checkVaultDNS(vaultDNS); err != nil {
 		return nil, err
 	}
-	s := settings{version: DefaultAPIVersion, maxReplyBytes: defaultMaxReplyBytes, userAgent: "vault-token-go/" + Version}
+	s := settings{
+		version: DefaultAPIVersion, maxReplyBytes: defaultMaxReplyBytes,
+		userAgent: "vault-token-go/" + Version, loginTimeout: DefaultLoginTimeout,
+	}
 	for _, o := range opts {
 		if err := o(&s); err != nil {
 			return nil, err
 		}
 	}
-	hc := &http.Client{Timeout: 2 * time.Minute}
+	hc := &http.Client{Timeout: DefaultTimeout, Transport: defaultTransport()}
 	if s.httpClient != nil {
 		copied := *s.httpClient
 		hc = &copied
@@ -57,9 +60,22 @@ func New(vaultDNS string, opts ...Option) (*Client, error) {
 	// Vault's API does not redirect. A redirect comes from something in between, and
 	// following it could carry the Authorization header elsewhere: surface it instead.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c := &Client{dns: vaultDNS, settings: s, hc: hc, versions: newLazy[string](), now: time.Now}
+	c := &Client{dns: vaultDNS, settings: s, hc: hc, now: time.Now}
 	c.auth = newAuthenticator(c, s.creds)
+	c.versions = newSharedValue("choose API version", s.loginTimeout, c.APIVersions)
 	return c, nil
+}
+
+// DefaultTimeout bounds each HTTP exchange of a client made without WithHTTPClient.
+const DefaultTimeout = 2 * time.Minute
+
+// defaultTransport is http.DefaultTransport with room to keep a connection per goroutine:
+// the default keeps 2 idle connections per host, so a service with many goroutines on one
+// client would open and close connections all the time.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = t.MaxIdleConns
+	return t
 }
 
 // clientID is the X-VaultAPI-ClientID header parameter for the generated builders.

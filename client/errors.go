@@ -161,3 +161,9 @@ func (e *InputError) Unwrap() error { return e.Err }
 // for: Vault's auth defaulting picks another Vault when the user cannot log in to the one
 // named. The client refuses such a session.
 var ErrWrongVault = errors.New("vault: login returned a session for another Vault")
+
+// detail is err's message without the "vault: <op>: " that this package's errors begin
+// with, so that an error wrapping another one of the same operation says it once.
+func detail(err error, op string) string {
+	return strings.TrimPrefix(err.Error(), "vault: "+op+": ")
+}

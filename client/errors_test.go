@@ -187,14 +187,14 @@ func TestDroppedConnection(t *testing.T) {
 }
 
 // TestTimeoutAfterSend: the caller's deadline passes while Vault works on the request.
+//
+// The handler answers nothing until the test ends. Answering when the client goes away (on
+// r.Context().Done()) made the test flaky: that empty 200 is written as soon as the client
+// starts closing the connection, can arrive before the close completes, and the transport
+// returns it, as it rightly returns any reply that arrives at the deadline.
 func TestTimeoutAfterSend(t *testing.T) {
 	release := make(chan struct{})
-	v := newTestVault(t, func(w http.ResponseWriter, r *http.Request, _ wireRequest) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	})
+	v := newTestVault(t, func(http.ResponseWriter, *http.Request, wireRequest) { <-release })
 	defer close(release)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()

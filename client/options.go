@@ -3,6 +3,7 @@ package client
 import (
 	"log/slog"
 	"net/http"
+	"time"
 )
 
 // An Option configures a Client in New.
@@ -20,6 +21,7 @@ type settings struct {
 	logger        *slog.Logger
 	json          bool
 	maxReplyBytes int64
+	loginTimeout  time.Duration
 }
 
 // WithCredentials sets how the client authenticates. Without it, calls that need a
@@ -40,16 +42,18 @@ func WithAPIVersion(v string) Option {
 }
 
 // WithAPIVersionCheck makes the client confirm, once, with GET /api/ that the Vault lists
-// the pinned version, so an unsupported version is a clear error before the first token
-// call rather than a failure from the call itself.
+// the pinned version, so an unsupported version is a clear error (ErrUnsupportedVersion)
+// before the first token call rather than a failure from the call itself.
 func WithAPIVersionCheck() Option {
 	return func(s *settings) error { s.checkVersion = true; return nil }
 }
 
 // WithLatestAPIVersion makes the client ask the Vault, once, for its versions and use the
 // newest one. The newest listed may be the Beta version, which can still change; it is
-// chosen only when beta is true, otherwise the one before it is. Logins still use the
-// pinned version (the auth call's version need not match later calls).
+// chosen only when beta is true, otherwise the one before it is. Logins use
+// DefaultAPIVersion whatever the choice (Vault documents that the login's version need not
+// match later calls'). The list is asked for once, on a context of its own bounded by the
+// login timeout, and its outcome shared by the calls waiting for it.
 func WithLatestAPIVersion(beta bool) Option {
 	return func(s *settings) error { s.latest, s.beta = true, beta; return nil }
 }
@@ -111,6 +115,20 @@ func WithMaxReplySize(n int64) Option {
 			return &InputError{Field: "max reply size", Reason: "must be at least 1024 bytes"}
 		}
 		s.maxReplyBytes = n
+		return nil
+	}
+}
+
+// WithLoginTimeout bounds each login and each version discovery (default
+// DefaultLoginTimeout). They run on a context of their own rather than the caller's, so
+// that a caller whose deadline passes stops waiting without cancelling the login for the
+// other calls waiting on it.
+func WithLoginTimeout(d time.Duration) Option {
+	return func(s *settings) error {
+		if d <= 0 {
+			return &InputError{Field: "login timeout", Reason: "must be positive"}
+		}
+		s.loginTimeout = d
 		return nil
 	}
 }

@@ -96,32 +96,32 @@ func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
 }
 
 // tokenVersion is the API version for token calls: the pinned one, or the one chosen
-// from the Vault's list (asked once per client).
+// from the Vault's list. The list is asked for once per client, by one call at a time
+// with the others waiting for its outcome; once it has been read, the choice is made from
+// it without another call, so an unsupported version fails at once every time.
 func (c *Client) tokenVersion(ctx context.Context) (string, error) {
 	s := c.settings
 	if !s.latest && !s.checkVersion {
 		return s.version, checkTokenVersion(s.version)
 	}
-	return c.versions.get(ctx, func(string) bool { return true }, func(ctx context.Context) (string, error) {
-		list, err := c.APIVersions(ctx)
-		if err != nil {
-			return "", err
-		}
-		listed := strings.Join(list.Versions, ", ")
-		if s.latest {
-			v, ok := list.Latest(s.beta)
-			if !ok {
-				return "", &InputError{Field: "API version", Err: ErrUnsupportedVersion,
-					Reason: fmt.Sprintf("the Vault lists no version to choose (it lists %q)", listed)}
-			}
-			return v, checkTokenVersion(v)
-		}
-		if !list.Supports(s.version) {
+	list, err := c.versions.get(ctx, func(*VersionList) bool { return true })
+	if err != nil {
+		return "", err
+	}
+	listed := strings.Join(list.Versions, ", ")
+	if s.latest {
+		v, ok := list.Latest(s.beta)
+		if !ok {
 			return "", &InputError{Field: "API version", Err: ErrUnsupportedVersion,
-				Reason: fmt.Sprintf("%s is not supported by %s (it lists %s)", s.version, c.dns, listed)}
+				Reason: fmt.Sprintf("the Vault lists no version to choose (it lists %q)", listed)}
 		}
-		return s.version, checkTokenVersion(s.version)
-	})
+		return v, checkTokenVersion(v)
+	}
+	if !list.Supports(s.version) {
+		return "", &InputError{Field: "API version", Err: ErrUnsupportedVersion,
+			Reason: fmt.Sprintf("%s is not supported by %s (it lists %s)", s.version, c.dns, listed)}
+	}
+	return s.version, checkTokenVersion(s.version)
 }
 
 func checkTokenVersion(v string) error {
