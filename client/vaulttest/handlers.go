@@ -34,7 +34,8 @@ func (s *Server) answer(rw *reply, r *http.Request, rt route, body []byte, fault
 	}
 	var result map[string]any
 	if fault == OverLoginLimit {
-		result = loginFailure(formFields(r, body).Get("username"), "API_LIMIT_EXCEEDED", loginLimitMessage)
+		fields, _ := formFields(r, body)
+		result = loginFailure(fields.Get("username"), "API_LIMIT_EXCEEDED", loginLimitMessage)
 	} else {
 		result = s.dispatch(rw.header, r, rt, body, now)
 	}
@@ -73,7 +74,10 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 	if rt.version != "" && !s.listsVersion(rt.version) {
 		return failure("MALFORMED_URL", fmt.Sprintf("API version %s is not supported.", rt.version))
 	}
-	fields := formFields(r, body)
+	fields, problem := formFields(r, body)
+	if problem != "" {
+		return failure("INVALID_DATA", problem)
+	}
 	if rt.op == OpAuthenticate {
 		return s.login(fields, now)
 	}
@@ -216,8 +220,8 @@ var expiryPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?
 
 // issue creates a token, after the checks Vault makes.
 func (s *Server) issue(u User, sandbox string, f url.Values, now time.Time) map[string]any {
-	name := strings.TrimSpace(f.Get("name__v"))
-	if name == "" {
+	name := f.Get("name__v")
+	if strings.TrimSpace(name) == "" {
 		return failure("PARAMETER_REQUIRED", "Missing required parameter [name__v].")
 	}
 	var expireAt time.Time
@@ -259,22 +263,31 @@ func (s *Server) issue(u User, sandbox string, f url.Values, now time.Time) map[
 }
 
 // formFields reads a form or JSON body into one shape; another content type carries no
-// fields Vault would read.
-func formFields(r *http.Request, body []byte) url.Values {
+// fields Vault would read. problem says why a body cannot be read, for the fake to refuse
+// it rather than guess what Vault would make of it: a form that does not decode, or a JSON
+// field whose value is not text (every field of these calls is text).
+func formFields(r *http.Request, body []byte) (fields url.Values, problem string) {
 	ct := r.Header.Get("Content-Type")
-	if strings.HasPrefix(ct, "application/json") {
+	switch {
+	case strings.HasPrefix(ct, "application/json"):
 		var m map[string]any
 		out := url.Values{}
 		if json.Unmarshal(body, &m) == nil {
 			for k, v := range m {
-				out.Set(k, fmt.Sprint(v))
+				s, ok := v.(string)
+				if !ok {
+					problem = "Invalid value for [" + k + "]: expected text."
+				}
+				out.Set(k, s)
 			}
 		}
-		return out
+		return out, problem
+	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
+		f, err := url.ParseQuery(string(body))
+		if err != nil {
+			return url.Values{}, "The request body is not a valid form."
+		}
+		return f, ""
 	}
-	if !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-		return url.Values{}
-	}
-	f, _ := url.ParseQuery(string(body))
-	return f
+	return url.Values{}, ""
 }

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -138,7 +140,7 @@ func start(cfg Config) (*Server, error) {
 		cfg.LoginLimit = 20
 	}
 	if cfg.Report == nil {
-		cfg.Report = func(v string) { log.Printf("vaulttest: %s", v) }
+		cfg.Report = func(v string) { log.Printf("vaulttest: %s", v) } //nolint:gosec // report made v one printable line
 	}
 	spec, err := loadSpec()
 	if err != nil {
@@ -304,8 +306,11 @@ func (s *Server) newSession(userID int64) string {
 	return id
 }
 
+// report records a violation. Its text quotes what a client sent, so it is made one line
+// of printable text first: a client's escape sequences must not reach a test's log or the
+// terminal of someone running vault-token fake.
 func (s *Server) report(format string, args ...any) {
-	v := fmt.Sprintf(format, args...)
+	v := printable(fmt.Sprintf(format, args...), 2000)
 	s.mu.Lock()
 	s.violations = append(s.violations, v)
 	s.mu.Unlock()
@@ -330,7 +335,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "<html><body><h1>404 Not Found</h1></body></html>")
 		return
 	}
-	rec.Op = rt.op
+	rec.Op, rec.Params = rt.op, rt.params
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	input := &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: rt.params, Route: rt.route,
@@ -476,9 +481,12 @@ func (s *Server) routeTo(op, path, method, got, version string, params map[strin
 
 // Request is what the server received, with secrets masked.
 type Request struct {
-	Op         string // the spec's operationId; empty when no operation matched
-	Method     string
-	Path       string // escaped, as sent
+	Op     string // the spec's operationId; empty when no operation matched
+	Method string
+	Path   string // escaped, as sent
+	// Params are the path parameters as the server decoded them, such as
+	// Params["sandbox_name"] == "R&D/QA Sandbox".
+	Params     map[string]string
 	Header     http.Header
 	Form       url.Values     // form bodies; a password shows as [MASKED]
 	JSON       map[string]any // JSON bodies
@@ -510,4 +518,18 @@ func (s *Server) record(r *http.Request, body []byte) Request {
 		}
 	}
 	return rec
+}
+
+// printable replaces control and format characters with '?' and bounds s to limit runes.
+func printable(s string, limit int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
+			return '?'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	if r := []rune(s); len(r) > limit {
+		s = string(r[:limit]) + "…"
+	}
+	return s
 }
