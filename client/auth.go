@@ -84,6 +84,9 @@ type authenticator interface {
 	authorization(ctx context.Context) (Secret, error)
 	// refused tells that Vault answered INVALID_SESSION_ID to a call sent with used.
 	refused(used Secret)
+	// held returns the secrets the authenticator holds (a session, a static credential),
+	// which are scrubbed from whatever a reply echoes.
+	held() []Secret
 }
 
 func newAuthenticator(c *Client, creds *Credentials) authenticator {
@@ -103,6 +106,7 @@ func (noAuth) authorization(context.Context) (Secret, error) {
 	return Secret{}, &InputError{Field: "credentials", Reason: "none configured: pass client.WithCredentials to New"}
 }
 func (noAuth) refused(Secret) {}
+func (noAuth) held() []Secret { return nil }
 
 type sourceAuth struct {
 	src    SecretSource
@@ -118,19 +122,23 @@ func (a sourceAuth) authorization(ctx context.Context) (Secret, error) {
 	if err != nil {
 		return Secret{}, fmt.Errorf("vault: %s source: %w", field, err)
 	}
-	if strings.TrimSpace(s.value) == "" {
-		return Secret{}, &InputError{Field: field, Reason: "must not be empty"}
-	}
-	if strings.ContainsAny(s.value, "\r\n") {
-		return Secret{}, &InputError{Field: field, Reason: "must not contain line breaks"}
+	if err := checkCredential(field, s); err != nil {
+		return Secret{}, err
 	}
 	if a.bearer {
-		return NewSecret("Bearer " + s.value), nil
+		return NewSecret("Bearer " + s.Reveal()), nil
 	}
 	return s, nil
 }
 
 func (sourceAuth) refused(Secret) {}
+
+func (a sourceAuth) held() []Secret {
+	if s, ok := a.src.(staticSecret); ok {
+		return []Secret{s.s}
+	}
+	return nil
+}
 
 // authedExchange sends a call with the client's credentials. When Vault reports the
 // session ended, it gets new credentials and replays the call once: Vault did not process
@@ -150,7 +158,7 @@ func (c *Client) authedExchange(ctx context.Context, op string, oneShot bool, bu
 		if authErr != nil {
 			return meta, authErr
 		}
-		if next == authz {
+		if next.Equal(authz) {
 			return meta, err
 		}
 		authz = next
@@ -158,5 +166,5 @@ func (c *Client) authedExchange(ctx context.Context, op string, oneShot bool, bu
 }
 
 func secretsOf(authz Secret) []Secret {
-	return []Secret{authz, NewSecret(strings.TrimPrefix(authz.value, "Bearer "))}
+	return []Secret{authz, NewSecret(strings.TrimPrefix(authz.Reveal(), "Bearer "))}
 }

@@ -127,20 +127,23 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, erro
 		req.Header.Set("Authorization", cl.authz.Reveal())
 	}
 
+	// Whatever the reply echoes, the secrets this call sent and those the client holds
+	// (a session, a static credential) are scrubbed from it.
+	secrets := append(cl.secrets, c.auth.held()...)
 	start := time.Now()
 	res, err := c.hc.Do(req)
 	if err != nil {
-		err = fmt.Errorf("vault: %s: %w", cl.op, scrubError(err, cl.secrets))
+		err = fmt.Errorf("vault: %s: %w", cl.op, scrubError(err, secrets))
 		c.log(ctx, cl.op, req, nil, start, err)
 		if cl.oneShot && sent.Load() {
 			return Response{}, &UnknownOutcomeError{Op: cl.op, Err: err}
 		}
 		return Response{}, err
 	}
-	meta := responseFrom(res)
+	meta := responseFrom(res, secrets)
 	body, readErr := readBounded(res.Body, c.settings.maxReplyBytes)
 	if readErr != nil {
-		readErr = scrubError(readErr, cl.secrets)
+		readErr = scrubError(readErr, secrets)
 	}
 	c.log(ctx, cl.op, req, &meta, start, readErr)
 	ambiguous := func(err error) (Response, error) {
@@ -151,8 +154,10 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, erro
 	}
 	unexpected := func(reason string) *UnexpectedResponseError {
 		return &UnexpectedResponseError{
-			Op: cl.op, HTTPStatus: res.StatusCode, ContentType: res.Header.Get("Content-Type"),
-			Reason: reason, Excerpt: excerpt(body, cl.secrets), Response: meta,
+			Op: cl.op, HTTPStatus: res.StatusCode,
+			ContentType: fromNetwork(res.Header.Get("Content-Type"), secrets, fieldRunes, false),
+			Reason:      fromNetwork(reason, secrets, messageRunes, false),
+			Excerpt:     excerpt(body, secrets), Response: meta,
 		}
 	}
 	switch {
@@ -170,15 +175,15 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, erro
 		return ambiguous(unexpected("malformed JSON: " + err.Error()))
 	}
 	if !env.ResponseStatus.Valid() {
-		return ambiguous(unexpected(fmt.Sprintf("unknown responseStatus %q", env.ResponseStatus)))
+		return ambiguous(unexpected(fmt.Sprintf("unknown responseStatus %q", fromNetwork(string(env.ResponseStatus), secrets, fieldRunes, false))))
 	}
 	if env.ResponseStatus == gen.ResponseStatusFAILURE || env.ResponseStatus == gen.ResponseStatusEXCEPTION {
-		return meta, apiErrorFrom(cl.op, env, meta, cl.secrets)
+		return meta, apiErrorFrom(cl.op, env, meta, secrets)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return ambiguous(unexpected("malformed JSON: " + err.Error()))
 	}
-	meta.Warnings = messages(env.Warnings, cl.secrets)
+	meta.Warnings = messages(env.Warnings, secrets)
 	return meta, nil
 }
 
@@ -186,20 +191,28 @@ func apiErrorFrom(op string, env gen.ResponseEnvelope, meta Response, secrets []
 	e := &APIError{
 		Op: op, HTTPStatus: meta.HTTPStatus, Status: string(env.ResponseStatus),
 		Errors:          messages(env.Errors, secrets),
-		ErrorType:       scrub(deref(env.ErrorType), secrets),
-		ResponseMessage: scrub(deref(env.ResponseMessage), secrets),
+		ErrorType:       fromNetwork(deref(env.ErrorType), secrets, fieldRunes, false),
+		ResponseMessage: fromNetwork(deref(env.ResponseMessage), secrets, messageRunes, false),
 		Response:        meta,
 	}
 	return e
 }
 
+// maxMessages bounds the errors or warnings kept from one reply: Vault sends a few, and a
+// reply with thousands is not one to keep whole.
+const maxMessages = 100
+
 func messages(in *[]gen.Message, secrets []Secret) []Message {
 	if in == nil {
 		return nil
 	}
-	out := make([]Message, 0, len(*in))
-	for _, m := range *in {
-		out = append(out, Message{Type: scrub(m.Type, secrets), Message: scrub(deref(m.Message), secrets)})
+	kept := (*in)[:min(len(*in), maxMessages)]
+	out := make([]Message, 0, len(kept))
+	for _, m := range kept {
+		out = append(out, Message{
+			Type:    fromNetwork(m.Type, secrets, fieldRunes, false),
+			Message: fromNetwork(deref(m.Message), secrets, messageRunes, false),
+		})
 	}
 	return out
 }

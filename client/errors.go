@@ -55,16 +55,23 @@ type APIError struct {
 	Op              string    // what the client was doing, such as "generate API access token"
 	HTTPStatus      int       // 200 for every reply Vault itself sends
 	Status          string    // responseStatus: FAILURE or EXCEPTION
-	Errors          []Message // every {type, message}, in Vault's order
+	Errors          []Message // every {type, message}, in Vault's order (the first 100)
 	ErrorType       string    // errorType, set on failed logins (AUTHENTICATION_FAILED)
 	ResponseMessage string    // responseMessage, when Vault sends one
 	Response        Response  // the reply's metadata: quote Response.ExecutionID to support
 }
 
+// printedMessages bounds the errors an APIError's message lists; Errors has them all.
+const printedMessages = 5
+
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "vault: %s: %s", e.Op, e.Status)
-	for _, m := range e.Errors {
+	for i, m := range e.Errors {
+		if i == printedMessages {
+			fmt.Fprintf(&b, " (and %d more)", len(e.Errors)-i)
+			break
+		}
 		fmt.Fprintf(&b, ": %s", m.Type)
 		if m.Message != "" {
 			fmt.Fprintf(&b, " (%s)", m.Message)

@@ -56,7 +56,7 @@ func (g *loginGate) wait(now time.Time) error {
 
 // refusedBefore returns an error if Vault already refused secret.
 func (g *loginGate) refusedBefore(secret Secret, what string) error {
-	if g.refused == nil || sha256.Sum256([]byte(secret.value)) != g.refusedSecret {
+	if g.refused == nil || sha256.Sum256([]byte(secret.Reveal())) != g.refusedSecret {
 		return nil
 	}
 	return &loginNotAttemptedError{
@@ -71,7 +71,7 @@ func (g *loginGate) learn(now time.Time, secret Secret, err error) {
 	case err == nil:
 		*g = loginGate{}
 	case isRefusal(err):
-		g.refusedSecret, g.refused = sha256.Sum256([]byte(secret.value)), err
+		g.refusedSecret, g.refused = sha256.Sum256([]byte(secret.Reveal())), err
 		g.pauseErr = nil
 	case errors.Is(err, ErrAPILimitExceeded):
 		g.notBefore, g.pauseErr = now.Add(loginLimitPause), err

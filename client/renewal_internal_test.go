@@ -23,7 +23,7 @@ func TestSessionIsRenewedBefore48Hours(t *testing.T) {
 			fmt.Fprintf(w, `{"responseStatus":"SUCCESS","sessionId":"s%d","vaultId":1,"vaultIds":[{"id":1,"url":"https://%s/api"}]}`, n, srv.Listener.Addr())
 			return
 		}
-		fmt.Fprint(w, `{"responseStatus":"SUCCESS","data":{"id":"1","token__sys":"t"}}`)
+		fmt.Fprint(w, `{"responseStatus":"SUCCESS","data":{"id":"1","token__sys":"veeva-vault-t"}}`)
 	}))
 	defer srv.Close()
 	c, err := New(srv.Listener.Addr().String(), WithHTTPClient(srv.Client()), WithCredentials(Password("u", "p")))

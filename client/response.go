@@ -36,15 +36,18 @@ const (
 	headerUserID         = "X-VaultAPI-UserId"
 )
 
-func responseFrom(res *http.Response) Response {
+// responseFrom reads a reply's metadata. Its text headers come from the network and reach
+// errors and logs, so they go through fromNetwork.
+func responseFrom(res *http.Response, secrets []Secret) Response {
 	h := res.Header
+	text := func(name string) string { return fromNetwork(h.Get(name), secrets, fieldRunes, false) }
 	r := Response{
 		HTTPStatus:          res.StatusCode,
-		ExecutionID:         h.Get(headerExecutionID),
+		ExecutionID:         text(headerExecutionID),
 		BurstLimit:          headerInt(h, headerBurstLimit),
 		BurstLimitRemaining: headerInt(h, headerBurstRemaining),
-		VaultID:             h.Get(headerVaultID),
-		UserID:              h.Get(headerUserID),
+		VaultID:             text(headerVaultID),
+		UserID:              text(headerUserID),
 	}
 	if ms := headerInt(h, headerResponseDelay); ms > 0 {
 		r.ResponseDelay = time.Duration(ms) * time.Millisecond
@@ -53,7 +56,11 @@ func responseFrom(res *http.Response) Response {
 }
 
 func headerInt(h http.Header, name string) int {
-	n, err := strconv.Atoi(h.Get(name))
+	v := h.Get(name)
+	if v == "" { // the common case for a delay: no strconv error to build
+		return -1
+	}
+	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
 		return -1
 	}

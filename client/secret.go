@@ -1,45 +1,69 @@
 package client
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"html"
 	"log/slog"
+	"net/url"
+	"slices"
 	"strconv"
+	"sync"
 )
 
 const redacted = "[REDACTED]"
 
-// Secret holds a token value, session ID or password. Every way of printing it (fmt with
-// any verb, JSON, text marshalling, slog) shows [REDACTED]; only Reveal returns the value.
+// Secret holds a token value, session ID, password or identity provider token. Every way of
+// printing it shows [REDACTED]: fmt with any verb and flag, %p included, JSON, text
+// marshalling, slog. Only Reveal returns the value.
 //
-// Keep secrets in exported fields of types you print: fmt cannot call methods on
-// unexported fields, and would print the value itself.
-type Secret struct{ value string }
+// The value is held behind a pointer, so a printer that does not call Format (fmt's
+// bad-verb path, a reflection-based dumper) finds an address, not the value. Compare
+// secrets with Equal; == compares the pointers.
+type Secret struct{ v *secretValue }
+
+type secretValue struct {
+	s string
+
+	formsOnce sync.Once
+	forms     []string // the ways a server could echo s; see echoForms
+}
 
 // NewSecret wraps a value.
-func NewSecret(value string) Secret { return Secret{value: value} }
+func NewSecret(value string) Secret {
+	if value == "" {
+		return Secret{}
+	}
+	return Secret{&secretValue{s: value}}
+}
 
 // Reveal returns the secret value. Call it only where the value must leave the program:
 // an Authorization header, a file with mode 0600, a secret manager.
-func (s Secret) Reveal() string { return s.value }
+func (s Secret) Reveal() string {
+	if s.v == nil {
+		return ""
+	}
+	return s.v.s
+}
 
 // IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s.value == "" }
+func (s Secret) IsZero() bool { return s.v == nil }
+
+// Equal reports whether two secrets hold the same value.
+func (s Secret) Equal(o Secret) bool { return s.Reveal() == o.Reveal() }
 
 func (s Secret) String() string   { return redacted }
 func (s Secret) GoString() string { return "client.Secret{" + redacted + "}" }
 
 // Format makes every verb print [REDACTED]: %x or %q would otherwise bypass String.
 func (s Secret) Format(f fmt.State, verb rune) {
-	switch verb {
-	case 'q':
+	switch {
+	case verb == 'q':
 		_, _ = f.Write([]byte(strconv.Quote(redacted)))
-	case 'v':
-		if f.Flag('#') {
-			_, _ = f.Write([]byte(s.GoString()))
-			return
-		}
-		_, _ = f.Write([]byte(redacted))
+	case verb == 'v' && f.Flag('#'):
+		_, _ = f.Write([]byte(s.GoString()))
 	default:
 		_, _ = f.Write([]byte(redacted))
 	}
@@ -48,6 +72,60 @@ func (s Secret) Format(f fmt.State, verb rune) {
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(redacted)), nil }
 func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 func (s Secret) LogValue() slog.Value         { return slog.StringValue(redacted) }
+
+// echoForms are the ways a server or a proxy could send the secret back: as sent, form- or
+// URL-encoded (either case of hex digits), JSON-escaped (with and without HTML escaping)
+// and HTML-escaped. They are computed once per secret.
+func (s Secret) echoForms() []string {
+	if s.v == nil {
+		return nil
+	}
+	s.v.formsOnce.Do(func() { s.v.forms = echoForms(s.v.s) })
+	return s.v.forms
+}
+
+func echoForms(s string) []string {
+	forms := []string{s}
+	for _, f := range []string{
+		url.QueryEscape(s), url.PathEscape(s), lowerHex(url.QueryEscape(s)), lowerHex(url.PathEscape(s)),
+		jsonEscape(s, true), jsonEscape(s, false), html.EscapeString(s),
+	} {
+		if !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	return forms
+}
+
+// jsonEscape is s as it appears inside a JSON string, with or without the HTML escaping
+// (\u003c for <) that Go's encoder applies by default.
+func jsonEscape(s string, escapeHTML bool) string {
+	var b bytes.Buffer
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(escapeHTML)
+	_ = e.Encode(s) // a string always encodes
+	out := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return string(out[1 : len(out)-1])
+}
+
+// lowerHex rewrites the hex digits of percent escapes in lower case (%2f for %2F), as some
+// servers write them.
+func lowerHex(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1], b[i+2] = toLower(b[i+1]), toLower(b[i+2])
+		}
+	}
+	return string(b)
+}
+
+func toLower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
 
 // A SecretSource supplies a secret when the client needs it: a secret manager, a file
 // that rotates, an environment variable read late. The client calls it before each request

@@ -54,7 +54,14 @@ func (a *sessionAuth) fresh(s session) bool {
 }
 
 func (a *sessionAuth) refused(used Secret) {
-	a.session.dropIf(func(s session) bool { return s.id == used })
+	a.session.dropIf(func(s session) bool { return s.id.Equal(used) })
+}
+
+func (a *sessionAuth) held() []Secret {
+	if s := a.session.held.Load(); s != nil {
+		return []Secret{s.id}
+	}
+	return nil
 }
 
 // login obtains a session, unless the gate knows how a login would end.
@@ -62,15 +69,15 @@ func (a *sessionAuth) login(ctx context.Context) (session, error) {
 	if err := a.gate.wait(a.c.now()); err != nil {
 		return session{}, err
 	}
-	if strings.TrimSpace(a.username) == "" {
-		return session{}, &InputError{Field: "user name", Reason: "must not be empty"}
+	if err := checkCredential("user name", NewSecret(a.username)); err != nil {
+		return session{}, err
 	}
 	pw, err := a.password.Secret(ctx)
 	if err != nil {
 		return session{}, fmt.Errorf("vault: %s: password source: %w", opLogin, err)
 	}
-	if pw.IsZero() {
-		return session{}, &InputError{Field: "password", Reason: "must not be empty"}
+	if err := checkCredential("password", pw); err != nil {
+		return session{}, err
 	}
 	if err := a.gate.refusedBefore(pw, "password"); err != nil {
 		return session{}, err

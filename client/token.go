@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/acme/vault-token/gen"
@@ -62,6 +63,9 @@ func (r TokenRequest) body(now time.Time) (gen.TokenRequest, error) {
 		return b, &InputError{Field: "expiry", Reason: "set ExpiresAt or ExpiresOn, not both"}
 	case !r.ExpiresAt.IsZero():
 		at := r.ExpiresAt.UTC().Truncate(time.Second)
+		if at.Year() > 9999 {
+			return b, &InputError{Field: "expiry", Reason: "the year must be 9999 or earlier (Vault's format has four digits)"}
+		}
 		if !at.After(now) {
 			return b, &InputError{Field: "expiry", Reason: fmt.Sprintf("%s is in the past", at.Format(time.RFC3339))}
 		}
@@ -70,6 +74,9 @@ func (r TokenRequest) body(now time.Time) (gen.TokenRequest, error) {
 	case !r.ExpiresOn.IsZero():
 		d := r.ExpiresOn
 		day := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
+		if d.Year < 1 || d.Year > 9999 {
+			return b, &InputError{Field: "expiry date", Reason: "the year must be 1 to 9999 (Vault's format has four digits)"}
+		}
 		if day.Year() != d.Year || day.Month() != d.Month || day.Day() != d.Day {
 			return b, &InputError{Field: "expiry date", Reason: fmt.Sprintf("%s is not a calendar date", d)}
 		}
@@ -146,10 +153,10 @@ func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest,
 	if err != nil {
 		return nil, err
 	}
-	if reply.Data == nil || reply.Data.Token == "" {
+	if reason := notAToken(reply.Data); reason != "" {
 		return nil, &UnknownOutcomeError{Op: op, Err: &UnexpectedResponseError{
 			Op: op, HTTPStatus: meta.HTTPStatus, ContentType: "application/json",
-			Reason: string(reply.ResponseStatus) + " without a token in data", Response: meta,
+			Reason: string(reply.ResponseStatus) + " " + reason, Response: meta,
 		}}
 	}
 	return &Token{
@@ -157,4 +164,31 @@ func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest,
 		Value:    NewSecret(reply.Data.Token),
 		Response: meta,
 	}, nil
+}
+
+var (
+	// tokenValuePattern: the docs say every token value begins with veeva-vault-. The rest
+	// must be visible ASCII: the value is sent in an Authorization header, and a reply with
+	// spaces, control characters or anything else cannot be a token the client could use.
+	tokenValuePattern = regexp.MustCompile(`^veeva-vault-[\x21-\x7e]+$`)
+	// recordIDPattern: a token's ID is its api_access_token__sys record's ID. Every Vault
+	// record ID in the docs is 15 letters and digits (0PI00000000C003, V8T000000001001, the
+	// shapes differ between pages); the client accepts 1 to 64 letters and digits, so a
+	// longer format would still work, and refuses anything else, which could not be a
+	// record ID and would carry whatever it holds into logs and terminals.
+	recordIDPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+)
+
+// notAToken says why a SUCCESS reply's data cannot be a new token, or "" if it can. It
+// never quotes the value.
+func notAToken(d *gen.APIAccessToken) string {
+	switch {
+	case d == nil || d.Token == "":
+		return "without a token in data"
+	case !tokenValuePattern.MatchString(d.Token):
+		return "with a token__sys that is not a token (not veeva-vault- and visible ASCII)"
+	case !recordIDPattern.MatchString(d.ID):
+		return "with an id that is not a Vault record ID (1 to 64 letters and digits)"
+	}
+	return ""
 }

@@ -93,3 +93,14 @@ func checkText(field, s string) error {
 	}
 	return nil
 }
+
+// checkCredential refuses an empty credential, or one with a control character, which
+// net/http would refuse to send in a header (or Vault could not have issued) and which
+// would otherwise surface as a network error rather than bad input.
+func checkCredential(field string, s Secret) error {
+	v := s.Reveal()
+	if strings.TrimSpace(v) == "" {
+		return &InputError{Field: field, Reason: "must not be empty"}
+	}
+	return checkText(field, v)
+}
