@@ -8,24 +8,41 @@ import (
 	"github.com/acme/vault-token/client"
 )
 
-// credentials reads the environment: exactly one of VAULT_SESSION_ID, VAULT_ACCESS_TOKEN
-// or VAULT_USERNAME (with VAULT_PASSWORD, --password-stdin or a prompt). There is no
-// password flag: a flag would show in the process list and the shell history.
+// credentials reads the environment: exactly one kind of credentials, a session ID
+// (VAULT_SESSION_ID), an access token (VAULT_ACCESS_TOKEN), or a user name and password
+// (VAULT_USERNAME with VAULT_PASSWORD, --password-stdin or a prompt). There is no password
+// flag: a flag would show in the process list and the shell history. Two kinds at once, or
+// two sources of one password, are refused rather than one silently winning.
 func (a *app) credentials(passwordStdin bool) (client.Credentials, error) {
-	session, token, user := a.getenv("VAULT_SESSION_ID"), a.getenv("VAULT_ACCESS_TOKEN"), a.getenv("VAULT_USERNAME")
-	set := 0
-	for _, v := range []string{session, token, user} {
-		if v != "" {
-			set++
+	session, token := a.getenv("VAULT_SESSION_ID"), a.getenv("VAULT_ACCESS_TOKEN")
+	user, envPassword := a.getenv("VAULT_USERNAME"), a.getenv("VAULT_PASSWORD")
+	var kinds, passwordSources []string
+	if session != "" {
+		kinds = append(kinds, "VAULT_SESSION_ID")
+	}
+	if token != "" {
+		kinds = append(kinds, "VAULT_ACCESS_TOKEN")
+	}
+	for _, s := range []struct {
+		name string
+		set  bool
+	}{{"VAULT_USERNAME", user != ""}, {"VAULT_PASSWORD", envPassword != ""}, {"--password-stdin", passwordStdin}} {
+		if s.set {
+			passwordSources = append(passwordSources, s.name)
 		}
 	}
+	if len(passwordSources) > 0 {
+		kinds = append(kinds, strings.Join(passwordSources, " with "))
+	}
 	switch {
-	case set == 0:
+	case len(kinds) == 0:
 		return client.Credentials{}, usageErrorf("no credentials: set VAULT_SESSION_ID, VAULT_ACCESS_TOKEN, or VAULT_USERNAME (with VAULT_PASSWORD or --password-stdin)")
-	case set > 1:
-		return client.Credentials{}, usageErrorf("more than one of VAULT_SESSION_ID, VAULT_ACCESS_TOKEN and VAULT_USERNAME is set: keep one")
-	case passwordStdin && user == "":
-		return client.Credentials{}, usageErrorf("--password-stdin needs VAULT_USERNAME")
+	case len(kinds) > 1:
+		return client.Credentials{}, usageErrorf("two kinds of credentials: %s; keep one", strings.Join(kinds, " and "))
+	case envPassword != "" && passwordStdin:
+		return client.Credentials{}, usageErrorf("two passwords: VAULT_PASSWORD and --password-stdin; keep one")
+	case len(passwordSources) > 0 && user == "":
+		return client.Credentials{}, usageErrorf("%s needs VAULT_USERNAME", passwordSources[0])
 	case session != "":
 		return client.SessionID(session), nil
 	case token != "":

@@ -31,6 +31,7 @@ func (a *app) fake(ctx context.Context, args []string) error {
 		Report: func(v string) { fmt.Fprintf(a.stderr, "vault-token fake: SPEC VIOLATION: %s\n", v) },
 	})
 	defer fake.Close()
+	//nolint:gosec // a certificate is public: curl and other users' programs must read it
 	if err := os.WriteFile(*certOut, fake.CertificatePEM(), 0o644); err != nil {
 		return fmt.Errorf("fake: --cert-out: %w", err)
 	}

@@ -98,10 +98,14 @@ func (a *app) generate(ctx context.Context, args []string) error {
 		return err
 	}
 	if out != nil {
-		if err := out.commit(result); err != nil {
-			// The token exists and cannot be shown again: print it rather than lose it.
-			_, _ = a.stdout.Write(result)
-			return fmt.Errorf("token %s created, but writing %s failed (the result is on stdout instead): %w", tok.ID, *outFile, err)
+		// The token exists and cannot be shown again, and --out-file says it must not
+		// reach stdout (a CI log, say): keep it in the temporary file if that much worked.
+		if err := out.write(result); err != nil {
+			return fmt.Errorf("token %s was created but could not be written, and is not printed: delete it in Vault and try again: %w", tok.ID, err)
+		}
+		if err := out.commit(); err != nil {
+			out.keep()
+			return fmt.Errorf("token %s was created and written to %s (mode 0600), but could not be moved to %s: %w", tok.ID, out.tmp.Name(), *outFile, err)
 		}
 		fmt.Fprintf(a.stderr, "vault-token: token %s written to %s (execution ID %s)\n", tok.ID, *outFile, tok.Response.ExecutionID)
 		return nil
@@ -145,7 +149,8 @@ func formatToken(tok *client.Token, output, vault, user, sandbox, name string, r
 }
 
 // outputFile is a 0600 temporary file beside the target, made before the token is created
-// and moved into place after.
+// and moved into place after: Vault shows a token once, so where it goes is settled before
+// it exists.
 type outputFile struct {
 	tmp    *os.File
 	target string
@@ -153,10 +158,42 @@ type outputFile struct {
 	done   bool
 }
 
+// checkTarget refuses an --out-file that exists (without --force) or that is anything but
+// a regular file: a symlink could send the token elsewhere, and replacing a device, a FIFO
+// or a directory (/dev/stdout as root, say) is never what was meant.
+func checkTarget(target string, force bool) error {
+	info, err := os.Lstat(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !info.Mode().IsRegular():
+		return fmt.Errorf("%s is %s, not a regular file: refusing to replace it", target, describeMode(info.Mode()))
+	case !force:
+		return fmt.Errorf("%s exists: pass --force to replace it", target)
+	}
+	return nil
+}
+
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
+
 func prepareOutputFile(target string, force bool) (*outputFile, error) {
-	if _, err := os.Lstat(target); err == nil && !force {
-		return nil, usageErrorf("--out-file %s exists: pass --force to replace it", target)
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := checkTarget(target, force); err != nil {
 		return nil, usageErrorf("--out-file: %v", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(target), ".vault-token-*")
@@ -171,14 +208,21 @@ func prepareOutputFile(target string, force bool) (*outputFile, error) {
 	return &outputFile{tmp: tmp, target: target, force: force}, nil
 }
 
-func (o *outputFile) commit(data []byte) error {
+// write puts data in the temporary file, durably.
+func (o *outputFile) write(data []byte) error {
 	if _, err := o.tmp.Write(data); err != nil {
 		return err
 	}
 	if err := o.tmp.Sync(); err != nil {
 		return err
 	}
-	if err := o.tmp.Close(); err != nil {
+	return o.tmp.Close()
+}
+
+// commit moves the written temporary file into place.
+func (o *outputFile) commit() error {
+	// The target is checked again: it may have changed since the token was asked for.
+	if err := checkTarget(o.target, o.force); err != nil {
 		return err
 	}
 	if o.force {
@@ -196,7 +240,10 @@ func (o *outputFile) commit(data []byte) error {
 	return nil
 }
 
-// discard removes the temporary file unless commit moved it into place.
+// keep leaves the temporary file in place, holding a token that could not be moved.
+func (o *outputFile) keep() { o.done = true }
+
+// discard removes the temporary file unless commit moved it into place or keep kept it.
 func (o *outputFile) discard() {
 	if !o.done {
 		_ = o.tmp.Close()

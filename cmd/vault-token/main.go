@@ -40,7 +40,9 @@ type app struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Every signal the command can catch ends the call (and so removes a temporary
+	// --out-file) instead of killing the process where it stands.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer stop()
 	fd := int(os.Stdin.Fd())
 	a := &app{
