@@ -12,7 +12,7 @@ TOOLS         := openapi/tools
 NODE_ENV_VARS := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true SCARF_ANALYTICS=false NO_UPDATE_NOTIFIER=1
 NPX           := cd $(TOOLS) && $(NODE_ENV_VARS) npx --no-install
 
-.PHONY: all generate check-generated vet lint test test-race bench demo node-deps lint-spec ts-check breaking docs spec-checks
+.PHONY: all generate check-generated vet lint test test-race bench fuzz fuzz-ci demo node-deps lint-spec ts-check breaking docs spec-checks
 
 all: test lint
 
@@ -42,6 +42,22 @@ test: check-generated vet
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Every fuzz target in the module, found by name so none can be left out: FUZZTIME each
+# (30s; CI runs fuzz-ci, 10s each). A failing input is written under the package's
+# testdata/fuzz/, where it becomes part of the seed corpus that `go test` always runs.
+# Minimizing a new interesting input is capped at 3s, or the run stalls on it.
+FUZZTIME ?= 30s
+fuzz:
+	@grep -r --include='*_test.go' -o '^func Fuzz[A-Za-z0-9_]*' client cmd openapi | sort -u | \
+	while IFS=: read -r file fn; do \
+		pkg=./$$(dirname "$$file"); name=$${fn#func }; \
+		echo "== $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 3s "$$pkg" || exit 1; \
+	done
+
+fuzz-ci:
+	$(MAKE) fuzz FUZZTIME=10s
 
 demo:
 	$(GO) run ./cmd/vault-token demo

@@ -22,7 +22,9 @@ const MinTokenAPIVersion = "v26.2"
 // one older than MinTokenAPIVersion.
 var ErrUnsupportedVersion = errors.New("vault: unsupported API version")
 
-var versionPattern = regexp.MustCompile(`^v([0-9]{1,3})\.([0-9]{1,2})$`)
+// versionPattern is Vault's vYY.N, without leading zeros: "v01.2" would be sent as a path
+// segment no Vault lists.
+var versionPattern = regexp.MustCompile(`^v(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]?)$`)
 
 type apiVersion struct{ major, minor int }
 
