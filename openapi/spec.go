@@ -16,6 +16,8 @@ var Spec []byte
 
 // The spec's operation IDs: what the fake Vault records and injects faults by, and what
 // package client's errors carry as their Op.
+//
+//nolint:gosec // operation names, not credentials ("Token" in a name is not a token)
 const (
 	OpGenerateAPIAccessToken        = "generateApiAccessToken"
 	OpGenerateMyAPIAccessToken      = "generateMyApiAccessToken"
