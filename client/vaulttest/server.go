@@ -1,11 +1,9 @@
 package vaulttest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -13,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -21,8 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/acme/vault-token/openapi"
 )
@@ -65,6 +60,7 @@ func DefaultUsers() []User {
 type TB interface {
 	Helper()
 	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
 	Cleanup(func())
 }
 
@@ -76,6 +72,7 @@ type Server struct {
 	cfg  Config
 	srv  *httptest.Server
 	spec *openapi3.T
+	mux  *http.ServeMux
 
 	mu         sync.Mutex
 	offset     time.Duration // the test's clock: real time plus offset
@@ -96,28 +93,34 @@ type loginWindowState struct {
 	count int
 }
 
-// NewServer starts a fake Vault. Like httptest.NewServer it panics if it cannot start.
+// NewServer starts a fake Vault. Like httptest.NewServer it panics if it cannot start;
+// Start returns the error instead.
 func NewServer(cfg Config) *Server {
-	s, err := start(cfg)
+	s, err := Start(cfg)
 	if err != nil {
-		panic("vaulttest: " + err.Error())
+		panic(err.Error())
 	}
 	return s
 }
 
 // NewTestServer starts a fake Vault that reports spec violations with t.Errorf and closes
-// when the test ends.
+// when the test ends. It fails the test if the fake cannot start.
 func NewTestServer(t TB, cfg Config) *Server {
 	t.Helper()
 	if cfg.Report == nil {
 		cfg.Report = func(v string) { t.Helper(); t.Errorf("vaulttest: %s", v) }
 	}
-	s := NewServer(cfg)
+	s, err := Start(cfg)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	t.Cleanup(s.Close)
 	return s
 }
 
-func start(cfg Config) (*Server, error) {
+// Start starts a fake Vault, or says why it could not: the spec did not load, or
+// Config.Addr could not be listened on (a port in use, an address that is not local).
+func Start(cfg Config) (*Server, error) {
 	if cfg.Users == nil {
 		cfg.Users = DefaultUsers()
 	}
@@ -144,9 +147,10 @@ func start(cfg Config) (*Server, error) {
 	}
 	spec, err := loadSpec()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("vaulttest: %w", err)
 	}
 	s := &Server{cfg: cfg, spec: spec, sessions: map[string]*session{}, logins: map[string]*loginWindowState{}}
+	s.mux = s.newMux()
 	s.srv = httptest.NewUnstartedServer(s)
 	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // dropped connections are deliberate
 	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
@@ -159,7 +163,7 @@ func start(cfg Config) (*Server, error) {
 	if cfg.Addr != "" {
 		l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", cfg.Addr)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("vaulttest: %w", err)
 		}
 		_ = s.srv.Listener.Close()
 		s.srv.Listener = l
@@ -321,203 +325,6 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// ServeHTTP routes, validates, answers and records one request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	rec := s.record(r, body)
-	rt, ok := s.route(r)
-	if !ok {
-		s.report("%s %s: no operation in the spec matches", r.Method, r.URL.EscapedPath())
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprint(w, "<html><body><h1>404 Not Found</h1></body></html>")
-		return
-	}
-	rec.Op, rec.Params = rt.op, rt.params
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	input := &openapi3filter.RequestValidationInput{
-		Request: r, PathParams: rt.params, Route: rt.route,
-		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true},
-	}
-	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
-		msg := fmt.Sprintf("request %s %s breaks the spec: %v", r.Method, r.URL.EscapedPath(), err)
-		rec.Violations = append(rec.Violations, msg)
-		s.report("%s", msg)
-	}
-	s.mu.Lock()
-	s.requests = append(s.requests, rec)
-	fault := s.takeFault(rt.op)
-	s.mu.Unlock()
-
-	if fault.Delay > 0 {
-		time.Sleep(fault.Delay)
-	}
-	switch fault.Kind {
-	case DropBeforeProcessing:
-		dropConnection(w)
-		return
-	case GatewayError:
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusBadGateway)
-		fmt.Fprint(w, "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>")
-		return
-	}
-
-	rw := &reply{header: http.Header{}}
-	s.answer(rw, r, rt, body, fault.Kind)
-	if fault.Kind == DropAfterProcessing {
-		dropConnection(w)
-		return
-	}
-	out := rw.body.Bytes()
-	switch fault.Kind {
-	case TruncatedJSON:
-		out = out[:len(out)/2]
-	case OversizedBody:
-		out = append(bytes.TrimRight(out, "}"), []byte(`,"padding":"`+strings.Repeat("x", 2<<20)+`"}`)...)
-	case None:
-		resp := &openapi3filter.ResponseValidationInput{
-			RequestValidationInput: input, Status: rw.status, Header: rw.header,
-			Options: &openapi3filter.Options{IncludeResponseStatus: true},
-		}
-		resp.SetBodyBytes(out)
-		if err := openapi3filter.ValidateResponse(r.Context(), resp); err != nil {
-			s.report("response to %s %s breaks the spec: %v", r.Method, r.URL.EscapedPath(), err)
-		}
-	}
-	for k, v := range rw.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rw.status)
-	_, _ = w.Write(out)
-}
-
-func dropConnection(w http.ResponseWriter) {
-	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-		_ = conn.Close()
-	}
-}
-
-// reply collects an answer so it can be validated (and faulted) before it is sent.
-type reply struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (rw *reply) json(status int, v any) {
-	rw.header.Set("Content-Type", "application/json;charset=UTF-8")
-	rw.status = status
-	_ = json.NewEncoder(&rw.body).Encode(v)
-}
-
-type route struct {
-	op     string
-	route  *routers.Route
-	params map[string]string
-	// version is the API version segment; empty for the version list.
-	version string
-}
-
-// route matches the escaped path itself: a sandbox name like "a%2Fb" is one segment, which
-// a router working on the decoded path would split.
-func (s *Server) route(r *http.Request) (route, bool) {
-	path := r.URL.EscapedPath()
-	if path == "/api/" || path == "/api" {
-		return s.routeTo(OpRetrieveAPIVersions, "/", http.MethodGet, r.Method, "", nil)
-	}
-	seg := strings.Split(strings.TrimPrefix(path, "/api/"), "/")
-	if len(seg) < 2 {
-		return route{}, false
-	}
-	version, rest := seg[0], seg[1:]
-	unescape := func(v string) (string, bool) {
-		u, err := url.PathUnescape(v)
-		return u, err == nil
-	}
-	switch {
-	case len(rest) == 1 && rest[0] == "auth":
-		return s.routeTo(OpAuthenticate, "/auth", http.MethodPost, r.Method, version, nil)
-	case len(rest) == 4 && rest[0] == "objects" && rest[1] == "users" && rest[3] == "api_access_token__sys":
-		if rest[2] == "me" {
-			return s.routeTo(OpGenerateMyAPIAccessToken, "/objects/users/me/api_access_token__sys", http.MethodPost, r.Method, version, nil)
-		}
-		id, ok := unescape(rest[2])
-		if !ok {
-			return route{}, false
-		}
-		return s.routeTo(OpGenerateAPIAccessToken, "/objects/users/{user_id}/api_access_token__sys", http.MethodPost, r.Method, version, map[string]string{"user_id": id})
-	case len(rest) == 6 && rest[0] == "objects" && rest[1] == "sandbox" && rest[3] == "users" && rest[4] == "me" && rest[5] == "api_access_token__sys":
-		name, ok := unescape(rest[2])
-		if !ok {
-			return route{}, false
-		}
-		return s.routeTo(OpGenerateSandboxAPIAccessToken, "/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys", http.MethodPost, r.Method, version, map[string]string{"sandbox_name": name})
-	}
-	return route{}, false
-}
-
-func (s *Server) routeTo(op, path, method, got, version string, params map[string]string) (route, bool) {
-	item := s.spec.Paths.Value(path)
-	if item == nil || method != got {
-		return route{}, false
-	}
-	operation := item.GetOperation(method)
-	if operation == nil || operation.OperationID != op {
-		return route{}, false
-	}
-	if params == nil {
-		params = map[string]string{}
-	}
-	return route{
-		op:      op,
-		route:   &routers.Route{Spec: s.spec, Path: path, PathItem: item, Method: method, Operation: operation},
-		params:  params,
-		version: version,
-	}, true
-}
-
-// Request is what the server received, with secrets masked.
-type Request struct {
-	Op     string // the spec's operationId; empty when no operation matched
-	Method string
-	Path   string // escaped, as sent
-	// Params are the path parameters as the server decoded them, such as
-	// Params["sandbox_name"] == "R&D/QA Sandbox".
-	Params     map[string]string
-	Header     http.Header
-	Form       url.Values     // form bodies; a password shows as [MASKED]
-	JSON       map[string]any // JSON bodies
-	Violations []string
-}
-
-const masked = "[MASKED]"
-
-func (s *Server) record(r *http.Request, body []byte) Request {
-	rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), Header: r.Header.Clone()}
-	if a := rec.Header.Get("Authorization"); a != "" {
-		if strings.HasPrefix(a, "Bearer ") {
-			rec.Header.Set("Authorization", "Bearer "+masked)
-		} else {
-			rec.Header.Set("Authorization", masked)
-		}
-	}
-	ct := r.Header.Get("Content-Type")
-	switch {
-	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
-		rec.Form, _ = url.ParseQuery(string(body))
-		if rec.Form.Has("password") {
-			rec.Form.Set("password", masked)
-		}
-	case strings.HasPrefix(ct, "application/json"):
-		_ = json.Unmarshal(body, &rec.JSON)
-		if _, ok := rec.JSON["password"]; ok {
-			rec.JSON["password"] = masked
-		}
-	}
-	return rec
 }
 
 // printable replaces control and format characters with '?' and bounds s to limit runes.

@@ -114,3 +114,34 @@ func TestValidRequestsAreNotReported(t *testing.T) {
 }
 
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// TestInjectRefusesWhatCannotFire: a fault for an operation the spec does not define (the
+// Go method's casing, say) would never fire; Inject says so.
+func TestInjectRefusesWhatCannotFire(t *testing.T) {
+	s := vaulttest.NewTestServer(t, vaulttest.Config{})
+	for _, f := range []vaulttest.Fault{
+		{Op: "generateMyAPIAccessToken", Kind: vaulttest.GatewayError},
+		{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.OverLoginLimit},
+		{Op: vaulttest.OpAuthenticate, Kind: vaulttest.FaultKind(99)},
+	} {
+		if err := s.Inject(f); err == nil {
+			t.Errorf("Inject(%+v) accepted a fault that cannot fire", f)
+		}
+	}
+	if err := s.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.GatewayError}); err != nil {
+		t.Errorf("a valid fault: %v", err)
+	}
+}
+
+// TestStartReportsABusyPort: Start returns an error where NewServer would panic.
+func TestStartReportsABusyPort(t *testing.T) {
+	first := vaulttest.NewTestServer(t, vaulttest.Config{})
+	second, err := vaulttest.Start(vaulttest.Config{Addr: first.DNS})
+	if err == nil {
+		second.Close()
+		t.Fatalf("a second fake started on %s", first.DNS)
+	}
+	if !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("error = %v", err)
+	}
+}

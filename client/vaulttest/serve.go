@@ -1,0 +1,243 @@
+package vaulttest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// operationRoutes maps each operation to its ServeMux pattern and its path in the spec.
+// ServeMux prefers the literal "me" over the {user_id} wildcard. Patterns carry no method,
+// so that a request with the wrong one is recorded and reported like any other request
+// that breaks the spec.
+var operationRoutes = []struct{ op, pattern, specPath string }{
+	{OpRetrieveAPIVersions, "/api/{$}", "/"},
+	{OpRetrieveAPIVersions, "/api", "/"},
+	{OpAuthenticate, "/api/{version}/auth", "/auth"},
+	{OpGenerateMyAPIAccessToken, "/api/{version}/objects/users/me/api_access_token__sys", "/objects/users/me/api_access_token__sys"},
+	{OpGenerateAPIAccessToken, "/api/{version}/objects/users/{user_id}/api_access_token__sys", "/objects/users/{user_id}/api_access_token__sys"},
+	{OpGenerateSandboxAPIAccessToken, "/api/{version}/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys",
+		"/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys"},
+}
+
+// newMux routes each operation's pattern to serve; anything else is not found.
+func (s *Server) newMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, rt := range operationRoutes {
+		mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, rt.op, rt.specPath) })
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, "", "") })
+	return mux
+}
+
+// ServeHTTP routes, validates, answers and records one request. It is exported so that a
+// test can call the fake in memory (httptest.NewRecorder) as well as over TLS.
+//
+// The mux is given the path with its escapes escaped once more. ServeMux unescapes each
+// segment before matching, and a segment that unescapes to "/" (a sandbox named "/", sent
+// as %2F) is taken for a trailing slash and matches no wildcard. Escaped once more, every
+// segment reaches the mux as the client escaped it; literal segments have no escapes and
+// match as before, and serve unescapes the wildcards itself.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sent := r.URL
+	routed := *r.URL
+	routed.Path = sent.EscapedPath()
+	routed.RawPath = strings.ReplaceAll(routed.Path, "%", "%25")
+	r2 := r.WithContext(context.WithValue(r.Context(), sentURLKey{}, sent))
+	r2.URL = &routed
+	s.mux.ServeHTTP(w, r2)
+}
+
+type sentURLKey struct{}
+
+// serve handles one request for operation op (empty when no pattern matched).
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, specPath string) {
+	if sent, ok := r.Context().Value(sentURLKey{}).(*url.URL); ok {
+		r.URL = sent
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	rec := s.record(r, body)
+	rt, ok := s.routeTo(r, op, specPath)
+	if !ok {
+		s.mu.Lock()
+		s.requests = append(s.requests, rec)
+		s.mu.Unlock()
+		s.report("%s %s: no operation in the spec matches", r.Method, r.URL.EscapedPath())
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, "<html><body><h1>404 Not Found</h1></body></html>")
+		return
+	}
+	rec.Op, rec.Params = rt.op, rt.params
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	input := &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: rt.params, Route: rt.route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true},
+	}
+	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+		msg := fmt.Sprintf("request %s %s breaks the spec: %v", r.Method, r.URL.EscapedPath(), err)
+		rec.Violations = append(rec.Violations, msg)
+		s.report("%s", msg)
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, rec)
+	fault := s.takeFault(rt.op)
+	s.mu.Unlock()
+
+	if fault.Delay > 0 {
+		time.Sleep(fault.Delay)
+	}
+	switch fault.Kind {
+	case DropBeforeProcessing:
+		dropConnection(w)
+		return
+	case GatewayError:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprint(w, "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>")
+		return
+	}
+
+	rw := &reply{header: http.Header{}}
+	s.answer(rw, r, rt, body, fault.Kind)
+	if fault.Kind == DropAfterProcessing {
+		dropConnection(w)
+		return
+	}
+	out := rw.body.Bytes()
+	switch fault.Kind {
+	case TruncatedJSON:
+		out = out[:len(out)/2]
+	case OversizedBody:
+		out = append(bytes.TrimRight(out, "}"), []byte(`,"padding":"`+strings.Repeat("x", 2<<20)+`"}`)...)
+	default:
+		resp := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: input, Status: rw.status, Header: rw.header,
+			Options: &openapi3filter.Options{IncludeResponseStatus: true},
+		}
+		resp.SetBodyBytes(out)
+		if err := openapi3filter.ValidateResponse(r.Context(), resp); err != nil {
+			s.report("response to %s %s breaks the spec: %v", r.Method, r.URL.EscapedPath(), err)
+		}
+	}
+	for k, v := range rw.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rw.status)
+	_, _ = w.Write(out)
+}
+
+func dropConnection(w http.ResponseWriter) {
+	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+		_ = conn.Close()
+	}
+}
+
+// reply collects an answer so it can be validated (and faulted) before it is sent.
+type reply struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (rw *reply) json(status int, v any) {
+	rw.header.Set("Content-Type", "application/json;charset=UTF-8")
+	rw.status = status
+	_ = json.NewEncoder(&rw.body).Encode(v)
+}
+
+type route struct {
+	op     string
+	route  *routers.Route
+	params map[string]string // decoded path parameters, by the spec's names
+	// version is the API version segment; empty for the version list.
+	version string
+}
+
+// routeTo finds op in the spec, checks the request's method against it, and collects the
+// path parameters the mux decoded.
+func (s *Server) routeTo(r *http.Request, op, specPath string) (route, bool) {
+	if op == "" {
+		return route{}, false
+	}
+	item := s.spec.Paths.Value(specPath)
+	if item == nil {
+		return route{}, false
+	}
+	operation := item.GetOperation(r.Method)
+	if operation == nil || operation.OperationID != op {
+		return route{}, false
+	}
+	// The mux matched the path as sent (see ServeHTTP): each value is still escaped once.
+	value := func(name string) (string, bool) {
+		v, err := url.PathUnescape(r.PathValue(name))
+		return v, err == nil
+	}
+	params := map[string]string{}
+	for _, p := range operation.Parameters {
+		if p.Value != nil && p.Value.In == "path" {
+			v, ok := value(p.Value.Name)
+			if !ok {
+				return route{}, false
+			}
+			params[p.Value.Name] = v
+		}
+	}
+	version, _ := value("version")
+	return route{
+		op:      op,
+		route:   &routers.Route{Spec: s.spec, Path: specPath, PathItem: item, Method: r.Method, Operation: operation},
+		params:  params,
+		version: version,
+	}, true
+}
+
+// Request is what the server received, with secrets masked.
+type Request struct {
+	Op     string // the spec's operationId; empty when no operation matched
+	Method string
+	Path   string // escaped, as sent
+	// Params are the path parameters as the server decoded them, such as
+	// Params["sandbox_name"] == "R&D/QA Sandbox".
+	Params     map[string]string
+	Header     http.Header
+	Form       url.Values     // form bodies; a password shows as [MASKED]
+	JSON       map[string]any // JSON bodies
+	Violations []string
+}
+
+const masked = "[MASKED]"
+
+func (s *Server) record(r *http.Request, body []byte) Request {
+	rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), Header: r.Header.Clone()}
+	if a := rec.Header.Get("Authorization"); a != "" {
+		if strings.HasPrefix(a, "Bearer ") {
+			rec.Header.Set("Authorization", "Bearer "+masked)
+		} else {
+			rec.Header.Set("Authorization", masked)
+		}
+	}
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
+		rec.Form, _ = url.ParseQuery(string(body))
+		if rec.Form.Has("password") {
+			rec.Form.Set("password", masked)
+		}
+	case strings.HasPrefix(ct, "application/json"):
+		_ = json.Unmarshal(body, &rec.JSON)
+		if _, ok := rec.JSON["password"]; ok {
+			rec.JSON["password"] = masked
+		}
+	}
+	return rec
+}
