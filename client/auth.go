@@ -120,7 +120,7 @@ func (a sourceAuth) authorization(ctx context.Context) (Secret, error) {
 	}
 	s, err := a.src.Secret(ctx)
 	if err != nil {
-		return Secret{}, fmt.Errorf("vault: %s source: %w", field, err)
+		return Secret{}, fmt.Errorf("%s source: %w", field, err)
 	}
 	if err := checkCredential(field, s); err != nil {
 		return Secret{}, err
@@ -146,7 +146,7 @@ func (a sourceAuth) held() []Secret {
 func (c *Client) authedExchange(ctx context.Context, op string, oneShot bool, build func() (*http.Request, error), out any) (Response, error) {
 	authz, err := c.auth.authorization(ctx)
 	if err != nil {
-		return Response{}, err
+		return Response{}, ofOp(err, op)
 	}
 	for replayed := false; ; replayed = true {
 		meta, err := c.exchange(ctx, call{op: op, build: build, authz: authz, secrets: secretsOf(authz), oneShot: oneShot}, out)
@@ -156,7 +156,7 @@ func (c *Client) authedExchange(ctx context.Context, op string, oneShot bool, bu
 		c.auth.refused(authz)
 		next, authErr := c.auth.authorization(ctx)
 		if authErr != nil {
-			return meta, authErr
+			return meta, ofOp(authErr, op)
 		}
 		if next.Equal(authz) {
 			return meta, err
@@ -167,4 +167,16 @@ func (c *Client) authedExchange(ctx context.Context, op string, oneShot bool, bu
 
 func secretsOf(authz Secret) []Secret {
 	return []Secret{authz, NewSecret(strings.TrimPrefix(authz.Reveal(), "Bearer "))}
+}
+
+// ofOp gives an authorization error the operation it stopped, unless it names its own (a
+// login's errors are the login's).
+func ofOp(err error, op string) error {
+	if in := (*InputError)(nil); errors.As(err, &in) {
+		return withOp(err, op)
+	}
+	if strings.HasPrefix(err.Error(), "vault: ") {
+		return err
+	}
+	return errorf(op, "%w", err)
 }

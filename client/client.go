@@ -41,7 +41,7 @@ type Client struct {
 // as "myvault.veevavault.com" (no scheme, no path). It makes no network call.
 func New(vaultDNS string, opts ...Option) (*Client, error) {
 	if err := checkVaultDNS(vaultDNS); err != nil {
-		return nil, err
+		return nil, withOp(err, opNew)
 	}
 	s := settings{
 		version: DefaultAPIVersion, maxReplyBytes: defaultMaxReplyBytes,
@@ -49,7 +49,7 @@ func New(vaultDNS string, opts ...Option) (*Client, error) {
 	}
 	for _, o := range opts {
 		if err := o(&s); err != nil {
-			return nil, err
+			return nil, withOp(err, opNew)
 		}
 	}
 	hc := &http.Client{Timeout: DefaultTimeout, Transport: defaultTransport()}
@@ -62,7 +62,7 @@ func New(vaultDNS string, opts ...Option) (*Client, error) {
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c := &Client{dns: vaultDNS, settings: s, hc: hc, now: time.Now}
 	c.auth = newAuthenticator(c, s.creds)
-	c.versions = newSharedValue("choose API version", s.loginTimeout, c.APIVersions)
+	c.versions = newSharedValue(opChooseVersion, s.loginTimeout, c.APIVersions)
 	return c, nil
 }
 
@@ -116,7 +116,7 @@ type call struct {
 func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, error) {
 	req, err := cl.build()
 	if err != nil {
-		return Response{}, fmt.Errorf("vault: %s: build request: %w", cl.op, err)
+		return Response{}, errorf(cl.op, "build request: %w", err)
 	}
 	var sent atomic.Bool
 	trace := &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }}
@@ -133,7 +133,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, erro
 	start := time.Now()
 	res, err := c.hc.Do(req)
 	if err != nil {
-		err = fmt.Errorf("vault: %s: %w", cl.op, scrubError(err, secrets))
+		err = errorf(cl.op, "%w", scrubError(err, secrets))
 		c.log(ctx, cl.op, req, nil, start, err)
 		if cl.oneShot && sent.Load() {
 			return Response{}, &UnknownOutcomeError{Op: cl.op, Err: err}
@@ -164,7 +164,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, erro
 	case errors.Is(readErr, errTooLarge):
 		return ambiguous(unexpected(fmt.Sprintf("body larger than %d bytes", c.settings.maxReplyBytes)))
 	case readErr != nil:
-		return ambiguous(fmt.Errorf("vault: %s: reading reply: %w", cl.op, readErr))
+		return ambiguous(errorf(cl.op, "reading reply: %w", readErr))
 	case res.StatusCode != http.StatusOK:
 		return ambiguous(unexpected("Vault answers with HTTP 200; this reply came from something in between"))
 	case !isJSON(res.Header.Get("Content-Type")):

@@ -52,7 +52,7 @@ type Message struct {
 // APIError is a reply Vault processed and refused: responseStatus FAILURE or EXCEPTION
 // (with HTTP 200, as Vault answers). Vault did not carry out the call.
 type APIError struct {
-	Op              string    // what the client was doing, such as "generate API access token"
+	Op              string    // the spec's operation ID, such as "generateApiAccessToken" (see package openapi)
 	HTTPStatus      int       // 200 for every reply Vault itself sends
 	Status          string    // responseStatus: FAILURE or EXCEPTION
 	Errors          []Message // every {type, message}, in Vault's order (the first 100)
@@ -66,7 +66,7 @@ const printedMessages = 5
 
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "vault: %s: %s", e.Op, e.Status)
+	fmt.Fprintf(&b, "%s%s", prefix(e.Op), e.Status)
 	for i, m := range e.Errors {
 		if i == printedMessages {
 			fmt.Fprintf(&b, " (and %d more)", len(e.Errors)-i)
@@ -110,7 +110,7 @@ func (e *APIError) HasType(t string) bool { return e.Is(ErrorType(t)) }
 // status (often a proxy's HTML page), another content type, malformed or truncated JSON,
 // or a body larger than the client accepts.
 type UnexpectedResponseError struct {
-	Op          string
+	Op          string // the spec's operation ID
 	HTTPStatus  int
 	ContentType string
 	Reason      string // what was wrong, in a few words
@@ -120,7 +120,7 @@ type UnexpectedResponseError struct {
 
 func (e *UnexpectedResponseError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "vault: %s: unexpected reply (HTTP %d", e.Op, e.HTTPStatus)
+	fmt.Fprintf(&b, "%sunexpected reply (HTTP %d", prefix(e.Op), e.HTTPStatus)
 	if e.ContentType != "" {
 		fmt.Fprintf(&b, ", %s", e.ContentType)
 	}
@@ -137,12 +137,12 @@ func (e *UnexpectedResponseError) Error() string {
 // never retries such a call: list the user's tokens (VQL on api_access_token__sys) before
 // trying again, since a user can hold at most 25.
 type UnknownOutcomeError struct {
-	Op  string
-	Err error // what went wrong: a network error, a context error, an *UnexpectedResponseError
+	Op  string // the spec's operation ID
+	Err error  // what went wrong: a network error, a context error, an *UnexpectedResponseError
 }
 
 func (e *UnknownOutcomeError) Error() string {
-	return fmt.Sprintf("vault: %s: outcome unknown, the token may have been created (check before retrying): %v", e.Op, e.Err)
+	return prefix(e.Op) + "outcome unknown, the token may have been created (check before retrying): " + detail(e.Err, e.Op)
 }
 
 func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
@@ -152,25 +152,28 @@ var ErrInvalidInput = errors.New("vault: invalid input")
 
 // InputError is input the client refused before sending anything.
 type InputError struct {
+	Op     string // the call that refused it: a spec operation ID, or "newClient" for New
 	Field  string // the argument or field, such as "sandbox name"
 	Reason string
 	Err    error // a more specific sentinel, such as ErrUnsupportedVersion; may be nil
 }
 
-func (e *InputError) Error() string { return "vault: invalid " + e.Field + ": " + e.Reason }
+func (e *InputError) Error() string { return prefix(e.Op) + "invalid " + e.Field + ": " + e.Reason }
 
 // Is lets errors.Is(err, ErrInvalidInput) match.
 func (e *InputError) Is(target error) bool { return target == ErrInvalidInput }
 
 func (e *InputError) Unwrap() error { return e.Err }
 
-// ErrWrongVault is returned when a login succeeded for another Vault than the one asked
-// for: Vault's auth defaulting picks another Vault when the user cannot log in to the one
+// ErrWrongVault matches a login that succeeded for another Vault than the one asked for:
+// Vault's auth defaulting picks another Vault when the user cannot log in to the one
 // named. The client refuses such a session.
 var ErrWrongVault = errors.New("vault: login returned a session for another Vault")
 
-// detail is err's message without the "vault: <op>: " that this package's errors begin
-// with, so that an error wrapping another one of the same operation says it once.
-func detail(err error, op string) string {
-	return strings.TrimPrefix(err.Error(), "vault: "+op+": ")
+// wrongVaultError is a session refused for auth defaulting.
+type wrongVaultError struct{ why string }
+
+func (e *wrongVaultError) Error() string {
+	return prefix(opLogin) + "the session is for another Vault: " + e.why
 }
+func (e *wrongVaultError) Is(target error) bool { return target == ErrWrongVault }

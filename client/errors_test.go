@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/client/vaulttest"
 )
 
 func TestAPIErrors(t *testing.T) {
@@ -26,7 +27,7 @@ func TestAPIErrors(t *testing.T) {
 		name: "FAILURE with two errors",
 		body: `{"responseStatus":"FAILURE","errors":[{"type":"PARAMETER_REQUIRED","message":"Missing required parameter [name__v]"},{"type":"INVALID_DATA","message":"bad"}]}`,
 		want: &client.APIError{
-			Op: "generate my API access token", HTTPStatus: 200, Status: "FAILURE",
+			Op: vaulttest.OpGenerateMyAPIAccessToken, HTTPStatus: 200, Status: "FAILURE",
 			Errors: []client.Message{{"PARAMETER_REQUIRED", "Missing required parameter [name__v]"}, {"INVALID_DATA", "bad"}},
 		},
 		matches:  []error{client.ErrParameterRequired, client.ErrInvalidData},
@@ -35,7 +36,7 @@ func TestAPIErrors(t *testing.T) {
 		name: "EXCEPTION",
 		body: `{"responseStatus":"EXCEPTION","responseMessage":"Something went wrong","errors":[{"type":"UNEXPECTED_ERROR","message":"oops"}]}`,
 		want: &client.APIError{
-			Op: "generate my API access token", HTTPStatus: 200, Status: "EXCEPTION", ResponseMessage: "Something went wrong",
+			Op: vaulttest.OpGenerateMyAPIAccessToken, HTTPStatus: 200, Status: "EXCEPTION", ResponseMessage: "Something went wrong",
 			Errors: []client.Message{{"UNEXPECTED_ERROR", "oops"}},
 		},
 		matches: []error{client.ErrUnexpectedError},
@@ -43,7 +44,7 @@ func TestAPIErrors(t *testing.T) {
 		name: "an error type the client does not know is carried through",
 		body: `{"responseStatus":"FAILURE","errors":[{"type":"TOKEN_LIMIT_REACHED_2027","message":"25 active tokens"}],"errorType":"SOMETHING_NEW"}`,
 		want: &client.APIError{
-			Op: "generate my API access token", HTTPStatus: 200, Status: "FAILURE", ErrorType: "SOMETHING_NEW",
+			Op: vaulttest.OpGenerateMyAPIAccessToken, HTTPStatus: 200, Status: "FAILURE", ErrorType: "SOMETHING_NEW",
 			Errors: []client.Message{{"TOKEN_LIMIT_REACHED_2027", "25 active tokens"}},
 		},
 		matches:  []error{client.ErrorType("TOKEN_LIMIT_REACHED_2027"), client.ErrorType("SOMETHING_NEW")},

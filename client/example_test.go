@@ -104,7 +104,7 @@ func ExampleInputError() {
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, client.ErrInvalidInput))
 	// Output:
-	// vault: invalid sandbox name: must not be "." or ".." (a path segment that cannot be sent)
+	// vault: generate sandbox API access token: invalid sandbox name: must not be "." or ".." (a path segment that cannot be sent)
 	// true
 }
 

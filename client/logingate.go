@@ -3,7 +3,6 @@ package client
 import (
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -97,7 +96,7 @@ type loginNotAttemptedError struct {
 }
 
 func (e *loginNotAttemptedError) Error() string {
-	return fmt.Sprintf("vault: %s: not attempted: %s: %s", opLogin, e.why, detail(e.err, opLogin))
+	return prefix(opLogin) + "not attempted: " + e.why + ": " + detail(e.err, opLogin)
 }
 
 func (e *loginNotAttemptedError) Unwrap() []error { return []error{ErrLoginNotAttempted, e.err} }

@@ -11,8 +11,6 @@ import (
 	"github.com/acme/vault-token/gen"
 )
 
-const opLogin = "log in"
-
 // Sessions last 48 hours at most; renew an hour early so a long call does not outlive one.
 const (
 	sessionMaxAge  = 48 * time.Hour
@@ -70,14 +68,14 @@ func (a *sessionAuth) login(ctx context.Context) (session, error) {
 		return session{}, err
 	}
 	if err := checkCredential("user name", NewSecret(a.username)); err != nil {
-		return session{}, err
+		return session{}, withOp(err, opLogin)
 	}
 	pw, err := a.password.Secret(ctx)
 	if err != nil {
-		return session{}, fmt.Errorf("vault: %s: password source: %w", opLogin, err)
+		return session{}, errorf(opLogin, "password source: %w", err)
 	}
 	if err := checkCredential("password", pw); err != nil {
-		return session{}, err
+		return session{}, withOp(err, opLogin)
 	}
 	if err := a.gate.refusedBefore(pw, "password"); err != nil {
 		return session{}, err
@@ -106,7 +104,7 @@ func (a *sessionAuth) attempt(ctx context.Context, pw Secret) (session, error) {
 		return session{}, err
 	}
 	if reply.SessionID == nil || *reply.SessionID == "" {
-		return session{}, fmt.Errorf("vault: %s: the reply has no sessionId", opLogin)
+		return session{}, errorf(opLogin, "the reply has no sessionId")
 	}
 	if err := c.checkSessionVault(reply); err != nil {
 		return session{}, err
@@ -118,7 +116,7 @@ func (a *sessionAuth) attempt(ctx context.Context, pw Secret) (session, error) {
 // defaulting): calls made with it would act on the wrong Vault.
 func (c *Client) checkSessionVault(reply gen.AuthReply) error {
 	if reply.VaultID == nil {
-		return fmt.Errorf("vault: %s: %w: the reply does not say which Vault the session is for", opLogin, ErrWrongVault)
+		return &wrongVaultError{"the reply does not say which Vault it is for"}
 	}
 	for _, v := range deref(reply.VaultIDs) {
 		if v.ID != *reply.VaultID {
@@ -126,14 +124,14 @@ func (c *Client) checkSessionVault(reply gen.AuthReply) error {
 		}
 		u, err := url.Parse(v.URL)
 		if err != nil {
-			return fmt.Errorf("vault: %s: %w: vault %d has an unreadable URL", opLogin, ErrWrongVault, v.ID)
+			return &wrongVaultError{fmt.Sprintf("vault %d has an unreadable URL", v.ID)}
 		}
 		if !sameHost(u.Host, c.dns) {
-			return fmt.Errorf("vault: %s: %w: asked for %s, got %s (vault ID %d)", opLogin, ErrWrongVault, c.dns, u.Host, v.ID)
+			return &wrongVaultError{fmt.Sprintf("asked for %s, got %s (vault ID %d)", c.dns, fromNetwork(u.Host, nil, fieldRunes, false), v.ID)}
 		}
 		return nil
 	}
-	return fmt.Errorf("vault: %s: %w: vault ID %d is not among the user's Vaults", opLogin, ErrWrongVault, *reply.VaultID)
+	return &wrongVaultError{fmt.Sprintf("vault ID %d is not among the user's Vaults", *reply.VaultID)}
 }
 
 func sameHost(a, b string) bool {

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,7 +21,7 @@ import (
 //
 // A held value is read without a lock, so the common case costs one atomic load.
 type sharedValue[T any] struct {
-	op      string // names the fetch in errors: "log in", "choose API version"
+	op      string // names the fetch in errors: opLogin, opChooseVersion
 	timeout time.Duration
 	fetch   func(context.Context) (T, error)
 
@@ -60,7 +59,7 @@ func (s *sharedValue[T]) get(ctx context.Context, fresh func(T) bool) (T, error)
 		// for still counts against Vault's login limit.
 		if err := ctx.Err(); err != nil {
 			s.mu.Unlock()
-			return zero, fmt.Errorf("vault: %s: %w", s.op, err)
+			return zero, errorf(s.op, "%w", err)
 		}
 		f = &flight[T]{done: make(chan struct{})}
 		s.flight = f
@@ -71,7 +70,7 @@ func (s *sharedValue[T]) get(ctx context.Context, fresh func(T) bool) (T, error)
 	case <-f.done:
 		return f.val, f.err
 	case <-ctx.Done():
-		return zero, fmt.Errorf("vault: %s: stopped waiting (it goes on for the client's other calls): %w", s.op, ctx.Err())
+		return zero, errorf(s.op, "stopped waiting (it goes on for the client's other calls): %w", ctx.Err())
 	}
 }
 

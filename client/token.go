@@ -91,17 +91,20 @@ func (r TokenRequest) body(now time.Time) (gen.TokenRequest, error) {
 	return b, nil
 }
 
-// GenerateAPIAccessToken creates an API access token for the user with the given
-// numeric ID (POST /objects/users/{user_id}/api_access_token__sys).
+// GenerateAPIAccessToken creates an API access token for the user with the given numeric
+// ID (an admin can create tokens for others; anyone for themselves).
 //
-// Creating a token is not idempotent: if the outcome cannot be read the error is an
-// *UnknownOutcomeError and the call is not retried.
+// Creating a token is not idempotent: when the outcome cannot be read the error is an
+// [*UnknownOutcomeError] and the call is not retried. A user can hold 25 active tokens;
+// Vault refuses more, and refuses VeevaID users, with an [*APIError].
+//
+// Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/users/api-access-tokens/generate-api-access-token/
 func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req TokenRequest) (*Token, error) {
 	if err := checkUserID(userID); err != nil {
-		return nil, err
+		return nil, withOp(err, opUserToken)
 	}
 	params := &gen.GenerateAPIAccessTokenParams{ClientID: c.clientID()}
-	return c.generateToken(ctx, "generate API access token", req, func(server string, body gen.TokenRequest) (*http.Request, error) {
+	return c.generateToken(ctx, opUserToken, req, func(server string, body gen.TokenRequest) (*http.Request, error) {
 		if c.settings.json {
 			return gen.NewGenerateAPIAccessTokenRequest(server, userID, params, body)
 		}
@@ -110,10 +113,12 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req 
 }
 
 // GenerateMyAPIAccessToken creates an API access token for the user the client
-// authenticates as (POST /objects/users/me/api_access_token__sys).
+// authenticates as. Errors as for [Client.GenerateAPIAccessToken].
+//
+// Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/users/api-access-tokens/generate-my-api-access-token/
 func (c *Client) GenerateMyAPIAccessToken(ctx context.Context, req TokenRequest) (*Token, error) {
 	params := &gen.GenerateMyAPIAccessTokenParams{ClientID: c.clientID()}
-	return c.generateToken(ctx, "generate my API access token", req, func(server string, body gen.TokenRequest) (*http.Request, error) {
+	return c.generateToken(ctx, opMyToken, req, func(server string, body gen.TokenRequest) (*http.Request, error) {
 		if c.settings.json {
 			return gen.NewGenerateMyAPIAccessTokenRequest(server, params, body)
 		}
@@ -121,15 +126,18 @@ func (c *Client) GenerateMyAPIAccessToken(ctx context.Context, req TokenRequest)
 	})
 }
 
-// GenerateSandboxAPIAccessToken creates an API access token for the authenticated user
-// in the sandbox named as on the My Vaults page (spaces and any other characters are
-// escaped). Call it on the production Vault's client.
+// GenerateSandboxAPIAccessToken creates an API access token for the authenticated user in
+// the sandbox named as on the My Vaults page (spaces and any other characters are
+// escaped). Call it on the production Vault's client. Errors as for
+// [Client.GenerateAPIAccessToken].
+//
+// Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/sandbox-vaults/generate-api-access-token-for-sandbox/
 func (c *Client) GenerateSandboxAPIAccessToken(ctx context.Context, sandboxName string, req TokenRequest) (*Token, error) {
 	if err := checkSandboxName(sandboxName); err != nil {
-		return nil, err
+		return nil, withOp(err, opSandboxToken)
 	}
 	params := &gen.GenerateSandboxAPIAccessTokenParams{ClientID: c.clientID()}
-	return c.generateToken(ctx, "generate sandbox API access token", req, func(server string, body gen.TokenRequest) (*http.Request, error) {
+	return c.generateToken(ctx, opSandboxToken, req, func(server string, body gen.TokenRequest) (*http.Request, error) {
 		if c.settings.json {
 			return gen.NewGenerateSandboxAPIAccessTokenRequest(server, sandboxName, params, body)
 		}
@@ -141,11 +149,11 @@ func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest,
 	build func(server string, body gen.TokenRequest) (*http.Request, error)) (*Token, error) {
 	body, err := req.body(c.now())
 	if err != nil {
-		return nil, err
+		return nil, withOp(err, op)
 	}
 	version, err := c.tokenVersion(ctx)
 	if err != nil {
-		return nil, err
+		return nil, withOp(err, op)
 	}
 	server := c.serverURL(version)
 	var reply gen.TokenReply

@@ -76,10 +76,13 @@ func (l *VersionList) Latest(beta bool) (string, bool) {
 func (l *VersionList) Supports(v string) bool { return slices.Contains(l.Versions, v) }
 
 // APIVersions lists the API versions the Vault supports (GET /api/). Each call asks the
-// Vault; the client's own version choice asks at most once.
+// Vault; the client's own version choice ([WithAPIVersionCheck], [WithLatestAPIVersion])
+// asks at most once.
+//
+// Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/authentication/retrieve-api-versions/
 func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
 	var reply gen.VersionsReply
-	meta, err := c.authedExchange(ctx, "list API versions", false, func() (*http.Request, error) {
+	meta, err := c.authedExchange(ctx, opVersions, false, func() (*http.Request, error) {
 		return gen.NewRetrieveAPIVersionsRequest("https://"+c.dns+"/api/", &gen.RetrieveAPIVersionsParams{ClientID: c.clientID()})
 	}, &reply)
 	if err != nil {
