@@ -12,7 +12,7 @@ TOOLS         := openapi/tools
 NODE_ENV_VARS := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true SCARF_ANALYTICS=false NO_UPDATE_NOTIFIER=1
 NPX           := cd $(TOOLS) && $(NODE_ENV_VARS) npx --no-install
 
-.PHONY: all generate check-generated vet lint test test-race bench fuzz fuzz-ci demo node-deps lint-spec ts-check breaking docs spec-checks
+.PHONY: all generate check-generated vet lint test test-race bench fuzz fuzz-ci demo man node-deps lint-spec ts-check breaking docs spec-checks
 
 all: test lint
 
@@ -61,6 +61,11 @@ fuzz-ci:
 
 demo:
 	$(GO) run ./cmd/vault-token demo
+
+# Man pages, one per command, from the command's own help (cobra's doc generator).
+man:
+	mkdir -p man
+	$(GO) run ./cmd/vault-token man --dir man
 
 # ---- The spec as a product for other teams ----
 

@@ -22,6 +22,8 @@ const (
 )
 
 // opNames are what error messages call each operation.
+//
+//nolint:gosec // operation names, not credentials ("Token" in a name is not a token)
 var opNames = map[string]string{
 	opLogin:         "log in",
 	opVersions:      "list API versions",

@@ -9,6 +9,9 @@ package openapi
 
 import _ "embed"
 
+// SpecVersion is the spec's info.version (a test keeps the two the same).
+const SpecVersion = "26.2.0"
+
 // Spec is vault-api.yaml, byte for byte.
 //
 //go:embed vault-api.yaml

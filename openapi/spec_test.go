@@ -80,3 +80,15 @@ func TestSpecRejectsBadReplyExample(t *testing.T) {
 		t.Fatal("a reply example with an unknown responseStatus validated")
 	}
 }
+
+// TestSpecVersion keeps SpecVersion, which the command prints, and the spec's own version
+// in step.
+func TestSpecVersion(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Info.Version != openapi.SpecVersion {
+		t.Errorf("spec's info.version %q, openapi.SpecVersion %q", doc.Info.Version, openapi.SpecVersion)
+	}
+}

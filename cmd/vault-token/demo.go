@@ -9,24 +9,37 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
 )
 
-// demo runs the whole flow against an in-process fake Vault: no network, no credentials.
-func (a *app) demo(ctx context.Context, args []string) error {
-	fs := newFlagSet("demo", "[--verbose]", "vault-token demo", a.stderr)
-	verbose := fs.Bool("verbose", false, "log each request to stderr (secrets are never logged)")
-	if err := parse(fs, args); err != nil {
-		return err
+func (a *app) demoCmd() *cobra.Command {
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:     "demo [--verbose]",
+		Short:   "Run the whole flow against an in-process fake Vault (no network, no credentials)",
+		Example: "  vault-token demo --verbose",
+		Args:    noArgs,
+		RunE:    runE(func(cmd *cobra.Command, _ []string) error { return a.demo(cmd.Context(), verbose) }),
 	}
+	cmd.Flags().BoolVar(&verbose, "verbose", false, "log each request to stderr (secrets are never logged)")
+	return cmd
+}
+
+// demo runs the whole flow against an in-process fake Vault: no network, no credentials.
+func (a *app) demo(ctx context.Context, verbose bool) error {
 	var mu sync.Mutex
 	var violations []string
-	fake := vaulttest.NewServer(vaulttest.Config{Report: func(v string) {
+	fake, err := vaulttest.Start(vaulttest.Config{Report: func(v string) {
 		mu.Lock()
 		defer mu.Unlock()
 		violations = append(violations, v)
 	}})
+	if err != nil {
+		return err
+	}
 	defer fake.Close()
 
 	opts := []client.Option{
@@ -34,7 +47,7 @@ func (a *app) demo(ctx context.Context, args []string) error {
 		client.WithCredentials(client.Password("olivia@veepharm.com", "demo-password")),
 		client.WithClientID("acme-vault-ops-client-demo"),
 	}
-	if *verbose {
+	if verbose {
 		opts = append(opts, client.WithLogger(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
 	c, err := client.New(fake.DNS, opts...)

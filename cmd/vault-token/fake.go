@@ -6,37 +6,54 @@ import (
 	"net"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/acme/vault-token/client/vaulttest"
 )
 
-const fakeExample = "vault-token fake --addr 127.0.0.1:8443 --cert-out /tmp/fake-vault.pem"
+const fakeExample = `  vault-token fake --addr 127.0.0.1:8443 --cert-out /tmp/fake-vault.pem &
+  curl --cacert /tmp/fake-vault.pem -X POST https://127.0.0.1:8443/api/v26.2/auth \
+    -d username=olivia@veepharm.com -d password=demo-password`
+
+func (a *app) fakeCmd() *cobra.Command {
+	var addr, certOut string
+	cmd := &cobra.Command{
+		Use:   "fake --addr 127.0.0.1:PORT --cert-out FILE",
+		Short: "Serve the fake Vault on loopback for other teams' integration tests",
+		Long: `Serve the fake Vault on loopback until stopped: the same fake the library's tests use,
+which checks every request and reply against the spec and prints each violation to stderr.
+Its address goes to stdout, its certificate to --cert-out (for curl --cacert or
+SSL_CERT_FILE), its users to stderr.`,
+		Example: fakeExample,
+		Args:    noArgs,
+		RunE:    runE(func(cmd *cobra.Command, _ []string) error { return a.fake(cmd.Context(), addr, certOut) }),
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0: any free port)")
+	cmd.Flags().StringVar(&certOut, "cert-out", "", "write the server's certificate (PEM) here")
+	_ = cmd.MarkFlagRequired("cert-out")
+	return cmd
+}
 
 // fake serves the fake Vault on loopback until interrupted.
-func (a *app) fake(ctx context.Context, args []string) error {
-	fs := newFlagSet("fake", "--addr 127.0.0.1:PORT --cert-out FILE", fakeExample, a.stderr)
-	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on (port 0: any free port)")
-	certOut := fs.String("cert-out", "", "write the server's certificate (PEM) here, for curl --cacert or SSL_CERT_FILE (required)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *certOut == "" {
-		return usageErrorf("fake: --cert-out is required")
-	}
-	host, _, err := net.SplitHostPort(*addr)
+func (a *app) fake(ctx context.Context, addr, certOut string) error {
+	host, _, err := net.SplitHostPort(addr)
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		return usageErrorf("fake: --addr must be a loopback address with a port, such as 127.0.0.1:8443")
+		return usageErrorf("--addr must be a loopback address with a port, such as 127.0.0.1:8443")
 	}
-	fake := vaulttest.NewServer(vaulttest.Config{
-		Addr:   *addr,
+	fake, err := vaulttest.Start(vaulttest.Config{
+		Addr:   addr,
 		Report: func(v string) { fmt.Fprintf(a.stderr, "vault-token fake: SPEC VIOLATION: %s\n", v) },
 	})
+	if err != nil {
+		return fmt.Errorf("fake: %w", err)
+	}
 	defer fake.Close()
 	//nolint:gosec // a certificate is public: curl and other users' programs must read it
-	if err := os.WriteFile(*certOut, fake.CertificatePEM(), 0o644); err != nil {
+	if err := os.WriteFile(certOut, fake.CertificatePEM(), 0o644); err != nil {
 		return fmt.Errorf("fake: --cert-out: %w", err)
 	}
 	fmt.Fprintln(a.stdout, fake.DNS)
-	fmt.Fprintf(a.stderr, "vault-token fake: serving a fake Vault at https://%s (certificate in %s). Users:\n", fake.DNS, *certOut)
+	fmt.Fprintf(a.stderr, "vault-token fake: serving a fake Vault at https://%s (certificate in %s). Users:\n", fake.DNS, certOut)
 	for _, u := range vaulttest.DefaultUsers() {
 		note := ""
 		switch {

@@ -44,7 +44,7 @@ func TestFakeCommand(t *testing.T) {
 	readmeCurlCalls(t, dns, cert)
 
 	h := &harness{t: t, cert: cert}
-	r := h.run([]string{"VAULT_USERNAME=olivia@veepharm.com", "VAULT_PASSWORD=demo-password"}, "", "versions", "--vault", dns)
+	r := h.run([]string{"VEEVA_VAULT_USERNAME=olivia@veepharm.com", "VEEVA_VAULT_PASSWORD=demo-password"}, "", "versions", "--vault", dns)
 	if r.code != 0 || !strings.Contains(r.stdout, "v26.2") {
 		t.Errorf("versions against the fake command: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
@@ -76,10 +76,10 @@ func TestPasswordPrompt(t *testing.T) {
 	a := &app{
 		stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
 		getenv: func(k string) string {
-			return map[string]string{"VAULT_USERNAME": "olivia@veepharm.com"}[k]
+			return map[string]string{"VEEVA_VAULT_USERNAME": "olivia@veepharm.com"}[k]
 		},
 		isTerminal:   func() bool { return true },
-		readPassword: func() ([]byte, error) { asked++; return []byte("demo-password"), nil },
+		readPassword: func(context.Context) ([]byte, error) { asked++; return []byte("demo-password"), nil },
 		now:          time.Now,
 	}
 	// The in-process client needs the fake's CA: the same SSL_CERT_FILE route as the binary.

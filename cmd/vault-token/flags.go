@@ -1,76 +1,75 @@
 package main
 
 import (
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/acme/vault-token/client"
 )
 
-// common holds the flags every command that talks to a Vault takes.
-type common struct {
+// vaultFlags are the flags of every command that talks to a Vault.
+type vaultFlags struct {
 	vault, apiVersion, clientID string
 	timeout                     time.Duration
-	verbose                     bool
+	verbose, passwordStdin      bool
 }
 
-func (c *common) register(fs *flag.FlagSet, getenv func(string) string) {
-	fs.StringVar(&c.vault, "vault", getenv("VAULT_DNS"), "the Vault's DNS, such as myvault.veevavault.com (default $VAULT_DNS)")
-	fs.StringVar(&c.apiVersion, "api-version", client.DefaultAPIVersion, "the Vault API version")
-	fs.StringVar(&c.clientID, "client-id", "", "X-VaultAPI-ClientID for Vault's API usage logs, such as acme-vault-ops-server-tokenbot")
-	fs.DurationVar(&c.timeout, "timeout", time.Minute, "give up after this long")
-	fs.BoolVar(&c.verbose, "verbose", false, "log each request to stderr (secrets are never logged)")
+func addVaultFlags(cmd *cobra.Command) *vaultFlags {
+	f := &vaultFlags{}
+	fs := cmd.Flags()
+	fs.StringVar(&f.vault, "vault", "", "the Vault's DNS, such as myvault.veevavault.com (default $VEEVA_VAULT_DNS)")
+	fs.StringVar(&f.apiVersion, "api-version", client.DefaultAPIVersion, "the Vault API version")
+	fs.StringVar(&f.clientID, "client-id", "", "X-VaultAPI-ClientID for Vault's API usage logs, such as acme-vault-ops-server-tokenbot")
+	fs.DurationVar(&f.timeout, "timeout", time.Minute, "give up after this long")
+	fs.BoolVar(&f.verbose, "verbose", false, "log each request to stderr (secrets are never logged)")
+	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read VEEVA_VAULT_USERNAME's password from the first line of stdin")
+	return f
 }
 
-// newFlagSet returns a flag set whose --help prints the usage line, an example and the flags.
-func newFlagSet(name, synopsis, example string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: vault-token %s %s\n\nExample:\n  %s\n\nFlags:\n", name, synopsis, example)
-		fs.PrintDefaults()
+// newClient reads the credentials and builds the client the flags describe. It sends
+// nothing.
+func (a *app) newClient(cmd *cobra.Command, f *vaultFlags, extra ...client.Option) (*client.Client, error) {
+	dns := f.vault
+	if dns == "" {
+		dns = a.getenv("VEEVA_VAULT_DNS")
 	}
-	return fs
-}
-
-// parse parses flags and refuses stray arguments, which usually mean a typo.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageErrorf("%s: %v", fs.Name(), err)
+	if strings.TrimSpace(dns) == "" {
+		return nil, usageErrorf("--vault is required (or set VEEVA_VAULT_DNS)")
 	}
-	if fs.NArg() > 0 {
-		return usageErrorf("%s: unexpected argument %q (flags come before nothing else; quote names with spaces)", fs.Name(), fs.Arg(0))
-	}
-	return nil
-}
-
-func (a *app) newClient(c common, creds client.Credentials, extra ...client.Option) (*client.Client, error) {
-	if strings.TrimSpace(c.vault) == "" {
-		return nil, usageErrorf("--vault is required (or set VAULT_DNS)")
-	}
-	if c.timeout <= 0 {
+	if f.timeout <= 0 {
 		return nil, usageErrorf("--timeout must be positive")
+	}
+	creds, err := a.credentials(cmd, f.passwordStdin)
+	if err != nil {
+		return nil, err
 	}
 	opts := []client.Option{
 		client.WithCredentials(creds),
-		client.WithAPIVersion(c.apiVersion),
-		client.WithHTTPClient(&http.Client{Timeout: c.timeout}),
+		client.WithAPIVersion(f.apiVersion),
+		client.WithHTTPClient(&http.Client{Timeout: f.timeout}),
 		client.WithUserAgent("vault-token/" + client.Version),
 	}
-	if c.clientID != "" {
-		opts = append(opts, client.WithClientID(c.clientID))
+	if f.clientID != "" {
+		opts = append(opts, client.WithClientID(f.clientID))
 	}
-	if c.verbose {
+	if f.verbose {
 		opts = append(opts, client.WithLogger(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
-	return client.New(c.vault, append(opts, extra...)...)
+	return client.New(dns, append(opts, extra...)...)
+}
+
+// runE marks what a command's body returns as an error of the run (report tells a usage
+// error or invalid input from a Vault or network error), apart from the errors cobra finds
+// in the command line before running it, which are all usage errors.
+func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := f(cmd, args); err != nil {
+			return &ranError{err}
+		}
+		return nil
+	}
 }

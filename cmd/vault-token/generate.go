@@ -9,82 +9,92 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/cobra"
+
 	"github.com/acme/vault-token/client"
 )
 
-const generateExample = `VAULT_USERNAME=olivia@veepharm.com vault-token generate --vault myvault.veevavault.com \
-      --sandbox "VeePharm Sandbox" --name IntegrationKey --expires 90d --output json --out-file token.json`
+const generateExample = `  # A token for user 12345, valid 90 days, the value alone on stdout
+  VEEVA_VAULT_SESSION_ID=... vault-token generate --vault myvault.veevavault.com --user 12345 --name CI --expires 90d
 
-func (a *app) generate(ctx context.Context, args []string) error {
-	fs := newFlagSet("generate", "--vault DNS (--user ID | --me | --sandbox NAME) --name NAME [flags]", generateExample, a.stderr)
-	var c common
-	c.register(fs, a.getenv)
-	user := fs.String("user", "", "create the token for the user with this numeric ID")
-	me := fs.Bool("me", false, "create the token for the authenticated user")
-	sandbox := fs.String("sandbox", "", "create the token for the authenticated user in this sandbox, named as on My Vaults")
-	name := fs.String("name", "", "the token's name or description (required)")
-	expires := fs.String("expires", "", "an RFC 3339 time, a date YYYY-MM-DD, or a duration such as 90d (default: never, if the security profile allows)")
-	output := fs.String("output", "text", "text (the token alone) or json")
-	outFile := fs.String("out-file", "", "write the result to this file, mode 0600, instead of stdout")
-	force := fs.Bool("force", false, "let --out-file replace an existing file")
-	passwordStdin := fs.Bool("password-stdin", false, "read VAULT_USERNAME's password from the first line of stdin")
-	jsonBody := fs.Bool("json-body", false, "send the request body as JSON instead of form-urlencoded")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
+  # A token in a sandbox, as JSON, written to a 0600 file (never to stdout)
+  VEEVA_VAULT_USERNAME=olivia@veepharm.com vault-token generate --vault myvault.veevavault.com \
+      --sandbox "VeePharm Sandbox" --name IntegrationKey --expires 2026-12-31 -o json --out-file token.json`
 
-	targets := 0
-	for _, set := range []bool{*user != "", *me, *sandbox != ""} {
-		if set {
-			targets++
-		}
+// generateOptions are generate's flags.
+type generateOptions struct {
+	vault               *vaultFlags
+	user, sandbox, name string
+	me, force, jsonBody bool
+	expires, outFile    string
+	output              *choice
+}
+
+func (a *app) generateCmd() *cobra.Command {
+	o := &generateOptions{output: newChoice("text", "text", "json")}
+	cmd := &cobra.Command{
+		Use:   "generate (--user ID | --me | --sandbox NAME) --name NAME [--expires WHEN] [flags]",
+		Short: "Create an API access token",
+		Long: `Create an API access token for a user by ID (--user), for yourself (--me), or for yourself
+in a sandbox, named as on the My Vaults page (--sandbox). Vault shows a token's value once:
+it goes to stdout, or with --out-file to a file of mode 0600, settled before the token is
+created. --expires takes an RFC 3339 time (sent in UTC), a date YYYY-MM-DD (23:59:59 in the
+user's time zone) or a duration such as 90d, 2w or 12h; without it the token never expires,
+if the user's security profile allows.`,
+		Example: generateExample,
+		Args:    noArgs,
+		RunE:    runE(func(cmd *cobra.Command, _ []string) error { return a.generate(cmd, o) }),
 	}
-	if targets != 1 {
-		return usageErrorf("generate: give exactly one of --user ID, --me or --sandbox NAME")
-	}
-	if *name == "" {
-		return usageErrorf("generate: --name is required")
-	}
-	if *output != "text" && *output != "json" {
-		return usageErrorf("generate: --output must be text or json")
-	}
-	req, err := parseExpires(*expires, a.now())
+	o.vault = addVaultFlags(cmd)
+	fs := cmd.Flags()
+	fs.StringVar(&o.user, "user", "", "create the token for the user with this numeric ID")
+	fs.BoolVar(&o.me, "me", false, "create the token for the authenticated user")
+	fs.StringVar(&o.sandbox, "sandbox", "", "create the token for the authenticated user in this sandbox, named as on My Vaults")
+	fs.StringVar(&o.name, "name", "", "the token's name or description")
+	fs.StringVar(&o.expires, "expires", "", "an RFC 3339 time, a date YYYY-MM-DD, or a duration such as 90d (default: never, if the security profile allows)")
+	addChoiceFlag(cmd, o.output, "output", "o", "text (the token alone) or json")
+	fs.StringVar(&o.outFile, "out-file", "", "write the result to this file, mode 0600, instead of stdout")
+	fs.BoolVar(&o.force, "force", false, "let --out-file replace an existing regular file")
+	fs.BoolVar(&o.jsonBody, "json-body", false, "send the request body as JSON instead of form-urlencoded")
+	cmd.MarkFlagsMutuallyExclusive("user", "me", "sandbox")
+	cmd.MarkFlagsOneRequired("user", "me", "sandbox")
+	_ = cmd.MarkFlagRequired("name")
+	return cmd
+}
+
+func (a *app) generate(cmd *cobra.Command, o *generateOptions) error {
+	req, err := parseExpires(o.expires, a.now())
 	if err != nil {
 		return err
 	}
-	req.Name = *name
-	creds, err := a.credentials(*passwordStdin)
-	if err != nil {
-		return err
-	}
-	var extra []client.Option
-	if *jsonBody {
-		extra = append(extra, client.WithJSONRequests())
-	}
-	cl, err := a.newClient(c, creds, extra...)
-	if err != nil {
-		return err
-	}
-
+	req.Name = o.name
 	// Vault shows a token once: make sure it can be saved before creating it.
 	var out *outputFile
-	if *outFile != "" {
-		if out, err = prepareOutputFile(*outFile, *force); err != nil {
+	if o.outFile != "" {
+		if out, err = prepareOutputFile(o.outFile, o.force); err != nil {
 			return err
 		}
 		defer out.discard()
 	}
+	var extra []client.Option
+	if o.jsonBody {
+		extra = append(extra, client.WithJSONRequests())
+	}
+	cl, err := a.newClient(cmd, o.vault, extra...)
+	if err != nil {
+		return err
+	}
 
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	ctx, cancel := context.WithTimeout(cmd.Context(), o.vault.timeout)
 	defer cancel()
 	var tok *client.Token
 	switch {
-	case *user != "":
-		tok, err = cl.GenerateAPIAccessToken(ctx, *user, req)
-	case *me:
+	case o.user != "":
+		tok, err = cl.GenerateAPIAccessToken(ctx, o.user, req)
+	case o.me:
 		tok, err = cl.GenerateMyAPIAccessToken(ctx, req)
 	default:
-		tok, err = cl.GenerateSandboxAPIAccessToken(ctx, *sandbox, req)
+		tok, err = cl.GenerateSandboxAPIAccessToken(ctx, o.sandbox, req)
 	}
 	if err != nil {
 		return err
@@ -93,7 +103,7 @@ func (a *app) generate(ctx context.Context, args []string) error {
 		fmt.Fprintf(a.stderr, "vault-token: warning %s: %s\n", w.Type, w.Message)
 	}
 
-	result, err := formatToken(tok, *output, c.vault, *user, *sandbox, *name, req)
+	result, err := formatToken(tok, o.output.value, cl.VaultDNS(), o.user, o.sandbox, o.name, req)
 	if err != nil {
 		return err
 	}
@@ -105,9 +115,9 @@ func (a *app) generate(ctx context.Context, args []string) error {
 		}
 		if err := out.commit(); err != nil {
 			out.keep()
-			return fmt.Errorf("token %s was created and written to %s (mode 0600), but could not be moved to %s: %w", tok.ID, out.tmp.Name(), *outFile, err)
+			return fmt.Errorf("token %s was created and written to %s (mode 0600), but could not be moved to %s: %w", tok.ID, out.tmp.Name(), o.outFile, err)
 		}
-		fmt.Fprintf(a.stderr, "vault-token: token %s written to %s (execution ID %s)\n", tok.ID, *outFile, tok.Response.ExecutionID)
+		fmt.Fprintf(a.stderr, "vault-token: token %s written to %s (execution ID %s)\n", tok.ID, o.outFile, tok.Response.ExecutionID)
 		return nil
 	}
 	_, err = a.stdout.Write(result)

@@ -1,19 +1,19 @@
 // Command vault-token creates Veeva Vault API access tokens: a safer replacement for
-// hand-written curl calls. Run "vault-token help" for the subcommands.
+// hand-written curl calls. Run "vault-token help" for the commands.
 //
 // stdout carries only the result (a token, JSON, a version list); messages go to stderr.
 // Exit status: 0 on success, 1 on a Vault or network error, 2 on a usage error or invalid
-// input.
+// input (nothing was sent), 128+N when stopped by signal N (130 for Ctrl-C).
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,61 +35,83 @@ type app struct {
 	stderr       io.Writer
 	getenv       func(string) string
 	isTerminal   func() bool
-	readPassword func() ([]byte, error) // no echo
+	readPassword func(context.Context) ([]byte, error) // no echo; ends with ctx
 	now          func() time.Time
 }
 
 func main() {
-	// Every signal the command can catch ends the call (and so removes a temporary
-	// --out-file) instead of killing the process where it stands.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
-	defer stop()
+	ctx, stop := withSignals(context.Background())
 	fd := int(os.Stdin.Fd())
 	a := &app{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
 		isTerminal:   func() bool { return term.IsTerminal(fd) },
-		readPassword: func() ([]byte, error) { return term.ReadPassword(fd) },
+		readPassword: func(ctx context.Context) ([]byte, error) { return readPassword(ctx, fd) },
 		now:          time.Now,
 	}
-	os.Exit(a.run(ctx, os.Args[1:]))
+	code := a.run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
 }
 
-const usage = `vault-token creates Veeva Vault API access tokens.
+// stoppedBy is the cause of a context a signal ended.
+type stoppedBy struct{ sig syscall.Signal }
 
-Usage:
-  vault-token generate --vault DNS (--user ID | --me | --sandbox NAME) --name NAME [--expires WHEN]
-  vault-token versions --vault DNS
-  vault-token demo      the whole flow against an in-process fake Vault (no network, no credentials)
-  vault-token fake      serve the fake Vault on loopback for integration tests
+func (s stoppedBy) Error() string { return "stopped by " + s.sig.String() }
 
-Credentials come from the environment: VAULT_SESSION_ID, or VAULT_ACCESS_TOKEN, or
-VAULT_USERNAME with VAULT_PASSWORD (or --password-stdin, or a prompt on a terminal).
+// withSignals returns a context that every signal the command can catch ends (so a call
+// in flight ends, and a temporary --out-file is removed) instead of killing the process
+// where it stands. After the first signal a second one has its usual effect.
+func withSignals(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			if sig, ok := s.(syscall.Signal); ok {
+				cancel(stoppedBy{sig})
+			}
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel(nil) }
+}
 
-Run "vault-token COMMAND --help" for a command's flags and an example.
-`
+// readPassword reads a line from the terminal without echo. A signal (Ctrl-C) ends the
+// wait at once and restores the terminal: term.ReadPassword alone would go on reading,
+// since the signal no longer kills the process.
+func readPassword(ctx context.Context, fd int) ([]byte, error) {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return nil, err
+	}
+	type result struct {
+		pw  []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		pw, err := term.ReadPassword(fd)
+		done <- result{pw, err}
+	}()
+	select {
+	case r := <-done:
+		return r.pw, r.err
+	case <-ctx.Done():
+		_ = term.Restore(fd, state)
+		return nil, context.Cause(ctx)
+	}
+}
 
 func (a *app) run(ctx context.Context, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(a.stderr, usage)
-		return exitUsage
-	}
-	cmds := map[string]func(context.Context, []string) error{
-		"generate": a.generate,
-		"versions": a.versions,
-		"demo":     a.demo,
-		"fake":     a.fake,
-	}
-	switch args[0] {
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(a.stdout, usage)
-		return exitOK
-	}
-	cmd, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(a.stderr, "vault-token: unknown command %q\n\n%s", args[0], usage)
-		return exitUsage
-	}
-	return a.report(cmd(ctx, args[1:]))
+	root := a.newRootCmd()
+	root.SetArgs(args)
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	return a.report(ctx, cmd.CommandPath(), err)
 }
 
 // usageError is a mistake in the command line.
@@ -101,23 +123,40 @@ func usageErrorf(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
 
-// report prints err for a person and picks the exit status.
-func (a *app) report(err error) int {
+// ranError marks an error a command's body returned, as opposed to one cobra found in the
+// command line before running it (an unknown flag, a missing required one).
+type ranError struct{ err error }
+
+func (e *ranError) Error() string { return e.err.Error() }
+func (e *ranError) Unwrap() error { return e.err }
+
+// report prints err once, for a person, and picks the exit status.
+func (a *app) report(ctx context.Context, command string, err error) int {
 	if err == nil {
 		return exitOK
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	fmt.Fprintf(a.stderr, "vault-token: %v\n", err)
-	var ue *usageError
-	if errors.As(err, &ue) || errors.Is(err, client.ErrInvalidInput) {
+	var ran *ranError
+	var usage *usageError
+	switch {
+	case !errors.As(err, &ran) || errors.As(err, &usage) || errors.Is(err, client.ErrInvalidInput):
+		fmt.Fprintf(a.stderr, "%s: %s\nRun '%s --help' for usage.\n", command, message(err), command)
 		return exitUsage
 	}
+	fmt.Fprintf(a.stderr, "vault-token: %s\n", message(err))
 	var unknown *client.UnknownOutcomeError
 	if errors.As(err, &unknown) {
 		fmt.Fprintln(a.stderr, "vault-token: the request may have reached Vault, so it was not retried. Before trying again, list the user's tokens:")
 		fmt.Fprintln(a.stderr, `vault-token:   SELECT id, name__v, status__v, expiry_date__sys FROM api_access_token__sys WHERE user__sys = {user_id}`)
 	}
+	var stopped stoppedBy
+	if errors.As(context.Cause(ctx), &stopped) {
+		return 128 + int(stopped.sig)
+	}
 	return exitVault
+}
+
+// message is err's text without the "vault: " the library's errors begin with: the
+// command's own prefix says where it comes from.
+func message(err error) string {
+	return strings.TrimPrefix(err.Error(), "vault: ")
 }

@@ -115,7 +115,7 @@ func (h *harness) tokenValues() []string {
 func TestGenerateTextToStdout(t *testing.T) {
 	h := newHarness(t)
 	session := h.session()
-	r := h.run([]string{"VAULT_SESSION_ID=" + session}, "", "generate", "--vault", h.fake.DNS, "--user", "12345", "--name", "CI key", "--expires", "90d", "--verbose")
+	r := h.run([]string{"VEEVA_VAULT_SESSION_ID=" + session}, "", "generate", "--vault", h.fake.DNS, "--user", "12345", "--name", "CI key", "--expires", "90d", "--verbose")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -131,7 +131,7 @@ func TestGenerateTextToStdout(t *testing.T) {
 
 func TestGenerateJSONWithPasswordStdin(t *testing.T) {
 	h := newHarness(t)
-	r := h.run([]string{"VAULT_USERNAME=olivia@veepharm.com"}, "demo-password\n",
+	r := h.run([]string{"VEEVA_VAULT_USERNAME=olivia@veepharm.com"}, "demo-password\n",
 		"generate", "--vault", h.fake.DNS, "--sandbox", "VeePharm Sandbox", "--name", "IntegrationKey", "--expires", "2099-12-31", "--output", "json", "--password-stdin", "--verbose")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -156,7 +156,7 @@ func TestGenerateJSONWithPasswordStdin(t *testing.T) {
 
 func TestOutFile(t *testing.T) {
 	h := newHarness(t)
-	env := []string{"VAULT_SESSION_ID=" + h.session()}
+	env := []string{"VEEVA_VAULT_SESSION_ID=" + h.session()}
 	path := filepath.Join(t.TempDir(), "token.txt")
 	args := []string{"generate", "--vault", h.fake.DNS, "--me", "--name", "k", "--out-file", path}
 
@@ -209,7 +209,7 @@ func TestOutFile(t *testing.T) {
 func TestExitCodes(t *testing.T) {
 	h := newHarness(t)
 	session := h.session()
-	env := []string{"VAULT_SESSION_ID=" + session}
+	env := []string{"VEEVA_VAULT_SESSION_ID=" + session}
 	base := []string{"generate", "--vault", h.fake.DNS, "--name", "k"}
 	tests := []struct {
 		name     string
@@ -218,27 +218,29 @@ func TestExitCodes(t *testing.T) {
 		code     int
 		inStderr []string
 	}{
-		{"no target", env, base, 2, []string{"exactly one of"}},
-		{"two targets", env, append(base, "--me", "--user", "1"), 2, []string{"exactly one of"}},
+		{"no target", env, base, 2, []string{"at least one of the flags in the group [user me sandbox] is required"}},
+		{"two targets", env, append(base, "--me", "--user", "1"), 2, []string{"none of the others can be", "[me user]"}},
+		{"no name", env, []string{"generate", "--vault", h.fake.DNS, "--me"}, 2, []string{`required flag(s) "name" not set`}},
 		{"bad user ID", env, append(base, "--user", "12a"), 2, []string{"invalid user ID"}},
 		{"dot-dot sandbox", env, append(base, "--sandbox", ".."), 2, []string{"invalid sandbox name"}},
 		{"expiry in the past", env, append(base, "--me", "--expires", "2020-01-01T00:00:00Z"), 2, []string{"in the past"}},
 		{"bad expiry", env, append(base, "--me", "--expires", "soon"), 2, []string{"--expires"}},
+		{"bad output", env, append(base, "--me", "-o", "xml"), 2, []string{`invalid argument "xml" for "-o, --output" flag: must be text or json`}},
 		{"scheme in vault DNS", env, []string{"generate", "--vault", "https://" + h.fake.DNS, "--me", "--name", "k"}, 2, []string{"scheme"}},
 		{"bad client ID", env, append(base, "--me", "--client-id", "a b"), 2, []string{"client ID"}},
 		{"out-file in a missing folder", env, append(base, "--me", "--out-file", "/nonexistent-dir/token.txt"), 2, []string{"cannot write in /nonexistent-dir"}},
 		{"no credentials", nil, append(base, "--me"), 2, []string{"no credentials"}},
-		{"two credentials", append(env, "VAULT_ACCESS_TOKEN=x"), append(base, "--me"), 2, []string{"VAULT_SESSION_ID and VAULT_ACCESS_TOKEN"}},
-		{"a session and a password", append(env, "VAULT_PASSWORD=x-password"), append(base, "--me"), 2, []string{"VAULT_SESSION_ID and VAULT_PASSWORD"}},
-		{"two passwords", []string{"VAULT_USERNAME=olivia@veepharm.com", "VAULT_PASSWORD=x-password"}, append(base, "--me", "--password-stdin"), 2, []string{"VAULT_PASSWORD and --password-stdin"}},
-		{"a password without a user", []string{"VAULT_PASSWORD=x-password"}, append(base, "--me"), 2, []string{"VAULT_PASSWORD needs VAULT_USERNAME"}},
-		{"a session ID with a control character", []string{"VAULT_SESSION_ID=abc\x01def"}, append(base, "--me"), 2, []string{"invalid session ID"}},
-		{"no password off a terminal", []string{"VAULT_USERNAME=olivia@veepharm.com"}, append(base, "--me"), 2, []string{"VAULT_PASSWORD"}},
-		{"unknown flag", env, append(base, "--password", "x"), 2, []string{"flag provided but not defined"}},
+		{"two credentials", append(env, "VEEVA_VAULT_ACCESS_TOKEN=x"), append(base, "--me"), 2, []string{"VEEVA_VAULT_SESSION_ID and VEEVA_VAULT_ACCESS_TOKEN"}},
+		{"a session and a password", append(env, "VEEVA_VAULT_PASSWORD=x-password"), append(base, "--me"), 2, []string{"VEEVA_VAULT_SESSION_ID and VEEVA_VAULT_PASSWORD"}},
+		{"two passwords", []string{"VEEVA_VAULT_USERNAME=olivia@veepharm.com", "VEEVA_VAULT_PASSWORD=x-password"}, append(base, "--me", "--password-stdin"), 2, []string{"VEEVA_VAULT_PASSWORD and --password-stdin"}},
+		{"a password without a user", []string{"VEEVA_VAULT_PASSWORD=x-password"}, append(base, "--me"), 2, []string{"VEEVA_VAULT_PASSWORD needs VEEVA_VAULT_USERNAME"}},
+		{"a session ID with a control character", []string{"VEEVA_VAULT_SESSION_ID=abc\x01def"}, append(base, "--me"), 2, []string{"invalid session ID"}},
+		{"no password off a terminal", []string{"VEEVA_VAULT_USERNAME=olivia@veepharm.com"}, append(base, "--me"), 2, []string{"VEEVA_VAULT_PASSWORD"}},
+		{"unknown flag", env, append(base, "--password", "x"), 2, []string{"unknown flag: --password (did you mean --password-stdin?)"}},
 		{"unknown command", env, []string{"mint"}, 2, []string{"unknown command"}},
 		{"VeevaID user", env, append(base, "--user", "13000"), 1, []string{"OPERATION_NOT_ALLOWED", "execution ID"}},
-		{"wrong password", []string{"VAULT_USERNAME=olivia@veepharm.com", "VAULT_PASSWORD=wrong-password-123"}, append(base, "--me"), 1, []string{"USERNAME_OR_PASSWORD_INCORRECT", "execution ID"}},
-		{"expired session", []string{"VAULT_SESSION_ID=NOT-A-SESSION-123"}, append(base, "--me"), 1, []string{"INVALID_SESSION_ID"}},
+		{"wrong password", []string{"VEEVA_VAULT_USERNAME=olivia@veepharm.com", "VEEVA_VAULT_PASSWORD=wrong-password-123"}, append(base, "--me"), 1, []string{"USERNAME_OR_PASSWORD_INCORRECT", "execution ID"}},
+		{"expired session", []string{"VEEVA_VAULT_SESSION_ID=NOT-A-SESSION-123"}, append(base, "--me"), 1, []string{"INVALID_SESSION_ID"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -267,7 +269,7 @@ func TestUnknownOutcomeIsNotRetried(t *testing.T) {
 	if err := h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing}); err != nil {
 		t.Fatal(err)
 	}
-	r := h.run([]string{"VAULT_SESSION_ID=" + h.session()}, "", "generate", "--vault", h.fake.DNS, "--me", "--name", "k")
+	r := h.run([]string{"VEEVA_VAULT_SESSION_ID=" + h.session()}, "", "generate", "--vault", h.fake.DNS, "--me", "--name", "k")
 	if r.code != 1 || !strings.Contains(r.stderr, "may have been created") || !strings.Contains(r.stderr, "api_access_token__sys") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -278,11 +280,11 @@ func TestUnknownOutcomeIsNotRetried(t *testing.T) {
 
 func TestVersions(t *testing.T) {
 	h := newHarness(t)
-	r := h.run([]string{"VAULT_SESSION_ID=" + h.session()}, "", "versions", "--vault", h.fake.DNS)
+	r := h.run([]string{"VEEVA_VAULT_SESSION_ID=" + h.session()}, "", "versions", "--vault", h.fake.DNS)
 	if r.code != 0 || r.stdout != "v25.3\nv26.1\nv26.2\nv26.3\n" {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
-	r = h.run([]string{"VAULT_SESSION_ID=" + h.session()}, "", "versions", "--vault", h.fake.DNS, "--output", "json")
+	r = h.run([]string{"VEEVA_VAULT_SESSION_ID=" + h.session()}, "", "versions", "--vault", h.fake.DNS, "--output", "json")
 	var got struct {
 		Versions     []string
 		Latest, Beta string
@@ -295,13 +297,18 @@ func TestVersions(t *testing.T) {
 func TestHelp(t *testing.T) {
 	h := newHarness(t)
 	for _, cmd := range []string{"generate", "versions", "demo", "fake"} {
-		r := h.run(nil, "", cmd, "--help")
-		if r.code != 0 || !strings.Contains(r.stderr, "Example:") || !strings.Contains(r.stderr, "vault-token "+cmd) {
-			t.Errorf("%s --help: exit %d, stderr %q", cmd, r.code, r.stderr)
+		for _, args := range [][]string{{cmd, "--help"}, {"help", cmd}, {cmd, "-h"}} {
+			r := h.run(nil, "", args...)
+			if r.code != 0 || !strings.Contains(r.stdout, "Examples:") || !strings.Contains(r.stdout, "vault-token "+cmd) || r.stderr != "" {
+				t.Errorf("%v: exit %d, stdout %q, stderr %q; want the command's help on stdout", args, r.code, r.stdout, r.stderr)
+			}
 		}
 	}
-	if r := h.run(nil, "", "help"); r.code != 0 || !strings.Contains(r.stdout, "vault-token generate") {
+	if r := h.run(nil, "", "help"); r.code != 0 || !strings.Contains(r.stdout, "generate") || !strings.Contains(r.stdout, "VEEVA_VAULT_SESSION_ID") {
 		t.Errorf("help: exit %d, stdout %q", r.code, r.stdout)
+	}
+	if r := h.run(nil, ""); r.code != 2 || !strings.Contains(r.stderr, "a command is required") || r.stdout != "" {
+		t.Errorf("no command: exit %d, stdout %q, stderr %q; want usage on stderr and exit 2", r.code, r.stdout, r.stderr)
 	}
 }
 

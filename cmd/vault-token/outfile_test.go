@@ -42,7 +42,7 @@ func TestOutFileRefusesWhatIsNotARegularFile(t *testing.T) {
 		t.Logf("cannot make a device node (%v): the device case is skipped", err)
 		device = ""
 	}
-	env := []string{"VAULT_SESSION_ID=" + h.session()}
+	env := []string{"VEEVA_VAULT_SESSION_ID=" + h.session()}
 	for _, tt := range []struct{ name, target, want string }{
 		{"a directory", sub, "a directory"},
 		{"a symbolic link", link, "a symbolic link"},
@@ -83,7 +83,7 @@ func TestSignalRemovesTemporaryFile(t *testing.T) {
 			mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Delay: 1500 * time.Millisecond})
 			dir := t.TempDir()
 			cmd := exec.Command(binary, "generate", "--vault", h.fake.DNS, "--me", "--name", "k", "--out-file", filepath.Join(dir, "token"))
-			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "SSL_CERT_FILE=" + h.cert, "VAULT_SESSION_ID=" + h.session()}
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "SSL_CERT_FILE=" + h.cert, "VEEVA_VAULT_SESSION_ID=" + h.session()}
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
@@ -135,7 +135,7 @@ func TestOutFileTakenMeanwhile(t *testing.T) {
 		}
 		_ = os.WriteFile(target, []byte("someone else's"), 0o600)
 	}()
-	r := h.run([]string{"VAULT_SESSION_ID=" + h.session()}, "", "generate", "--vault", h.fake.DNS, "--me", "--name", "k", "--out-file", target)
+	r := h.run([]string{"VEEVA_VAULT_SESSION_ID=" + h.session()}, "", "generate", "--vault", h.fake.DNS, "--me", "--name", "k", "--out-file", target)
 	tokens := h.fake.Tokens()
 	if r.code != 1 || r.stdout != "" || len(tokens) != 1 {
 		t.Fatalf("exit %d, stdout %q, %d tokens; want exit 1, nothing on stdout, 1 token", r.code, r.stdout, len(tokens))

@@ -5,35 +5,40 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/spf13/cobra"
 )
 
-func (a *app) versions(ctx context.Context, args []string) error {
-	fs := newFlagSet("versions", "--vault DNS [flags]", "VAULT_SESSION_ID=... vault-token versions --vault myvault.veevavault.com", a.stderr)
-	var c common
-	c.register(fs, a.getenv)
-	output := fs.String("output", "text", "text (one version a line, oldest first) or json")
-	passwordStdin := fs.Bool("password-stdin", false, "read VAULT_USERNAME's password from the first line of stdin")
-	if err := parse(fs, args); err != nil {
-		return err
+func (a *app) versionsCmd() *cobra.Command {
+	output := newChoice("text", "text", "json")
+	var f *vaultFlags
+	cmd := &cobra.Command{
+		Use:     "versions [flags]",
+		Short:   "List the API versions a Vault supports",
+		Long:    "List the API versions a Vault supports (GET /api/), oldest first. The newest may be the Beta.",
+		Example: "  VEEVA_VAULT_SESSION_ID=... vault-token versions --vault myvault.veevavault.com -o json",
+		Args:    noArgs,
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			return a.versions(cmd, f, output.value)
+		}),
 	}
-	if *output != "text" && *output != "json" {
-		return usageErrorf("versions: --output must be text or json")
-	}
-	creds, err := a.credentials(*passwordStdin)
+	f = addVaultFlags(cmd)
+	addChoiceFlag(cmd, output, "output", "o", "text (one version a line, oldest first) or json")
+	return cmd
+}
+
+func (a *app) versions(cmd *cobra.Command, f *vaultFlags, output string) error {
+	cl, err := a.newClient(cmd, f)
 	if err != nil {
 		return err
 	}
-	cl, err := a.newClient(c, creds)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 	defer cancel()
 	list, err := cl.APIVersions(ctx)
 	if err != nil {
 		return err
 	}
-	if *output == "text" {
+	if output == "text" {
 		if len(list.Versions) > 0 {
 			fmt.Fprintln(a.stdout, strings.Join(list.Versions, "\n"))
 		}

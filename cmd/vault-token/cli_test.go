@@ -1,0 +1,128 @@
+package main
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/openapi"
+)
+
+// The habits of gh, kubectl and docker: each test runs the built binary.
+
+func TestTypoSuggestions(t *testing.T) {
+	h := newHarness(t)
+	env := []string{"VEEVA_VAULT_SESSION_ID=" + h.session()}
+	r := h.run(env, "", "genrate", "--me")
+	if r.code != 2 || !strings.Contains(r.stderr, "Did you mean this?\n\tgenerate") {
+		t.Errorf("genrate: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = h.run(env, "", "generate", "--vault", h.fake.DNS, "--me", "--nmae", "k")
+	if r.code != 2 || !strings.Contains(r.stderr, "unknown flag: --nmae (did you mean --name?)") {
+		t.Errorf("--nmae: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if n := strings.Count(r.stderr, "unknown flag"); n != 1 || strings.Count(r.stderr, "\n") > 2 {
+		t.Errorf("the error is printed %d times, in %d lines: %q", n, strings.Count(r.stderr, "\n"), r.stderr)
+	}
+	if !strings.Contains(r.stderr, "Run 'vault-token generate --help' for usage.") {
+		t.Errorf("no pointer to --help: %q", r.stderr)
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	h := &harness{t: t, cert: os.DevNull}
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		r := h.run(nil, "", "completion", shell)
+		if r.code != 0 || !strings.Contains(r.stdout, "vault-token") || len(r.stdout) < 500 {
+			t.Errorf("completion %s: exit %d, %d bytes on stdout, stderr %q", shell, r.code, len(r.stdout), r.stderr)
+		}
+	}
+	// The dynamic completion cobra's scripts call: --output's values.
+	r := h.run(nil, "", "__complete", "generate", "--output", "")
+	if r.code != 0 || !strings.Contains(r.stdout, "text\njson\n") {
+		t.Errorf("__complete --output: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	h := &harness{t: t, cert: os.DevNull}
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		r := h.run(nil, "", args...)
+		for _, want := range []string{"vault-token ", "client " + client.Version, "spec " + openapi.SpecVersion, client.DefaultAPIVersion} {
+			if r.code != 0 || !strings.Contains(r.stdout, want) {
+				t.Errorf("%v: exit %d, stdout %q; want %q", args, r.code, r.stdout, want)
+			}
+		}
+	}
+}
+
+// TestFlagsAnywhere: flags may come in any order, -o is --output, and the environment
+// gives the Vault when --vault is left out.
+func TestFlagsAnywhere(t *testing.T) {
+	h := newHarness(t)
+	env := []string{"VEEVA_VAULT_SESSION_ID=" + h.session()}
+	for _, args := range [][]string{
+		{"generate", "--me", "--name", "a", "-o", "json", "--vault", h.fake.DNS},
+		{"generate", "-o", "json", "--vault", h.fake.DNS, "--name", "b", "--me"},
+	} {
+		r := h.run(env, "", args...)
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "{") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	r := h.run(append(env, "VEEVA_VAULT_DNS="+h.fake.DNS), "", "versions")
+	if r.code != 0 || !strings.Contains(r.stdout, "v26.2") {
+		t.Errorf("VEEVA_VAULT_DNS: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	r = h.run(append(env, "VAULT_ADDR=https://"+h.fake.DNS, "VAULT_TOKEN=x"), "", "versions")
+	if r.code != 2 || !strings.Contains(r.stderr, "VEEVA_VAULT_DNS") {
+		t.Errorf("HashiCorp Vault's variables were read: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = h.run(env, "", "generate", "--vault", h.fake.DNS, "--me", "--name", "c", "stray")
+	if r.code != 2 || !strings.Contains(r.stderr, `unexpected argument "stray"`) {
+		t.Errorf("a stray argument: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestManPages(t *testing.T) {
+	h := &harness{t: t, cert: os.DevNull}
+	dir := t.TempDir()
+	r := h.run(nil, "", "man", "--dir", dir)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, page := range []string{"vault-token.1", "vault-token-generate.1", "vault-token-versions.1", "vault-token-fake.1"} {
+		b, err := os.ReadFile(filepath.Join(dir, page))
+		if err != nil || !strings.Contains(string(b), `.TH "VAULT-TOKEN"`) {
+			t.Errorf("%s: %v, %d bytes", page, err, len(b))
+		}
+	}
+}
+
+// TestFakeOnABusyPort: one line and exit 1, not a stack trace.
+func TestFakeOnABusyPort(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	h := &harness{t: t, cert: os.DevNull}
+	r := h.run(nil, "", "fake", "--addr", l.Addr().String(), "--cert-out", filepath.Join(t.TempDir(), "c.pem"))
+	if r.code != 1 || !strings.Contains(r.stderr, "address already in use") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("exit %d, stderr %q; want exit 1 and one line", r.code, r.stderr)
+	}
+}
+
+func TestDistance(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want int
+	}{{"nmae", "name", 1}, {"nmae", "me", 2}, {"vualt", "vault", 1}, {"expire", "expires", 1}, {"", "abc", 3}, {"same", "same", 0}} {
+		if got := distance(tt.a, tt.b); got != tt.want {
+			t.Errorf("distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/openapi"
+)
+
+func (a *app) newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "vault-token",
+		Short: "Create Veeva Vault API access tokens",
+		Long: `vault-token creates Veeva Vault API access tokens: a safer replacement for hand-written
+curl calls.
+
+Credentials come from the environment: VEEVA_VAULT_SESSION_ID, or VEEVA_VAULT_ACCESS_TOKEN,
+or VEEVA_VAULT_USERNAME with VEEVA_VAULT_PASSWORD (or --password-stdin, or a prompt on a
+terminal). The Vault is --vault or VEEVA_VAULT_DNS.
+
+stdout carries only the result; messages go to stderr. Exit status: 0 success, 1 a Vault
+or network error, 2 a usage error or invalid input (nothing was sent).`,
+		Version:       versionInfo(),
+		SilenceErrors: true, // report prints each error once
+		SilenceUsage:  true, // and points to --help rather than dumping every flag
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SetOut(cmd.ErrOrStderr())
+			_ = cmd.Usage()
+			return usageErrorf("a command is required")
+		},
+	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetFlagErrorFunc(flagError)
+	root.AddCommand(a.generateCmd(), a.versionsCmd(), a.demoCmd(), a.fakeCmd(), versionCmd(), manCmd())
+	return root
+}
+
+// versionInfo is the module's version (from the build), the client's, the spec's and the
+// Vault API version the client defaults to.
+func versionInfo() string {
+	module := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		module = bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				module += " " + s.Value[:12]
+			}
+		}
+	}
+	return fmt.Sprintf("vault-token %s (client %s, spec %s, Vault API %s, %s)",
+		module, client.Version, openapi.SpecVersion, client.DefaultAPIVersion, runtime.Version())
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  noArgs,
+		Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), versionInfo()) },
+	}
+}
+
+// noArgs refuses positional arguments: usually a value whose flag was mistyped, or a
+// name with spaces left unquoted.
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("unexpected argument %q (quote a name with spaces)", args[0])
+	}
+	return nil
+}
+
+// flagError turns a flag parsing error into a usage error, with the nearest flag the
+// command has when the name was mistyped.
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	name, ok := strings.CutPrefix(msg, "unknown flag: --")
+	if !ok {
+		return usageErrorf("%s", msg)
+	}
+	best, bestDist := "", 3
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		d := distance(name, f.Name)
+		if strings.HasPrefix(f.Name, name) || strings.HasPrefix(name, f.Name) {
+			d = min(d, 1)
+		}
+		if d < bestDist {
+			best, bestDist = f.Name, d
+		}
+	})
+	if best != "" {
+		return usageErrorf("%s (did you mean --%s?)", msg, best)
+	}
+	return usageErrorf("%s", msg)
+}
+
+// distance is the number of edits from a to b: inserting, deleting or changing a letter,
+// or swapping two neighbours, the commonest typo ("nmae" is one edit from "name").
+func distance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
+
+// choice is a flag value that must be one of a few words, checked when it is parsed.
+type choice struct {
+	allowed []string
+	value   string
+}
+
+func newChoice(value string, allowed ...string) *choice { return &choice{allowed, value} }
+
+func (c *choice) String() string { return c.value }
+func (c *choice) Type() string   { return "string" }
+func (c *choice) Set(v string) error {
+	for _, a := range c.allowed {
+		if v == a {
+			c.value = v
+			return nil
+		}
+	}
+	return fmt.Errorf("must be %s", strings.Join(c.allowed, " or "))
+}
+
+// addChoiceFlag registers a choice flag with its completions.
+func addChoiceFlag(cmd *cobra.Command, c *choice, name, short, usage string) {
+	cmd.Flags().VarP(c, name, short, usage)
+	_ = cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return c.allowed, cobra.ShellCompDirectiveNoFileComp
+	})
+}
