@@ -15,6 +15,61 @@ import (
 // The examples run against the fake Vault from package vaulttest. Against a real Vault,
 // give New its DNS ("myvault.veevavault.com") and leave out WithHTTPClient.
 
+// README quick start: the README shows the function below verbatim (TestReadmeQuickStart
+// fails when the two differ), and Example_quickStart runs it.
+
+// newIntegrationToken logs in with a password and creates an API access token in a
+// sandbox, valid for 90 days. opts are more client options: the example passes the fake
+// Vault's HTTP client; a service needs none.
+func newIntegrationToken(ctx context.Context, vaultDNS, user, password string, opts ...client.Option) (*client.Token, error) {
+	c, err := client.New(vaultDNS, append(opts, // vaultDNS: "myvault.veevavault.com", no scheme
+		client.WithCredentials(client.Password(user, password)), // or client.SessionID(id), client.AccessToken(tok)
+		client.WithClientID("acme-vault-ops-server-tokenbot"),
+	)...)
+	if err != nil {
+		return nil, err // bad DNS, client ID or version: an *client.InputError, nothing sent
+	}
+	tok, err := c.GenerateSandboxAPIAccessToken(ctx, "VeePharm Sandbox", client.TokenRequest{
+		Name:      "IntegrationKey",
+		ExpiresAt: time.Now().Add(90 * 24 * time.Hour), // or ExpiresOn: client.Date{...}, or neither
+	})
+	var unknown *client.UnknownOutcomeError
+	switch {
+	case errors.As(err, &unknown):
+		// The request may have reached Vault, so a token may exist; the client never
+		// resends it. Look for the token before trying again.
+		return nil, fmt.Errorf("check the user's tokens before retrying: %w", err)
+	case errors.Is(err, client.ErrOperationNotAllowed):
+		// Vault refused: the user holds 25 active tokens already, or is a VeevaID user.
+		return nil, fmt.Errorf("no new token: %w", err)
+	case err != nil:
+		return nil, err
+	}
+	fmt.Println(tok.ID, tok.Value) // prints the ID and [REDACTED]
+	// tok.Value.Reveal() is the token, for your secret store; tok.Response holds the
+	// execution ID, the rate-limit data and any warnings.
+	return tok, nil
+}
+
+// README quick start ends.
+
+func Example_quickStart() {
+	fake := vaulttest.NewServer(vaulttest.Config{})
+	defer fake.Close()
+	ctx := context.Background()
+
+	tok, err := newIntegrationToken(ctx, fake.DNS, "olivia@veepharm.com", "demo-password", client.WithHTTPClient(fake.Client()))
+	fmt.Println(err, strings.HasPrefix(tok.Value.Reveal(), "veeva-vault-"))
+
+	// A VeevaID user cannot have tokens: an error, not a panic.
+	_, err = newIntegrationToken(ctx, fake.DNS, "veevaid.user@veepharm.com", "veevaid-password", client.WithHTTPClient(fake.Client()))
+	fmt.Println(errors.Is(err, client.ErrOperationNotAllowed))
+	// Output:
+	// 0PI000000000001 [REDACTED]
+	// <nil> true
+	// true
+}
+
 func Example() {
 	fake := vaulttest.NewServer(vaulttest.Config{})
 	defer fake.Close()
