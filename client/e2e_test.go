@@ -278,21 +278,6 @@ func TestEndToEndDelayHitsDeadline(t *testing.T) {
 	}
 }
 
-func TestEndToEndJSONBodies(t *testing.T) {
-	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
-	c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"), client.WithJSONRequests())
-	if _, err := c.GenerateSandboxAPIAccessToken(context.Background(), "VeePharm Sandbox", client.TokenRequest{Name: "json"}); err != nil {
-		t.Fatal(err)
-	}
-	last := fake.Requests()[len(fake.Requests())-1]
-	if diff := cmp.Diff(map[string]any{"name__v": "json"}, last.JSON); diff != "" {
-		t.Errorf("JSON body (-want +got):\n%s", diff)
-	}
-	if len(last.Form) > 0 {
-		t.Errorf("unexpected form %v", last.Form)
-	}
-}
-
 func isUnknownOutcome(err error) bool {
 	var u *client.UnknownOutcomeError
 	return errors.As(err, &u)

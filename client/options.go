@@ -19,7 +19,6 @@ type settings struct {
 	clientID      string
 	userAgent     string
 	logger        *slog.Logger
-	json          bool
 	maxReplyBytes int64
 	loginTimeout  time.Duration
 }
@@ -99,12 +98,6 @@ func WithUserAgent(ua string) Option {
 // execution ID, rate-limit data and duration. It never logs headers, bodies or secrets.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) error { s.logger = l; return nil }
-}
-
-// WithJSONRequests sends token requests as JSON objects instead of the documented
-// form-urlencoded body. Vault's docs allow the content type but show no JSON example.
-func WithJSONRequests() Option {
-	return func(s *settings) error { s.json = true; return nil }
 }
 
 // WithMaxReplySize bounds how many bytes of a reply body the client reads; a larger reply

@@ -105,9 +105,6 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req 
 	}
 	params := &gen.GenerateAPIAccessTokenParams{ClientID: c.clientID()}
 	return c.generateToken(ctx, opUserToken, req, func(server string, body gen.TokenRequest) (*http.Request, error) {
-		if c.settings.json {
-			return gen.NewGenerateAPIAccessTokenRequest(server, userID, params, body)
-		}
 		return gen.NewGenerateAPIAccessTokenRequestWithFormdataBody(server, userID, params, body)
 	})
 }
@@ -119,9 +116,6 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req 
 func (c *Client) GenerateMyAPIAccessToken(ctx context.Context, req TokenRequest) (*Token, error) {
 	params := &gen.GenerateMyAPIAccessTokenParams{ClientID: c.clientID()}
 	return c.generateToken(ctx, opMyToken, req, func(server string, body gen.TokenRequest) (*http.Request, error) {
-		if c.settings.json {
-			return gen.NewGenerateMyAPIAccessTokenRequest(server, params, body)
-		}
 		return gen.NewGenerateMyAPIAccessTokenRequestWithFormdataBody(server, params, body)
 	})
 }
@@ -138,9 +132,6 @@ func (c *Client) GenerateSandboxAPIAccessToken(ctx context.Context, sandboxName 
 	}
 	params := &gen.GenerateSandboxAPIAccessTokenParams{ClientID: c.clientID()}
 	return c.generateToken(ctx, opSandboxToken, req, func(server string, body gen.TokenRequest) (*http.Request, error) {
-		if c.settings.json {
-			return gen.NewGenerateSandboxAPIAccessTokenRequest(server, sandboxName, params, body)
-		}
 		return gen.NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody(server, sandboxName, params, body)
 	})
 }

@@ -23,7 +23,6 @@ func TestTokenWireRequests(t *testing.T) {
 
 	tests := []struct {
 		name string
-		json bool
 		call func(context.Context, *client.Client) (*client.Token, error)
 		want wireRequest
 	}{{
@@ -66,36 +65,11 @@ func TestTokenWireRequests(t *testing.T) {
 			ContentType: "application/x-www-form-urlencoded",
 			Form:        url.Values{"name__v": {"k"}},
 		},
-	}, {
-		name: "user by ID, JSON",
-		json: true,
-		call: func(ctx context.Context, c *client.Client) (*client.Token, error) {
-			return c.GenerateAPIAccessToken(ctx, "7", client.TokenRequest{Name: "IntegrationKey", ExpiresOn: date})
-		},
-		want: wireRequest{
-			Method: "POST", Path: "/api/v26.2/objects/users/7/api_access_token__sys",
-			ContentType: "application/json",
-			JSON:        map[string]any{"name__v": "IntegrationKey", "expiry_date__v": date.String()},
-		},
-	}, {
-		name: "sandbox, JSON, no expiry",
-		json: true,
-		call: func(ctx context.Context, c *client.Client) (*client.Token, error) {
-			return c.GenerateSandboxAPIAccessToken(ctx, "Sandbox #1?", client.TokenRequest{Name: "k"})
-		},
-		want: wireRequest{
-			Method: "POST", Path: "/api/v26.2/objects/sandbox/Sandbox%20%231%3F/users/me/api_access_token__sys",
-			ContentType: "application/json",
-			JSON:        map[string]any{"name__v": "k"},
-		},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) { reply(w, tokenSuccess) })
 			opts := []client.Option{client.WithCredentials(client.SessionID(secretSession)), client.WithClientID("acme-vault-ops-server-tokenbot")}
-			if tt.json {
-				opts = append(opts, client.WithJSONRequests())
-			}
 			tok, err := tt.call(context.Background(), v.newClient(opts...))
 			if err != nil {
 				t.Fatalf("call: %v", err)

@@ -4,7 +4,6 @@
 package gen
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -172,7 +171,17 @@ type TokenReply struct {
 	Warnings *[]Message `json:"warnings,omitempty"`
 }
 
-// TokenRequest What to call the new token and when it should expire.
+// TokenRequest What to call the new token and when it should expire, sent form-encoded.
+//
+// **Form only, on purpose.** Vault's header tables also allow `application/json`, but no
+// Vault example shows a JSON body and Veeva's own client (VAPIL) sends forms. Generators
+// send JSON whenever a spec lists both, so this spec lists form alone: what a generated
+// client sends by default is what Vault is known to accept.
+//
+// Vault's docs do not say what Vault does with a field it does not know (such as
+// `expiry_date__sys`, which two of the docs' curl examples send by mistake): do not rely
+// on it being refused. The fake Vault in this project reports one as a spec violation
+// and ignores it, so such a token never expires.
 type TokenRequest struct {
 	// ExpiryDate When the token expires: a UTC time to the second, `YYYY-MM-DDTHH:MM:SSZ`, or a date,
 	// `YYYY-MM-DD`, meaning 23:59:59 on that date in the user's time zone. Omit it for a
@@ -283,20 +292,11 @@ type GenerateAPIAccessTokenParams struct {
 // AuthenticateFormdataRequestBody defines body for Authenticate for application/x-www-form-urlencoded ContentType.
 type AuthenticateFormdataRequestBody = AuthRequest
 
-// GenerateSandboxAPIAccessTokenJSONRequestBody defines body for GenerateSandboxAPIAccessToken for application/json ContentType.
-type GenerateSandboxAPIAccessTokenJSONRequestBody = TokenRequest
-
 // GenerateSandboxAPIAccessTokenFormdataRequestBody defines body for GenerateSandboxAPIAccessToken for application/x-www-form-urlencoded ContentType.
 type GenerateSandboxAPIAccessTokenFormdataRequestBody = TokenRequest
 
-// GenerateMyAPIAccessTokenJSONRequestBody defines body for GenerateMyAPIAccessToken for application/json ContentType.
-type GenerateMyAPIAccessTokenJSONRequestBody = TokenRequest
-
 // GenerateMyAPIAccessTokenFormdataRequestBody defines body for GenerateMyAPIAccessToken for application/x-www-form-urlencoded ContentType.
 type GenerateMyAPIAccessTokenFormdataRequestBody = TokenRequest
-
-// GenerateAPIAccessTokenJSONRequestBody defines body for GenerateAPIAccessToken for application/json ContentType.
-type GenerateAPIAccessTokenJSONRequestBody = TokenRequest
 
 // GenerateAPIAccessTokenFormdataRequestBody defines body for GenerateAPIAccessToken for application/x-www-form-urlencoded ContentType.
 type GenerateAPIAccessTokenFormdataRequestBody = TokenRequest
@@ -375,10 +375,12 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
-	// RetrieveAPIVersions List the API versions the Vault supports (GET /api/)
+	// RetrieveAPIVersions List the API versions the Vault supports; call https://{vaultDNS}/api/, without a version
 	//
 	// Served at `https://{vaultDNS}/api/`, with no version segment: this path has its own
-	// server, so the `/` above means `/api/`. `values` maps each supported
+	// server, so the `/` above means `/api/`. Most generators ignore a path's own server and
+	// would call `https://{vaultDNS}/api/v26.2/` (a 404): give this call a client whose base
+	// URL is `https://{vaultDNS}/api`. `values` maps each supported
 	// version to its base URL. The order of an object's keys carries no meaning: sort the
 	// versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
 	// version, which can still change; older versions are frozen.
@@ -438,18 +440,6 @@ type ClientInterface interface {
 	// Corresponds with POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys (the `GenerateSandboxAPIAccessToken` operationId).
 	GenerateSandboxAPIAccessTokenWithBody(ctx context.Context, sandboxName string, params *GenerateSandboxAPIAccessTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GenerateSandboxAPIAccessToken Generate an API access token for the authenticated user in a sandbox
-	//
-	// Creates an API access token for the authenticated user in one of the production Vault's
-	// sandboxes, named as on the *My Vaults* page. Send it to the production Vault's DNS (the
-	// docs imply it; unconfirmed). Tokens survive a refresh of the sandbox. Same body, limits
-	// and reply as `generateApiAccessToken`.
-	//
-	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys (the `GenerateSandboxAPIAccessToken` operationId).
-	GenerateSandboxAPIAccessToken(ctx context.Context, sandboxName string, params *GenerateSandboxAPIAccessTokenParams, body GenerateSandboxAPIAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
-
 	// GenerateSandboxAPIAccessTokenWithFormdataBody Generate an API access token for the authenticated user in a sandbox
 	//
 	// Creates an API access token for the authenticated user in one of the production Vault's
@@ -471,16 +461,6 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /objects/users/me/api_access_token__sys (the `GenerateMyAPIAccessToken` operationId).
 	GenerateMyAPIAccessTokenWithBody(ctx context.Context, params *GenerateMyAPIAccessTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// GenerateMyAPIAccessToken Generate an API access token for the authenticated user
-	//
-	// Creates an API access token for the user the request authenticates as. Same body,
-	// limits and reply as `generateApiAccessToken`.
-	//
-	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with POST /objects/users/me/api_access_token__sys (the `GenerateMyAPIAccessToken` operationId).
-	GenerateMyAPIAccessToken(ctx context.Context, params *GenerateMyAPIAccessTokenParams, body GenerateMyAPIAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GenerateMyAPIAccessTokenWithFormdataBody Generate an API access token for the authenticated user
 	//
@@ -507,21 +487,6 @@ type ClientInterface interface {
 	// Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
 	GenerateAPIAccessTokenWithBody(ctx context.Context, userID UserID, params *GenerateAPIAccessTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GenerateAPIAccessToken Generate an API access token for a user
-	//
-	// Creates an API access token for the user with the given ID. The token's value is shown
-	// in this reply only and cannot be read again. The token becomes inactive when it expires
-	// or its record is deleted.
-	//
-	// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
-	// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
-	// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
-	//
-	// Takes a body of the `application/json` content type.
-	//
-	// Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
-	GenerateAPIAccessToken(ctx context.Context, userID UserID, params *GenerateAPIAccessTokenParams, body GenerateAPIAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
-
 	// GenerateAPIAccessTokenWithFormdataBody Generate an API access token for a user
 	//
 	// Creates an API access token for the user with the given ID. The token's value is shown
@@ -538,10 +503,12 @@ type ClientInterface interface {
 	GenerateAPIAccessTokenWithFormdataBody(ctx context.Context, userID UserID, params *GenerateAPIAccessTokenParams, body GenerateAPIAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// RetrieveAPIVersions List the API versions the Vault supports (GET /api/)
+// RetrieveAPIVersions List the API versions the Vault supports; call https://{vaultDNS}/api/, without a version
 //
 // Served at `https://{vaultDNS}/api/`, with no version segment: this path has its own
-// server, so the `/` above means `/api/`. `values` maps each supported
+// server, so the `/` above means `/api/`. Most generators ignore a path's own server and
+// would call `https://{vaultDNS}/api/v26.2/` (a 404): give this call a client whose base
+// URL is `https://{vaultDNS}/api`. `values` maps each supported
 // version to its base URL. The order of an object's keys carries no meaning: sort the
 // versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
 // version, which can still change; older versions are frozen.
@@ -641,28 +608,6 @@ func (c *Client) GenerateSandboxAPIAccessTokenWithBody(ctx context.Context, sand
 	return c.Client.Do(req)
 }
 
-// GenerateSandboxAPIAccessToken Generate an API access token for the authenticated user in a sandbox
-//
-// Creates an API access token for the authenticated user in one of the production Vault's
-// sandboxes, named as on the *My Vaults* page. Send it to the production Vault's DNS (the
-// docs imply it; unconfirmed). Tokens survive a refresh of the sandbox. Same body, limits
-// and reply as `generateApiAccessToken`.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys (the `GenerateSandboxAPIAccessToken` operationId).
-func (c *Client) GenerateSandboxAPIAccessToken(ctx context.Context, sandboxName string, params *GenerateSandboxAPIAccessTokenParams, body GenerateSandboxAPIAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGenerateSandboxAPIAccessTokenRequest(c.Server, sandboxName, params, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
 // GenerateSandboxAPIAccessTokenWithFormdataBody Generate an API access token for the authenticated user in a sandbox
 //
 // Creates an API access token for the authenticated user in one of the production Vault's
@@ -695,26 +640,6 @@ func (c *Client) GenerateSandboxAPIAccessTokenWithFormdataBody(ctx context.Conte
 // Corresponds with POST /objects/users/me/api_access_token__sys (the `GenerateMyAPIAccessToken` operationId).
 func (c *Client) GenerateMyAPIAccessTokenWithBody(ctx context.Context, params *GenerateMyAPIAccessTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGenerateMyAPIAccessTokenRequestWithBody(c.Server, params, contentType, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// GenerateMyAPIAccessToken Generate an API access token for the authenticated user
-//
-// Creates an API access token for the user the request authenticates as. Same body,
-// limits and reply as `generateApiAccessToken`.
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /objects/users/me/api_access_token__sys (the `GenerateMyAPIAccessToken` operationId).
-func (c *Client) GenerateMyAPIAccessToken(ctx context.Context, params *GenerateMyAPIAccessTokenParams, body GenerateMyAPIAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGenerateMyAPIAccessTokenRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -760,31 +685,6 @@ func (c *Client) GenerateMyAPIAccessTokenWithFormdataBody(ctx context.Context, p
 // Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
 func (c *Client) GenerateAPIAccessTokenWithBody(ctx context.Context, userID UserID, params *GenerateAPIAccessTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGenerateAPIAccessTokenRequestWithBody(c.Server, userID, params, contentType, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// GenerateAPIAccessToken Generate an API access token for a user
-//
-// Creates an API access token for the user with the given ID. The token's value is shown
-// in this reply only and cannot be read again. The token becomes inactive when it expires
-// or its record is deleted.
-//
-// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
-// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
-// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
-//
-// Takes a body of the `application/json` content type.
-//
-// Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
-func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID UserID, params *GenerateAPIAccessTokenParams, body GenerateAPIAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGenerateAPIAccessTokenRequest(c.Server, userID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -917,17 +817,6 @@ func NewAuthenticateRequestWithBody(server string, params *AuthenticateParams, c
 	return req, nil
 }
 
-// NewGenerateSandboxAPIAccessTokenRequest calls the generic GenerateSandboxAPIAccessToken builder with application/json body
-func NewGenerateSandboxAPIAccessTokenRequest(server string, sandboxName string, params *GenerateSandboxAPIAccessTokenParams, body GenerateSandboxAPIAccessTokenJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewGenerateSandboxAPIAccessTokenRequestWithBody(server, sandboxName, params, "application/json", bodyReader)
-}
-
 // NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody calls the generic GenerateSandboxAPIAccessToken builder with application/x-www-form-urlencoded body
 func NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody(server string, sandboxName string, params *GenerateSandboxAPIAccessTokenParams, body GenerateSandboxAPIAccessTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -990,17 +879,6 @@ func NewGenerateSandboxAPIAccessTokenRequestWithBody(server string, sandboxName 
 	return req, nil
 }
 
-// NewGenerateMyAPIAccessTokenRequest calls the generic GenerateMyAPIAccessToken builder with application/json body
-func NewGenerateMyAPIAccessTokenRequest(server string, params *GenerateMyAPIAccessTokenParams, body GenerateMyAPIAccessTokenJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewGenerateMyAPIAccessTokenRequestWithBody(server, params, "application/json", bodyReader)
-}
-
 // NewGenerateMyAPIAccessTokenRequestWithFormdataBody calls the generic GenerateMyAPIAccessToken builder with application/x-www-form-urlencoded body
 func NewGenerateMyAPIAccessTokenRequestWithFormdataBody(server string, params *GenerateMyAPIAccessTokenParams, body GenerateMyAPIAccessTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -1054,17 +932,6 @@ func NewGenerateMyAPIAccessTokenRequestWithBody(server string, params *GenerateM
 	}
 
 	return req, nil
-}
-
-// NewGenerateAPIAccessTokenRequest calls the generic GenerateAPIAccessToken builder with application/json body
-func NewGenerateAPIAccessTokenRequest(server string, userID UserID, params *GenerateAPIAccessTokenParams, body GenerateAPIAccessTokenJSONRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = bytes.NewReader(buf)
-	return NewGenerateAPIAccessTokenRequestWithBody(server, userID, params, "application/json", bodyReader)
 }
 
 // NewGenerateAPIAccessTokenRequestWithFormdataBody calls the generic GenerateAPIAccessToken builder with application/x-www-form-urlencoded body
@@ -1173,10 +1040,12 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
-	// RetrieveAPIVersionsWithResponse List the API versions the Vault supports (GET /api/)
+	// RetrieveAPIVersionsWithResponse List the API versions the Vault supports; call https://{vaultDNS}/api/, without a version
 	//
 	// Served at `https://{vaultDNS}/api/`, with no version segment: this path has its own
-	// server, so the `/` above means `/api/`. `values` maps each supported
+	// server, so the `/` above means `/api/`. Most generators ignore a path's own server and
+	// would call `https://{vaultDNS}/api/v26.2/` (a 404): give this call a client whose base
+	// URL is `https://{vaultDNS}/api`. `values` maps each supported
 	// version to its base URL. The order of an object's keys carries no meaning: sort the
 	// versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
 	// version, which can still change; older versions are frozen.
@@ -1238,18 +1107,6 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys (the `GenerateSandboxAPIAccessToken` operationId).
 	GenerateSandboxAPIAccessTokenWithBodyWithResponse(ctx context.Context, sandboxName string, params *GenerateSandboxAPIAccessTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateSandboxAPIAccessTokenReply, error)
 
-	// GenerateSandboxAPIAccessTokenWithResponse Generate an API access token for the authenticated user in a sandbox
-	//
-	// Creates an API access token for the authenticated user in one of the production Vault's
-	// sandboxes, named as on the *My Vaults* page. Send it to the production Vault's DNS (the
-	// docs imply it; unconfirmed). Tokens survive a refresh of the sandbox. Same body, limits
-	// and reply as `generateApiAccessToken`.
-	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys (the `GenerateSandboxAPIAccessToken` operationId).
-	GenerateSandboxAPIAccessTokenWithResponse(ctx context.Context, sandboxName string, params *GenerateSandboxAPIAccessTokenParams, body GenerateSandboxAPIAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateSandboxAPIAccessTokenReply, error)
-
 	// GenerateSandboxAPIAccessTokenWithFormdataBodyWithResponse Generate an API access token for the authenticated user in a sandbox
 	//
 	// Creates an API access token for the authenticated user in one of the production Vault's
@@ -1271,16 +1128,6 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /objects/users/me/api_access_token__sys (the `GenerateMyAPIAccessToken` operationId).
 	GenerateMyAPIAccessTokenWithBodyWithResponse(ctx context.Context, params *GenerateMyAPIAccessTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateMyAPIAccessTokenReply, error)
-
-	// GenerateMyAPIAccessTokenWithResponse Generate an API access token for the authenticated user
-	//
-	// Creates an API access token for the user the request authenticates as. Same body,
-	// limits and reply as `generateApiAccessToken`.
-	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /objects/users/me/api_access_token__sys (the `GenerateMyAPIAccessToken` operationId).
-	GenerateMyAPIAccessTokenWithResponse(ctx context.Context, params *GenerateMyAPIAccessTokenParams, body GenerateMyAPIAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateMyAPIAccessTokenReply, error)
 
 	// GenerateMyAPIAccessTokenWithFormdataBodyWithResponse Generate an API access token for the authenticated user
 	//
@@ -1307,21 +1154,6 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
 	GenerateAPIAccessTokenWithBodyWithResponse(ctx context.Context, userID UserID, params *GenerateAPIAccessTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateAPIAccessTokenReply, error)
 
-	// GenerateAPIAccessTokenWithResponse Generate an API access token for a user
-	//
-	// Creates an API access token for the user with the given ID. The token's value is shown
-	// in this reply only and cannot be read again. The token becomes inactive when it expires
-	// or its record is deleted.
-	//
-	// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
-	// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
-	// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
-	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
-	GenerateAPIAccessTokenWithResponse(ctx context.Context, userID UserID, params *GenerateAPIAccessTokenParams, body GenerateAPIAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateAPIAccessTokenReply, error)
-
 	// GenerateAPIAccessTokenWithFormdataBodyWithResponse Generate an API access token for a user
 	//
 	// Creates an API access token for the user with the given ID. The token's value is shown
@@ -1340,10 +1172,10 @@ type ClientWithResponsesInterface interface {
 
 // RetrieveAPIVersionsReply200Headers the declared response headers of an HTTP 200 response for RetrieveAPIVersions
 type RetrieveAPIVersionsReply200Headers struct {
-	XVaultAPIBurstLimit          *int
-	XVaultAPIBurstLimitRemaining *int
+	XVaultAPIBurstLimit          *int32
+	XVaultAPIBurstLimitRemaining *int32
 	XVaultAPIExecutionID         *string
-	XVaultAPIResponseDelay       *int
+	XVaultAPIResponseDelay       *int32
 }
 
 type RetrieveAPIVersionsReply struct {
@@ -1391,10 +1223,10 @@ func (r RetrieveAPIVersionsReply) ContentType() string {
 
 // AuthenticateReply200Headers the declared response headers of an HTTP 200 response for Authenticate
 type AuthenticateReply200Headers struct {
-	XVaultAPIBurstLimit          *int
-	XVaultAPIBurstLimitRemaining *int
+	XVaultAPIBurstLimit          *int32
+	XVaultAPIBurstLimitRemaining *int32
 	XVaultAPIExecutionID         *string
-	XVaultAPIResponseDelay       *int
+	XVaultAPIResponseDelay       *int32
 }
 
 type AuthenticateReply struct {
@@ -1442,10 +1274,10 @@ func (r AuthenticateReply) ContentType() string {
 
 // GenerateSandboxAPIAccessTokenReply200Headers the declared response headers of an HTTP 200 response for GenerateSandboxAPIAccessToken
 type GenerateSandboxAPIAccessTokenReply200Headers struct {
-	XVaultAPIBurstLimit          *int
-	XVaultAPIBurstLimitRemaining *int
+	XVaultAPIBurstLimit          *int32
+	XVaultAPIBurstLimitRemaining *int32
 	XVaultAPIExecutionID         *string
-	XVaultAPIResponseDelay       *int
+	XVaultAPIResponseDelay       *int32
 }
 
 type GenerateSandboxAPIAccessTokenReply struct {
@@ -1493,10 +1325,10 @@ func (r GenerateSandboxAPIAccessTokenReply) ContentType() string {
 
 // GenerateMyAPIAccessTokenReply200Headers the declared response headers of an HTTP 200 response for GenerateMyAPIAccessToken
 type GenerateMyAPIAccessTokenReply200Headers struct {
-	XVaultAPIBurstLimit          *int
-	XVaultAPIBurstLimitRemaining *int
+	XVaultAPIBurstLimit          *int32
+	XVaultAPIBurstLimitRemaining *int32
 	XVaultAPIExecutionID         *string
-	XVaultAPIResponseDelay       *int
+	XVaultAPIResponseDelay       *int32
 }
 
 type GenerateMyAPIAccessTokenReply struct {
@@ -1544,10 +1376,10 @@ func (r GenerateMyAPIAccessTokenReply) ContentType() string {
 
 // GenerateAPIAccessTokenReply200Headers the declared response headers of an HTTP 200 response for GenerateAPIAccessToken
 type GenerateAPIAccessTokenReply200Headers struct {
-	XVaultAPIBurstLimit          *int
-	XVaultAPIBurstLimitRemaining *int
+	XVaultAPIBurstLimit          *int32
+	XVaultAPIBurstLimitRemaining *int32
 	XVaultAPIExecutionID         *string
-	XVaultAPIResponseDelay       *int
+	XVaultAPIResponseDelay       *int32
 }
 
 type GenerateAPIAccessTokenReply struct {
@@ -1593,10 +1425,12 @@ func (r GenerateAPIAccessTokenReply) ContentType() string {
 	return ""
 }
 
-// RetrieveAPIVersionsWithResponse List the API versions the Vault supports (GET /api/)
+// RetrieveAPIVersionsWithResponse List the API versions the Vault supports; call https://{vaultDNS}/api/, without a version
 //
 // Served at `https://{vaultDNS}/api/`, with no version segment: this path has its own
-// server, so the `/` above means `/api/`. `values` maps each supported
+// server, so the `/` above means `/api/`. Most generators ignore a path's own server and
+// would call `https://{vaultDNS}/api/v26.2/` (a 404): give this call a client whose base
+// URL is `https://{vaultDNS}/api`. `values` maps each supported
 // version to its base URL. The order of an object's keys carries no meaning: sort the
 // versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
 // version, which can still change; older versions are frozen.
@@ -1682,24 +1516,6 @@ func (c *ClientWithResponses) GenerateSandboxAPIAccessTokenWithBodyWithResponse(
 	return ParseGenerateSandboxAPIAccessTokenReply(rsp)
 }
 
-// GenerateSandboxAPIAccessTokenWithResponse Generate an API access token for the authenticated user in a sandbox
-//
-// Creates an API access token for the authenticated user in one of the production Vault's
-// sandboxes, named as on the *My Vaults* page. Send it to the production Vault's DNS (the
-// docs imply it; unconfirmed). Tokens survive a refresh of the sandbox. Same body, limits
-// and reply as `generateApiAccessToken`.
-//
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys (the `GenerateSandboxAPIAccessToken` operationId).
-func (c *ClientWithResponses) GenerateSandboxAPIAccessTokenWithResponse(ctx context.Context, sandboxName string, params *GenerateSandboxAPIAccessTokenParams, body GenerateSandboxAPIAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateSandboxAPIAccessTokenReply, error) {
-	rsp, err := c.GenerateSandboxAPIAccessToken(ctx, sandboxName, params, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseGenerateSandboxAPIAccessTokenReply(rsp)
-}
-
 // GenerateSandboxAPIAccessTokenWithFormdataBodyWithResponse Generate an API access token for the authenticated user in a sandbox
 //
 // Creates an API access token for the authenticated user in one of the production Vault's
@@ -1728,22 +1544,6 @@ func (c *ClientWithResponses) GenerateSandboxAPIAccessTokenWithFormdataBodyWithR
 // Corresponds with POST /objects/users/me/api_access_token__sys (the `GenerateMyAPIAccessToken` operationId).
 func (c *ClientWithResponses) GenerateMyAPIAccessTokenWithBodyWithResponse(ctx context.Context, params *GenerateMyAPIAccessTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateMyAPIAccessTokenReply, error) {
 	rsp, err := c.GenerateMyAPIAccessTokenWithBody(ctx, params, contentType, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseGenerateMyAPIAccessTokenReply(rsp)
-}
-
-// GenerateMyAPIAccessTokenWithResponse Generate an API access token for the authenticated user
-//
-// Creates an API access token for the user the request authenticates as. Same body,
-// limits and reply as `generateApiAccessToken`.
-//
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /objects/users/me/api_access_token__sys (the `GenerateMyAPIAccessToken` operationId).
-func (c *ClientWithResponses) GenerateMyAPIAccessTokenWithResponse(ctx context.Context, params *GenerateMyAPIAccessTokenParams, body GenerateMyAPIAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateMyAPIAccessTokenReply, error) {
-	rsp, err := c.GenerateMyAPIAccessToken(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1781,27 +1581,6 @@ func (c *ClientWithResponses) GenerateMyAPIAccessTokenWithFormdataBodyWithRespon
 // Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
 func (c *ClientWithResponses) GenerateAPIAccessTokenWithBodyWithResponse(ctx context.Context, userID UserID, params *GenerateAPIAccessTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateAPIAccessTokenReply, error) {
 	rsp, err := c.GenerateAPIAccessTokenWithBody(ctx, userID, params, contentType, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseGenerateAPIAccessTokenReply(rsp)
-}
-
-// GenerateAPIAccessTokenWithResponse Generate an API access token for a user
-//
-// Creates an API access token for the user with the given ID. The token's value is shown
-// in this reply only and cannot be read again. The token becomes inactive when it expires
-// or its record is deleted.
-//
-// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
-// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
-// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
-//
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
-func (c *ClientWithResponses) GenerateAPIAccessTokenWithResponse(ctx context.Context, userID UserID, params *GenerateAPIAccessTokenParams, body GenerateAPIAccessTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateAPIAccessTokenReply, error) {
-	rsp, err := c.GenerateAPIAccessToken(ctx, userID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1856,15 +1635,15 @@ func ParseRetrieveAPIVersionsReply(rsp *http.Response) (*RetrieveAPIVersionsRepl
 	case rsp.StatusCode == 200:
 		var headers RetrieveAPIVersionsReply200Headers
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIBurstLimit = &value
 		}
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimitRemaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIBurstLimitRemaining = &value
@@ -1877,8 +1656,8 @@ func ParseRetrieveAPIVersionsReply(rsp *http.Response) (*RetrieveAPIVersionsRepl
 			headers.XVaultAPIExecutionID = &value
 		}
 		if values := rsp.Header.Values("X-VaultAPI-ResponseDelay"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIResponseDelay = &value
@@ -1916,15 +1695,15 @@ func ParseAuthenticateReply(rsp *http.Response) (*AuthenticateReply, error) {
 	case rsp.StatusCode == 200:
 		var headers AuthenticateReply200Headers
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIBurstLimit = &value
 		}
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimitRemaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIBurstLimitRemaining = &value
@@ -1937,8 +1716,8 @@ func ParseAuthenticateReply(rsp *http.Response) (*AuthenticateReply, error) {
 			headers.XVaultAPIExecutionID = &value
 		}
 		if values := rsp.Header.Values("X-VaultAPI-ResponseDelay"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIResponseDelay = &value
@@ -1976,15 +1755,15 @@ func ParseGenerateSandboxAPIAccessTokenReply(rsp *http.Response) (*GenerateSandb
 	case rsp.StatusCode == 200:
 		var headers GenerateSandboxAPIAccessTokenReply200Headers
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIBurstLimit = &value
 		}
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimitRemaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIBurstLimitRemaining = &value
@@ -1997,8 +1776,8 @@ func ParseGenerateSandboxAPIAccessTokenReply(rsp *http.Response) (*GenerateSandb
 			headers.XVaultAPIExecutionID = &value
 		}
 		if values := rsp.Header.Values("X-VaultAPI-ResponseDelay"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIResponseDelay = &value
@@ -2036,15 +1815,15 @@ func ParseGenerateMyAPIAccessTokenReply(rsp *http.Response) (*GenerateMyAPIAcces
 	case rsp.StatusCode == 200:
 		var headers GenerateMyAPIAccessTokenReply200Headers
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIBurstLimit = &value
 		}
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimitRemaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIBurstLimitRemaining = &value
@@ -2057,8 +1836,8 @@ func ParseGenerateMyAPIAccessTokenReply(rsp *http.Response) (*GenerateMyAPIAcces
 			headers.XVaultAPIExecutionID = &value
 		}
 		if values := rsp.Header.Values("X-VaultAPI-ResponseDelay"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIResponseDelay = &value
@@ -2096,15 +1875,15 @@ func ParseGenerateAPIAccessTokenReply(rsp *http.Response) (*GenerateAPIAccessTok
 	case rsp.StatusCode == 200:
 		var headers GenerateAPIAccessTokenReply200Headers
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIBurstLimit = &value
 		}
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimitRemaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIBurstLimitRemaining = &value
@@ -2117,8 +1896,8 @@ func ParseGenerateAPIAccessTokenReply(rsp *http.Response) (*GenerateAPIAccessTok
 			headers.XVaultAPIExecutionID = &value
 		}
 		if values := rsp.Header.Values("X-VaultAPI-ResponseDelay"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
 				return nil, err
 			}
 			headers.XVaultAPIResponseDelay = &value

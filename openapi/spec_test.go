@@ -2,6 +2,8 @@ package openapi_test
 
 import (
 	"context"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -74,7 +76,8 @@ func TestSpecRejectsBadReplyExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("load spec: %v", err)
 	}
-	ex := doc.Components.Responses["TokenReply"].Value.Content.Get("application/json").Examples["success"].Value
+	op := doc.Paths.Value("/objects/users/me/api_access_token__sys").Post
+	ex := op.Responses.Status(200).Value.Content.Get("application/json").Examples["success"].Value
 	ex.Value = map[string]any{"responseStatus": "MAYBE"}
 	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err == nil {
 		t.Fatal("a reply example with an unknown responseStatus validated")
@@ -90,5 +93,29 @@ func TestSpecVersion(t *testing.T) {
 	}
 	if doc.Info.Version != openapi.SpecVersion {
 		t.Errorf("spec's info.version %q, openapi.SpecVersion %q", doc.Info.Version, openapi.SpecVersion)
+	}
+}
+
+// TestReadmeTypeScript: the README's TypeScript snippet is openapi/tools/readme-snippet.ts,
+// which make ts-check type-checks against the generated types; only the import path differs.
+func TestReadmeTypeScript(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile("tools/readme-snippet.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "## The spec for other languages")
+	_, block, ok := strings.Cut(section, "```ts\n")
+	block, _, _ = strings.Cut(block, "```")
+	_, snippet, found := strings.Cut(string(file), "// README snippet begins\n")
+	if !ok || !found {
+		t.Fatal("the README's ```ts block or the file's marker is missing")
+	}
+	snippet = strings.Replace(snippet, `from "./generated/vault-api"`, `from "./vault-api"`, 1)
+	if strings.TrimSpace(snippet) != strings.TrimSpace(block) {
+		t.Errorf("the README's TypeScript differs from openapi/tools/readme-snippet.ts:\nREADME:\n%s\nfile:\n%s", block, snippet)
 	}
 }

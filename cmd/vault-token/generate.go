@@ -25,7 +25,7 @@ const generateExample = `  # A token for user 12345, valid 90 days, the value al
 type generateOptions struct {
 	vault               *vaultFlags
 	user, sandbox, name string
-	me, force, jsonBody bool
+	me, force           bool
 	expires, outFile    string
 	output              *choice
 }
@@ -55,7 +55,6 @@ if the user's security profile allows.`,
 	addChoiceFlag(cmd, o.output, "output", "o", "text (the token alone) or json")
 	fs.StringVar(&o.outFile, "out-file", "", "write the result to this file, mode 0600, instead of stdout")
 	fs.BoolVar(&o.force, "force", false, "let --out-file replace an existing regular file")
-	fs.BoolVar(&o.jsonBody, "json-body", false, "send the request body as JSON instead of form-urlencoded")
 	cmd.MarkFlagsMutuallyExclusive("user", "me", "sandbox")
 	cmd.MarkFlagsOneRequired("user", "me", "sandbox")
 	_ = cmd.MarkFlagRequired("name")
@@ -76,11 +75,7 @@ func (a *app) generate(cmd *cobra.Command, o *generateOptions) error {
 		}
 		defer out.discard()
 	}
-	var extra []client.Option
-	if o.jsonBody {
-		extra = append(extra, client.WithJSONRequests())
-	}
-	cl, err := a.newClient(cmd, o.vault, extra...)
+	cl, err := a.newClient(cmd, o.vault)
 	if err != nil {
 		return err
 	}

@@ -10,11 +10,6 @@ type Form<Op extends keyof operations> = operations[Op] extends {
 }
   ? B
   : never;
-type Json<Op extends keyof operations> = operations[Op] extends {
-  requestBody: { content: { "application/json": infer B } };
-}
-  ? B
-  : never;
 type Reply<Op extends keyof operations> = operations[Op]["responses"][200]["content"]["application/json"];
 
 const base = "https://myvault.veevavault.com/api/v26.2";
@@ -59,12 +54,12 @@ export function userTokenRequest(
   };
 }
 
-export function myTokenRequest(accessToken: string, body: Json<"generateMyApiAccessToken">): HttpRequest {
+export function myTokenRequest(accessToken: string, body: Form<"generateMyApiAccessToken">): HttpRequest {
   return {
     method: "POST",
     url: `${base}/objects/users/me/api_access_token__sys`,
-    headers: { ...headers(`Bearer ${accessToken}`), "Content-Type": "application/json" },
-    body: JSON.stringify(body),
+    headers: { ...headers(`Bearer ${accessToken}`), "Content-Type": "application/x-www-form-urlencoded" },
+    body: form(body),
   };
 }
 
