@@ -23,7 +23,8 @@ import (
 )
 
 // Config describes the fake Vault. The zero Config is a working Vault with the users
-// DefaultUsers returns and one sandbox, "VeePharm Sandbox".
+// DefaultUsers returns and two sandboxes, "VeePharm Sandbox" and "R&D/QA Sandbox" (a name
+// that must be escaped as one path segment).
 type Config struct {
 	Users     []User
 	Sandboxes []string
@@ -125,7 +126,7 @@ func Start(cfg Config) (*Server, error) {
 		cfg.Users = DefaultUsers()
 	}
 	if cfg.Sandboxes == nil {
-		cfg.Sandboxes = []string{"VeePharm Sandbox"}
+		cfg.Sandboxes = []string{"VeePharm Sandbox", "R&D/QA Sandbox"}
 	}
 	if cfg.Versions == nil {
 		cfg.Versions = []string{"v25.3", "v26.1", "v26.2", "v26.3"}

@@ -60,8 +60,12 @@ func TestRequestsThatBreakTheSpecAreReported(t *testing.T) {
 		name, path, ctype, body, wantViolation, wantType string
 	}{
 		{"missing name", "/api/v26.2/objects/users/me/api_access_token__sys", form, "expiry_date__v=2999-01-01", "name__v", "PARAMETER_REQUIRED"},
-		{"documentation slip: expiry_date__sys and a malformed time", "/api/v26.2/objects/users/me/api_access_token__sys", "application/json",
-			`{"name__v":"k","expiry_date__v":"2025-12-31T12:00:00:00.000Z"}`, "expiry_date__v", "INVALID_DATA"},
+		{"documentation slip: a malformed time", "/api/v26.2/objects/users/me/api_access_token__sys", form,
+			"name__v=k&expiry_date__v=2025-12-31T12:00:00:00.000Z", "expiry_date__v", "INVALID_DATA"},
+		{"documentation slip: expiry_date__sys, as the docs' curl examples send it", "/api/v26.2/objects/users/me/api_access_token__sys", form,
+			"name__v=k&expiry_date__sys=2025-12-31T12:00:00:00.000Z", "expiry_date__sys", ""},
+		{"a JSON body, which the spec does not describe", "/api/v26.2/objects/users/me/api_access_token__sys", "application/json",
+			`{"name__v":"k"}`, "application/json", ""},
 		{"user ID that is not numeric", "/api/v26.2/objects/users/abc/api_access_token__sys", form, "name__v=k", "user_id", "INVALID_DATA"},
 		{"undeclared content type", "/api/v26.2/objects/users/me/api_access_token__sys", "text/plain", "name__v=k", "text/plain", "PARAMETER_REQUIRED"},
 		{"no such operation", "/api/v26.2/objects/users/me/tokens", form, "name__v=k", "no operation", ""},

@@ -66,7 +66,7 @@ func (a *app) fake(ctx context.Context, addr, certOut string) error {
 		}
 		fmt.Fprintf(a.stderr, "  %d  %-28s password %s%s\n", u.ID, u.Username, u.Password, note)
 	}
-	fmt.Fprintln(a.stderr, `Sandbox: "VeePharm Sandbox". Stop with Ctrl-C.`)
+	fmt.Fprintln(a.stderr, `Sandboxes: "VeePharm Sandbox" and "R&D/QA Sandbox". Stop with Ctrl-C.`)
 	<-ctx.Done()
 	fmt.Fprintln(a.stderr, "vault-token fake: stopped")
 	return nil
