@@ -1,0 +1,111 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ogen-go/ogen/ogenerrors"
+
+	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi/ogen-e2e/oas"
+)
+
+// session is the spec's security: the session ID as the Authorization header. ogen asks
+// for each scheme the operation allows; the bearer one is skipped.
+type session string
+
+func (s session) SessionId(context.Context, oas.OperationName) (oas.SessionId, error) {
+	return oas.SessionId{APIKey: string(s)}, nil
+}
+
+func (session) BearerToken(context.Context, oas.OperationName) (oas.BearerToken, error) {
+	return oas.BearerToken{}, ogenerrors.ErrSkipClientSecurity
+}
+
+// TestOgenClient: log in, list versions, four tokens, a FAILURE envelope; only the base
+// URLs are written by hand. The fake fails the test on any spec violation.
+func TestOgenClient(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	ctx := context.Background()
+	hc := oas.WithClient(fake.Client())
+	baseURL := "https://" + fake.DNS + "/api/v26.2"
+	versionsURL := "https://" + fake.DNS + "/api" // the version list has no version segment
+
+	anon, err := oas.NewClient(baseURL, session(""), hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := anon.Authenticate(ctx, &oas.AuthRequest{
+		Username: "olivia@veepharm.com", Password: "demo-password", VaultDNS: oas.NewOptString(fake.DNS),
+	}, oas.AuthenticateParams{})
+	login, ok := res.(*oas.AuthReplyHeaders)
+	if err != nil || !ok || login.Response.ResponseStatus != oas.ResponseStatusSUCCESS || login.Response.SessionId.Value == "" {
+		t.Fatalf("log in: %#v, %v", res, err)
+	}
+	sess := session(login.Response.SessionId.Value)
+
+	vault, err := oas.NewClient(baseURL, sess, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions, err := oas.NewClient(versionsURL, sess, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vres, err := versions.RetrieveApiVersions(ctx, oas.RetrieveApiVersionsParams{})
+	list, ok := vres.(*oas.VersionsReplyHeaders)
+	if err != nil || !ok || list.Response.ResponseStatus != oas.ResponseStatusSUCCESS {
+		t.Fatalf("versions: %#v, %v", vres, err)
+	}
+	if _, ok := list.Response.Values.Value["v26.2"]; !ok {
+		t.Errorf("versions lists no v26.2: %v", list.Response.Values.Value)
+	}
+
+	expiry := time.Now().Add(30 * 24 * time.Hour).UTC().Format("2006-01-02T15:04:05Z")
+	tokens := []struct {
+		name string
+		call func() (any, error)
+	}{
+		{"user 12345", func() (any, error) {
+			return vault.GenerateApiAccessToken(ctx, &oas.TokenRequest{NameV: "ogen user token"}, oas.GenerateApiAccessTokenParams{UserID: "12345"})
+		}},
+		{"me, with an expiry", func() (any, error) {
+			return vault.GenerateMyApiAccessToken(ctx, &oas.TokenRequest{NameV: "ogen my token", ExpiryDateV: oas.NewOptString(expiry)}, oas.GenerateMyApiAccessTokenParams{})
+		}},
+		{"sandbox VeePharm Sandbox", func() (any, error) {
+			return vault.GenerateSandboxApiAccessToken(ctx, &oas.TokenRequest{NameV: "ogen sandbox token"}, oas.GenerateSandboxApiAccessTokenParams{SandboxName: "VeePharm Sandbox"})
+		}},
+		{"sandbox R&D/QA Sandbox", func() (any, error) {
+			return vault.GenerateSandboxApiAccessToken(ctx, &oas.TokenRequest{NameV: "ogen sandbox token"}, oas.GenerateSandboxApiAccessTokenParams{SandboxName: "R&D/QA Sandbox"})
+		}},
+	}
+	for _, tt := range tokens {
+		res, err := tt.call()
+		reply, ok := res.(*oas.TokenReplyHeaders)
+		if err != nil || !ok || reply.Response.ResponseStatus != oas.ResponseStatusSUCCESS ||
+			!strings.HasPrefix(reply.Response.Data.Value.TokenSys, "veeva-vault-") {
+			t.Errorf("token for %s: %#v, %v", tt.name, res, err)
+		}
+	}
+	if got := len(fake.Tokens()); got != len(tokens) {
+		t.Errorf("the fake holds %d tokens, want %d", got, len(tokens))
+	}
+
+	stranger, err := oas.NewClient(baseURL, session("NOT-A-SESSION"), hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fres, err := stranger.GenerateMyApiAccessToken(ctx, &oas.TokenRequest{NameV: "refused"}, oas.GenerateMyApiAccessTokenParams{})
+	refused, ok := fres.(*oas.TokenReplyHeaders)
+	if err != nil || !ok || refused.Response.ResponseStatus != oas.ResponseStatusFAILURE ||
+		len(refused.Response.Errors) == 0 || refused.Response.Errors[0].Type != "INVALID_SESSION_ID" {
+		t.Errorf("a bad session: %#v, %v", fres, err)
+	}
+	var unexpected *ogenerrors.DecodeBodyError
+	if errors.As(err, &unexpected) {
+		t.Errorf("the FAILURE envelope did not decode: %v", err)
+	}
+}

@@ -1,0 +1,45 @@
+// The flow through the SDK @hey-api/openapi-ts generates, with its bundled fetch client.
+import { createClient } from "../generated/hey-api/client";
+import {
+  authenticate,
+  generateApiAccessToken,
+  generateMyApiAccessToken,
+  generateSandboxApiAccessToken,
+  retrieveApiVersions,
+} from "../generated/hey-api/sdk.gen";
+import { baseUrl, check, dns, expiry, isToken, main, user, versionsBaseUrl } from "./common";
+
+void main("hey-api", async () => {
+  const vault = createClient({ baseUrl });
+  const versions = createClient({ baseUrl: versionsBaseUrl });
+
+  const login = await authenticate({ client: vault, body: user });
+  const sessionId = login.data?.sessionId ?? "";
+  check(login.data?.responseStatus === "SUCCESS" && sessionId !== "" && login.data.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", login.data);
+  // The spec's security scheme: the session ID, sent as the Authorization header.
+  for (const c of [vault, versions]) {
+    c.setConfig({ auth: () => sessionId });
+  }
+
+  const list = await retrieveApiVersions({ client: versions });
+  check(list.data?.responseStatus === "SUCCESS" && list.data.values?.["v26.2"] !== undefined, "list versions at /api/", list.data);
+
+  const forUser = await generateApiAccessToken({ client: vault, path: { user_id: "12345" }, body: { name__v: "hey-api user token" } });
+  check(isToken(forUser.data), "token for user 12345", forUser.data);
+
+  const mine = await generateMyApiAccessToken({ client: vault, body: { name__v: "hey-api my token", expiry_date__v: expiry } });
+  check(isToken(mine.data), `my token, expiring ${expiry}`, mine.data);
+
+  for (const sandbox_name of ["VeePharm Sandbox", "R&D/QA Sandbox"]) {
+    const sb = await generateSandboxApiAccessToken({ client: vault, path: { sandbox_name }, body: { name__v: "hey-api sandbox token" } });
+    check(isToken(sb.data), `token in sandbox "${sandbox_name}"`, sb.data);
+  }
+
+  const stranger = createClient({ baseUrl, auth: () => "NOT-A-SESSION" });
+  const refused = await generateMyApiAccessToken({ client: stranger, body: { name__v: "refused" } });
+  check(
+    refused.response.status === 200 && refused.data?.responseStatus === "FAILURE" && refused.data.errors?.[0]?.type === "INVALID_SESSION_ID",
+    "a FAILURE envelope, inside HTTP 200, for a bad session",
+    refused.data,
+  );
+});

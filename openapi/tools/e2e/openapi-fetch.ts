@@ -1,0 +1,52 @@
+// The flow through openapi-typescript's types and openapi-fetch.
+import createClient from "openapi-fetch";
+import type { paths } from "../generated/vault-api";
+import { baseUrl, check, dns, expiry, isToken, main, user, versionsBaseUrl } from "./common";
+
+// openapi-fetch knows the spec's types, not the spec: a form body needs its Content-Type.
+const form = { "Content-Type": "application/x-www-form-urlencoded" } as const;
+
+void main("openapi-fetch", async () => {
+  const vault = createClient<paths>({ baseUrl });
+  const versions = createClient<paths>({ baseUrl: versionsBaseUrl });
+
+  const login = await vault.POST("/auth", { body: user, headers: form });
+  const sessionId = login.data?.sessionId ?? "";
+  check(login.data?.responseStatus === "SUCCESS" && sessionId !== "" && login.data.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", login.data);
+  const auth = { Authorization: sessionId };
+
+  const list = await versions.GET("/", { headers: auth });
+  check(list.data?.responseStatus === "SUCCESS" && list.data.values?.["v26.2"] !== undefined, "list versions at /api/", list.data);
+
+  const forUser = await vault.POST("/objects/users/{user_id}/api_access_token__sys", {
+    params: { path: { user_id: "12345" } },
+    body: { name__v: "openapi-fetch user token" },
+    headers: { ...auth, ...form },
+  });
+  check(isToken(forUser.data), "token for user 12345", forUser.data);
+
+  const mine = await vault.POST("/objects/users/me/api_access_token__sys", {
+    body: { name__v: "openapi-fetch my token", expiry_date__v: expiry },
+    headers: { ...auth, ...form },
+  });
+  check(isToken(mine.data), `my token, expiring ${expiry}`, mine.data);
+
+  for (const sandbox_name of ["VeePharm Sandbox", "R&D/QA Sandbox"]) {
+    const sb = await vault.POST("/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys", {
+      params: { path: { sandbox_name } },
+      body: { name__v: "openapi-fetch sandbox token" },
+      headers: { ...auth, ...form },
+    });
+    check(isToken(sb.data), `token in sandbox "${sandbox_name}"`, sb.data);
+  }
+
+  const refused = await vault.POST("/objects/users/me/api_access_token__sys", {
+    body: { name__v: "refused" },
+    headers: { Authorization: "NOT-A-SESSION", ...form },
+  });
+  check(
+    refused.response.status === 200 && refused.data?.responseStatus === "FAILURE" && refused.data.errors?.[0]?.type === "INVALID_SESSION_ID",
+    "a FAILURE envelope, inside HTTP 200, for a bad session",
+    refused.data,
+  );
+});
