@@ -4,6 +4,7 @@
 package gen
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -107,6 +108,28 @@ type AuthRequest struct {
 	VaultDNS *string `json:"vaultDNS,omitempty"`
 }
 
+// DeleteRecordsReply The outcome of a delete, one result per record.
+type DeleteRecordsReply struct {
+	// Data One result per record, in the order sent; present with `SUCCESS`.
+	Data *[]RecordResult `json:"data,omitempty"`
+
+	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
+	ErrorType *string `json:"errorType,omitempty"`
+
+	// Errors Why the call was not processed; present with `FAILURE` and `EXCEPTION`.
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+
+	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
+	// user error. `EXCEPTION`: not processed, a system error.
+	ResponseStatus ResponseStatus `json:"responseStatus"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
 // Message An error or a warning.
 type Message struct {
 	// Message Text for a person; it can change without notice.
@@ -124,6 +147,57 @@ type Message struct {
 	//
 	// Example: INVALID_SESSION_ID
 	Type string `json:"type"`
+}
+
+// QueryDetails Where this page is in the query's results.
+type QueryDetails struct {
+	// NextPage The path of the next page (`queryApiAccessTokensPage`); absent on the last page.
+	NextPage *string `json:"next_page,omitempty"`
+
+	// PageOffset The offset of this page's first record.
+	PageOffset *int32 `json:"pageoffset,omitempty"`
+
+	// PageSize Records per page (1000 unless the query says otherwise or Vault lowers it).
+	PageSize *int32 `json:"pagesize,omitempty"`
+
+	// PreviousPage The path of the previous page; absent on the first.
+	PreviousPage *string `json:"previous_page,omitempty"`
+
+	// Size Records on this page.
+	Size *int32 `json:"size,omitempty"`
+
+	// Total Records in all pages.
+	Total *int32 `json:"total,omitempty"`
+}
+
+// QueryRequest A VQL query.
+type QueryRequest struct {
+	// Q The query, up to 50,000 characters, its values quoted and escaped.
+	//
+	// Example: SELECT id, name__v FROM api_access_token__sys WHERE user__sys = '12345'
+	Q string `json:"q"`
+}
+
+// RecordID A record to delete, by its ID.
+type RecordID struct {
+	// ID Example: 0PI00000000C002
+	ID string `json:"id"`
+}
+
+// RecordResult What happened to one record.
+type RecordResult struct {
+	// Data The record deleted; present with `SUCCESS` on recent versions.
+	Data *struct {
+		ID  *string `json:"id,omitempty"`
+		URL *string `json:"url,omitempty"`
+	} `json:"data,omitempty"`
+
+	// Errors Why the record was not deleted; present with `FAILURE`.
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
+	// user error. `EXCEPTION`: not processed, a system error.
+	ResponseStatus ResponseStatus `json:"responseStatus"`
 }
 
 // ResponseEnvelope The fields every Vault reply shares.
@@ -148,6 +222,70 @@ type ResponseEnvelope struct {
 // ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
 // user error. `EXCEPTION`: not processed, a system error.
 type ResponseStatus string
+
+// TokenQueryReply A page of a token query.
+type TokenQueryReply struct {
+	// Data The tokens on this page; present with `SUCCESS`.
+	Data *[]TokenRecord `json:"data,omitempty"`
+
+	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
+	ErrorType *string `json:"errorType,omitempty"`
+
+	// Errors Why the call was not processed; present with `FAILURE` and `EXCEPTION`.
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseDetails Where this page is in the query's results.
+	ResponseDetails *QueryDetails `json:"responseDetails,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+
+	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
+	// user error. `EXCEPTION`: not processed, a system error.
+	ResponseStatus ResponseStatus `json:"responseStatus"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// TokenRecord An API access token as its `api_access_token__sys` record shows it (never its value).
+// Fields not selected are absent.
+type TokenRecord struct {
+	// ExpiryDate When the token expires, such as `2026-12-31T12:00:00.000Z`; null when never.
+	//
+	// Example: 2026-12-31T12:00:00.000Z
+	ExpiryDate *string `json:"expiry_date__sys,omitempty"`
+
+	// ID The record ID, which `deleteApiAccessTokens` takes.
+	//
+	// Example: 0PI00000000C002
+	ID string `json:"id"`
+
+	// LastUsedDate When the token last authenticated a call; null when never.
+	//
+	// Example: 2026-11-20T08:15:00.000Z
+	LastUsedDate *string `json:"last_used_date__sys,omitempty"`
+
+	// Name The token's name.
+	//
+	// Example: IntegrationKey
+	Name *string `json:"name__v,omitempty"`
+
+	// Status `active__v`, or `inactive__v` once the token has expired or been deleted. (Some
+	// Vault object replies carry a picklist as an array of one value; read either.)
+	//
+	//
+	// Example: active__v
+	Status *string `json:"status__v,omitempty"`
+
+	// UserID The ID of the user the token is for. Filters compare it as a quoted string
+	// (`user__sys = '12345'`); whether replies carry it as a string or a number is not
+	// documented, so read either.
+	//
+	//
+	// Example: 12345
+	UserID *string `json:"user__sys,omitempty"`
+}
 
 // TokenReply The reply to a token request.
 type TokenReply struct {
@@ -289,6 +427,42 @@ type GenerateAPIAccessTokenParams struct {
 	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
 }
 
+// QueryAPIAccessTokensParams defines parameters for QueryAPIAccessTokens.
+type QueryAPIAccessTokensParams struct {
+	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
+	// letters, digits, `.`, `_` and `-`; the recommended shape is
+	// `{company}-{organization}-{team}-{server|client}-{program}`. Vault logs an invalid one as
+	// `invalid_client_id`, and a Vault with Client ID Filtering on refuses unknown ones.
+	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
+}
+
+// QueryAPIAccessTokensPageParams defines parameters for QueryAPIAccessTokensPage.
+type QueryAPIAccessTokensPageParams struct {
+	// PageSize The page size, from `next_page`.
+	PageSize *int32 `form:"pagesize,omitempty" json:"pagesize,omitempty"`
+
+	// PageOffset The offset of the page's first record, from `next_page`.
+	PageOffset *int32 `form:"pageoffset,omitempty" json:"pageoffset,omitempty"`
+
+	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
+	// letters, digits, `.`, `_` and `-`; the recommended shape is
+	// `{company}-{organization}-{team}-{server|client}-{program}`. Vault logs an invalid one as
+	// `invalid_client_id`, and a Vault with Client ID Filtering on refuses unknown ones.
+	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
+}
+
+// DeleteAPIAccessTokensJSONBody defines parameters for DeleteAPIAccessTokens.
+type DeleteAPIAccessTokensJSONBody = []RecordID
+
+// DeleteAPIAccessTokensParams defines parameters for DeleteAPIAccessTokens.
+type DeleteAPIAccessTokensParams struct {
+	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
+	// letters, digits, `.`, `_` and `-`; the recommended shape is
+	// `{company}-{organization}-{team}-{server|client}-{program}`. Vault logs an invalid one as
+	// `invalid_client_id`, and a Vault with Client ID Filtering on refuses unknown ones.
+	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
+}
+
 // AuthenticateFormdataRequestBody defines body for Authenticate for application/x-www-form-urlencoded ContentType.
 type AuthenticateFormdataRequestBody = AuthRequest
 
@@ -300,6 +474,12 @@ type GenerateMyAPIAccessTokenFormdataRequestBody = TokenRequest
 
 // GenerateAPIAccessTokenFormdataRequestBody defines body for GenerateAPIAccessToken for application/x-www-form-urlencoded ContentType.
 type GenerateAPIAccessTokenFormdataRequestBody = TokenRequest
+
+// QueryAPIAccessTokensFormdataRequestBody defines body for QueryAPIAccessTokens for application/x-www-form-urlencoded ContentType.
+type QueryAPIAccessTokensFormdataRequestBody = QueryRequest
+
+// DeleteAPIAccessTokensJSONRequestBody defines body for DeleteAPIAccessTokens for application/json ContentType.
+type DeleteAPIAccessTokensJSONRequestBody = DeleteAPIAccessTokensJSONBody
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -501,6 +681,81 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
 	GenerateAPIAccessTokenWithFormdataBody(ctx context.Context, userID UserID, params *GenerateAPIAccessTokenParams, body GenerateAPIAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryAPIAccessTokensWithBody Find API access tokens with a VQL query on api_access_token__sys
+	//
+	// Runs a VQL query. This spec describes it as used for tokens: the query target
+	// `api_access_token__sys`, whose records are API access tokens, with the fields `id`,
+	// `name__v`, `user__sys`, `status__v` (`active__v` or `inactive__v`), `expiry_date__sys`
+	// and `last_used_date__sys`, for example
+	// `SELECT id, name__v, user__sys, status__v, expiry_date__sys, last_used_date__sys FROM api_access_token__sys WHERE user__sys = '12345' AND status__v = 'active__v'`.
+	// Users read their own tokens; admins with permission read anyone's.
+	//
+	// Quote every value and escape in it `\` as `\\`, `'` as `\'`, `"` as `\"`, `%` as `\%`
+	// and `*` as `\*` (VQL's rules since v21.3): a name that is not escaped can change the
+	// query. Replies are paged: follow `responseDetails.next_page` (`queryApiAccessTokensPage`)
+	// until it is absent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /query (the `QueryAPIAccessTokens` operationId).
+	QueryAPIAccessTokensWithBody(ctx context.Context, params *QueryAPIAccessTokensParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryAPIAccessTokensWithFormdataBody Find API access tokens with a VQL query on api_access_token__sys
+	//
+	// Runs a VQL query. This spec describes it as used for tokens: the query target
+	// `api_access_token__sys`, whose records are API access tokens, with the fields `id`,
+	// `name__v`, `user__sys`, `status__v` (`active__v` or `inactive__v`), `expiry_date__sys`
+	// and `last_used_date__sys`, for example
+	// `SELECT id, name__v, user__sys, status__v, expiry_date__sys, last_used_date__sys FROM api_access_token__sys WHERE user__sys = '12345' AND status__v = 'active__v'`.
+	// Users read their own tokens; admins with permission read anyone's.
+	//
+	// Quote every value and escape in it `\` as `\\`, `'` as `\'`, `"` as `\"`, `%` as `\%`
+	// and `*` as `\*` (VQL's rules since v21.3): a name that is not escaped can change the
+	// query. Replies are paged: follow `responseDetails.next_page` (`queryApiAccessTokensPage`)
+	// until it is absent.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /query (the `QueryAPIAccessTokens` operationId).
+	QueryAPIAccessTokensWithFormdataBody(ctx context.Context, params *QueryAPIAccessTokensParams, body QueryAPIAccessTokensFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryAPIAccessTokensPage The next (or previous) page of a token query
+	//
+	// The page a reply's `responseDetails.next_page` or `previous_page` names: POST that path,
+	// with the same session. It stays valid for 72 hours after the last call to it. Follow it
+	// only on the Vault that gave it (it is a path, never another host).
+	//
+	// Corresponds with POST /query/{query_id} (the `QueryAPIAccessTokensPage` operationId).
+	QueryAPIAccessTokensPage(ctx context.Context, queryID string, params *QueryAPIAccessTokensPageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteAPIAccessTokensWithBody Revoke API access tokens (Delete Object Records on api_access_token__sys)
+	//
+	// Deletes token records, which revokes the tokens: they no longer authenticate. At most
+	// 500 a call. The reply has one `responseStatus` per record, in the order sent: a record
+	// can fail (an unknown ID, another user's token without permission) while the call
+	// succeeds. Repeating a delete cannot remove anything else, so a delete whose outcome
+	// is unknown can be sent again; a token already gone then fails, and a query for it
+	// tells whether it is still active.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with DELETE /vobjects/api_access_token__sys (the `DeleteAPIAccessTokens` operationId).
+	DeleteAPIAccessTokensWithBody(ctx context.Context, params *DeleteAPIAccessTokensParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteAPIAccessTokens Revoke API access tokens (Delete Object Records on api_access_token__sys)
+	//
+	// Deletes token records, which revokes the tokens: they no longer authenticate. At most
+	// 500 a call. The reply has one `responseStatus` per record, in the order sent: a record
+	// can fail (an unknown ID, another user's token without permission) while the call
+	// succeeds. Repeating a delete cannot remove anything else, so a delete whose outcome
+	// is unknown can be sent again; a token already gone then fails, and a query for it
+	// tells whether it is still active.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with DELETE /vobjects/api_access_token__sys (the `DeleteAPIAccessTokens` operationId).
+	DeleteAPIAccessTokens(ctx context.Context, params *DeleteAPIAccessTokensParams, body DeleteAPIAccessTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // RetrieveAPIVersions List the API versions the Vault supports; call https://{vaultDNS}/api/, without a version
@@ -710,6 +965,131 @@ func (c *Client) GenerateAPIAccessTokenWithBody(ctx context.Context, userID User
 // Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
 func (c *Client) GenerateAPIAccessTokenWithFormdataBody(ctx context.Context, userID UserID, params *GenerateAPIAccessTokenParams, body GenerateAPIAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGenerateAPIAccessTokenRequestWithFormdataBody(c.Server, userID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryAPIAccessTokensWithBody Find API access tokens with a VQL query on api_access_token__sys
+//
+// Runs a VQL query. This spec describes it as used for tokens: the query target
+// `api_access_token__sys`, whose records are API access tokens, with the fields `id`,
+// `name__v`, `user__sys`, `status__v` (`active__v` or `inactive__v`), `expiry_date__sys`
+// and `last_used_date__sys`, for example
+// `SELECT id, name__v, user__sys, status__v, expiry_date__sys, last_used_date__sys FROM api_access_token__sys WHERE user__sys = '12345' AND status__v = 'active__v'`.
+// Users read their own tokens; admins with permission read anyone's.
+//
+// Quote every value and escape in it `\` as `\\`, `'` as `\'`, `"` as `\"`, `%` as `\%`
+// and `*` as `\*` (VQL's rules since v21.3): a name that is not escaped can change the
+// query. Replies are paged: follow `responseDetails.next_page` (`queryApiAccessTokensPage`)
+// until it is absent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /query (the `QueryAPIAccessTokens` operationId).
+func (c *Client) QueryAPIAccessTokensWithBody(ctx context.Context, params *QueryAPIAccessTokensParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryAPIAccessTokensRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryAPIAccessTokensWithFormdataBody Find API access tokens with a VQL query on api_access_token__sys
+//
+// Runs a VQL query. This spec describes it as used for tokens: the query target
+// `api_access_token__sys`, whose records are API access tokens, with the fields `id`,
+// `name__v`, `user__sys`, `status__v` (`active__v` or `inactive__v`), `expiry_date__sys`
+// and `last_used_date__sys`, for example
+// `SELECT id, name__v, user__sys, status__v, expiry_date__sys, last_used_date__sys FROM api_access_token__sys WHERE user__sys = '12345' AND status__v = 'active__v'`.
+// Users read their own tokens; admins with permission read anyone's.
+//
+// Quote every value and escape in it `\` as `\\`, `'` as `\'`, `"` as `\"`, `%` as `\%`
+// and `*` as `\*` (VQL's rules since v21.3): a name that is not escaped can change the
+// query. Replies are paged: follow `responseDetails.next_page` (`queryApiAccessTokensPage`)
+// until it is absent.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /query (the `QueryAPIAccessTokens` operationId).
+func (c *Client) QueryAPIAccessTokensWithFormdataBody(ctx context.Context, params *QueryAPIAccessTokensParams, body QueryAPIAccessTokensFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryAPIAccessTokensRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryAPIAccessTokensPage The next (or previous) page of a token query
+//
+// The page a reply's `responseDetails.next_page` or `previous_page` names: POST that path,
+// with the same session. It stays valid for 72 hours after the last call to it. Follow it
+// only on the Vault that gave it (it is a path, never another host).
+//
+// Corresponds with POST /query/{query_id} (the `QueryAPIAccessTokensPage` operationId).
+func (c *Client) QueryAPIAccessTokensPage(ctx context.Context, queryID string, params *QueryAPIAccessTokensPageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryAPIAccessTokensPageRequest(c.Server, queryID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteAPIAccessTokensWithBody Revoke API access tokens (Delete Object Records on api_access_token__sys)
+//
+// Deletes token records, which revokes the tokens: they no longer authenticate. At most
+// 500 a call. The reply has one `responseStatus` per record, in the order sent: a record
+// can fail (an unknown ID, another user's token without permission) while the call
+// succeeds. Repeating a delete cannot remove anything else, so a delete whose outcome
+// is unknown can be sent again; a token already gone then fails, and a query for it
+// tells whether it is still active.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with DELETE /vobjects/api_access_token__sys (the `DeleteAPIAccessTokens` operationId).
+func (c *Client) DeleteAPIAccessTokensWithBody(ctx context.Context, params *DeleteAPIAccessTokensParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAPIAccessTokensRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteAPIAccessTokens Revoke API access tokens (Delete Object Records on api_access_token__sys)
+//
+// Deletes token records, which revokes the tokens: they no longer authenticate. At most
+// 500 a call. The reply has one `responseStatus` per record, in the order sent: a record
+// can fail (an unknown ID, another user's token without permission) while the call
+// succeeds. Repeating a delete cannot remove anything else, so a delete whose outcome
+// is unknown can be sent again; a token already gone then fails, and a query for it
+// tells whether it is still active.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with DELETE /vobjects/api_access_token__sys (the `DeleteAPIAccessTokens` operationId).
+func (c *Client) DeleteAPIAccessTokens(ctx context.Context, params *DeleteAPIAccessTokensParams, body DeleteAPIAccessTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAPIAccessTokensRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -996,6 +1376,204 @@ func NewGenerateAPIAccessTokenRequestWithBody(server string, userID UserID, para
 	return req, nil
 }
 
+// NewQueryAPIAccessTokensRequestWithFormdataBody calls the generic QueryAPIAccessTokens builder with application/x-www-form-urlencoded body
+func NewQueryAPIAccessTokensRequestWithFormdataBody(server string, params *QueryAPIAccessTokensParams, body QueryAPIAccessTokensFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewQueryAPIAccessTokensRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewQueryAPIAccessTokensRequestWithBody constructs an http.Request for the QueryAPIAccessTokens method, with any body, and a specified content type
+func NewQueryAPIAccessTokensRequestWithBody(server string, params *QueryAPIAccessTokensParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/query")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.ClientID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewQueryAPIAccessTokensPageRequest constructs an http.Request for the QueryAPIAccessTokensPage method
+func NewQueryAPIAccessTokensPageRequest(server string, queryID string, params *QueryAPIAccessTokensPageParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "query_id", queryID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/query/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pagesize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageOffset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageoffset", *params.PageOffset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.ClientID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteAPIAccessTokensRequest calls the generic DeleteAPIAccessTokens builder with application/json body
+func NewDeleteAPIAccessTokensRequest(server string, params *DeleteAPIAccessTokensParams, body DeleteAPIAccessTokensJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeleteAPIAccessTokensRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewDeleteAPIAccessTokensRequestWithBody constructs an http.Request for the DeleteAPIAccessTokens method, with any body, and a specified content type
+func NewDeleteAPIAccessTokensRequestWithBody(server string, params *DeleteAPIAccessTokensParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/vobjects/api_access_token__sys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.ClientID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -1168,6 +1746,83 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
 	GenerateAPIAccessTokenWithFormdataBodyWithResponse(ctx context.Context, userID UserID, params *GenerateAPIAccessTokenParams, body GenerateAPIAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*GenerateAPIAccessTokenReply, error)
+
+	// QueryAPIAccessTokensWithBodyWithResponse Find API access tokens with a VQL query on api_access_token__sys
+	//
+	// Runs a VQL query. This spec describes it as used for tokens: the query target
+	// `api_access_token__sys`, whose records are API access tokens, with the fields `id`,
+	// `name__v`, `user__sys`, `status__v` (`active__v` or `inactive__v`), `expiry_date__sys`
+	// and `last_used_date__sys`, for example
+	// `SELECT id, name__v, user__sys, status__v, expiry_date__sys, last_used_date__sys FROM api_access_token__sys WHERE user__sys = '12345' AND status__v = 'active__v'`.
+	// Users read their own tokens; admins with permission read anyone's.
+	//
+	// Quote every value and escape in it `\` as `\\`, `'` as `\'`, `"` as `\"`, `%` as `\%`
+	// and `*` as `\*` (VQL's rules since v21.3): a name that is not escaped can change the
+	// query. Replies are paged: follow `responseDetails.next_page` (`queryApiAccessTokensPage`)
+	// until it is absent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /query (the `QueryAPIAccessTokens` operationId).
+	QueryAPIAccessTokensWithBodyWithResponse(ctx context.Context, params *QueryAPIAccessTokensParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryAPIAccessTokensReply, error)
+
+	// QueryAPIAccessTokensWithFormdataBodyWithResponse Find API access tokens with a VQL query on api_access_token__sys
+	//
+	// Runs a VQL query. This spec describes it as used for tokens: the query target
+	// `api_access_token__sys`, whose records are API access tokens, with the fields `id`,
+	// `name__v`, `user__sys`, `status__v` (`active__v` or `inactive__v`), `expiry_date__sys`
+	// and `last_used_date__sys`, for example
+	// `SELECT id, name__v, user__sys, status__v, expiry_date__sys, last_used_date__sys FROM api_access_token__sys WHERE user__sys = '12345' AND status__v = 'active__v'`.
+	// Users read their own tokens; admins with permission read anyone's.
+	//
+	// Quote every value and escape in it `\` as `\\`, `'` as `\'`, `"` as `\"`, `%` as `\%`
+	// and `*` as `\*` (VQL's rules since v21.3): a name that is not escaped can change the
+	// query. Replies are paged: follow `responseDetails.next_page` (`queryApiAccessTokensPage`)
+	// until it is absent.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /query (the `QueryAPIAccessTokens` operationId).
+	QueryAPIAccessTokensWithFormdataBodyWithResponse(ctx context.Context, params *QueryAPIAccessTokensParams, body QueryAPIAccessTokensFormdataRequestBody, reqEditors ...RequestEditorFn) (*QueryAPIAccessTokensReply, error)
+
+	// QueryAPIAccessTokensPageWithResponse The next (or previous) page of a token query
+	//
+	// The page a reply's `responseDetails.next_page` or `previous_page` names: POST that path,
+	// with the same session. It stays valid for 72 hours after the last call to it. Follow it
+	// only on the Vault that gave it (it is a path, never another host).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /query/{query_id} (the `QueryAPIAccessTokensPage` operationId).
+	QueryAPIAccessTokensPageWithResponse(ctx context.Context, queryID string, params *QueryAPIAccessTokensPageParams, reqEditors ...RequestEditorFn) (*QueryAPIAccessTokensPageReply, error)
+
+	// DeleteAPIAccessTokensWithBodyWithResponse Revoke API access tokens (Delete Object Records on api_access_token__sys)
+	//
+	// Deletes token records, which revokes the tokens: they no longer authenticate. At most
+	// 500 a call. The reply has one `responseStatus` per record, in the order sent: a record
+	// can fail (an unknown ID, another user's token without permission) while the call
+	// succeeds. Repeating a delete cannot remove anything else, so a delete whose outcome
+	// is unknown can be sent again; a token already gone then fails, and a query for it
+	// tells whether it is still active.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /vobjects/api_access_token__sys (the `DeleteAPIAccessTokens` operationId).
+	DeleteAPIAccessTokensWithBodyWithResponse(ctx context.Context, params *DeleteAPIAccessTokensParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteAPIAccessTokensReply, error)
+
+	// DeleteAPIAccessTokensWithResponse Revoke API access tokens (Delete Object Records on api_access_token__sys)
+	//
+	// Deletes token records, which revokes the tokens: they no longer authenticate. At most
+	// 500 a call. The reply has one `responseStatus` per record, in the order sent: a record
+	// can fail (an unknown ID, another user's token without permission) while the call
+	// succeeds. Repeating a delete cannot remove anything else, so a delete whose outcome
+	// is unknown can be sent again; a token already gone then fails, and a query for it
+	// tells whether it is still active.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /vobjects/api_access_token__sys (the `DeleteAPIAccessTokens` operationId).
+	DeleteAPIAccessTokensWithResponse(ctx context.Context, params *DeleteAPIAccessTokensParams, body DeleteAPIAccessTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteAPIAccessTokensReply, error)
 }
 
 // RetrieveAPIVersionsReply200Headers the declared response headers of an HTTP 200 response for RetrieveAPIVersions
@@ -1425,6 +2080,159 @@ func (r GenerateAPIAccessTokenReply) ContentType() string {
 	return ""
 }
 
+// QueryAPIAccessTokensReply200Headers the declared response headers of an HTTP 200 response for QueryAPIAccessTokens
+type QueryAPIAccessTokensReply200Headers struct {
+	XVaultAPIBurstLimit          *int32
+	XVaultAPIBurstLimitRemaining *int32
+	XVaultAPIExecutionID         *string
+	XVaultAPIResponseDelay       *int32
+}
+
+type QueryAPIAccessTokensReply struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TokenQueryReply
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *QueryAPIAccessTokensReply200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r QueryAPIAccessTokensReply) GetJSON200() *TokenQueryReply {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r QueryAPIAccessTokensReply) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r QueryAPIAccessTokensReply) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r QueryAPIAccessTokensReply) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r QueryAPIAccessTokensReply) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// QueryAPIAccessTokensPageReply200Headers the declared response headers of an HTTP 200 response for QueryAPIAccessTokensPage
+type QueryAPIAccessTokensPageReply200Headers struct {
+	XVaultAPIBurstLimit          *int32
+	XVaultAPIBurstLimitRemaining *int32
+	XVaultAPIExecutionID         *string
+	XVaultAPIResponseDelay       *int32
+}
+
+type QueryAPIAccessTokensPageReply struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TokenQueryReply
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *QueryAPIAccessTokensPageReply200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r QueryAPIAccessTokensPageReply) GetJSON200() *TokenQueryReply {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r QueryAPIAccessTokensPageReply) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r QueryAPIAccessTokensPageReply) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r QueryAPIAccessTokensPageReply) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r QueryAPIAccessTokensPageReply) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteAPIAccessTokensReply200Headers the declared response headers of an HTTP 200 response for DeleteAPIAccessTokens
+type DeleteAPIAccessTokensReply200Headers struct {
+	XVaultAPIBurstLimit          *int32
+	XVaultAPIBurstLimitRemaining *int32
+	XVaultAPIExecutionID         *string
+	XVaultAPIResponseDelay       *int32
+}
+
+type DeleteAPIAccessTokensReply struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeleteRecordsReply
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DeleteAPIAccessTokensReply200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteAPIAccessTokensReply) GetJSON200() *DeleteRecordsReply {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteAPIAccessTokensReply) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteAPIAccessTokensReply) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteAPIAccessTokensReply) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteAPIAccessTokensReply) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RetrieveAPIVersionsWithResponse List the API versions the Vault supports; call https://{vaultDNS}/api/, without a version
 //
 // Served at `https://{vaultDNS}/api/`, with no version segment: this path has its own
@@ -1606,6 +2414,113 @@ func (c *ClientWithResponses) GenerateAPIAccessTokenWithFormdataBodyWithResponse
 		return nil, err
 	}
 	return ParseGenerateAPIAccessTokenReply(rsp)
+}
+
+// QueryAPIAccessTokensWithBodyWithResponse Find API access tokens with a VQL query on api_access_token__sys
+//
+// Runs a VQL query. This spec describes it as used for tokens: the query target
+// `api_access_token__sys`, whose records are API access tokens, with the fields `id`,
+// `name__v`, `user__sys`, `status__v` (`active__v` or `inactive__v`), `expiry_date__sys`
+// and `last_used_date__sys`, for example
+// `SELECT id, name__v, user__sys, status__v, expiry_date__sys, last_used_date__sys FROM api_access_token__sys WHERE user__sys = '12345' AND status__v = 'active__v'`.
+// Users read their own tokens; admins with permission read anyone's.
+//
+// Quote every value and escape in it `\` as `\\`, `'` as `\'`, `"` as `\"`, `%` as `\%`
+// and `*` as `\*` (VQL's rules since v21.3): a name that is not escaped can change the
+// query. Replies are paged: follow `responseDetails.next_page` (`queryApiAccessTokensPage`)
+// until it is absent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /query (the `QueryAPIAccessTokens` operationId).
+func (c *ClientWithResponses) QueryAPIAccessTokensWithBodyWithResponse(ctx context.Context, params *QueryAPIAccessTokensParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryAPIAccessTokensReply, error) {
+	rsp, err := c.QueryAPIAccessTokensWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryAPIAccessTokensReply(rsp)
+}
+
+// QueryAPIAccessTokensWithFormdataBodyWithResponse Find API access tokens with a VQL query on api_access_token__sys
+//
+// Runs a VQL query. This spec describes it as used for tokens: the query target
+// `api_access_token__sys`, whose records are API access tokens, with the fields `id`,
+// `name__v`, `user__sys`, `status__v` (`active__v` or `inactive__v`), `expiry_date__sys`
+// and `last_used_date__sys`, for example
+// `SELECT id, name__v, user__sys, status__v, expiry_date__sys, last_used_date__sys FROM api_access_token__sys WHERE user__sys = '12345' AND status__v = 'active__v'`.
+// Users read their own tokens; admins with permission read anyone's.
+//
+// Quote every value and escape in it `\` as `\\`, `'` as `\'`, `"` as `\"`, `%` as `\%`
+// and `*` as `\*` (VQL's rules since v21.3): a name that is not escaped can change the
+// query. Replies are paged: follow `responseDetails.next_page` (`queryApiAccessTokensPage`)
+// until it is absent.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /query (the `QueryAPIAccessTokens` operationId).
+func (c *ClientWithResponses) QueryAPIAccessTokensWithFormdataBodyWithResponse(ctx context.Context, params *QueryAPIAccessTokensParams, body QueryAPIAccessTokensFormdataRequestBody, reqEditors ...RequestEditorFn) (*QueryAPIAccessTokensReply, error) {
+	rsp, err := c.QueryAPIAccessTokensWithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryAPIAccessTokensReply(rsp)
+}
+
+// QueryAPIAccessTokensPageWithResponse The next (or previous) page of a token query
+//
+// The page a reply's `responseDetails.next_page` or `previous_page` names: POST that path,
+// with the same session. It stays valid for 72 hours after the last call to it. Follow it
+// only on the Vault that gave it (it is a path, never another host).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /query/{query_id} (the `QueryAPIAccessTokensPage` operationId).
+func (c *ClientWithResponses) QueryAPIAccessTokensPageWithResponse(ctx context.Context, queryID string, params *QueryAPIAccessTokensPageParams, reqEditors ...RequestEditorFn) (*QueryAPIAccessTokensPageReply, error) {
+	rsp, err := c.QueryAPIAccessTokensPage(ctx, queryID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryAPIAccessTokensPageReply(rsp)
+}
+
+// DeleteAPIAccessTokensWithBodyWithResponse Revoke API access tokens (Delete Object Records on api_access_token__sys)
+//
+// Deletes token records, which revokes the tokens: they no longer authenticate. At most
+// 500 a call. The reply has one `responseStatus` per record, in the order sent: a record
+// can fail (an unknown ID, another user's token without permission) while the call
+// succeeds. Repeating a delete cannot remove anything else, so a delete whose outcome
+// is unknown can be sent again; a token already gone then fails, and a query for it
+// tells whether it is still active.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /vobjects/api_access_token__sys (the `DeleteAPIAccessTokens` operationId).
+func (c *ClientWithResponses) DeleteAPIAccessTokensWithBodyWithResponse(ctx context.Context, params *DeleteAPIAccessTokensParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteAPIAccessTokensReply, error) {
+	rsp, err := c.DeleteAPIAccessTokensWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAPIAccessTokensReply(rsp)
+}
+
+// DeleteAPIAccessTokensWithResponse Revoke API access tokens (Delete Object Records on api_access_token__sys)
+//
+// Deletes token records, which revokes the tokens: they no longer authenticate. At most
+// 500 a call. The reply has one `responseStatus` per record, in the order sent: a record
+// can fail (an unknown ID, another user's token without permission) while the call
+// succeeds. Repeating a delete cannot remove anything else, so a delete whose outcome
+// is unknown can be sent again; a token already gone then fails, and a query for it
+// tells whether it is still active.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /vobjects/api_access_token__sys (the `DeleteAPIAccessTokens` operationId).
+func (c *ClientWithResponses) DeleteAPIAccessTokensWithResponse(ctx context.Context, params *DeleteAPIAccessTokensParams, body DeleteAPIAccessTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteAPIAccessTokensReply, error) {
+	rsp, err := c.DeleteAPIAccessTokens(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAPIAccessTokensReply(rsp)
 }
 
 // ParseRetrieveAPIVersionsReply parses an HTTP response from a RetrieveAPIVersionsWithResponse call
@@ -1874,6 +2789,186 @@ func ParseGenerateAPIAccessTokenReply(rsp *http.Response) (*GenerateAPIAccessTok
 	switch {
 	case rsp.StatusCode == 200:
 		var headers GenerateAPIAccessTokenReply200Headers
+		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIBurstLimit = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-BurstLimitRemaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIBurstLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-ExecutionId"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ExecutionId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIExecutionID = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-ResponseDelay"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIResponseDelay = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseQueryAPIAccessTokensReply parses an HTTP response from a QueryAPIAccessTokensWithResponse call
+func ParseQueryAPIAccessTokensReply(rsp *http.Response) (*QueryAPIAccessTokensReply, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &QueryAPIAccessTokensReply{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokenQueryReply
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers QueryAPIAccessTokensReply200Headers
+		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIBurstLimit = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-BurstLimitRemaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIBurstLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-ExecutionId"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ExecutionId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIExecutionID = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-ResponseDelay"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIResponseDelay = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseQueryAPIAccessTokensPageReply parses an HTTP response from a QueryAPIAccessTokensPageWithResponse call
+func ParseQueryAPIAccessTokensPageReply(rsp *http.Response) (*QueryAPIAccessTokensPageReply, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &QueryAPIAccessTokensPageReply{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokenQueryReply
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers QueryAPIAccessTokensPageReply200Headers
+		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIBurstLimit = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-BurstLimitRemaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIBurstLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-ExecutionId"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ExecutionId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIExecutionID = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-ResponseDelay"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIResponseDelay = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteAPIAccessTokensReply parses an HTTP response from a DeleteAPIAccessTokensWithResponse call
+func ParseDeleteAPIAccessTokensReply(rsp *http.Response) (*DeleteAPIAccessTokensReply, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteAPIAccessTokensReply{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeleteRecordsReply
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DeleteAPIAccessTokensReply200Headers
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {

@@ -27,6 +27,9 @@ const (
 	OpGenerateSandboxAPIAccessToken = "generateSandboxApiAccessToken"
 	OpAuthenticate                  = "authenticate"
 	OpRetrieveAPIVersions           = "retrieveApiVersions"
+	OpQueryAPIAccessTokens          = "queryApiAccessTokens"
+	OpQueryAPIAccessTokensPage      = "queryApiAccessTokensPage"
+	OpDeleteAPIAccessTokens         = "deleteApiAccessTokens"
 )
 
 // Operations lists every operation ID in the spec.
@@ -34,5 +37,6 @@ func Operations() []string {
 	return []string{
 		OpGenerateAPIAccessToken, OpGenerateMyAPIAccessToken, OpGenerateSandboxAPIAccessToken,
 		OpAuthenticate, OpRetrieveAPIVersions,
+		OpQueryAPIAccessTokens, OpQueryAPIAccessTokensPage, OpDeleteAPIAccessTokens,
 	}
 }

@@ -49,6 +49,9 @@ func TestSpecCoversOperations(t *testing.T) {
 		openapi.OpGenerateSandboxAPIAccessToken: "POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys",
 		openapi.OpAuthenticate:                  "POST /auth",
 		openapi.OpRetrieveAPIVersions:           "GET /",
+		openapi.OpQueryAPIAccessTokens:          "POST /query",
+		openapi.OpQueryAPIAccessTokensPage:      "POST /query/{query_id}",
+		openapi.OpDeleteAPIAccessTokens:         "DELETE /vobjects/api_access_token__sys",
 	}
 	if len(openapi.Operations()) != len(want) {
 		t.Errorf("openapi.Operations() lists %d operations, want %d", len(openapi.Operations()), len(want))
