@@ -8,8 +8,19 @@
 // (kin-openapi's openapi3filter) and reports each violation through [Config.Report]
 // (t.Errorf when built with NewTestServer), then answers the way the Vault documentation
 // says Vault answers: HTTP 200 envelopes, error types, rate-limit headers, the 25-token
-// cap, VeevaID users, sandboxes by name, sessions that expire on a clock the test controls
-// ([Server.Advance]), auth defaulting and the versions list.
+// cap (active tokens only), VeevaID users, sandboxes by name, sessions that expire on a
+// clock the test controls ([Server.Advance]), auth defaulting and the versions list.
+//
+// Tokens can be found and revoked as Vault documents: a VQL query on
+// api_access_token__sys (the subset package client sends: SELECT of the documented fields,
+// WHERE tests of id, name__v, user__sys and status__v joined by AND, with VQL's escapes;
+// anything else is refused with INCORRECT_QUERY_SYNTAX_ERROR), paged by
+// [Config.QueryPageSize] with next_page paths; and Delete Object Records, with one result
+// per record (an unknown ID, another user's token without admin rights). Users see and
+// delete their own tokens, admins anyone's; a token's last use is recorded when it
+// authenticates a call. A token made for a sandbox authenticates in that sandbox's own
+// Vault, where its tokens are listed and revoked: the fake serves every Vault from one
+// address.
 //
 // Operations are named by the spec's operation IDs, as constants ([OpAuthenticate],
 // [OpGenerateMyAPIAccessToken], ...): [Server.Inject] queues a [Fault] for the next call of

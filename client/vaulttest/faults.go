@@ -17,6 +17,9 @@ const (
 	OpGenerateSandboxAPIAccessToken = openapi.OpGenerateSandboxAPIAccessToken
 	OpAuthenticate                  = openapi.OpAuthenticate
 	OpRetrieveAPIVersions           = openapi.OpRetrieveAPIVersions
+	OpQueryAPIAccessTokens          = openapi.OpQueryAPIAccessTokens
+	OpQueryAPIAccessTokensPage      = openapi.OpQueryAPIAccessTokensPage
+	OpDeleteAPIAccessTokens         = openapi.OpDeleteAPIAccessTokens
 )
 
 // FaultKind is a way a call can go wrong between a client and Vault.

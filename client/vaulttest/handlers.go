@@ -81,12 +81,18 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 	if rt.op == OpAuthenticate {
 		return s.login(fields, now)
 	}
-	caller, ok := s.caller(r, now)
+	caller, vault, ok := s.caller(r, now)
 	if !ok {
 		return failure("INVALID_SESSION_ID", "Invalid or expired session ID.")
 	}
 	h.Set("X-VaultAPI-UserId", strconv.FormatInt(caller.ID, 10))
 	switch rt.op {
+	case OpQueryAPIAccessTokens:
+		return s.query(caller, vault, rt.version, fields.Get("q"), now)
+	case OpQueryAPIAccessTokensPage:
+		return s.queryPage(caller, rt.params["query_id"], r.URL.Query())
+	case OpDeleteAPIAccessTokens:
+		return s.deleteTokens(caller, vault, rt.version, body, now)
 	case OpRetrieveAPIVersions:
 		values := map[string]string{}
 		for _, v := range s.cfg.Versions {
@@ -102,11 +108,14 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 		if target.ID != caller.ID && !caller.Admin {
 			return failure("INSUFFICIENT_ACCESS", "User does not have sufficient privileges to perform the action.")
 		}
-		return s.issue(target, "", fields, now)
+		return s.issue(target, vault, fields, now)
 	case OpGenerateMyAPIAccessToken:
-		return s.issue(caller, "", fields, now)
+		return s.issue(caller, vault, fields, now)
 	case OpGenerateSandboxAPIAccessToken:
 		name := rt.params["sandbox_name"]
+		if vault != "" {
+			return failure("OPERATION_NOT_ALLOWED", "Sandbox tokens are generated on the production Vault.")
+		}
 		if !s.hasSandbox(name) {
 			return failure("INVALID_DATA", "Sandbox ["+name+"] not found.")
 		}
@@ -148,25 +157,31 @@ func bearer(r *http.Request) string {
 }
 
 // caller authenticates a call: a session ID (raw or after "Bearer ") or an active token.
-func (s *Server) caller(r *http.Request, now time.Time) (User, bool) {
+// vault is the Vault the credential belongs to: "" for this one, or a sandbox's name for a
+// token made for that sandbox, which authenticates in the sandbox's own Vault (where its
+// tokens are listed and revoked). The fake serves every Vault from one address.
+func (s *Server) caller(r *http.Request, now time.Time) (u User, vault string, ok bool) {
 	v := bearer(r)
 	if v == "" {
-		return User{}, false
+		return User{}, "", false
 	}
-	if sess, ok := s.sessions[v]; ok {
+	if sess, found := s.sessions[v]; found {
 		if sess.elsewhere || now.Sub(sess.lastUsed) > s.cfg.SessionIdleTimeout || now.Sub(sess.created) > sessionMaxAge {
 			delete(s.sessions, v)
-			return User{}, false
+			return User{}, "", false
 		}
 		sess.lastUsed = now
-		return s.user(sess.userID)
+		u, ok = s.user(sess.userID)
+		return u, "", ok
 	}
-	for _, tok := range s.tokens {
-		if tok.Value == v && tok.Sandbox == "" && tok.Active(now) {
-			return s.user(tok.UserID)
+	for i := range s.tokens {
+		if tok := &s.tokens[i]; tok.Value == v && tok.Active(now) {
+			tok.LastUsed = now
+			u, ok = s.user(tok.UserID)
+			return u, tok.Sandbox, ok
 		}
 	}
-	return User{}, false
+	return User{}, "", false
 }
 
 const loginLimitMessage = "You have exceeded the maximum number of authentication API calls allowed in a minute."

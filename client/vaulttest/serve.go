@@ -29,6 +29,9 @@ var operationRoutes = []struct{ op, pattern, specPath string }{
 	{OpGenerateAPIAccessToken, "/api/{version}/objects/users/{user_id}/api_access_token__sys", "/objects/users/{user_id}/api_access_token__sys"},
 	{OpGenerateSandboxAPIAccessToken, "/api/{version}/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys",
 		"/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys"},
+	{OpQueryAPIAccessTokens, "/api/{version}/query", "/query"},
+	{OpQueryAPIAccessTokensPage, "/api/{version}/query/{query_id}", "/query/{query_id}"},
+	{OpDeleteAPIAccessTokens, "/api/{version}/vobjects/api_access_token__sys", "/vobjects/api_access_token__sys"},
 }
 
 // newMux routes each operation's pattern to serve; anything else is not found.
@@ -80,6 +83,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, specPath stri
 		return
 	}
 	rec.Op, rec.Params = rt.op, rt.params
+	if rt.op == OpQueryAPIAccessTokens {
+		if q, err := parseTokenQuery(rec.Form.Get("q")); err == nil {
+			rec.QueryFilter = q.where
+		}
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	input := &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: rt.params, Route: rt.route,
@@ -215,11 +223,14 @@ type Request struct {
 	Path   string // escaped, as sent
 	// Params are the path parameters as the server decoded them, such as
 	// Params["sandbox_name"] == "R&D/QA Sandbox".
-	Params     map[string]string
-	Header     http.Header
-	Form       url.Values     // form bodies; a password shows as [MASKED]
-	JSON       map[string]any // JSON bodies
-	Violations []string
+	Params map[string]string
+	// QueryFilter is, for a token query, what its WHERE clause asks as the fake read it:
+	// each field tested, with the value compared to (user__sys, name__v, status__v, id).
+	QueryFilter map[string]string
+	Header      http.Header
+	Form        url.Values     // form bodies; a password shows as [MASKED]
+	JSON        map[string]any // JSON bodies
+	Violations  []string
 }
 
 const masked = "[MASKED]"

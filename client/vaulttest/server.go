@@ -41,6 +41,9 @@ type Config struct {
 	// LoginLimit is the logins allowed per user name per minute (default 20). Past it, every
 	// login fails with API_LIMIT_EXCEEDED until the minute ends.
 	LoginLimit int
+	// QueryPageSize is the records per page of a token query (default 1000, Vault's); set
+	// it low to make a test page through results.
+	QueryPageSize int
 	// Addr is the loopback address to listen on (default 127.0.0.1:0, any free port).
 	Addr string
 	// Report receives each way a request or a response broke the spec. Default: logged.
@@ -85,6 +88,7 @@ type Server struct {
 	burstStart time.Time
 	burstUsed  int
 	logins     map[string]*loginWindowState
+	queries    map[string]*storedQuery
 	nextToken  int
 	conns      int // TCP connections accepted
 }
@@ -143,6 +147,9 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.LoginLimit == 0 {
 		cfg.LoginLimit = 20
 	}
+	if cfg.QueryPageSize == 0 {
+		cfg.QueryPageSize = 1000
+	}
 	if cfg.Report == nil {
 		cfg.Report = func(v string) { log.Printf("vaulttest: %s", v) } //nolint:gosec // report made v one printable line
 	}
@@ -150,7 +157,7 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vaulttest: %w", err)
 	}
-	s := &Server{cfg: cfg, spec: spec, sessions: map[string]*session{}, logins: map[string]*loginWindowState{}}
+	s := &Server{cfg: cfg, spec: spec, sessions: map[string]*session{}, logins: map[string]*loginWindowState{}, queries: map[string]*storedQuery{}}
 	s.mux = s.newMux()
 	s.srv = httptest.NewUnstartedServer(s)
 	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // dropped connections are deliberate

@@ -27,11 +27,15 @@ type Token struct {
 	Sandbox  string // empty for the production Vault
 	Expiry   string // expiry_date__v as sent; empty for never
 	Created  time.Time
+	LastUsed time.Time // when the token last authenticated a call; zero for never
+	Revoked  time.Time // when the token's record was deleted; zero while it exists
 	expireAt time.Time // zero for never
 }
 
-// Active reports whether the token is active at t.
-func (tok Token) Active(t time.Time) bool { return tok.expireAt.IsZero() || t.Before(tok.expireAt) }
+// Active reports whether the token is active at t: not expired, not revoked.
+func (tok Token) Active(t time.Time) bool {
+	return tok.Revoked.IsZero() && (tok.expireAt.IsZero() || t.Before(tok.expireAt))
+}
 
 type session struct {
 	userID   int64
@@ -50,7 +54,9 @@ const (
 	OtherVaultDNS = "other-veepharm.veevavault.com"
 	// MaxActiveTokens is how many active tokens a user can hold, per Vault.
 	MaxActiveTokens = 25
-	sessionMaxAge   = 48 * time.Hour
-	burstWindow     = 5 * time.Minute
-	loginWindow     = time.Minute
+	// maxDeleteBatch is how many records one Delete Object Records call takes.
+	maxDeleteBatch = 500
+	sessionMaxAge  = 48 * time.Hour
+	burstWindow    = 5 * time.Minute
+	loginWindow    = time.Minute
 )
