@@ -143,13 +143,13 @@ func (a sourceAuth) held() []Secret {
 // authedExchange sends a call with the client's credentials. When Vault reports the
 // session ended, it gets new credentials and replays the call once: Vault did not process
 // a call it refused, so replaying is safe even for a token request.
-func (c *Client) authedExchange(ctx context.Context, op string, oneShot bool, build func() (*http.Request, error), out any) (Response, error) {
+func (c *Client) authedExchange(ctx context.Context, op string, changesVault bool, build func() (*http.Request, error), out any) (Response, error) {
 	authz, err := c.auth.authorization(ctx)
 	if err != nil {
 		return Response{}, ofOp(err, op)
 	}
 	for replayed := false; ; replayed = true {
-		meta, err := c.exchange(ctx, call{op: op, build: build, authz: authz, secrets: secretsOf(authz), oneShot: oneShot}, out)
+		meta, err := c.exchange(ctx, call{op: op, build: build, authz: authz, secrets: secretsOf(authz), changesVault: changesVault}, out)
 		if replayed || !errors.Is(err, ErrInvalidSession) {
 			return meta, err
 		}

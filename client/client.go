@@ -34,6 +34,7 @@ type Client struct {
 	hc       *http.Client
 	auth     authenticator
 	versions *sharedValue[*VersionList] // the Vault's list, for WithAPIVersionCheck and WithLatestAPIVersion
+	me       *sharedValue[string]       // the authenticated user's ID, for a list of "my" tokens
 	now      func() time.Time           // replaced in tests
 }
 
@@ -60,10 +61,29 @@ func New(vaultDNS string, opts ...Option) (*Client, error) {
 	// Vault's API does not redirect. A redirect comes from something in between, and
 	// following it could carry the Authorization header elsewhere: surface it instead.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c := &Client{dns: vaultDNS, settings: s, hc: hc, now: time.Now}
+	return build(vaultDNS, s, hc), nil
+}
+
+// build makes a client from checked settings and the HTTP client it sends with.
+func build(dns string, s settings, hc *http.Client) *Client {
+	c := &Client{dns: dns, settings: s, hc: hc, now: time.Now}
 	c.auth = newAuthenticator(c, s.creds)
 	c.versions = newSharedValue(opChooseVersion, s.loginTimeout, c.APIVersions)
-	return c, nil
+	c.me = newSharedValue(opFindUser, s.loginTimeout, c.fetchMyUserID)
+	return c
+}
+
+// forVault is a client for another Vault (a sandbox's own DNS) with this client's settings
+// and the given credentials. It shares the HTTP client, and so its connections.
+func (c *Client) forVault(dns string, creds Credentials) (*Client, error) {
+	if err := checkVaultDNS(dns); err != nil {
+		return nil, err
+	}
+	s := c.settings
+	s.creds = &creds
+	other := build(dns, s, c.hc)
+	other.now = c.now
+	return other, nil
 }
 
 // DefaultTimeout bounds each HTTP exchange of a client made without WithHTTPClient.
@@ -106,9 +126,10 @@ type call struct {
 	build   func() (*http.Request, error)
 	authz   Secret // the Authorization header value; zero for the login call
 	secrets []Secret
-	// oneShot marks a request Vault must not receive twice (a token POST): when it may
-	// have been received but no readable reply came back, the error is UnknownOutcomeError.
-	oneShot bool
+	// changesVault marks a request that changes Vault (a token request, a revoke): when it
+	// may have been received but no readable reply came back, the error is an
+	// UnknownOutcomeError.
+	changesVault bool
 }
 
 // exchange sends a call and decodes a Vault envelope into out. It returns an *APIError for
@@ -135,7 +156,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, erro
 	if err != nil {
 		err = errorf(cl.op, "%w", scrubError(err, secrets))
 		c.log(ctx, cl.op, req, nil, start, err)
-		if cl.oneShot && sent.Load() {
+		if cl.changesVault && sent.Load() {
 			return Response{}, &UnknownOutcomeError{Op: cl.op, Err: err}
 		}
 		return Response{}, err
@@ -147,7 +168,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, erro
 	}
 	c.log(ctx, cl.op, req, &meta, start, readErr)
 	ambiguous := func(err error) (Response, error) {
-		if cl.oneShot {
+		if cl.changesVault {
 			return meta, &UnknownOutcomeError{Op: cl.op, Err: err}
 		}
 		return meta, err

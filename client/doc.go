@@ -1,7 +1,9 @@
-// Package client creates Veeva Vault API access tokens from Go: for a user by ID
-// ([Client.GenerateAPIAccessToken]), for the user it authenticates as
-// ([Client.GenerateMyAPIAccessToken]) and in a sandbox
-// ([Client.GenerateSandboxAPIAccessToken]); and it lists the API versions a Vault supports
+// Package client manages Veeva Vault API access tokens from Go through their whole life:
+// it creates them for a user by ID ([Client.GenerateAPIAccessToken]), for the user it
+// authenticates as ([Client.GenerateMyAPIAccessToken]) and in a sandbox
+// ([Client.GenerateSandboxAPIAccessToken]); finds them ([Client.ListAPIAccessTokens]),
+// revokes them ([Client.RevokeAPIAccessTokens]) and replaces them
+// ([Client.RotateAPIAccessToken]); and it lists the API versions a Vault supports
 // ([Client.APIVersions]). It is the hand-written layer over the generated package gen:
 //
 //   - Authentication ([Credentials]): a session ID, an API access token, or a user name and

@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -131,18 +132,36 @@ func (e *UnexpectedResponseError) Error() string {
 	return b.String() + e.Response.executionSuffix()
 }
 
-// UnknownOutcomeError reports a token request that may have reached Vault but whose
-// outcome the client could not read: the connection failed or timed out after the request
-// was sent, or the reply was not a readable Vault envelope. The token may exist. The client
-// never retries such a call: list the user's tokens (VQL on api_access_token__sys) before
-// trying again, since a user can hold at most 25.
+// UnknownOutcomeError reports a call that changes Vault (a token request, a revoke) that may
+// have reached Vault but whose outcome the client could not read: the connection failed or
+// timed out after the request was sent, or the reply was not a readable Vault envelope.
+// The client never sends such a call again.
+//
+// After a token request, a token may exist: Find is the filter that finds it (the tokens of
+// that user with that name; in Sandbox's own Vault for a sandbox token). List them with
+// ListAPIAccessTokens, revoke any you did not get, then try again: a user can hold 25.
+// After a revoke, the tokens may or may not be revoked, and sending it again is safe.
 type UnknownOutcomeError struct {
-	Op  string // the spec's operation ID
-	Err error  // what went wrong: a network error, a context error, an *UnexpectedResponseError
+	Op      string       // the spec's operation ID
+	Err     error        // what went wrong: a network error, a context error, an *UnexpectedResponseError
+	Find    *TokenFilter // after a token request: what finds the token it may have created
+	Sandbox string       // after a sandbox token request: the sandbox, whose own Vault holds it
 }
 
 func (e *UnknownOutcomeError) Error() string {
-	return prefix(e.Op) + "outcome unknown, the token may have been created (check before retrying): " + detail(e.Err, e.Op)
+	what := "outcome unknown"
+	switch {
+	case e.Op == opDelete:
+		what += ", the tokens may or may not be revoked (sending the revoke again is safe)"
+	case e.Find != nil:
+		where := ""
+		if e.Sandbox != "" {
+			where = " in the Vault of sandbox " + strconv.Quote(e.Sandbox)
+		}
+		what += fmt.Sprintf(", a token may have been created: before trying again, list the active tokens named %q%s (ListAPIAccessTokens with the error's Find)",
+			e.Find.Name, where)
+	}
+	return prefix(e.Op) + what + ": " + detail(e.Err, e.Op)
 }
 
 func (e *UnknownOutcomeError) Unwrap() error { return e.Err }

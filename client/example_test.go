@@ -180,3 +180,79 @@ func ExampleSecretFunc() {
 	// Output:
 	// client.Client{vault: myvault.veevavault.com, api version: v26.2}
 }
+
+func ExampleClient_ListAPIAccessTokens() {
+	fake := vaulttest.NewServer(vaulttest.Config{})
+	defer fake.Close()
+	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
+		client.WithCredentials(client.Password("integration@veepharm.com", "integration-password")))
+	ctx := context.Background()
+	for _, name := range []string{"CI", "CI", "laptop"} {
+		if _, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: name}); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	list, err := c.ListAPIAccessTokens(ctx, client.TokenFilter{Me: true, Name: "CI"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, t := range list.Tokens {
+		fmt.Println(t.ID, t.Name, t.UserID, t.Active)
+	}
+	// Output:
+	// 0PI000000000001 CI 12345 true
+	// 0PI000000000002 CI 12345 true
+}
+
+func ExampleClient_RevokeAPIAccessTokens() {
+	fake := vaulttest.NewServer(vaulttest.Config{})
+	defer fake.Close()
+	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
+		client.WithCredentials(client.Password("integration@veepharm.com", "integration-password")))
+	ctx := context.Background()
+	tok, _ := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "old"})
+
+	for range 2 { // the second time, as after an unknown outcome: already revoked
+		results, err := c.RevokeAPIAccessTokens(ctx, tok.ID)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(results[0].ID, results[0].Status)
+	}
+	// Output:
+	// 0PI000000000001 revoked
+	// 0PI000000000001 already revoked
+}
+
+func ExampleClient_RotateAPIAccessToken() {
+	fake := vaulttest.NewServer(vaulttest.Config{})
+	defer fake.Close()
+	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
+		client.WithCredentials(client.Password("olivia@veepharm.com", "demo-password")))
+	ctx := context.Background()
+	for range 2 {
+		_, _ = c.GenerateAPIAccessToken(ctx, "12345", client.TokenRequest{Name: "CI"})
+	}
+
+	store := map[string]string{} // a secret manager stand-in
+	rot, err := c.RotateAPIAccessToken(ctx, client.RotateRequest{
+		TokenRequest: client.TokenRequest{Name: "CI", ExpiresAt: time.Now().Add(30 * 24 * time.Hour)},
+		UserID:       "12345",
+		Store: func(_ context.Context, tok *client.Token) error {
+			store["vault/ci"] = tok.Value.Reveal()
+			return nil
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("new:", rot.New.ID, "stored:", store["vault/ci"] == rot.New.Value.Reveal())
+	for _, r := range rot.Revoked {
+		fmt.Println(r.ID, r.Status)
+	}
+	// Output:
+	// new: 0PI000000000003 stored: true
+	// 0PI000000000002 revoked
+	// 0PI000000000001 revoked
+}

@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -186,6 +187,47 @@ func FuzzSandboxRoundTrip(f *testing.F) {
 		got := reqs[len(reqs)-1]
 		if got.Op != vaulttest.OpGenerateSandboxAPIAccessToken || got.Params["sandbox_name"] != name {
 			t.Fatalf("sent %q, the fake routed it to %q with sandbox_name %q", name, got.Op, got.Params["sandbox_name"])
+		}
+	})
+}
+
+// FuzzTokenFilterQuery: whatever name a list is filtered by, the query the fake reads asks
+// exactly the filter (that user, that name, active) and nothing else: no name can change
+// the query. The fake reads VQL's escapes as Vault documents them.
+func FuzzTokenFilterQuery(f *testing.F) {
+	for _, name := range []string{"IntegrationKey", `O'Neil`, `a\b`, `100%`, `x' OR name__v = 'y`, `*`, `''`, `\'`, `é "quoted"`, `name__v`} {
+		f.Add(name, true)
+	}
+	fake := vaulttest.NewServer(vaulttest.Config{Report: func(string) {}})
+	f.Cleanup(fake.Close)
+	session, err := fake.SessionFor("olivia@veepharm.com")
+	if err != nil {
+		f.Fatal(err)
+	}
+	c, err := client.New(fake.DNS, client.WithCredentials(client.SessionID(session)),
+		client.WithHTTPClient(&http.Client{Transport: handlerTransport{fake}}))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, name string, activeOnly bool) {
+		before := len(fake.Requests())
+		_, err := c.ListAPIAccessTokens(context.Background(), client.TokenFilter{UserID: "12345", Name: name, All: !activeOnly})
+		if errors.Is(err, client.ErrInvalidInput) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("name %q: %v", name, err)
+		}
+		reqs := fake.Requests()[before:]
+		want := map[string]string{"user__sys": "12345"}
+		if name != "" {
+			want["name__v"] = name
+		}
+		if activeOnly {
+			want["status__v"] = "active__v"
+		}
+		if len(reqs) != 1 || !maps.Equal(reqs[0].QueryFilter, want) {
+			t.Fatalf("name %q: the fake read %v from %q, want %v", name, reqs[0].QueryFilter, reqs[0].Form.Get("q"), want)
 		}
 	})
 }

@@ -35,8 +35,9 @@ type wireRequest struct {
 	ClientID      string
 	Accept        string
 	UserAgent     string
-	Form          url.Values     // for form bodies
-	JSON          map[string]any // for JSON bodies
+	Query         string     // the raw query string
+	Form          url.Values // for form bodies
+	JSON          any        // for JSON bodies
 }
 
 // testVault is an httptest TLS server mounted under /api/{version}/ (and /api/ for the
@@ -86,6 +87,7 @@ func (v *testVault) serve(w http.ResponseWriter, r *http.Request) {
 		ClientID:      r.Header.Get("X-VaultAPI-ClientID"),
 		Accept:        r.Header.Get("Accept"),
 		UserAgent:     r.Header.Get("User-Agent"),
+		Query:         r.URL.RawQuery,
 	}
 	body, _ := io.ReadAll(r.Body)
 	if mt, _, _ := mime.ParseMediaType(req.ContentType); mt == "application/x-www-form-urlencoded" {

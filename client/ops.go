@@ -9,16 +9,21 @@ import (
 )
 
 // Operations an error can name. The HTTP calls are the spec's operation IDs, the same
-// strings package vaulttest records and injects faults by; the two others are the
-// client's own steps.
+// strings package vaulttest records and injects faults by; the others are the client's
+// own steps.
 const (
 	opLogin         = openapi.OpAuthenticate
 	opVersions      = openapi.OpRetrieveAPIVersions
 	opUserToken     = openapi.OpGenerateAPIAccessToken
 	opMyToken       = openapi.OpGenerateMyAPIAccessToken
 	opSandboxToken  = openapi.OpGenerateSandboxAPIAccessToken
+	opQuery         = openapi.OpQueryAPIAccessTokens
+	opQueryPage     = openapi.OpQueryAPIAccessTokensPage
+	opDelete        = openapi.OpDeleteAPIAccessTokens
 	opNew           = "newClient"
 	opChooseVersion = "chooseAPIVersion"
+	opFindUser      = "findUser"
+	opRotate        = "rotateAPIAccessToken"
 )
 
 // opNames are what error messages call each operation.
@@ -30,8 +35,13 @@ var opNames = map[string]string{
 	opUserToken:     "generate API access token",
 	opMyToken:       "generate my API access token",
 	opSandboxToken:  "generate sandbox API access token",
+	opQuery:         "list API access tokens",
+	opQueryPage:     "list API access tokens (next page)",
+	opDelete:        "revoke API access tokens",
 	opNew:           "create client",
 	opChooseVersion: "choose API version",
+	opFindUser:      "find the authenticated user",
+	opRotate:        "rotate API access token",
 }
 
 // prefix is how every error of this package begins: "vault: <operation>: ". An error that

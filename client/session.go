@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ const DefaultLoginTimeout = 30 * time.Second
 
 type session struct {
 	id       Secret
+	userID   string // from the login reply
 	obtained time.Time
 }
 
@@ -109,7 +111,11 @@ func (a *sessionAuth) attempt(ctx context.Context, pw Secret) (session, error) {
 	if err := c.checkSessionVault(reply); err != nil {
 		return session{}, err
 	}
-	return session{id: NewSecret(*reply.SessionID), obtained: c.now()}, nil
+	s := session{id: NewSecret(*reply.SessionID), obtained: c.now()}
+	if reply.UserID != nil {
+		s.userID = strconv.FormatInt(*reply.UserID, 10)
+	}
+	return s, nil
 }
 
 // checkSessionVault refuses a session for another Vault than the one asked for (auth

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -104,7 +105,8 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req 
 		return nil, withOp(err, opUserToken)
 	}
 	params := &gen.GenerateAPIAccessTokenParams{ClientID: c.clientID()}
-	return c.generateToken(ctx, opUserToken, req, func(server string, body gen.TokenRequest) (*http.Request, error) {
+	find := TokenFilter{UserID: userID, Name: req.Name}
+	return c.generateToken(ctx, opUserToken, req, find, "", func(server string, body gen.TokenRequest) (*http.Request, error) {
 		return gen.NewGenerateAPIAccessTokenRequestWithFormdataBody(server, userID, params, body)
 	})
 }
@@ -115,7 +117,7 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req 
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/users/api-access-tokens/generate-my-api-access-token/
 func (c *Client) GenerateMyAPIAccessToken(ctx context.Context, req TokenRequest) (*Token, error) {
 	params := &gen.GenerateMyAPIAccessTokenParams{ClientID: c.clientID()}
-	return c.generateToken(ctx, opMyToken, req, func(server string, body gen.TokenRequest) (*http.Request, error) {
+	return c.generateToken(ctx, opMyToken, req, TokenFilter{Me: true, Name: req.Name}, "", func(server string, body gen.TokenRequest) (*http.Request, error) {
 		return gen.NewGenerateMyAPIAccessTokenRequestWithFormdataBody(server, params, body)
 	})
 }
@@ -131,12 +133,15 @@ func (c *Client) GenerateSandboxAPIAccessToken(ctx context.Context, sandboxName 
 		return nil, withOp(err, opSandboxToken)
 	}
 	params := &gen.GenerateSandboxAPIAccessTokenParams{ClientID: c.clientID()}
-	return c.generateToken(ctx, opSandboxToken, req, func(server string, body gen.TokenRequest) (*http.Request, error) {
+	find := TokenFilter{Me: true, Name: req.Name}
+	return c.generateToken(ctx, opSandboxToken, req, find, sandboxName, func(server string, body gen.TokenRequest) (*http.Request, error) {
 		return gen.NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody(server, sandboxName, params, body)
 	})
 }
 
-func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest,
+// generateToken sends a token request. find and sandbox say where to look for the token when
+// the outcome is unknown.
+func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest, find TokenFilter, sandbox string,
 	build func(server string, body gen.TokenRequest) (*http.Request, error)) (*Token, error) {
 	body, err := req.body(c.now())
 	if err != nil {
@@ -149,14 +154,20 @@ func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest,
 	server := c.serverURL(version)
 	var reply gen.TokenReply
 	meta, err := c.authedExchange(ctx, op, true, func() (*http.Request, error) { return build(server, body) }, &reply)
+	if err == nil {
+		if reason := notAToken(reply.Data); reason != "" {
+			err = &UnknownOutcomeError{Op: op, Err: &UnexpectedResponseError{
+				Op: op, HTTPStatus: meta.HTTPStatus, ContentType: "application/json",
+				Reason: string(reply.ResponseStatus) + " " + reason, Response: meta,
+			}}
+		}
+	}
+	var unknown *UnknownOutcomeError
+	if errors.As(err, &unknown) {
+		unknown.Find, unknown.Sandbox = &find, sandbox
+	}
 	if err != nil {
 		return nil, err
-	}
-	if reason := notAToken(reply.Data); reason != "" {
-		return nil, &UnknownOutcomeError{Op: op, Err: &UnexpectedResponseError{
-			Op: op, HTTPStatus: meta.HTTPStatus, ContentType: "application/json",
-			Reason: string(reply.ResponseStatus) + " " + reason, Response: meta,
-		}}
 	}
 	return &Token{
 		ID:       reply.Data.ID,

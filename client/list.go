@@ -1,0 +1,288 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/acme/vault-token/gen"
+)
+
+// TokenFilter says which tokens [Client.ListAPIAccessTokens] returns: those of one user
+// (UserID, or Me for the user the client authenticates as), with a given name if Name is
+// set, active ones only unless All.
+type TokenFilter struct {
+	UserID string // a numeric user ID (an admin can list anyone's tokens)
+	Me     bool   // the user the client authenticates as
+	Name   string // exactly this name; "" for any
+	All    bool   // inactive tokens (expired) too
+}
+
+// TokenInfo is a token as Vault lists it: its record, never its value.
+type TokenInfo struct {
+	ID     string // the record ID, which RevokeAPIAccessTokens takes
+	Name   string
+	UserID string
+	Active bool // status__v is active__v
+	// ExpiresAt is when the token expires; zero when it never does. ExpiresOn is set instead
+	// when Vault gives a date without a time.
+	ExpiresAt time.Time
+	ExpiresOn Date
+	LastUsed  time.Time // when it last authenticated a call; zero for never
+}
+
+// TokenList is the tokens a filter found, from every page of the query.
+type TokenList struct {
+	Tokens   []TokenInfo
+	Response Response // the first page's
+}
+
+// maxQueryPages bounds how many pages a listing follows: a user holds 25 active tokens, so
+// even with every inactive one kept this is far past a real listing, and a reply that pages
+// forever cannot keep the client going.
+const maxQueryPages = 100
+
+// queriedFields are the api_access_token__sys fields Vault documents.
+const queriedFields = "id, name__v, user__sys, status__v, expiry_date__sys, last_used_date__sys"
+
+// ListAPIAccessTokens lists the tokens the filter describes, following every page of the
+// query (at most 100). The query is VQL on api_access_token__sys; every value in it is
+// quoted and escaped, so no name or ID can change what it asks, and the results are checked
+// against the filter once more. A list of "my" tokens needs the user's ID: the client takes
+// it from the login, or from the X-VaultAPI-UserId header of one version list call.
+//
+// Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/vault-query-language-vql/submitting-a-query/
+// and https://limited.veevavault.dev/vql/query-targets/api-access-tokens/
+func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*TokenList, error) {
+	if err := f.check(); err != nil {
+		return nil, withOp(err, opQuery)
+	}
+	user := f.UserID
+	if f.Me {
+		id, err := c.me.get(ctx, func(string) bool { return true })
+		if err != nil {
+			return nil, err
+		}
+		user = id
+	}
+	version, err := c.tokenVersion(ctx)
+	if err != nil {
+		return nil, withOp(err, opQuery)
+	}
+	server := c.serverURL(version)
+	list := &TokenList{}
+	var page tokenQueryReply
+	meta, err := c.authedExchange(ctx, opQuery, false, func() (*http.Request, error) {
+		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(server,
+			&gen.QueryAPIAccessTokensParams{ClientID: c.clientID()}, gen.QueryRequest{Q: f.query(user)})
+	}, &page)
+	if err != nil {
+		return nil, err
+	}
+	list.Response = meta
+	for pages := 1; ; pages++ {
+		for _, r := range page.Data {
+			if !recordIDPattern.MatchString(r.ID) {
+				return nil, errorf(opQuery, "a listed token's id is not a Vault record ID (1 to 64 letters and digits)")
+			}
+			if t := r.info(); f.matches(t, user) {
+				list.Tokens = append(list.Tokens, t)
+			}
+		}
+		next := deref(page.ResponseDetails.NextPage)
+		if next == "" {
+			return list, nil
+		}
+		if pages == maxQueryPages {
+			return nil, errorf(opQueryPage, "the query has more than %d pages; narrow the filter", maxQueryPages)
+		}
+		queryID, params, err := c.nextPage(next, version)
+		if err != nil {
+			return nil, err
+		}
+		page = tokenQueryReply{}
+		if _, err := c.authedExchange(ctx, opQueryPage, false, func() (*http.Request, error) {
+			return gen.NewQueryAPIAccessTokensPageRequest(server, queryID, params)
+		}, &page); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (f TokenFilter) check() error {
+	switch {
+	case f.Me == (f.UserID != ""):
+		return &InputError{Field: "token filter", Reason: "set UserID or Me, one of them"}
+	case f.UserID != "":
+		if err := checkUserID(f.UserID); err != nil {
+			return err
+		}
+	}
+	if f.Name != "" {
+		return checkTokenName(f.Name)
+	}
+	return nil
+}
+
+// query is the VQL the filter asks.
+func (f TokenFilter) query(user string) string {
+	q := "SELECT " + queriedFields + " FROM api_access_token__sys WHERE user__sys = " + vqlQuote(user)
+	if f.Name != "" {
+		q += " AND name__v = " + vqlQuote(f.Name)
+	}
+	if !f.All {
+		q += " AND status__v = 'active__v'"
+	}
+	return q
+}
+
+// matches checks a listed token against the filter: a query that returned anything else
+// (a server that misread it) does not reach the caller.
+func (f TokenFilter) matches(t TokenInfo, user string) bool {
+	return t.UserID == user && (f.Name == "" || t.Name == f.Name) && (f.All || t.Active)
+}
+
+// vqlQuote quotes a value for VQL, escaping what VQL (v21.3+) gives a meaning to: a quote
+// would end the value, a backslash start an escape, % and * act as wildcards, and a line
+// break has no place in one.
+func vqlQuote(s string) string {
+	return "'" + vqlEscaper.Replace(s) + "'"
+}
+
+var vqlEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, `"`, `\"`, `%`, `\%`, `*`, `\*`, "\n", `\n`, "\t", `\t`, "\r", `\r`)
+
+// nextPage reads a reply's next_page, which must be a query page of this Vault at this
+// version: the client never follows a URL a reply names, only builds the spec's call.
+func (c *Client) nextPage(next, version string) (string, *gen.QueryAPIAccessTokensPageParams, error) {
+	bad := func(why string) error {
+		return errorf(opQueryPage, "next_page %q %s", fromNetwork(next, nil, fieldRunes, false), why)
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return "", nil, bad("is not a path on this Vault")
+	}
+	queryID, ok := strings.CutPrefix(u.EscapedPath(), "/api/"+version+"/query/")
+	if !ok || queryID == "" || strings.Contains(queryID, "/") {
+		return "", nil, bad("is not a page of this query")
+	}
+	queryID, err = url.PathUnescape(queryID)
+	if err != nil {
+		return "", nil, bad("is not a page of this query")
+	}
+	params := &gen.QueryAPIAccessTokensPageParams{ClientID: c.clientID()}
+	for name, dst := range map[string]**int32{"pagesize": &params.PageSize, "pageoffset": &params.PageOffset} {
+		if v := u.Query().Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 32)
+			if err != nil || n < 0 {
+				return "", nil, bad("has a bad " + name)
+			}
+			n32 := int32(n)
+			*dst = &n32
+		}
+	}
+	return queryID, params, nil
+}
+
+// tokenQueryReply is gen.TokenQueryReply decoded once, with records whose user__sys and
+// status__v may come as the spec says (a string) or as Vault's docs leave open (a number; a
+// picklist array of one value).
+type tokenQueryReply struct {
+	gen.ResponseEnvelope
+	ResponseDetails gen.QueryDetails `json:"responseDetails"`
+	Data            []tokenRecord    `json:"data"`
+}
+
+type tokenRecord struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name__v"`
+	UserID     lenientStr `json:"user__sys"`
+	Status     lenientStr `json:"status__v"`
+	ExpiryDate *string    `json:"expiry_date__sys"`
+	LastUsed   *string    `json:"last_used_date__sys"`
+}
+
+func (r tokenRecord) info() TokenInfo {
+	t := TokenInfo{
+		ID: r.ID, Name: r.Name, UserID: string(r.UserID), Active: r.Status == "active__v",
+		LastUsed: parseVQLTime(deref(r.LastUsed)),
+	}
+	if e := deref(r.ExpiryDate); e != "" {
+		if d, err := ParseDate(e); err == nil {
+			t.ExpiresOn = d
+		} else {
+			t.ExpiresAt = parseVQLTime(e)
+		}
+	}
+	return t
+}
+
+// parseVQLTime reads a VQL time (2026-12-31T12:00:00.000Z, or without the fraction); ""
+// and anything else is the zero time.
+func parseVQLTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// lenientStr decodes a JSON string, number, or array of one string, as a string.
+type lenientStr string
+
+func (l *lenientStr) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		*l = ""
+		return nil
+	case len(b) > 0 && b[0] == '[':
+		var list []string
+		if err := json.Unmarshal(b, &list); err != nil || len(list) > 1 {
+			return fmt.Errorf("expected a string or an array of one string, got %d values", len(list))
+		}
+		if len(list) == 1 {
+			*l = lenientStr(list[0])
+		}
+		return nil
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		err := json.Unmarshal(b, &s)
+		*l = lenientStr(s)
+		return err
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	*l = lenientStr(n.String())
+	return nil
+}
+
+// fetchMyUserID finds the ID of the user the client authenticates as: from the login reply
+// when the client logged in, else from the X-VaultAPI-UserId header Vault sends with every
+// reply to a call made with a session.
+func (c *Client) fetchMyUserID(ctx context.Context) (string, error) {
+	if a, ok := c.auth.(*sessionAuth); ok {
+		s, err := a.session.get(ctx, a.fresh)
+		if err != nil {
+			return "", err
+		}
+		if s.userID != "" {
+			return s.userID, nil
+		}
+	}
+	list, err := c.APIVersions(ctx)
+	if err != nil {
+		return "", err
+	}
+	if checkUserID(list.Response.UserID) != nil {
+		return "", errorf(opFindUser, "Vault did not say which user the session is for (X-VaultAPI-UserId)")
+	}
+	return list.Response.UserID, nil
+}

@@ -1,0 +1,161 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/acme/vault-token/gen"
+)
+
+// RevocationStatus is what became of one token a revoke asked for.
+type RevocationStatus int
+
+const (
+	// Revoked: Vault deleted the token's record; the token no longer authenticates.
+	Revoked RevocationStatus = iota + 1
+	// AlreadyRevoked: Vault could not delete it, and a lookup does not find it active: it
+	// was revoked before (by an earlier call whose outcome was unknown, say), or it has
+	// expired. A token the user cannot see reads the same, since Vault shows it no more than
+	// a deleted one; a refusal for access (INSUFFICIENT_ACCESS) is always NotRevoked.
+	AlreadyRevoked
+	// NotRevoked: Vault refused, and the token is still active; Revocation.Err says why.
+	NotRevoked
+)
+
+func (s RevocationStatus) String() string {
+	switch s {
+	case Revoked:
+		return "revoked"
+	case AlreadyRevoked:
+		return "already revoked"
+	case NotRevoked:
+		return "not revoked"
+	}
+	return "unknown"
+}
+
+// Revocation is the outcome for one token ID.
+type Revocation struct {
+	ID     string
+	Status RevocationStatus
+	Err    *APIError // Vault's error for this ID, when Status is NotRevoked (also kept for AlreadyRevoked)
+}
+
+// maxDeleteBatch is how many records one Delete Object Records call takes.
+const maxDeleteBatch = 500
+
+// RevokeAPIAccessTokens revokes tokens by their record IDs (as ListAPIAccessTokens gives
+// them), in calls of at most 500, and returns one result per ID, in the order given. A
+// token Vault refuses to delete is looked up: if it no longer exists or is not active, it is
+// AlreadyRevoked rather than a failure, so a revoke whose outcome was unknown can simply be
+// sent again (deleting cannot remove anything else).
+//
+// The error is for the whole call: bad IDs (nothing is sent), or a batch that failed; the
+// results of the batches before it are returned with it. A batch whose reply could not be
+// read is an *UnknownOutcomeError: its tokens may or may not be revoked, and sending the
+// revoke again is safe.
+//
+// Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/vault-objects/delete-object-records/
+func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Revocation, error) {
+	unique := make([]string, 0, len(ids))
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !recordIDPattern.MatchString(id) {
+			return nil, &InputError{Op: opDelete, Field: "token ID", Reason: "must be 1 to 64 letters and digits, as ListAPIAccessTokens gives them"}
+		}
+		if !seen[id] {
+			seen[id] = true
+			unique = append(unique, id)
+		}
+	}
+	version, err := c.tokenVersion(ctx)
+	if err != nil {
+		return nil, withOp(err, opDelete)
+	}
+	server := c.serverURL(version)
+	byID := map[string]Revocation{}
+	results := func() []Revocation {
+		out := make([]Revocation, 0, len(ids))
+		for _, id := range ids {
+			if r, ok := byID[id]; ok {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	for start := 0; start < len(unique); start += maxDeleteBatch {
+		batch := unique[start:min(start+maxDeleteBatch, len(unique))]
+		records := make([]gen.RecordID, len(batch))
+		for i, id := range batch {
+			records[i] = gen.RecordID{ID: id}
+		}
+		body, err := json.Marshal(records)
+		if err != nil {
+			return results(), errorf(opDelete, "%w", err)
+		}
+		var reply deleteReply
+		meta, err := c.authedExchange(ctx, opDelete, true, func() (*http.Request, error) {
+			return gen.NewDeleteAPIAccessTokensRequestWithBody(server, &gen.DeleteAPIAccessTokensParams{ClientID: c.clientID()},
+				"application/json", bytes.NewReader(body))
+		}, &reply)
+		if err != nil {
+			return results(), err
+		}
+		if len(reply.Data) != len(batch) {
+			return results(), &UnknownOutcomeError{Op: opDelete, Err: &UnexpectedResponseError{
+				Op: opDelete, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
+				Reason: "one result per record was expected, in the order sent",
+			}}
+		}
+		for i, id := range batch {
+			r := reply.Data[i]
+			if r.ResponseStatus == gen.ResponseStatusSUCCESS || r.ResponseStatus == gen.ResponseStatusWARNING {
+				byID[id] = Revocation{ID: id, Status: Revoked}
+				continue
+			}
+			apiErr := apiErrorFrom(opDelete, gen.ResponseEnvelope{ResponseStatus: r.ResponseStatus, Errors: r.Errors}, meta, nil)
+			status := NotRevoked
+			// A refusal for access says the token is there. Any other refusal (Vault does not
+			// name one for a record that is gone) is checked with a lookup.
+			if !errors.Is(apiErr, ErrInsufficientAccess) {
+				if status, err = c.revokedBefore(ctx, id); err != nil {
+					return results(), err
+				}
+			}
+			byID[id] = Revocation{ID: id, Status: status, Err: apiErr}
+		}
+	}
+	return results(), nil
+}
+
+// revokedBefore looks up a token Vault would not delete: gone or inactive means it was
+// revoked (or expired) before.
+func (c *Client) revokedBefore(ctx context.Context, id string) (RevocationStatus, error) {
+	version, err := c.tokenVersion(ctx)
+	if err != nil {
+		return 0, withOp(err, opQuery)
+	}
+	var page tokenQueryReply
+	q := "SELECT id, status__v FROM api_access_token__sys WHERE id = " + vqlQuote(id)
+	if _, err := c.authedExchange(ctx, opQuery, false, func() (*http.Request, error) {
+		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(c.serverURL(version),
+			&gen.QueryAPIAccessTokensParams{ClientID: c.clientID()}, gen.QueryRequest{Q: q})
+	}, &page); err != nil {
+		return 0, err
+	}
+	for _, r := range page.Data {
+		if r.ID == id && r.Status == "active__v" {
+			return NotRevoked, nil
+		}
+	}
+	return AlreadyRevoked, nil
+}
+
+// deleteReply is gen.DeleteRecordsReply, decoded once.
+type deleteReply struct {
+	gen.ResponseEnvelope
+	Data []gen.RecordResult `json:"data"`
+}
