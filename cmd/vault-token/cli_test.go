@@ -126,3 +126,11 @@ func TestDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{"CI": "CI", "CI key": "'CI key'", "it's": `'it'\''s'`, "": "''", "a/b-c_d.e": "a/b-c_d.e", "$(x)": "'$(x)'"} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

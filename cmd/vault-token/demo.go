@@ -96,7 +96,31 @@ func (a *app) demo(ctx context.Context, verbose bool) error {
 	say("   sent: %s %s", reqs[len(reqs)-1].Method, reqs[len(reqs)-1].Path)
 
 	say("")
-	say("5. A refused call: user 12345 gets tokens up to Vault's cap of %d, then one more.", vaulttest.MaxActiveTokens)
+	say(`5. A rotation of user 12345's "Integration key": a new token, stored first, then the old one revoked.`)
+	rot, err := c.RotateAPIAccessToken(ctx, client.RotateRequest{
+		TokenRequest: client.TokenRequest{Name: "Integration key", ExpiresAt: in90}, UserID: "12345",
+		Store: func(_ context.Context, tok *client.Token) error {
+			say("   stored %s, value %v (a secret manager would take tok.Value.Reveal())", tok.ID, tok.Value)
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range rot.Revoked {
+		say("   %s %s", r.ID, r.Status)
+	}
+	tokens, err := c.ListAPIAccessTokens(ctx, client.TokenFilter{UserID: "12345", All: true})
+	if err != nil {
+		return err
+	}
+	say("   user 12345's tokens now (a VQL query on api_access_token__sys):")
+	for _, t := range tokens.Tokens {
+		say("   %s %q active=%v", t.ID, t.Name, t.Active)
+	}
+
+	say("")
+	say("6. A refused call: user 12345 gets tokens up to Vault's cap of %d, then one more.", vaulttest.MaxActiveTokens)
 	for i := 2; i <= vaulttest.MaxActiveTokens; i++ {
 		if _, err := c.GenerateAPIAccessToken(ctx, "12345", client.TokenRequest{Name: fmt.Sprintf("Key %d", i)}); err != nil {
 			return err

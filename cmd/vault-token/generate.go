@@ -102,21 +102,27 @@ func (a *app) generate(cmd *cobra.Command, o *generateOptions) error {
 	if err != nil {
 		return err
 	}
-	if out != nil {
-		// The token exists and cannot be shown again, and --out-file says it must not
-		// reach stdout (a CI log, say): keep it in the temporary file if that much worked.
-		if err := out.write(result); err != nil {
-			return fmt.Errorf("token %s was created but could not be written, and is not printed: delete it in Vault and try again: %w", tok.ID, err)
-		}
-		if err := out.commit(); err != nil {
-			out.keep()
-			return fmt.Errorf("token %s was created and written to %s (mode 0600), but could not be moved to %s: %w", tok.ID, out.tmp.Name(), o.outFile, err)
-		}
-		fmt.Fprintf(a.stderr, "vault-token: token %s written to %s (execution ID %s)\n", tok.ID, o.outFile, tok.Response.ExecutionID)
-		return nil
+	return a.deliver(tok, result, out, o.outFile)
+}
+
+// deliver puts a new token's result where it goes: the --out-file prepared for it, or
+// stdout.
+func (a *app) deliver(tok *client.Token, result []byte, out *outputFile, path string) error {
+	if out == nil {
+		_, err := a.stdout.Write(result)
+		return err
 	}
-	_, err = a.stdout.Write(result)
-	return err
+	// The token exists and cannot be shown again, and --out-file says it must not reach
+	// stdout (a CI log, say): keep it in the temporary file if that much worked.
+	if err := out.write(result); err != nil {
+		return fmt.Errorf("token %s was created but could not be written, and is not printed: delete it in Vault and try again: %w", tok.ID, err)
+	}
+	if err := out.commit(); err != nil {
+		out.keep()
+		return fmt.Errorf("token %s was created and written to %s (mode 0600), but could not be moved to %s: %w", tok.ID, out.tmp.Name(), path, err)
+	}
+	fmt.Fprintf(a.stderr, "vault-token: token %s written to %s (execution ID %s)\n", tok.ID, path, tok.Response.ExecutionID)
+	return nil
 }
 
 // tokenJSON is the --output json shape.

@@ -144,9 +144,17 @@ func (a *app) report(ctx context.Context, command string, err error) int {
 	}
 	fmt.Fprintf(a.stderr, "vault-token: %s\n", message(err))
 	var unknown *client.UnknownOutcomeError
-	if errors.As(err, &unknown) {
-		fmt.Fprintln(a.stderr, "vault-token: the request may have reached Vault, so it was not retried. Before trying again, list the user's tokens:")
-		fmt.Fprintln(a.stderr, `vault-token:   SELECT id, name__v, status__v, expiry_date__sys FROM api_access_token__sys WHERE user__sys = {user_id}`)
+	if errors.As(err, &unknown) && unknown.Find != nil {
+		who := "--me"
+		if unknown.Find.UserID != "" {
+			who = "--user " + unknown.Find.UserID
+		}
+		where := ""
+		if unknown.Sandbox != "" {
+			where = " --vault SANDBOX-DNS"
+		}
+		fmt.Fprintln(a.stderr, "vault-token: the request may have reached Vault, so it was not sent again. Before trying again, look for a token it made (and revoke it):")
+		fmt.Fprintf(a.stderr, "vault-token:   vault-token list%s %s --name %s\n", where, who, shellQuote(unknown.Find.Name))
 	}
 	var stopped stoppedBy
 	if errors.As(context.Cause(ctx), &stopped) {
@@ -159,4 +167,20 @@ func (a *app) report(ctx context.Context, command string, err error) int {
 // command's own prefix says where it comes from.
 func message(err error) string {
 	return strings.TrimPrefix(err.Error(), "vault: ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs quoting.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, needsQuoting) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func needsQuoting(r rune) bool {
+	switch {
+	case r == '-', r == '_', r == '.', r == '/', '0' <= r && r <= '9', 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+		return false
+	}
+	return true
 }

@@ -270,7 +270,7 @@ func TestUnknownOutcomeIsNotRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := h.run([]string{"VEEVA_VAULT_SESSION_ID=" + h.session()}, "", "generate", "--vault", h.fake.DNS, "--me", "--name", "k")
-	if r.code != 1 || !strings.Contains(r.stderr, "may have been created") || !strings.Contains(r.stderr, "api_access_token__sys") {
+	if r.code != 1 || !strings.Contains(r.stderr, "may have been created") || !strings.Contains(r.stderr, "vault-token list --me --name k") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	if calls := h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken); calls != 1 || len(h.fake.Tokens()) != 1 {
@@ -296,7 +296,7 @@ func TestVersions(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	h := newHarness(t)
-	for _, cmd := range []string{"generate", "versions", "demo", "fake"} {
+	for _, cmd := range []string{"generate", "list", "revoke", "rotate", "versions", "demo", "fake"} {
 		for _, args := range [][]string{{cmd, "--help"}, {"help", cmd}, {cmd, "-h"}} {
 			r := h.run(nil, "", args...)
 			if r.code != 0 || !strings.Contains(r.stdout, "Examples:") || !strings.Contains(r.stdout, "vault-token "+cmd) || r.stderr != "" {

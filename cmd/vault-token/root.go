@@ -37,7 +37,7 @@ or network error, 2 a usage error or invalid input (nothing was sent).`,
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
-	root.AddCommand(a.generateCmd(), a.versionsCmd(), a.demoCmd(), a.fakeCmd(), versionCmd(), manCmd())
+	root.AddCommand(a.generateCmd(), a.listCmd(), a.revokeCmd(), a.rotateCmd(), a.versionsCmd(), a.demoCmd(), a.fakeCmd(), versionCmd(), manCmd())
 	return root
 }
 
