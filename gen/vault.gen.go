@@ -149,6 +149,22 @@ type Message struct {
 	Type string `json:"type"`
 }
 
+// OAuthLoginRequest An OAuth 2.0 / OpenID Connect login's optional fields.
+type OAuthLoginRequest struct {
+	// ClientID The client application's ID at the authorization server, which Vault uses to
+	// introspect the token. Not the `X-VaultAPI-ClientID` header.
+	//
+	//
+	// Example: acme-vault-tokenbot
+	ClientID *string `json:"client_id,omitempty"`
+
+	// VaultDNS The DNS of the Vault to log in to. Without it Vault picks one (auth defaulting).
+	//
+	//
+	// Example: myvault.veevavault.com
+	VaultDNS *string `json:"vaultDNS,omitempty"`
+}
+
 // QueryDetails Where this page is in the query's results.
 type QueryDetails struct {
 	// NextPage The path of the next page (`queryApiAccessTokensPage`); absent on the last page.
@@ -400,6 +416,15 @@ type AuthenticateParams struct {
 	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
 }
 
+// AuthenticateOAuthParams defines parameters for AuthenticateOAuth.
+type AuthenticateOAuthParams struct {
+	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
+	// letters, digits, `.`, `_` and `-`; the recommended shape is
+	// `{company}-{organization}-{team}-{server|client}-{program}`. Vault logs an invalid one as
+	// `invalid_client_id`, and a Vault with Client ID Filtering on refuses unknown ones.
+	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
+}
+
 // GenerateSandboxAPIAccessTokenParams defines parameters for GenerateSandboxAPIAccessToken.
 type GenerateSandboxAPIAccessTokenParams struct {
 	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
@@ -465,6 +490,9 @@ type DeleteAPIAccessTokensParams struct {
 
 // AuthenticateFormdataRequestBody defines body for Authenticate for application/x-www-form-urlencoded ContentType.
 type AuthenticateFormdataRequestBody = AuthRequest
+
+// AuthenticateOAuthFormdataRequestBody defines body for AuthenticateOAuth for application/x-www-form-urlencoded ContentType.
+type AuthenticateOAuthFormdataRequestBody = OAuthLoginRequest
 
 // GenerateSandboxAPIAccessTokenFormdataRequestBody defines body for GenerateSandboxAPIAccessToken for application/x-www-form-urlencoded ContentType.
 type GenerateSandboxAPIAccessTokenFormdataRequestBody = TokenRequest
@@ -607,6 +635,42 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /auth (the `Authenticate` operationId).
 	AuthenticateWithFormdataBody(ctx context.Context, params *AuthenticateParams, body AuthenticateFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AuthenticateOAuthWithBody Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
+	//
+	// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
+	// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
+	// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
+	// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
+	// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
+	// `vaultId` and `vaultIds[].url` against the Vault asked for.
+	//
+	// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
+	// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
+	// types): an expired token must be refreshed at the identity provider, not sent again.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
+	AuthenticateOAuthWithBody(ctx context.Context, profileID string, params *AuthenticateOAuthParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AuthenticateOAuthWithFormdataBody Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
+	//
+	// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
+	// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
+	// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
+	// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
+	// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
+	// `vaultId` and `vaultIds[].url` against the Vault asked for.
+	//
+	// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
+	// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
+	// types): an expired token must be refreshed at the identity provider, not sent again.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
+	AuthenticateOAuthWithFormdataBody(ctx context.Context, profileID string, params *AuthenticateOAuthParams, body AuthenticateOAuthFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GenerateSandboxAPIAccessTokenWithBody Generate an API access token for the authenticated user in a sandbox
 	//
@@ -831,6 +895,62 @@ func (c *Client) AuthenticateWithBody(ctx context.Context, params *AuthenticateP
 // Corresponds with POST /auth (the `Authenticate` operationId).
 func (c *Client) AuthenticateWithFormdataBody(ctx context.Context, params *AuthenticateParams, body AuthenticateFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAuthenticateRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AuthenticateOAuthWithBody Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
+//
+// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
+// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
+// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
+// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
+// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
+// `vaultId` and `vaultIds[].url` against the Vault asked for.
+//
+// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
+// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
+// types): an expired token must be refreshed at the identity provider, not sent again.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
+func (c *Client) AuthenticateOAuthWithBody(ctx context.Context, profileID string, params *AuthenticateOAuthParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthenticateOAuthRequestWithBody(c.Server, profileID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AuthenticateOAuthWithFormdataBody Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
+//
+// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
+// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
+// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
+// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
+// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
+// `vaultId` and `vaultIds[].url` against the Vault asked for.
+//
+// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
+// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
+// types): an expired token must be refreshed at the identity provider, not sent again.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
+func (c *Client) AuthenticateOAuthWithFormdataBody(ctx context.Context, profileID string, params *AuthenticateOAuthParams, body AuthenticateOAuthFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthenticateOAuthRequestWithFormdataBody(c.Server, profileID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1163,6 +1283,68 @@ func NewAuthenticateRequestWithBody(server string, params *AuthenticateParams, c
 	}
 
 	operationPath := fmt.Sprintf("/auth")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.ClientID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewAuthenticateOAuthRequestWithFormdataBody calls the generic AuthenticateOAuth builder with application/x-www-form-urlencoded body
+func NewAuthenticateOAuthRequestWithFormdataBody(server string, profileID string, params *AuthenticateOAuthParams, body AuthenticateOAuthFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewAuthenticateOAuthRequestWithBody(server, profileID, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewAuthenticateOAuthRequestWithBody constructs an http.Request for the AuthenticateOAuth method, with any body, and a specified content type
+func NewAuthenticateOAuthRequestWithBody(server string, profileID string, params *AuthenticateOAuthParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "oath_oidc_profile_id", profileID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/auth/oauth/session/%s", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -1673,6 +1855,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /auth (the `Authenticate` operationId).
 	AuthenticateWithFormdataBodyWithResponse(ctx context.Context, params *AuthenticateParams, body AuthenticateFormdataRequestBody, reqEditors ...RequestEditorFn) (*AuthenticateReply, error)
 
+	// AuthenticateOAuthWithBodyWithResponse Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
+	//
+	// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
+	// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
+	// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
+	// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
+	// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
+	// `vaultId` and `vaultIds[].url` against the Vault asked for.
+	//
+	// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
+	// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
+	// types): an expired token must be refreshed at the identity provider, not sent again.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
+	AuthenticateOAuthWithBodyWithResponse(ctx context.Context, profileID string, params *AuthenticateOAuthParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AuthenticateOAuthReply, error)
+
+	// AuthenticateOAuthWithFormdataBodyWithResponse Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
+	//
+	// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
+	// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
+	// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
+	// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
+	// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
+	// `vaultId` and `vaultIds[].url` against the Vault asked for.
+	//
+	// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
+	// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
+	// types): an expired token must be refreshed at the identity provider, not sent again.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
+	AuthenticateOAuthWithFormdataBodyWithResponse(ctx context.Context, profileID string, params *AuthenticateOAuthParams, body AuthenticateOAuthFormdataRequestBody, reqEditors ...RequestEditorFn) (*AuthenticateOAuthReply, error)
+
 	// GenerateSandboxAPIAccessTokenWithBodyWithResponse Generate an API access token for the authenticated user in a sandbox
 	//
 	// Creates an API access token for the authenticated user in one of the production Vault's
@@ -1921,6 +2139,57 @@ func (r AuthenticateReply) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AuthenticateReply) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AuthenticateOAuthReply200Headers the declared response headers of an HTTP 200 response for AuthenticateOAuth
+type AuthenticateOAuthReply200Headers struct {
+	XVaultAPIBurstLimit          *int32
+	XVaultAPIBurstLimitRemaining *int32
+	XVaultAPIExecutionID         *string
+	XVaultAPIResponseDelay       *int32
+}
+
+type AuthenticateOAuthReply struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuthReply
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AuthenticateOAuthReply200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AuthenticateOAuthReply) GetJSON200() *AuthReply {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r AuthenticateOAuthReply) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AuthenticateOAuthReply) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AuthenticateOAuthReply) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AuthenticateOAuthReply) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2306,6 +2575,54 @@ func (c *ClientWithResponses) AuthenticateWithFormdataBodyWithResponse(ctx conte
 	return ParseAuthenticateReply(rsp)
 }
 
+// AuthenticateOAuthWithBodyWithResponse Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
+//
+// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
+// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
+// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
+// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
+// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
+// `vaultId` and `vaultIds[].url` against the Vault asked for.
+//
+// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
+// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
+// types): an expired token must be refreshed at the identity provider, not sent again.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
+func (c *ClientWithResponses) AuthenticateOAuthWithBodyWithResponse(ctx context.Context, profileID string, params *AuthenticateOAuthParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AuthenticateOAuthReply, error) {
+	rsp, err := c.AuthenticateOAuthWithBody(ctx, profileID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthenticateOAuthReply(rsp)
+}
+
+// AuthenticateOAuthWithFormdataBodyWithResponse Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
+//
+// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
+// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
+// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
+// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
+// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
+// `vaultId` and `vaultIds[].url` against the Vault asked for.
+//
+// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
+// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
+// types): an expired token must be refreshed at the identity provider, not sent again.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
+func (c *ClientWithResponses) AuthenticateOAuthWithFormdataBodyWithResponse(ctx context.Context, profileID string, params *AuthenticateOAuthParams, body AuthenticateOAuthFormdataRequestBody, reqEditors ...RequestEditorFn) (*AuthenticateOAuthReply, error) {
+	rsp, err := c.AuthenticateOAuthWithFormdataBody(ctx, profileID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthenticateOAuthReply(rsp)
+}
+
 // GenerateSandboxAPIAccessTokenWithBodyWithResponse Generate an API access token for the authenticated user in a sandbox
 //
 // Creates an API access token for the authenticated user in one of the production Vault's
@@ -2609,6 +2926,66 @@ func ParseAuthenticateReply(rsp *http.Response) (*AuthenticateReply, error) {
 	switch {
 	case rsp.StatusCode == 200:
 		var headers AuthenticateReply200Headers
+		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIBurstLimit = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-BurstLimitRemaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIBurstLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-ExecutionId"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ExecutionId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIExecutionID = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-ResponseDelay"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIResponseDelay = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAuthenticateOAuthReply parses an HTTP response from a AuthenticateOAuthWithResponse call
+func ParseAuthenticateOAuthReply(rsp *http.Response) (*AuthenticateOAuthReply, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AuthenticateOAuthReply{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuthReply
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AuthenticateOAuthReply200Headers
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {

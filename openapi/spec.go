@@ -26,6 +26,7 @@ const (
 	OpGenerateMyAPIAccessToken      = "generateMyApiAccessToken"
 	OpGenerateSandboxAPIAccessToken = "generateSandboxApiAccessToken"
 	OpAuthenticate                  = "authenticate"
+	OpAuthenticateOAuth             = "authenticateOAuth"
 	OpRetrieveAPIVersions           = "retrieveApiVersions"
 	OpQueryAPIAccessTokens          = "queryApiAccessTokens"
 	OpQueryAPIAccessTokensPage      = "queryApiAccessTokensPage"
@@ -36,7 +37,7 @@ const (
 func Operations() []string {
 	return []string{
 		OpGenerateAPIAccessToken, OpGenerateMyAPIAccessToken, OpGenerateSandboxAPIAccessToken,
-		OpAuthenticate, OpRetrieveAPIVersions,
+		OpAuthenticate, OpAuthenticateOAuth, OpRetrieveAPIVersions,
 		OpQueryAPIAccessTokens, OpQueryAPIAccessTokensPage, OpDeleteAPIAccessTokens,
 	}
 }

@@ -48,6 +48,7 @@ func TestSpecCoversOperations(t *testing.T) {
 		openapi.OpGenerateMyAPIAccessToken:      "POST /objects/users/me/api_access_token__sys",
 		openapi.OpGenerateSandboxAPIAccessToken: "POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys",
 		openapi.OpAuthenticate:                  "POST /auth",
+		openapi.OpAuthenticateOAuth:             "POST /auth/oauth/session/{oath_oidc_profile_id}",
 		openapi.OpRetrieveAPIVersions:           "GET /",
 		openapi.OpQueryAPIAccessTokens:          "POST /query",
 		openapi.OpQueryAPIAccessTokensPage:      "POST /query/{query_id}",
