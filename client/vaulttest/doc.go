@@ -11,6 +11,12 @@
 // cap (active tokens only), VeevaID users, sandboxes by name, sessions that expire on a
 // clock the test controls ([Server.Advance]), auth defaulting and the versions list.
 //
+// OAuth 2.0 / OpenID Connect logins are served on the same address, which a client takes
+// as its login host: POST /auth/oauth/session/{profile ID} for the profiles of
+// [Config.OAuthProfiles], with a Bearer token from [Server.IdPToken], the fake's identity
+// provider. An unknown token is refused with INVALID_TOKEN and an expired one with
+// EXPIRED_TOKEN, as integrations see Vault refuse them.
+//
 // Tokens can be found and revoked as Vault documents: a VQL query on
 // api_access_token__sys (the subset package client sends: SELECT of the documented fields,
 // WHERE tests of id, name__v, user__sys and status__v joined by AND, with VQL's escapes;

@@ -16,6 +16,7 @@ const (
 	OpGenerateMyAPIAccessToken      = openapi.OpGenerateMyAPIAccessToken
 	OpGenerateSandboxAPIAccessToken = openapi.OpGenerateSandboxAPIAccessToken
 	OpAuthenticate                  = openapi.OpAuthenticate
+	OpAuthenticateOAuth             = openapi.OpAuthenticateOAuth
 	OpRetrieveAPIVersions           = openapi.OpRetrieveAPIVersions
 	OpQueryAPIAccessTokens          = openapi.OpQueryAPIAccessTokens
 	OpQueryAPIAccessTokensPage      = openapi.OpQueryAPIAccessTokensPage
@@ -40,11 +41,11 @@ const (
 	// OversizedBody processes the call and pads the reply past 2 MiB.
 	OversizedBody
 	// SessionEnded ends the caller's session just before the call, which Vault then refuses
-	// with INVALID_SESSION_ID. On OpAuthenticate the login succeeds but the session it
-	// returns has already ended.
+	// with INVALID_SESSION_ID. On a login (OpAuthenticate, OpAuthenticateOAuth) the login
+	// succeeds but the session it returns has already ended.
 	SessionEnded
 	// OverLoginLimit answers a login with API_LIMIT_EXCEEDED, as past Vault's per-minute
-	// login limit. OpAuthenticate only.
+	// login limit. OpAuthenticate and OpAuthenticateOAuth only.
 	OverLoginLimit
 	// OverBurstLimit answers as past the burst limit: the call is processed and its reply
 	// held back by Config.BurstDelay, with X-VaultAPI-ResponseDelay saying so.
@@ -61,7 +62,7 @@ type Fault struct {
 
 // Inject queues a fault; faults apply in the order they were injected. It refuses an
 // operation the spec does not define (a misspelt name would otherwise never fire), an
-// unknown kind, and OverLoginLimit on anything but OpAuthenticate.
+// unknown kind, and OverLoginLimit on anything but a login.
 func (s *Server) Inject(f Fault) error {
 	if f.Op != "" && !slices.Contains(openapi.Operations(), f.Op) {
 		return fmt.Errorf("vaulttest: Inject: no operation %q in the spec (use the Op constants)", f.Op)
@@ -69,8 +70,8 @@ func (s *Server) Inject(f Fault) error {
 	if f.Kind < None || f.Kind > OverBurstLimit {
 		return fmt.Errorf("vaulttest: Inject: unknown fault kind %d", int(f.Kind))
 	}
-	if f.Kind == OverLoginLimit && f.Op != OpAuthenticate {
-		return fmt.Errorf("vaulttest: Inject: OverLoginLimit applies to %s only", OpAuthenticate)
+	if f.Kind == OverLoginLimit && f.Op != OpAuthenticate && f.Op != OpAuthenticateOAuth {
+		return fmt.Errorf("vaulttest: Inject: OverLoginLimit applies to %s and %s only", OpAuthenticate, OpAuthenticateOAuth)
 	}
 	if f.Delay < 0 {
 		return fmt.Errorf("vaulttest: Inject: negative delay %v", f.Delay)

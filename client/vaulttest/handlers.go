@@ -29,13 +29,13 @@ func (s *Server) answer(rw *reply, r *http.Request, rt route, body []byte, fault
 	rw.header.Set("X-VaultAPI-ExecutionId", executionID())
 	rw.header.Set("X-VaultAPI-VaultId", strconv.Itoa(VaultID))
 	delay := s.countBurst(rw.header, now, fault == OverBurstLimit)
-	if fault == SessionEnded && rt.op != OpAuthenticate {
+	if fault == SessionEnded && !isLogin(rt.op) {
 		delete(s.sessions, bearer(r))
 	}
 	var result map[string]any
 	if fault == OverLoginLimit {
 		fields, _ := formFields(r, body)
-		result = loginFailure(fields.Get("username"), "API_LIMIT_EXCEEDED", loginLimitMessage)
+		result = loginFailure(s.loginUser(r, fields), "API_LIMIT_EXCEEDED", loginLimitMessage)
 	} else {
 		result = s.dispatch(rw.header, r, rt, body, now)
 	}
@@ -78,8 +78,11 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 	if problem != "" {
 		return failure("INVALID_DATA", problem)
 	}
-	if rt.op == OpAuthenticate {
+	switch rt.op {
+	case OpAuthenticate:
 		return s.login(fields, now)
+	case OpAuthenticateOAuth:
+		return s.oauthLogin(r, rt.params["oath_oidc_profile_id"], fields, now)
 	}
 	caller, vault, ok := s.caller(r, now)
 	if !ok {
@@ -190,35 +193,44 @@ const loginLimitMessage = "You have exceeded the maximum number of authenticatio
 func loginFailure(username, typ, text string) map[string]any {
 	m := failure(typ, text)
 	m["errorType"] = "AUTHENTICATION_FAILED"
-	m["responseMessage"] = "Authentication failed for user: " + username
+	if username != "" {
+		m["responseMessage"] = "Authentication failed for user: " + username
+	}
 	return m
 }
 
 func (s *Server) login(f url.Values, now time.Time) map[string]any {
 	name := f.Get("username")
 	fail := func(typ, text string) map[string]any { return loginFailure(name, typ, text) }
-	w := s.logins[name]
-	if w == nil || now.Sub(w.start) >= loginWindow {
-		w = &loginWindowState{start: now}
-		s.logins[name] = w
-	}
-	w.count++
-	if w.count > s.cfg.LoginLimit {
+	if !s.countLogin(name, now) {
 		return fail("API_LIMIT_EXCEEDED", loginLimitMessage)
 	}
 	if f.Get("password") == "" {
 		return fail("NO_PASSWORD_PROVIDED", "No password was provided for the login call.")
 	}
-	var u User
-	found := false
-	for _, c := range s.cfg.Users {
-		if c.Username == name && c.Password == f.Get("password") {
-			u, found = c, true
+	for _, u := range s.cfg.Users {
+		if u.Username == name && u.Password == f.Get("password") {
+			return s.sessionReply(u)
 		}
 	}
-	if !found {
-		return fail("USERNAME_OR_PASSWORD_INCORRECT", "Authentication failed for user: "+name+".")
+	return fail("USERNAME_OR_PASSWORD_INCORRECT", "Authentication failed for user: "+name+".")
+}
+
+// countLogin counts a login for the user against the per-minute login limit, and reports
+// whether it is within it.
+func (s *Server) countLogin(username string, now time.Time) bool {
+	w := s.logins[username]
+	if w == nil || now.Sub(w.start) >= loginWindow {
+		w = &loginWindowState{start: now}
+		s.logins[username] = w
 	}
+	w.count++
+	return w.count <= s.cfg.LoginLimit
+}
+
+// sessionReply opens a session for u and answers the login, for this Vault or, for a user
+// who DefaultsElsewhere, another (auth defaulting).
+func (s *Server) sessionReply(u User) map[string]any {
 	vault := map[string]any{"id": VaultID, "name": "PromoMats", "url": "https://" + s.DNS + "/api"}
 	id := s.newSession(u.ID)
 	if u.DefaultsElsewhere {

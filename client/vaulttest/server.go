@@ -41,6 +41,9 @@ type Config struct {
 	// LoginLimit is the logins allowed per user name per minute (default 20). Past it, every
 	// login fails with API_LIMIT_EXCEEDED until the minute ends.
 	LoginLimit int
+	// OAuthProfiles are the Vault's OAuth 2.0 / OpenID Connect profiles (default: one, with
+	// ID DefaultOAuthProfileID and no client ID). Server.IdPToken issues tokens for them.
+	OAuthProfiles []OAuthProfile
 	// QueryPageSize is the records per page of a token query (default 1000, Vault's); set
 	// it low to make a test page through results.
 	QueryPageSize int
@@ -89,6 +92,7 @@ type Server struct {
 	burstUsed  int
 	logins     map[string]*loginWindowState
 	queries    map[string]*storedQuery
+	idpTokens  map[string]idpToken
 	nextToken  int
 	conns      int // TCP connections accepted
 }
@@ -147,6 +151,9 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.LoginLimit == 0 {
 		cfg.LoginLimit = 20
 	}
+	if cfg.OAuthProfiles == nil {
+		cfg.OAuthProfiles = []OAuthProfile{{ID: DefaultOAuthProfileID}}
+	}
 	if cfg.QueryPageSize == 0 {
 		cfg.QueryPageSize = 1000
 	}
@@ -157,7 +164,7 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vaulttest: %w", err)
 	}
-	s := &Server{cfg: cfg, spec: spec, sessions: map[string]*session{}, logins: map[string]*loginWindowState{}, queries: map[string]*storedQuery{}}
+	s := &Server{cfg: cfg, spec: spec, sessions: map[string]*session{}, logins: map[string]*loginWindowState{}, queries: map[string]*storedQuery{}, idpTokens: map[string]idpToken{}}
 	s.mux = s.newMux()
 	s.srv = httptest.NewUnstartedServer(s)
 	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // dropped connections are deliberate
