@@ -8,13 +8,15 @@ import (
 	"strings"
 )
 
-// Credentials say how a client authenticates: a session ID, an API access token, or a
-// user name and password. Build them with SessionID, AccessToken, Password or their
-// ...From forms, which take the secret from a SecretSource of your own.
+// Credentials say how a client authenticates: a session ID, an API access token, a user
+// name and password, or an identity provider's token for OAuth. Build them with SessionID,
+// AccessToken, Password or their ...From forms, which take the secret from a SecretSource
+// of your own, or with OAuth.
 type Credentials struct {
 	kind     credKind
 	username string
 	secret   SecretSource
+	oauth    oauthSettings
 }
 
 type credKind int
@@ -23,6 +25,7 @@ const (
 	credSessionID credKind = iota + 1
 	credAccessToken
 	credPassword
+	credOAuth
 )
 
 // SessionID authenticates with an existing session ID, sent as the raw Authorization
@@ -65,6 +68,52 @@ func PasswordFrom(username string, src SecretSource) Credentials {
 	return Credentials{kind: credPassword, username: username, secret: src}
 }
 
+// OAuth logs in with an access token from the identity provider of a Vault OAuth 2.0 /
+// OpenID Connect profile (Okta, Entra ID, Ping, ...), at Veeva's login host. idpToken is
+// asked for the token before each login, so a source that refreshes it (a
+// golang.org/x/oauth2 TokenSource behind a SecretFunc, say: see the example) keeps the client
+// logged in. The session is shared, renewed and re-obtained like a password session
+// (Password), with the same rules: one login in flight, its outcome shared, a refused token
+// (INVALID_TOKEN, EXPIRED_TOKEN, ...) not sent again until the source gives another.
+func OAuth(profileID string, idpToken SecretSource, opts ...OAuthOption) Credentials {
+	o := oauthSettings{profileID: profileID, loginHost: DefaultLoginHost}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return Credentials{kind: credOAuth, secret: idpToken, oauth: o}
+}
+
+// DefaultLoginHost is Veeva's login host, where OAuth logins go.
+const DefaultLoginHost = "login.veevavault.com"
+
+// An OAuthOption configures an OAuth login.
+type OAuthOption func(*oauthSettings)
+
+// OAuthClientID sends the client application's ID at the authorization server with each
+// login (the form field client_id), which Vault uses to introspect the token.
+func OAuthClientID(id string) OAuthOption { return func(o *oauthSettings) { o.clientID = id } }
+
+// OAuthLoginHost sends logins to another host than DefaultLoginHost: a host name with an
+// optional port, such as a fake Vault in tests.
+func OAuthLoginHost(host string) OAuthOption { return func(o *oauthSettings) { o.loginHost = host } }
+
+type oauthSettings struct {
+	profileID, clientID, loginHost string
+}
+
+func (o oauthSettings) check(idpToken SecretSource) error {
+	if idpToken == nil {
+		return &InputError{Field: "identity provider token source", Reason: "must not be nil"}
+	}
+	if err := checkPathSegment("OAuth profile ID", o.profileID); err != nil {
+		return err
+	}
+	if err := checkText("OAuth client ID", o.clientID); err != nil {
+		return err
+	}
+	return checkHost("OAuth login host", o.loginHost)
+}
+
 // Format prints the kind of credentials, never the secret, whatever the verb.
 func (c Credentials) Format(f fmt.State, _ rune) {
 	switch c.kind {
@@ -74,6 +123,8 @@ func (c Credentials) Format(f fmt.State, _ rune) {
 		fmt.Fprint(f, "client.Credentials{access token}")
 	case credPassword:
 		fmt.Fprintf(f, "client.Credentials{password for %q}", c.username)
+	case credOAuth:
+		fmt.Fprintf(f, "client.Credentials{OAuth profile %q}", c.oauth.profileID)
 	default:
 		fmt.Fprint(f, "client.Credentials{}")
 	}
@@ -94,7 +145,9 @@ func newAuthenticator(c *Client, creds *Credentials) authenticator {
 	case creds == nil || creds.secret == nil:
 		return noAuth{}
 	case creds.kind == credPassword:
-		return newSessionAuth(c, creds.username, creds.secret)
+		return newSessionAuth(c, passwordLogin(creds.username, creds.secret))
+	case creds.kind == credOAuth:
+		return newSessionAuth(c, oauthLogin(creds.oauth, creds.secret))
 	default:
 		return sourceAuth{src: creds.secret, bearer: creds.kind == credAccessToken}
 	}

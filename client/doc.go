@@ -6,9 +6,10 @@
 // ([Client.RotateAPIAccessToken]); and it lists the API versions a Vault supports
 // ([Client.APIVersions]). It is the hand-written layer over the generated package gen:
 //
-//   - Authentication ([Credentials]): a session ID, an API access token, or a user name and
-//     password, with secrets from a [SecretSource] of your own if you like. A password login
-//     is made once and shared by every goroutine; a refused one is not sent again.
+//   - Authentication ([Credentials]): a session ID, an API access token, a user name and
+//     password, or an OAuth 2.0 / OpenID Connect login with an identity provider's token
+//     ([OAuth]), with secrets from a [SecretSource] of your own if you like. A login is
+//     made once and shared by every goroutine; a refused one is not sent again.
 //   - API version: pinned ([DefaultAPIVersion]), overridden ([WithAPIVersion]), or chosen from
 //     the Vault's list ([WithLatestAPIVersion]).
 //   - Errors: HTTP 200 with FAILURE or EXCEPTION is an [*APIError], matched by type with
@@ -17,8 +18,9 @@
 //     not be read is an [*UnknownOutcomeError] and is never retried; bad input is an
 //     [*InputError], caught before any network call. Every message reads
 //     "vault: <operation>: <what happened>".
-//   - Secrets: token values, session IDs and passwords are [Secret] values that print as
-//     [REDACTED]; text from the network is scrubbed of them before it reaches an error.
+//   - Secrets: token values, session IDs, passwords and identity provider tokens are
+//     [Secret] values that print as [REDACTED]; text from the network is scrubbed of them
+//     before it reaches an error.
 //   - Metadata: every result and error carries a [Response] with the execution ID and
 //     rate-limit data.
 //

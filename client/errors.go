@@ -44,6 +44,12 @@ const (
 	ErrFederatedIDAlreadyExists    ErrorType = "FEDERATED_ID_ALREADY_EXISTS"
 )
 
+// Error types OAuth logins return in practice, though Vault's list does not name them.
+const (
+	ErrInvalidToken ErrorType = "INVALID_TOKEN" // the identity provider's token is not one Vault accepts
+	ErrExpiredToken ErrorType = "EXPIRED_TOKEN" // the identity provider's token has expired: refresh it
+)
+
 // Message is one entry of a reply's errors or warnings.
 type Message struct {
 	Type    string
@@ -190,9 +196,9 @@ func (e *InputError) Unwrap() error { return e.Err }
 var ErrWrongVault = errors.New("vault: login returned a session for another Vault")
 
 // wrongVaultError is a session refused for auth defaulting.
-type wrongVaultError struct{ why string }
+type wrongVaultError struct{ op, why string }
 
 func (e *wrongVaultError) Error() string {
-	return prefix(opLogin) + "the session is for another Vault: " + e.why
+	return prefix(e.op) + "the session is for another Vault: " + e.why
 }
 func (e *wrongVaultError) Is(target error) bool { return target == ErrWrongVault }

@@ -15,7 +15,7 @@ import (
 
 // errorShape is how every error of the package reads: "vault: <operation>: <what
 // happened>", with the prefix once.
-var errorShape = regexp.MustCompile(`^vault: (log in|list API versions|generate API access token|generate my API access token|generate sandbox API access token|create client|choose API version): \S`)
+var errorShape = regexp.MustCompile(`^vault: (log in|log in with OAuth|list API versions|generate API access token|generate my API access token|generate sandbox API access token|create client|choose API version): \S`)
 
 // TestErrorShape makes each kind of error the package returns and checks its message: one
 // "vault: <operation>:" prefix, the execution ID at most once, one line.
@@ -57,44 +57,51 @@ func TestErrorShape(t *testing.T) {
 		call   func(*client.Client) error
 		// twice: the error of the second call (a remembered login)
 		twice bool
+		// oauth: log in with OAuth at the test server instead of with creds
+		oauth bool
 	}{
 		{"FAILURE", always(func(w http.ResponseWriter, _ wireRequest) {
 			reply(w, `{"responseStatus":"FAILURE","errors":[{"type":"INVALID_DATA","message":"bad"}]}`)
-		}), session, nil, mine(ctx, k), false},
+		}), session, nil, mine(ctx, k), false, false},
 		{"refused login", always(func(w http.ResponseWriter, _ wireRequest) {
 			reply(w, `{"responseStatus":"FAILURE","errors":[{"type":"USERNAME_OR_PASSWORD_INCORRECT"}],"errorType":"AUTHENTICATION_FAILED"}`)
-		}), password, nil, mine(ctx, k), false},
+		}), password, nil, mine(ctx, k), false, false},
 		{"remembered refusal", always(func(w http.ResponseWriter, _ wireRequest) {
 			reply(w, `{"responseStatus":"FAILURE","errors":[{"type":"USER_LOCKED_OUT"}]}`)
-		}), password, nil, mine(ctx, k), true},
+		}), password, nil, mine(ctx, k), true, false},
 		{"pause after a failed login", always(func(w http.ResponseWriter, _ wireRequest) { html502(w) }),
-			password, nil, mine(ctx, k), true},
+			password, nil, mine(ctx, k), true, false},
 		{"wrong Vault", always(func(w http.ResponseWriter, _ wireRequest) { reply(w, authSuccess("other.veevavault.com")) }),
-			password, nil, mine(ctx, k), false},
+			password, nil, mine(ctx, k), false, false},
 		{"no session in the reply", always(func(w http.ResponseWriter, _ wireRequest) { reply(w, `{"responseStatus":"SUCCESS"}`) }),
-			password, nil, mine(ctx, k), false},
+			password, nil, mine(ctx, k), false, false},
 		{"unexpected reply", login(func(w http.ResponseWriter, _ wireRequest) { html502(w) }),
-			password, nil, func(c *client.Client) error { _, err := c.APIVersions(ctx); return err }, false},
+			password, nil, func(c *client.Client) error { _, err := c.APIVersions(ctx); return err }, false, false},
 		{"unknown outcome: unexpected reply", login(func(w http.ResponseWriter, _ wireRequest) { html502(w) }),
-			password, nil, mine(ctx, k), false},
+			password, nil, mine(ctx, k), false, false},
 		{"unknown outcome: dropped", login(func(w http.ResponseWriter, _ wireRequest) {
 			conn, _, _ := w.(http.Hijacker).Hijack()
 			conn.Close()
-		}), session, nil, mine(ctx, k), false},
+		}), session, nil, mine(ctx, k), false, false},
 		{"unknown outcome: not a token", login(func(w http.ResponseWriter, _ wireRequest) {
 			reply(w, `{"responseStatus":"SUCCESS","data":{"id":"1","token__sys":"nope"}}`)
-		}), session, nil, mine(ctx, k), false},
+		}), session, nil, mine(ctx, k), false, false},
 		{"input: a method's argument", nil, session, nil,
-			func(c *client.Client) error { _, err := c.GenerateAPIAccessToken(ctx, "x", k); return err }, false},
-		{"input: no credentials", nil, client.Credentials{}, nil, mine(ctx, k), false},
+			func(c *client.Client) error { _, err := c.GenerateAPIAccessToken(ctx, "x", k); return err }, false, false},
+		{"input: no credentials", nil, client.Credentials{}, nil, mine(ctx, k), false, false},
 		{"input: an empty session from a source", nil, client.SessionIDFrom(client.SecretFunc(func(context.Context) (client.Secret, error) {
 			return client.Secret{}, nil
-		})), nil, mine(ctx, k), false},
-		{"input: a version older than tokens", nil, session, []client.Option{client.WithAPIVersion("v25.3")}, mine(ctx, k), false},
-		{"a failed secret source", nil, failedSource, nil, mine(ctx, k), false},
+		})), nil, mine(ctx, k), false, false},
+		{"input: a version older than tokens", nil, session, []client.Option{client.WithAPIVersion("v25.3")}, mine(ctx, k), false, false},
+		{"a failed secret source", nil, failedSource, nil, mine(ctx, k), false, false},
 		{"unsupported version", login(func(w http.ResponseWriter, _ wireRequest) {
 			reply(w, `{"responseStatus":"SUCCESS","values":{"v26.2":"u"}}`)
-		}), session, []client.Option{client.WithAPIVersion("v26.3"), client.WithAPIVersionCheck()}, mine(ctx, k), false},
+		}), session, []client.Option{client.WithAPIVersion("v26.3"), client.WithAPIVersionCheck()}, mine(ctx, k), false, false},
+		{"OAuth: refused token, remembered", always(func(w http.ResponseWriter, _ wireRequest) {
+			reply(w, `{"responseStatus":"FAILURE","errors":[{"type":"EXPIRED_TOKEN","message":"expired"}],"errorType":"AUTHENTICATION_FAILED"}`)
+		}), client.Credentials{}, nil, mine(ctx, k), true, true},
+		{"OAuth: wrong Vault", always(func(w http.ResponseWriter, _ wireRequest) { reply(w, authSuccess("other.veevavault.com")) }),
+			client.Credentials{}, nil, mine(ctx, k), false, true},
 	}
 	var all []string
 	for _, tt := range tests {
@@ -107,8 +114,12 @@ func TestErrorShape(t *testing.T) {
 				}
 				tt.server(v)(w, r, req)
 			})
-			opts := append([]client.Option{client.WithCredentials(tt.creds)}, tt.opts...)
-			if tt.creds == (client.Credentials{}) {
+			creds := tt.creds
+			if tt.oauth {
+				creds = client.OAuth("p", client.StaticSecret(secretIdPToken), client.OAuthLoginHost(v.dns()))
+			}
+			opts := append([]client.Option{client.WithCredentials(creds)}, tt.opts...)
+			if creds == (client.Credentials{}) {
 				opts = tt.opts
 			}
 			c := v.newClient(opts...)

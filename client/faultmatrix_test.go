@@ -41,11 +41,12 @@ func (a *authRecorder) values() []string {
 }
 
 // matrixOp is an operation of the matrix: the request the fault is injected into, and the
-// client call that makes it. The "login" row makes a token call whose login is faulted.
+// client call that makes it. The login rows make a token call whose login is faulted.
 type matrixOp struct {
 	name   string
 	target string // the operation the fault hits
 	sends  string // the operation the call itself sends
+	oauth  bool   // the client logs in with OAuth, not a password
 	token  bool   // the call creates a token
 	// idempotent: a GET, which net/http itself sends again once when the reused
 	// connection it went out on is dropped (it never does so for a POST).
@@ -68,8 +69,9 @@ var (
 		return c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "matrix"})
 	})
 	matrixOps = []matrixOp{
-		{"login", vaulttest.OpAuthenticate, vaulttest.OpGenerateMyAPIAccessToken, true, false, generateMine},
-		{"versions", vaulttest.OpRetrieveAPIVersions, vaulttest.OpRetrieveAPIVersions, false, true,
+		{"login", vaulttest.OpAuthenticate, vaulttest.OpGenerateMyAPIAccessToken, false, true, false, generateMine},
+		{"OAuth login", vaulttest.OpAuthenticateOAuth, vaulttest.OpGenerateMyAPIAccessToken, true, true, false, generateMine},
+		{"versions", vaulttest.OpRetrieveAPIVersions, vaulttest.OpRetrieveAPIVersions, false, false, true,
 			func(ctx context.Context, c *client.Client) (*client.Response, error) {
 				l, err := c.APIVersions(ctx)
 				if err != nil {
@@ -77,12 +79,12 @@ var (
 				}
 				return &l.Response, nil
 			}},
-		{"user token", vaulttest.OpGenerateAPIAccessToken, vaulttest.OpGenerateAPIAccessToken, true, false,
+		{"user token", vaulttest.OpGenerateAPIAccessToken, vaulttest.OpGenerateAPIAccessToken, false, true, false,
 			tokenCall(func(ctx context.Context, c *client.Client) (*client.Token, error) {
 				return c.GenerateAPIAccessToken(ctx, "12345", client.TokenRequest{Name: "matrix"})
 			})},
-		{"my token", vaulttest.OpGenerateMyAPIAccessToken, vaulttest.OpGenerateMyAPIAccessToken, true, false, generateMine},
-		{"sandbox token", vaulttest.OpGenerateSandboxAPIAccessToken, vaulttest.OpGenerateSandboxAPIAccessToken, true, false,
+		{"my token", vaulttest.OpGenerateMyAPIAccessToken, vaulttest.OpGenerateMyAPIAccessToken, false, true, false, generateMine},
+		{"sandbox token", vaulttest.OpGenerateSandboxAPIAccessToken, vaulttest.OpGenerateSandboxAPIAccessToken, false, true, false,
 			tokenCall(func(ctx context.Context, c *client.Client) (*client.Token, error) {
 				return c.GenerateSandboxAPIAccessToken(ctx, "VeePharm Sandbox", client.TokenRequest{Name: "matrix"})
 			})},
@@ -135,18 +137,23 @@ func TestFaultMatrix(t *testing.T) {
 
 func runMatrixCell(t *testing.T, f matrixFault, op matrixOp) {
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{BurstDelay: 50 * time.Millisecond})
+	loginOp, creds, secrets := vaulttest.OpAuthenticate, client.Password(loginUser, "demo-password"), []string{"demo-password"}
+	if op.oauth {
+		tok := idpToken(t, fake, 0)
+		loginOp, creds, secrets = vaulttest.OpAuthenticateOAuth, client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(tok), client.OAuthLoginHost(fake.DNS)), []string{tok}
+	}
 	fault := vaulttest.Fault{Op: op.target, Kind: f.kind}
 	switch f.kind {
 	case vaulttest.None:
 		fault.Delay = matrixDelay
 	case vaulttest.OverLoginLimit: // hits the login every call needs first
-		fault.Op = vaulttest.OpAuthenticate
+		fault.Op = loginOp
 	}
 	mustInject(t, fake, fault)
 
 	rec := &authRecorder{next: fake.Client().Transport}
 	var logs bytes.Buffer
-	c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"),
+	c := fakeClient(t, fake, creds,
 		client.WithHTTPClient(&http.Client{Transport: rec}),
 		client.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 
@@ -155,7 +162,7 @@ func runMatrixCell(t *testing.T, f matrixFault, op matrixOp) {
 	res, err := op.call(ctx, c)
 	second, secondErr := op.call(context.Background(), c)
 
-	onLogin := fault.Op == vaulttest.OpAuthenticate
+	onLogin := fault.Op == loginOp
 	delayed := f.kind == vaulttest.None
 	// A login that fails for any reason but the caller's own deadline stops both calls:
 	// the first gets the failure, the second is not sent (the pause after a failure).
@@ -218,7 +225,7 @@ func runMatrixCell(t *testing.T, f matrixFault, op matrixOp) {
 			wantSent++ // the replay
 		}
 	}
-	if got := fake.Count(vaulttest.OpAuthenticate); got != wantLogins {
+	if got := fake.Count(loginOp); got != wantLogins {
 		t.Errorf("%d logins reached the fake, want %d", got, wantLogins)
 	}
 	if op.sends != vaulttest.OpAuthenticate {
@@ -257,7 +264,6 @@ func runMatrixCell(t *testing.T, f matrixFault, op matrixOp) {
 		}
 	}
 	out.Write(logs.Bytes())
-	secrets := []string{"demo-password"}
 	secrets = append(secrets, rec.values()...)
 	for _, tok := range fake.Tokens() {
 		secrets = append(secrets, tok.Value)

@@ -41,8 +41,8 @@ type wireRequest struct {
 }
 
 // testVault is an httptest TLS server mounted under /api/{version}/ (and /api/ for the
-// version list), so a client that builds a wrong base path gets a 404 page. Each test
-// scripts the replies with handle.
+// version list, and /auth/oauth/session/ for OAuth logins), so a client that builds a wrong
+// base path gets a 404 page. Each test scripts the replies with handle.
 type testVault struct {
 	t       *testing.T
 	srv     *httptest.Server
@@ -73,7 +73,7 @@ func newTestVault(t *testing.T, handle func(w http.ResponseWriter, r *http.Reque
 
 func (v *testVault) serve(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
-	if path != "/api/" && !strings.HasPrefix(path, "/api/"+v.version+"/") {
+	if path != "/api/" && !strings.HasPrefix(path, "/api/"+v.version+"/") && !strings.HasPrefix(path, oauthLoginPath) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprint(w, "<html><body>404 Not Found</body></html>")
@@ -150,11 +150,13 @@ func authSuccessWith(dns, session string) string {
 		`"vaultIds":[{"id":1776,"name":"PromoMats","url":"https://` + dns + `/api"}],"vaultId":1776}`
 }
 
+const oauthLoginPath = "/auth/oauth/session/"
+
 // vaultLike answers logins, version lists and token calls successfully.
 func vaultLike(dns func() string) func(http.ResponseWriter, *http.Request, wireRequest) {
 	return func(w http.ResponseWriter, r *http.Request, req wireRequest) {
 		switch {
-		case strings.HasSuffix(req.Path, "/auth"):
+		case strings.HasSuffix(req.Path, "/auth"), strings.HasPrefix(req.Path, oauthLoginPath):
 			reply(w, authSuccess(dns()))
 		case req.Path == "/api/":
 			reply(w, `{"responseStatus":"SUCCESS","values":{"v26.2":"x","v26.1":"x","v25.3":"x"}}`)

@@ -23,13 +23,6 @@ const (
 	loginLimitPause = time.Minute
 )
 
-// refusals are the login errors that say the credentials will not work until they change.
-// Sending them again can only lock the account.
-var refusals = []error{
-	ErrUsernameOrPasswordIncorrect, ErrInactiveUser, ErrUserLockedOut,
-	ErrPasswordChangeRequired, ErrNoPasswordProvided, ErrWrongVault,
-}
-
 // loginGate remembers what earlier logins taught, so that a client never sends a login
 // whose outcome it knows. Only the login in flight uses it, one at a time (sharedValue runs
 // one fetch at a time), so it needs no lock.
@@ -42,34 +35,37 @@ type loginGate struct {
 	pause     time.Duration // the pause after the next failure
 }
 
-// wait returns an error if no login may be sent at now.
-func (g *loginGate) wait(now time.Time) error {
+// wait returns an error if no login (of operation op) may be sent at now.
+func (g *loginGate) wait(op string, now time.Time) error {
 	if g.pauseErr == nil || !now.Before(g.notBefore) {
 		return nil
 	}
 	return &loginNotAttemptedError{
+		op:  op,
 		why: "the last login failed, so none is sent before " + g.notBefore.UTC().Format(time.RFC3339),
 		err: g.pauseErr,
 	}
 }
 
-// refusedBefore returns an error if Vault already refused secret.
-func (g *loginGate) refusedBefore(secret Secret, what string) error {
+// refusedBefore returns an error if Vault already refused secret, what the login sends.
+func (g *loginGate) refusedBefore(op string, secret Secret, what string) error {
 	if g.refused == nil || sha256.Sum256([]byte(secret.Reveal())) != g.refusedSecret {
 		return nil
 	}
 	return &loginNotAttemptedError{
+		op:  op,
 		why: "Vault refused this " + what + " and its source has not given another",
 		err: g.refused,
 	}
 }
 
-// learn records the outcome of a login sent at now with secret.
-func (g *loginGate) learn(now time.Time, secret Secret, err error) {
+// learn records the outcome of a login sent at now with secret; refusals are the errors
+// that say the secret will not work until it changes.
+func (g *loginGate) learn(now time.Time, secret Secret, err error, refusals []error) {
 	switch {
 	case err == nil:
 		*g = loginGate{}
-	case isRefusal(err):
+	case isAny(err, refusals):
 		g.refusedSecret, g.refused = sha256.Sum256([]byte(secret.Reveal())), err
 		g.pauseErr = nil
 	case errors.Is(err, ErrAPILimitExceeded):
@@ -80,7 +76,7 @@ func (g *loginGate) learn(now time.Time, secret Secret, err error) {
 	}
 }
 
-func isRefusal(err error) bool {
+func isAny(err error, refusals []error) bool {
 	for _, r := range refusals {
 		if errors.Is(err, r) {
 			return true
@@ -91,12 +87,13 @@ func isRefusal(err error) bool {
 
 // loginNotAttemptedError is a login the gate did not let through.
 type loginNotAttemptedError struct {
+	op  string
 	why string
 	err error // the earlier login's error
 }
 
 func (e *loginNotAttemptedError) Error() string {
-	return prefix(opLogin) + "not attempted: " + e.why + ": " + detail(e.err, opLogin)
+	return prefix(e.op) + "not attempted: " + e.why + ": " + detail(e.err, e.op)
 }
 
 func (e *loginNotAttemptedError) Unwrap() []error { return []error{ErrLoginNotAttempted, e.err} }

@@ -13,6 +13,7 @@ import (
 // own steps.
 const (
 	opLogin         = openapi.OpAuthenticate
+	opOAuthLogin    = openapi.OpAuthenticateOAuth
 	opVersions      = openapi.OpRetrieveAPIVersions
 	opUserToken     = openapi.OpGenerateAPIAccessToken
 	opMyToken       = openapi.OpGenerateMyAPIAccessToken
@@ -31,6 +32,7 @@ const (
 //nolint:gosec // operation names, not credentials ("Token" in a name is not a token)
 var opNames = map[string]string{
 	opLogin:         "log in",
+	opOAuthLogin:    "log in with OAuth",
 	opVersions:      "list API versions",
 	opUserToken:     "generate API access token",
 	opMyToken:       "generate my API access token",

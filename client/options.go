@@ -24,9 +24,18 @@ type settings struct {
 }
 
 // WithCredentials sets how the client authenticates. Without it, calls that need a
-// session fail with an error naming the missing credentials.
+// session fail with an error naming the missing credentials. OAuth settings are checked
+// here, before any call.
 func WithCredentials(c Credentials) Option {
-	return func(s *settings) error { s.creds = &c; return nil }
+	return func(s *settings) error {
+		if c.kind == credOAuth {
+			if err := c.oauth.check(c.secret); err != nil {
+				return err
+			}
+		}
+		s.creds = &c
+		return nil
+	}
 }
 
 // WithAPIVersion pins the API version, such as "v26.2". The default is DefaultAPIVersion.

@@ -28,19 +28,24 @@ func mustInject(t *testing.T, fake *vaulttest.Server, f vaulttest.Fault) {
 	}
 }
 
-// rotatingPassword is a password source whose value the test changes, as a secret manager's
-// would change when an administrator rotates it.
-type rotatingPassword struct{ v atomic.Value }
+// rotatingSecret is a source whose value the test changes, as a secret manager's would
+// change when an administrator rotates a password, or an identity provider's token cache
+// when it refreshes the token. asked counts the calls to Secret.
+type rotatingSecret struct {
+	v     atomic.Value
+	asked atomic.Int32
+}
 
-func newRotatingPassword(pw string) *rotatingPassword {
-	r := &rotatingPassword{}
-	r.v.Store(pw)
+func newRotatingSecret(v string) *rotatingSecret {
+	r := &rotatingSecret{}
+	r.v.Store(v)
 	return r
 }
 
-func (r *rotatingPassword) set(pw string) { r.v.Store(pw) }
+func (r *rotatingSecret) set(v string) { r.v.Store(v) }
 
-func (r *rotatingPassword) Secret(context.Context) (client.Secret, error) {
+func (r *rotatingSecret) Secret(context.Context) (client.Secret, error) {
+	r.asked.Add(1)
 	return client.NewSecret(r.v.Load().(string)), nil
 }
 
@@ -55,47 +60,120 @@ func inParallel(n int, f func(g int) error) []error {
 	return errs
 }
 
-func TestRefusedPasswordIsSentOnce(t *testing.T) {
-	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
-	// A slow login, so that the goroutines pile up behind it.
-	mustInject(t, fake, vaulttest.Fault{Op: vaulttest.OpAuthenticate, Delay: 300 * time.Millisecond})
-	pw := newRotatingPassword("rotated-away-password")
-	c := fakeClient(t, fake, client.PasswordFrom("olivia@veepharm.com", pw))
-	ctx := context.Background()
-	generate := func(int) error {
-		_, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"})
-		return err
-	}
+// loginKind is a way of logging in. The rules of logging in (one login in flight, its
+// outcome shared, a refused secret not sent again) are the same for each, so the tests of
+// them run for each.
+type loginKind struct {
+	name    string
+	op      string // the fake's operation
+	refusal error  // how Vault refuses the secrets refused returns
+	// credentials log olivia@veepharm.com in with the secret src gives.
+	credentials func(fake *vaulttest.Server, src client.SecretSource) client.Credentials
+	// refused returns a secret Vault refuses; valid, one it accepts until spoil (a password
+	// rotated by an administrator, a token that expires). Call refused before valid.
+	refused func(t *testing.T, fake *vaulttest.Server) string
+	valid   func(t *testing.T, fake *vaulttest.Server) string
+	spoil   func(t *testing.T, fake *vaulttest.Server)
+}
 
-	for g, err := range inParallel(goroutines, generate) {
-		if !errors.Is(err, client.ErrUsernameOrPasswordIncorrect) {
-			t.Fatalf("goroutine %d: error = %v, want ErrUsernameOrPasswordIncorrect", g, err)
-		}
-	}
-	if n := fake.Count(vaulttest.OpAuthenticate); n != 1 {
-		t.Fatalf("%d logins reached Vault for %d goroutines with a wrong password, want 1", n, goroutines)
-	}
-	for i := range 30 {
-		err := generate(i)
-		if !errors.Is(err, client.ErrUsernameOrPasswordIncorrect) || !errors.Is(err, client.ErrLoginNotAttempted) {
-			t.Fatalf("call %d after the refusal: error = %v, want the remembered refusal, not attempted", i, err)
-		}
-	}
-	if n := fake.Count(vaulttest.OpAuthenticate); n != 1 {
-		t.Fatalf("%d logins after 30 more calls, want still 1", n)
-	}
+const loginUser = "olivia@veepharm.com"
 
-	pw.set("demo-password")
-	for g, err := range inParallel(goroutines/4, generate) {
-		if err != nil {
-			t.Fatalf("goroutine %d after the password changed: %v", g, err)
-		}
+// validIdPTokenLifetime is how long loginKinds' valid identity provider tokens last: long
+// enough for a test, and spoil moves the fake's clock past it.
+const validIdPTokenLifetime = 10 * time.Minute
+
+var loginKinds = []loginKind{
+	{
+		name: "password", op: vaulttest.OpAuthenticate, refusal: client.ErrUsernameOrPasswordIncorrect,
+		credentials: func(_ *vaulttest.Server, src client.SecretSource) client.Credentials {
+			return client.PasswordFrom(loginUser, src)
+		},
+		refused: func(*testing.T, *vaulttest.Server) string { return "rotated-away-password" },
+		valid:   func(*testing.T, *vaulttest.Server) string { return "demo-password" },
+		spoil: func(t *testing.T, fake *vaulttest.Server) {
+			if err := fake.SetPassword(loginUser, "rotated-password"); err != nil {
+				t.Error(err)
+			}
+		},
+	},
+	{
+		name: "OAuth", op: vaulttest.OpAuthenticateOAuth, refusal: client.ErrExpiredToken,
+		credentials: func(fake *vaulttest.Server, src client.SecretSource) client.Credentials {
+			return client.OAuth(vaulttest.DefaultOAuthProfileID, src, client.OAuthLoginHost(fake.DNS))
+		},
+		refused: func(t *testing.T, fake *vaulttest.Server) string {
+			tok := idpToken(t, fake, time.Minute)
+			fake.Advance(2 * time.Minute)
+			return tok
+		},
+		valid: func(t *testing.T, fake *vaulttest.Server) string { return idpToken(t, fake, validIdPTokenLifetime) },
+		spoil: func(_ *testing.T, fake *vaulttest.Server) { fake.Advance(validIdPTokenLifetime + time.Minute) },
+	},
+}
+
+// idpToken is a token from the fake's identity provider for loginUser.
+func idpToken(t *testing.T, fake *vaulttest.Server, lifetime time.Duration) string {
+	t.Helper()
+	tok, err := fake.IdPToken(vaulttest.DefaultOAuthProfileID, loginUser, lifetime)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := fake.Count(vaulttest.OpAuthenticate); n != 2 {
-		t.Errorf("%d logins in all, want 2: one refused, one with the new password", n)
-	}
-	if got, want := len(fake.Tokens()), goroutines/4; got != want {
-		t.Errorf("fake holds %d tokens, want %d (one per successful call)", got, want)
+	return tok
+}
+
+// logins counts the logins of every kind the fake received.
+func logins(fake *vaulttest.Server) int {
+	return fake.Count(vaulttest.OpAuthenticate) + fake.Count(vaulttest.OpAuthenticateOAuth)
+}
+
+func TestRefusedSecretIsSentOnce(t *testing.T) {
+	for _, kind := range loginKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+			// A slow login, so that the goroutines pile up behind it.
+			mustInject(t, fake, vaulttest.Fault{Op: kind.op, Delay: 300 * time.Millisecond})
+			src := newRotatingSecret(kind.refused(t, fake))
+			c := fakeClient(t, fake, kind.credentials(fake, src))
+			ctx := context.Background()
+			generate := func(int) error {
+				_, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"})
+				return err
+			}
+
+			for g, err := range inParallel(goroutines, generate) {
+				if !errors.Is(err, kind.refusal) {
+					t.Fatalf("goroutine %d: error = %v, want %v", g, err, kind.refusal)
+				}
+			}
+			if n := logins(fake); n != 1 {
+				t.Fatalf("%d logins reached Vault for %d goroutines with a refused secret, want 1", n, goroutines)
+			}
+			for i := range 30 {
+				err := generate(i)
+				if !errors.Is(err, kind.refusal) || !errors.Is(err, client.ErrLoginNotAttempted) {
+					t.Fatalf("call %d after the refusal: error = %v, want the remembered refusal, not attempted", i, err)
+				}
+			}
+			if n := logins(fake); n != 1 {
+				t.Fatalf("%d logins after 30 more calls, want still 1", n)
+			}
+			if n := src.asked.Load(); n < 31 {
+				t.Errorf("the source was asked %d times in 31 logins wanted, want each time: a new secret would go unnoticed", n)
+			}
+
+			src.set(kind.valid(t, fake))
+			for g, err := range inParallel(goroutines/4, generate) {
+				if err != nil {
+					t.Fatalf("goroutine %d after the secret changed: %v", g, err)
+				}
+			}
+			if n := fake.Count(kind.op); n != 2 {
+				t.Errorf("%d logins in all, want 2: one refused, one with the new secret", n)
+			}
+			if got, want := len(fake.Tokens()), goroutines/4; got != want {
+				t.Errorf("fake holds %d tokens, want %d (one per successful call)", got, want)
+			}
+		})
 	}
 }
 
@@ -143,99 +221,107 @@ func loadCall(ctx context.Context, c *client.Client, g, i int, tally *loadTally)
 }
 
 func TestLoadSharesOneLoginAndOneDiscovery(t *testing.T) {
-	fake := loadFake(t)
-	mustInject(t, fake, vaulttest.Fault{Op: vaulttest.OpAuthenticate, Delay: 300 * time.Millisecond})
-	// net/http dials a new connection for a request that finds none idle, and hands it the
-	// first one freed meanwhile, so a burst of 64 opens 70 to 90 connections even from a
-	// hand-written client. Bounding the transport at 64 keeps the count meaningful: a
-	// connection the client failed to drain would be closed, free its slot, and push the
-	// count the server sees past 64.
-	hc := fake.Client()
-	hc.Transport.(*http.Transport).MaxConnsPerHost = goroutines
-	c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"),
-		client.WithAPIVersionCheck(), client.WithHTTPClient(hc))
-	var tally loadTally
-	errs := inParallel(goroutines, func(g int) error {
-		for i := range 30 {
-			if err := loadCall(context.Background(), c, g, i, &tally); err != nil {
-				return fmt.Errorf("call %d: %w", i, err)
-			}
-		}
-		return nil
-	})
-	for g, err := range errs {
-		if err != nil {
-			t.Fatalf("goroutine %d: %v", g, err)
-		}
-	}
-	if n := fake.Count(vaulttest.OpAuthenticate); n != 1 {
-		t.Errorf("%d logins, want 1", n)
-	}
-	// Every APIVersions call asks the Vault; the version check asks once more, once.
-	if got, want := fake.Count(vaulttest.OpRetrieveAPIVersions), int(tally.versions.Load())+1; got != want {
-		t.Errorf("%d version lists, want %d: %d APIVersions calls and 1 discovery", got, want, want-1)
-	}
-	if got, want := len(fake.Tokens()), int(tally.tokens.Load()); got != want {
-		t.Errorf("fake holds %d tokens, callers were told of %d", got, want)
-	}
-	if n := fake.Connections(); n > goroutines {
-		t.Errorf("%d TCP connections for %d goroutines", n, goroutines)
-	}
-}
-
-// TestSessionEndsUnderLoad: Vault ends the session halfway through a load. The calls that
-// meet the ended session share one new login and are replayed; when the password was
-// rotated meanwhile, they share one refused login instead.
-func TestSessionEndsUnderLoad(t *testing.T) {
-	for _, rotated := range []bool{false, true} {
-		t.Run(fmt.Sprintf("password rotated: %v", rotated), func(t *testing.T) {
+	for _, kind := range loginKinds {
+		t.Run(kind.name, func(t *testing.T) {
 			fake := loadFake(t)
-			c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"))
-			const calls = 12
-			var started atomic.Int32
-			var midway sync.Once
+			mustInject(t, fake, vaulttest.Fault{Op: kind.op, Delay: 300 * time.Millisecond})
+			// net/http dials a new connection for a request that finds none idle, and hands it
+			// the first one freed meanwhile, so a burst of 64 opens 70 to 90 connections even
+			// from a hand-written client. Bounding the transport at 64 keeps the count
+			// meaningful: a connection the client failed to drain would be closed, free its
+			// slot, and push the count the server sees past 64.
+			hc := fake.Client()
+			hc.Transport.(*http.Transport).MaxConnsPerHost = goroutines
+			src := newRotatingSecret(kind.valid(t, fake))
+			c := fakeClient(t, fake, kind.credentials(fake, src), client.WithAPIVersionCheck(), client.WithHTTPClient(hc))
 			var tally loadTally
 			errs := inParallel(goroutines, func(g int) error {
-				var failures []error
-				for i := range calls {
-					if started.Add(1) == goroutines*calls/2 {
-						midway.Do(func() {
-							if rotated {
-								if err := fake.SetPassword("olivia@veepharm.com", "rotated-password"); err != nil {
-									t.Error(err)
-								}
-							}
-							fake.EndSessions()
-						})
-					}
+				for i := range 30 {
 					if err := loadCall(context.Background(), c, g, i, &tally); err != nil {
-						failures = append(failures, err)
+						return fmt.Errorf("call %d: %w", i, err)
 					}
 				}
-				return errors.Join(failures...)
+				return nil
 			})
-			failed := 0
 			for g, err := range errs {
-				if err == nil {
-					continue
-				}
-				failed++
-				if !rotated {
-					t.Errorf("goroutine %d: %v", g, err)
-				} else if !errors.Is(err, client.ErrUsernameOrPasswordIncorrect) {
-					t.Errorf("goroutine %d: error = %v, want only ErrUsernameOrPasswordIncorrect", g, err)
+				if err != nil {
+					t.Fatalf("goroutine %d: %v", g, err)
 				}
 			}
-			if rotated && failed == 0 {
-				t.Error("no call failed after the password was rotated")
+			if n, all := fake.Count(kind.op), logins(fake); n != 1 || all != 1 {
+				t.Errorf("%d logins (%d of any kind), want 1", n, all)
 			}
-			if n := fake.Count(vaulttest.OpAuthenticate); n != 2 {
-				t.Errorf("%d logins, want 2: the first and one after the session ended", n)
+			if n := src.asked.Load(); n != 1 {
+				t.Errorf("the secret source was asked %d times for one login, want 1", n)
+			}
+			// Every APIVersions call asks the Vault; the version check asks once more, once.
+			if got, want := fake.Count(vaulttest.OpRetrieveAPIVersions), int(tally.versions.Load())+1; got != want {
+				t.Errorf("%d version lists, want %d: %d APIVersions calls and 1 discovery", got, want, want-1)
 			}
 			if got, want := len(fake.Tokens()), int(tally.tokens.Load()); got != want {
 				t.Errorf("fake holds %d tokens, callers were told of %d", got, want)
 			}
+			if n := fake.Connections(); n > goroutines {
+				t.Errorf("%d TCP connections for %d goroutines", n, goroutines)
+			}
 		})
+	}
+}
+
+// TestSessionEndsUnderLoad: Vault ends the session halfway through a load. The calls that
+// meet the ended session share one new login and are replayed; when the secret was spoilt
+// meanwhile (the password rotated, the identity provider's token expired), they share one
+// refused login instead.
+func TestSessionEndsUnderLoad(t *testing.T) {
+	for _, kind := range loginKinds {
+		for _, spoilt := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/secret spoilt: %v", kind.name, spoilt), func(t *testing.T) {
+				fake := loadFake(t)
+				c := fakeClient(t, fake, kind.credentials(fake, newRotatingSecret(kind.valid(t, fake))))
+				const calls = 12
+				var started atomic.Int32
+				var midway sync.Once
+				var tally loadTally
+				errs := inParallel(goroutines, func(g int) error {
+					var failures []error
+					for i := range calls {
+						if started.Add(1) == goroutines*calls/2 {
+							midway.Do(func() {
+								if spoilt {
+									kind.spoil(t, fake)
+								}
+								fake.EndSessions()
+							})
+						}
+						if err := loadCall(context.Background(), c, g, i, &tally); err != nil {
+							failures = append(failures, err)
+						}
+					}
+					return errors.Join(failures...)
+				})
+				failed := 0
+				for g, err := range errs {
+					if err == nil {
+						continue
+					}
+					failed++
+					if !spoilt {
+						t.Errorf("goroutine %d: %v", g, err)
+					} else if !errors.Is(err, kind.refusal) {
+						t.Errorf("goroutine %d: error = %v, want only %v", g, err, kind.refusal)
+					}
+				}
+				if spoilt && failed == 0 {
+					t.Error("no call failed after the secret was spoilt")
+				}
+				if n := fake.Count(kind.op); n != 2 {
+					t.Errorf("%d logins, want 2: the first and one after the session ended", n)
+				}
+				if got, want := len(fake.Tokens()), int(tally.tokens.Load()); got != want {
+					t.Errorf("fake holds %d tokens, callers were told of %d", got, want)
+				}
+			})
+		}
 	}
 }
 

@@ -141,7 +141,12 @@ type SecretFunc func(ctx context.Context) (Secret, error)
 // Secret calls f.
 func (f SecretFunc) Secret(ctx context.Context) (Secret, error) { return f(ctx) }
 
-// staticSecret is the source behind SessionID, AccessToken and Password.
+// StaticSecret is a source that always gives value: an identity provider token for OAuth
+// that was obtained once, say. Because the client knows it, it scrubs it from every reply,
+// not only from the replies to the calls that send it.
+func StaticSecret(value string) SecretSource { return staticSecret{NewSecret(value)} }
+
+// staticSecret is the source behind StaticSecret, SessionID, AccessToken and Password.
 type staticSecret struct{ s Secret }
 
 func (s staticSecret) Secret(context.Context) (Secret, error) { return s.s, nil }

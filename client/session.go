@@ -29,18 +29,34 @@ type session struct {
 	obtained time.Time
 }
 
-// sessionAuth logs in when a call needs a session, and shares the session.
+// sessionAuth logs in when a call needs a session, and shares the session. A password
+// login and an OAuth login differ only in their loginMethod: one login in flight, its
+// outcome shared, refusals remembered, the session renewed, are the same for both.
 type sessionAuth struct {
-	c        *Client
-	username string
-	password SecretSource
-	session  *sharedValue[session]
-	gate     loginGate // used by the login in flight only
+	c       *Client
+	method  loginMethod
+	session *sharedValue[session]
+	gate    loginGate // used by the login in flight only
 }
 
-func newSessionAuth(c *Client, username string, password SecretSource) *sessionAuth {
-	a := &sessionAuth{c: c, username: username, password: password}
-	a.session = newSharedValue(opLogin, c.settings.loginTimeout, a.login)
+// loginMethod is how a session is obtained.
+type loginMethod struct {
+	op       string       // opLogin, opOAuthLogin
+	secretIs string       // what the secret is, in messages: "password", "identity provider token"
+	source   SecretSource // asked for the secret before each login
+	// refusals are the errors that say the secret will not work until it changes: it is not
+	// sent again until the source gives another.
+	refusals []error
+	check    func() error                                 // input checks that need no secret
+	request  func(*Client, Secret) (*http.Request, error) // builds the login
+	// authz is the login's own Authorization header: none for a password, the identity
+	// provider's token for OAuth.
+	authz func(Secret) Secret
+}
+
+func newSessionAuth(c *Client, m loginMethod) *sessionAuth {
+	a := &sessionAuth{c: c, method: m}
+	a.session = newSharedValue(m.op, c.settings.loginTimeout, a.login)
 	return a
 }
 
@@ -58,57 +74,57 @@ func (a *sessionAuth) refused(used Secret) {
 }
 
 func (a *sessionAuth) held() []Secret {
+	var out []Secret
 	if s := a.session.held.Load(); s != nil {
-		return []Secret{s.id}
+		out = append(out, s.id)
 	}
-	return nil
+	if s, ok := a.method.source.(staticSecret); ok {
+		out = append(out, s.s)
+	}
+	return out
 }
 
 // login obtains a session, unless the gate knows how a login would end.
 func (a *sessionAuth) login(ctx context.Context) (session, error) {
-	if err := a.gate.wait(a.c.now()); err != nil {
+	m := a.method
+	if err := a.gate.wait(m.op, a.c.now()); err != nil {
 		return session{}, err
 	}
-	if err := checkCredential("user name", NewSecret(a.username)); err != nil {
-		return session{}, withOp(err, opLogin)
+	if err := m.check(); err != nil {
+		return session{}, withOp(err, m.op)
 	}
-	pw, err := a.password.Secret(ctx)
+	secret, err := m.source.Secret(ctx)
 	if err != nil {
-		return session{}, errorf(opLogin, "password source: %w", err)
+		return session{}, errorf(m.op, "%s source: %w", m.secretIs, err)
 	}
-	if err := checkCredential("password", pw); err != nil {
-		return session{}, withOp(err, opLogin)
+	if err := checkCredential(m.secretIs, secret); err != nil {
+		return session{}, withOp(err, m.op)
 	}
-	if err := a.gate.refusedBefore(pw, "password"); err != nil {
+	if err := a.gate.refusedBefore(m.op, secret, m.secretIs); err != nil {
 		return session{}, err
 	}
-	s, err := a.attempt(ctx, pw)
-	a.gate.learn(a.c.now(), pw, err)
+	s, err := a.attempt(ctx, secret)
+	a.gate.learn(a.c.now(), secret, err, m.refusals)
 	return s, err
 }
 
-// attempt sends one login. Logins use DefaultAPIVersion whatever version calls are pinned
-// to: Vault documents that the two need not match, and a pinned version the Vault does not
-// list must fail as ErrUnsupportedVersion, not as a login refused with MALFORMED_URL.
-func (a *sessionAuth) attempt(ctx context.Context, pw Secret) (session, error) {
-	c := a.c
+// attempt sends one login and checks the session it returns.
+func (a *sessionAuth) attempt(ctx context.Context, secret Secret) (session, error) {
+	c, m := a.c, a.method
 	var reply gen.AuthReply
 	_, err := c.exchange(ctx, call{
-		op: opLogin,
-		build: func() (*http.Request, error) {
-			return gen.NewAuthenticateRequestWithFormdataBody(c.serverURL(DefaultAPIVersion),
-				&gen.AuthenticateParams{ClientID: c.clientID()},
-				gen.AuthRequest{Username: a.username, Password: pw.Reveal(), VaultDNS: &c.dns})
-		},
-		secrets: []Secret{pw},
+		op:      m.op,
+		build:   func() (*http.Request, error) { return m.request(c, secret) },
+		authz:   m.authz(secret),
+		secrets: []Secret{secret},
 	}, &reply)
 	if err != nil {
 		return session{}, err
 	}
 	if reply.SessionID == nil || *reply.SessionID == "" {
-		return session{}, errorf(opLogin, "the reply has no sessionId")
+		return session{}, errorf(m.op, "the reply has no sessionId")
 	}
-	if err := c.checkSessionVault(reply); err != nil {
+	if err := c.checkSessionVault(m.op, reply); err != nil {
 		return session{}, err
 	}
 	s := session{id: NewSecret(*reply.SessionID), obtained: c.now()}
@@ -120,9 +136,9 @@ func (a *sessionAuth) attempt(ctx context.Context, pw Secret) (session, error) {
 
 // checkSessionVault refuses a session for another Vault than the one asked for (auth
 // defaulting): calls made with it would act on the wrong Vault.
-func (c *Client) checkSessionVault(reply gen.AuthReply) error {
+func (c *Client) checkSessionVault(op string, reply gen.AuthReply) error {
 	if reply.VaultID == nil {
-		return &wrongVaultError{"the reply does not say which Vault it is for"}
+		return &wrongVaultError{op, "the reply does not say which Vault it is for"}
 	}
 	for _, v := range deref(reply.VaultIDs) {
 		if v.ID != *reply.VaultID {
@@ -130,14 +146,14 @@ func (c *Client) checkSessionVault(reply gen.AuthReply) error {
 		}
 		u, err := url.Parse(v.URL)
 		if err != nil {
-			return &wrongVaultError{fmt.Sprintf("vault %d has an unreadable URL", v.ID)}
+			return &wrongVaultError{op, fmt.Sprintf("vault %d has an unreadable URL", v.ID)}
 		}
 		if !sameHost(u.Host, c.dns) {
-			return &wrongVaultError{fmt.Sprintf("asked for %s, got %s (vault ID %d)", c.dns, fromNetwork(u.Host, nil, fieldRunes, false), v.ID)}
+			return &wrongVaultError{op, fmt.Sprintf("asked for %s, got %s (vault ID %d)", c.dns, fromNetwork(u.Host, nil, fieldRunes, false), v.ID)}
 		}
 		return nil
 	}
-	return &wrongVaultError{fmt.Sprintf("vault ID %d is not among the user's Vaults", *reply.VaultID)}
+	return &wrongVaultError{op, fmt.Sprintf("vault ID %d is not among the user's Vaults", *reply.VaultID)}
 }
 
 func sameHost(a, b string) bool {

@@ -16,11 +16,13 @@ var (
 	hostPattern     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
 )
 
-// checkVaultDNS accepts a host name or IP address with an optional port, and nothing
-// else: the generated code puts it into the URL unescaped, so a scheme, path, query or
-// user info would change where requests (and credentials) go.
-func checkVaultDNS(dns string) error {
-	bad := func(reason string) error { return &InputError{Field: "vault DNS", Reason: reason} }
+func checkVaultDNS(dns string) error { return checkHost("vault DNS", dns) }
+
+// checkHost accepts a host name or IP address with an optional port, and nothing else:
+// the generated code puts it into the URL unescaped, so a scheme, path, query or user info
+// would change where requests (and credentials) go. field names it in the error.
+func checkHost(field, dns string) error {
+	bad := func(reason string) error { return &InputError{Field: field, Reason: reason} }
 	switch {
 	case dns == "":
 		return bad("must not be empty")
@@ -64,15 +66,20 @@ func checkUserID(id string) error {
 	return nil
 }
 
-func checkSandboxName(name string) error {
-	bad := func(reason string) error { return &InputError{Field: "sandbox name", Reason: reason} }
+func checkSandboxName(name string) error { return checkPathSegment("sandbox name", name) }
+
+// checkPathSegment accepts text for one segment of a request's path, which the generated
+// code escapes: not empty, no control characters, and not "." or "..", which a server or
+// proxy would resolve against the path around them.
+func checkPathSegment(field, v string) error {
+	bad := func(reason string) error { return &InputError{Field: field, Reason: reason} }
 	switch {
-	case strings.TrimSpace(name) == "":
+	case strings.TrimSpace(v) == "":
 		return bad("must not be empty")
-	case name == "." || name == "..":
+	case v == "." || v == "..":
 		return bad(`must not be "." or ".." (a path segment that cannot be sent)`)
 	}
-	return checkText("sandbox name", name)
+	return checkText(field, v)
 }
 
 func checkTokenName(name string) error {
