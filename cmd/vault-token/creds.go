@@ -20,53 +20,122 @@ const (
 	envAccessToken = "VEEVA_VAULT_ACCESS_TOKEN"
 	envUsername    = "VEEVA_VAULT_USERNAME"
 	envPassword    = "VEEVA_VAULT_PASSWORD"
+	envIdPToken    = "VEEVA_VAULT_IDP_TOKEN"
+	// envOAuthProfile is not a secret: it may also be given as --oauth-profile.
+	envOAuthProfile = "VEEVA_VAULT_OAUTH_PROFILE"
 )
 
-// credentials reads the environment: exactly one kind of credentials, a session ID, an
-// access token, or a user name and password (from the environment, --password-stdin or a
-// prompt). There is no password flag: a flag would show in the process list and the shell
-// history. Two kinds at once, or two sources of one password, are refused rather than one
-// silently winning.
-func (a *app) credentials(cmd *cobra.Command, passwordStdin bool) (client.Credentials, error) {
+// credFlags are the flags that choose and carry credentials.
+type credFlags struct {
+	passwordStdin, idpTokenStdin bool
+	oauthProfile, oauthClientID  string
+	oauthLoginHost               string
+}
+
+func addCredFlags(cmd *cobra.Command) *credFlags {
+	f := &credFlags{}
+	fs := cmd.Flags()
+	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read "+envUsername+"'s password from the first line of stdin")
+	fs.StringVar(&f.oauthProfile, "oauth-profile", "", "log in with OAuth 2.0 / OpenID Connect through this Vault OAuth profile ID (default $"+envOAuthProfile+")")
+	fs.BoolVar(&f.idpTokenStdin, "idp-token-stdin", false, "read the identity provider's access token for --oauth-profile from the first line of stdin")
+	fs.StringVar(&f.oauthClientID, "oauth-client-id", "", "the client application's ID at the authorization server, for Vault's token introspection")
+	fs.StringVar(&f.oauthLoginHost, "oauth-login-host", client.DefaultLoginHost, "the login host for --oauth-profile, HOST[:PORT]")
+	return f
+}
+
+// credentials reads the flags and the environment: exactly one kind of credentials, a
+// session ID, an access token, a user name and password (from the environment,
+// --password-stdin or a prompt), or an OAuth profile with an identity provider token (from
+// the environment or --idp-token-stdin). No flag carries a secret: a flag would show in the
+// process list and the shell history. Two kinds at once, or two sources of one secret, are
+// refused rather than one silently winning.
+func (a *app) credentials(cmd *cobra.Command, f *credFlags) (client.Credentials, error) {
 	session, token := a.getenv(envSessionID), a.getenv(envAccessToken)
 	user, envPw := a.getenv(envUsername), a.getenv(envPassword)
-	var kinds, passwordSources []string
-	if session != "" {
-		kinds = append(kinds, envSessionID)
+	profile, profileFrom := f.oauthProfile, "--oauth-profile"
+	if profile == "" {
+		profile, profileFrom = a.getenv(envOAuthProfile), envOAuthProfile
 	}
-	if token != "" {
-		kinds = append(kinds, envAccessToken)
+	envIdP := a.getenv(envIdPToken)
+	kinds := []credKind{
+		{envSessionID, session != ""},
+		{envAccessToken, token != ""},
+		{envUsername, user != ""}, {envPassword, envPw != ""}, {"--password-stdin", f.passwordStdin},
+		{profileFrom, profile != ""}, {envIdPToken, envIdP != ""}, {"--idp-token-stdin", f.idpTokenStdin},
 	}
-	for _, s := range []struct {
-		name string
-		set  bool
-	}{{envUsername, user != ""}, {envPassword, envPw != ""}, {"--password-stdin", passwordStdin}} {
-		if s.set {
-			passwordSources = append(passwordSources, s.name)
-		}
-	}
-	if len(passwordSources) > 0 {
-		kinds = append(kinds, strings.Join(passwordSources, " with "))
-	}
+	chosen := describeKinds(kinds[0:1], kinds[1:2], kinds[2:5], kinds[5:8])
 	switch {
-	case len(kinds) == 0:
-		return client.Credentials{}, usageErrorf("no credentials: set %s, %s, or %s (with %s or --password-stdin)", envSessionID, envAccessToken, envUsername, envPassword)
-	case len(kinds) > 1:
-		return client.Credentials{}, usageErrorf("two kinds of credentials: %s; keep one", strings.Join(kinds, " and "))
-	case envPw != "" && passwordStdin:
+	case len(chosen) == 0:
+		return client.Credentials{}, usageErrorf("no credentials: set %s, %s, %s (with %s or --password-stdin), or use --oauth-profile (with %s or --idp-token-stdin)",
+			envSessionID, envAccessToken, envUsername, envPassword, envIdPToken)
+	case len(chosen) > 1:
+		return client.Credentials{}, usageErrorf("two kinds of credentials: %s; keep one", strings.Join(chosen, " and "))
+	case envPw != "" && f.passwordStdin:
 		return client.Credentials{}, usageErrorf("two passwords: %s and --password-stdin; keep one", envPassword)
-	case len(passwordSources) > 0 && user == "":
-		return client.Credentials{}, usageErrorf("%s needs %s", passwordSources[0], envUsername)
+	case envIdP != "" && f.idpTokenStdin:
+		return client.Credentials{}, usageErrorf("two identity provider tokens: %s and --idp-token-stdin; keep one", envIdPToken)
+	case (envPw != "" || f.passwordStdin) && user == "":
+		return client.Credentials{}, usageErrorf("%s needs %s", chosen[0], envUsername)
+	case (envIdP != "" || f.idpTokenStdin) && profile == "":
+		return client.Credentials{}, usageErrorf("%s needs --oauth-profile (or %s)", chosen[0], envOAuthProfile)
+	case profile != "" && envIdP == "" && !f.idpTokenStdin:
+		return client.Credentials{}, usageErrorf("%s needs the identity provider's access token: set %s or use --idp-token-stdin", profileFrom, envIdPToken)
+	case profile == "" && (cmd.Flags().Changed("oauth-client-id") || cmd.Flags().Changed("oauth-login-host")):
+		return client.Credentials{}, usageErrorf("--oauth-client-id and --oauth-login-host apply to --oauth-profile logins only")
 	case session != "":
 		return client.SessionID(session), nil
 	case token != "":
 		return client.AccessToken(token), nil
+	case profile != "":
+		return a.oauth(profile, envIdP, f)
 	}
-	pw, err := a.password(cmd, user, passwordStdin)
+	pw, err := a.password(cmd, user, f.passwordStdin)
 	if err != nil {
 		return client.Credentials{}, err
 	}
 	return client.Password(user, pw), nil
+}
+
+// credKind is one source of credentials, and whether it is set.
+type credKind struct {
+	name string
+	set  bool
+}
+
+// describeKinds names each kind of credentials that has a source set, by its sources: a
+// kind's sources (a user name and its password) are named together.
+func describeKinds(kinds ...[]credKind) []string {
+	var out []string
+	for _, sources := range kinds {
+		var set []string
+		for _, s := range sources {
+			if s.set {
+				set = append(set, s.name)
+			}
+		}
+		if len(set) > 0 {
+			out = append(out, strings.Join(set, " with "))
+		}
+	}
+	return out
+}
+
+// oauth builds OAuth credentials, with the identity provider's token from the environment
+// or the first line of stdin.
+func (a *app) oauth(profile, envIdP string, f *credFlags) (client.Credentials, error) {
+	tok := envIdP
+	if f.idpTokenStdin {
+		line, err := bufio.NewReader(a.stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return client.Credentials{}, usageErrorf("--idp-token-stdin: nothing to read on stdin")
+		}
+		tok = strings.TrimSpace(line) // tokens hold no spaces; an echo or a paste adds them
+	}
+	opts := []client.OAuthOption{client.OAuthLoginHost(f.oauthLoginHost)}
+	if f.oauthClientID != "" {
+		opts = append(opts, client.OAuthClientID(f.oauthClientID))
+	}
+	return client.OAuth(profile, client.StaticSecret(tok), opts...), nil
 }
 
 func (a *app) password(cmd *cobra.Command, user string, fromStdin bool) (string, error) {

@@ -120,7 +120,14 @@ func (a *app) demo(ctx context.Context, verbose bool) error {
 	}
 
 	say("")
-	say("6. A refused call: user 12345 gets tokens up to Vault's cap of %d, then one more.", vaulttest.MaxActiveTokens)
+	say("6. An OAuth 2.0 / OpenID Connect login: olivia@veepharm.com's access token from her identity")
+	say("   provider (here, the fake's own), exchanged for a session at the login host, then a token.")
+	if err := a.demoOAuth(ctx, fake, opts, say); err != nil {
+		return err
+	}
+
+	say("")
+	say("7. A refused call: user 12345 gets tokens up to Vault's cap of %d, then one more.", vaulttest.MaxActiveTokens)
 	for i := 2; i <= vaulttest.MaxActiveTokens; i++ {
 		if _, err := c.GenerateAPIAccessToken(ctx, "12345", client.TokenRequest{Name: fmt.Sprintf("Key %d", i)}); err != nil {
 			return err
@@ -143,6 +150,32 @@ func (a *app) demo(ctx context.Context, verbose bool) error {
 	if len(violations) > 0 {
 		return fmt.Errorf("spec violations: %s", strings.Join(violations, "; "))
 	}
+	return nil
+}
+
+// demoOAuth logs in with OAuth: opts are the demo client's options, with its credentials
+// replaced.
+func (a *app) demoOAuth(ctx context.Context, fake *vaulttest.Server, opts []client.Option, say func(string, ...any)) error {
+	idpToken, err := fake.IdPToken(vaulttest.DefaultOAuthProfileID, "olivia@veepharm.com", 0)
+	if err != nil {
+		return err
+	}
+	opts = append(opts, client.WithCredentials(client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(idpToken),
+		client.OAuthClientID("0oa-vault-integration"), client.OAuthLoginHost(fake.DNS))))
+	c, err := client.New(fake.DNS, opts...)
+	if err != nil {
+		return err
+	}
+	tok, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "OAuth key"})
+	if err != nil {
+		return err
+	}
+	for _, r := range fake.Requests() {
+		if r.Op == vaulttest.OpAuthenticateOAuth {
+			say("   sent: %s %s with Authorization: %s, client_id=%s", r.Method, r.Path, r.Header.Get("Authorization"), r.Form.Get("client_id"))
+		}
+	}
+	a.showToken(tok)
 	return nil
 }
 

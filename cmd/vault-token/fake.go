@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,7 +24,8 @@ func (a *app) fakeCmd() *cobra.Command {
 		Long: `Serve the fake Vault on loopback until stopped: the same fake the library's tests use,
 which checks every request and reply against the spec and prints each violation to stderr.
 Its address goes to stdout, its certificate to --cert-out (for curl --cacert or
-SSL_CERT_FILE), its users to stderr.`,
+SSL_CERT_FILE), its users, their passwords and identity provider tokens for OAuth logins
+to stderr.`,
 		Example: fakeExample,
 		Args:    noArgs,
 		RunE:    runE(func(cmd *cobra.Command, _ []string) error { return a.fake(cmd.Context(), addr, certOut) }),
@@ -33,6 +35,10 @@ SSL_CERT_FILE), its users to stderr.`,
 	_ = cmd.MarkFlagRequired("cert-out")
 	return cmd
 }
+
+// fakeIdPTokenLifetime is how long the identity provider tokens fake prints last: a day of
+// integration tests.
+const fakeIdPTokenLifetime = 24 * time.Hour
 
 // fake serves the fake Vault on loopback until interrupted.
 func (a *app) fake(ctx context.Context, addr, certOut string) error {
@@ -65,6 +71,15 @@ func (a *app) fake(ctx context.Context, addr, certOut string) error {
 			note = " (may create tokens for others)"
 		}
 		fmt.Fprintf(a.stderr, "  %d  %-28s password %s%s\n", u.ID, u.Username, u.Password, note)
+	}
+	fmt.Fprintf(a.stderr, "OAuth 2.0 / OpenID Connect: --oauth-profile %s --oauth-login-host %s, with these identity\n", vaulttest.DefaultOAuthProfileID, fake.DNS)
+	fmt.Fprintf(a.stderr, "provider tokens (VEEVA_VAULT_IDP_TOKEN), valid %v:\n", fakeIdPTokenLifetime)
+	for _, u := range vaulttest.DefaultUsers() {
+		tok, err := fake.IdPToken(vaulttest.DefaultOAuthProfileID, u.Username, fakeIdPTokenLifetime)
+		if err != nil {
+			return fmt.Errorf("fake: %w", err)
+		}
+		fmt.Fprintf(a.stderr, "  %-28s %s\n", u.Username, tok)
 	}
 	fmt.Fprintln(a.stderr, `Sandboxes: "VeePharm Sandbox" and "R&D/QA Sandbox". Stop with Ctrl-C.`)
 	<-ctx.Done()

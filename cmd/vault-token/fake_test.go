@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,8 +27,10 @@ func TestFakeCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, "fake", "--addr", "127.0.0.1:0", "--cert-out", cert)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderrPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -37,9 +40,19 @@ func TestFakeCommand(t *testing.T) {
 	}
 	dns, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
-		t.Fatalf("no address on stdout: %v; stderr %s", err, stderr.String())
+		t.Fatalf("no address on stdout: %v", err)
 	}
 	dns = strings.TrimSpace(dns)
+	// The introduction, up to its last line; the rest is read when the fake stops.
+	stderr := bufio.NewReader(stderrPipe)
+	var intro strings.Builder
+	for !strings.Contains(intro.String(), "Stop with Ctrl-C.") {
+		line, err := stderr.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stderr ended: %v; %s", err, intro.String())
+		}
+		intro.WriteString(line)
+	}
 
 	readmeCurlCalls(t, dns, cert)
 
@@ -48,14 +61,27 @@ func TestFakeCommand(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "v26.2") {
 		t.Errorf("versions against the fake command: exit %d, %q %q", r.code, r.stdout, r.stderr)
 	}
+	// An OAuth login with the identity provider token the fake printed for a user.
+	var idpToken string
+	for _, line := range strings.Split(intro.String(), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "integration@veepharm.com" {
+			idpToken = f[1]
+		}
+	}
+	r = h.run([]string{"VEEVA_VAULT_IDP_TOKEN=" + idpToken}, "", "generate", "--vault", dns, "--me", "--name", "k",
+		"--oauth-profile", "0oa1vaulttest", "--oauth-login-host", dns)
+	if idpToken == "" || r.code != 0 || !strings.HasPrefix(r.stdout, "veeva-vault-") {
+		t.Errorf("an OAuth login with the printed token %q: exit %d, %q %q\nthe fake printed: %s", idpToken, r.code, r.stdout, r.stderr, intro.String())
+	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
+	rest, _ := io.ReadAll(stderr)
 	if err := cmd.Wait(); err != nil {
-		t.Errorf("fake did not stop cleanly: %v; stderr %s", err, stderr.String())
+		t.Errorf("fake did not stop cleanly: %v; stderr %s", err, rest)
 	}
-	if strings.Contains(stderr.String(), "SPEC VIOLATION") {
-		t.Errorf("violations: %s", stderr.String())
+	if all := intro.String() + string(rest); strings.Contains(all, "SPEC VIOLATION") {
+		t.Errorf("violations: %s", all)
 	}
 }
 

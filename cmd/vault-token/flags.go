@@ -15,7 +15,8 @@ import (
 type vaultFlags struct {
 	vault, apiVersion, clientID string
 	timeout                     time.Duration
-	verbose, passwordStdin      bool
+	verbose                     bool
+	creds                       *credFlags
 }
 
 func addVaultFlags(cmd *cobra.Command) *vaultFlags {
@@ -26,7 +27,7 @@ func addVaultFlags(cmd *cobra.Command) *vaultFlags {
 	fs.StringVar(&f.clientID, "client-id", "", "X-VaultAPI-ClientID for Vault's API usage logs, such as acme-vault-ops-server-tokenbot")
 	fs.DurationVar(&f.timeout, "timeout", time.Minute, "give up after this long")
 	fs.BoolVar(&f.verbose, "verbose", false, "log each request to stderr (secrets are never logged)")
-	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read VEEVA_VAULT_USERNAME's password from the first line of stdin")
+	f.creds = addCredFlags(cmd)
 	return f
 }
 
@@ -43,7 +44,7 @@ func (a *app) newClient(cmd *cobra.Command, f *vaultFlags, extra ...client.Optio
 	if f.timeout <= 0 {
 		return nil, usageErrorf("--timeout must be positive")
 	}
-	creds, err := a.credentials(cmd, f.passwordStdin)
+	creds, err := a.credentials(cmd, f.creds)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,11 @@ const generateExample = `  # A token for user 12345, valid 90 days, the value al
 
   # A token in a sandbox, as JSON, written to a 0600 file (never to stdout)
   VEEVA_VAULT_USERNAME=olivia@veepharm.com vault-token generate --vault myvault.veevavault.com \
-      --sandbox "VeePharm Sandbox" --name IntegrationKey --expires 2026-12-31 -o json --out-file token.json`
+      --sandbox "VeePharm Sandbox" --name IntegrationKey --expires 2026-12-31 -o json --out-file token.json
+
+  # Logged in with OAuth 2.0 / OpenID Connect: your identity provider's access token on stdin
+  get-idp-token | vault-token generate --vault myvault.veevavault.com --oauth-profile 0oa1a2b3c4 \
+      --idp-token-stdin --me --name CI`
 
 // generateOptions are generate's flags.
 type generateOptions struct {

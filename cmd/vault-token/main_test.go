@@ -237,6 +237,17 @@ func TestExitCodes(t *testing.T) {
 		{"a session ID with a control character", []string{"VEEVA_VAULT_SESSION_ID=abc\x01def"}, append(base, "--me"), 2, []string{"invalid session ID"}},
 		{"no password off a terminal", []string{"VEEVA_VAULT_USERNAME=olivia@veepharm.com"}, append(base, "--me"), 2, []string{"VEEVA_VAULT_PASSWORD"}},
 		{"unknown flag", env, append(base, "--password", "x"), 2, []string{"unknown flag: --password (did you mean --password-stdin?)"}},
+		{"an identity provider token as a flag", nil, append(base, "--me", "--oauth-profile", "p", "--idp-token", "x"), 2, []string{"unknown flag: --idp-token (did you mean --idp-token-stdin?)"}},
+		{"an identity provider token without a profile", []string{"VEEVA_VAULT_IDP_TOKEN=eyJ-idp-token"}, append(base, "--me"), 2, []string{"VEEVA_VAULT_IDP_TOKEN needs --oauth-profile"}},
+		{"a profile without a token", nil, append(base, "--me", "--oauth-profile", "p"), 2, []string{"--oauth-profile needs the identity provider's access token: set VEEVA_VAULT_IDP_TOKEN or use --idp-token-stdin"}},
+		{"a profile from the environment without a token", []string{"VEEVA_VAULT_OAUTH_PROFILE=p"}, append(base, "--me"), 2, []string{"VEEVA_VAULT_OAUTH_PROFILE needs the identity provider's access token"}},
+		{"a session and an OAuth login", append(env, "VEEVA_VAULT_IDP_TOKEN=eyJ-idp-token"), append(base, "--me", "--oauth-profile", "p"), 2,
+			[]string{"two kinds of credentials: VEEVA_VAULT_SESSION_ID and --oauth-profile with VEEVA_VAULT_IDP_TOKEN"}},
+		{"a password and an identity provider token on stdin", []string{"VEEVA_VAULT_USERNAME=olivia@veepharm.com"}, append(base, "--me", "--password-stdin", "--oauth-profile", "p", "--idp-token-stdin"), 2,
+			[]string{"two kinds of credentials: VEEVA_VAULT_USERNAME with --password-stdin and --oauth-profile with --idp-token-stdin"}},
+		{"two identity provider tokens", []string{"VEEVA_VAULT_IDP_TOKEN=eyJ-idp-token"}, append(base, "--me", "--oauth-profile", "p", "--idp-token-stdin"), 2, []string{"two identity provider tokens"}},
+		{"an OAuth option without OAuth", env, append(base, "--me", "--oauth-client-id", "c"), 2, []string{"--oauth-client-id and --oauth-login-host apply to --oauth-profile logins only"}},
+		{"a login host with a scheme", []string{"VEEVA_VAULT_IDP_TOKEN=eyJ-idp-token"}, append(base, "--me", "--oauth-profile", "p", "--oauth-login-host", "https://login.veevavault.com"), 2, []string{"OAuth login host", "scheme"}},
 		{"unknown command", env, []string{"mint"}, 2, []string{"unknown command"}},
 		{"VeevaID user", env, append(base, "--user", "13000"), 1, []string{"OPERATION_NOT_ALLOWED", "execution ID"}},
 		{"wrong password", []string{"VEEVA_VAULT_USERNAME=olivia@veepharm.com", "VEEVA_VAULT_PASSWORD=wrong-password-123"}, append(base, "--me"), 1, []string{"USERNAME_OR_PASSWORD_INCORRECT", "execution ID"}},
@@ -261,7 +272,10 @@ func TestExitCodes(t *testing.T) {
 	if n := len(h.fake.Tokens()); n != 0 {
 		t.Errorf("%d tokens created by failing runs", n)
 	}
-	h.checkNoSecrets(session, "wrong-password-123")
+	h.checkNoSecrets(session, "wrong-password-123", "eyJ-idp-token")
+	if n := h.fake.Count(vaulttest.OpAuthenticateOAuth); n != 0 {
+		t.Errorf("%d OAuth logins sent by runs refused for their usage", n)
+	}
 }
 
 func TestUnknownOutcomeIsNotRetried(t *testing.T) {
@@ -318,7 +332,8 @@ func TestDemo(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	for _, s := range []string{"VeePharm%20Sandbox", "OPERATION_NOT_ALLOWED", ": 0 violations", "[REDACTED]"} {
+	for _, s := range []string{"VeePharm%20Sandbox", "OPERATION_NOT_ALLOWED", ": 0 violations", "[REDACTED]",
+		"POST /auth/oauth/session/" + vaulttest.DefaultOAuthProfileID + " with Authorization: Bearer [MASKED]"} {
 		if !strings.Contains(r.stdout, s) {
 			t.Errorf("demo output lacks %q", s)
 		}

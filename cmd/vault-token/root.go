@@ -22,7 +22,9 @@ curl calls.
 
 Credentials come from the environment: VEEVA_VAULT_SESSION_ID, or VEEVA_VAULT_ACCESS_TOKEN,
 or VEEVA_VAULT_USERNAME with VEEVA_VAULT_PASSWORD (or --password-stdin, or a prompt on a
-terminal). The Vault is --vault or VEEVA_VAULT_DNS.
+terminal), or an OAuth 2.0 / OpenID Connect login: --oauth-profile (or
+VEEVA_VAULT_OAUTH_PROFILE) with the identity provider's access token in
+VEEVA_VAULT_IDP_TOKEN (or --idp-token-stdin). The Vault is --vault or VEEVA_VAULT_DNS.
 
 stdout carries only the result; messages go to stderr. Exit status: 0 success, 1 a Vault
 or network error, 2 a usage error or invalid input (nothing was sent).`,
