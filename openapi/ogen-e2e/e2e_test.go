@@ -14,7 +14,7 @@ import (
 )
 
 // session is the spec's security: the session ID as the Authorization header. ogen asks
-// for each scheme the operation allows; the bearer one is skipped.
+// for each scheme the operation allows; the bearer ones are skipped.
 type session string
 
 func (s session) SessionId(context.Context, oas.OperationName) (oas.SessionId, error) {
@@ -25,8 +25,19 @@ func (session) BearerToken(context.Context, oas.OperationName) (oas.BearerToken,
 	return oas.BearerToken{}, ogenerrors.ErrSkipClientSecurity
 }
 
-// TestOgenClient: log in, list versions, four tokens, a FAILURE envelope; only the base
-// URLs are written by hand. The fake fails the test on any spec violation.
+func (session) IdpToken(context.Context, oas.OperationName) (oas.IdpToken, error) {
+	return oas.IdpToken{}, ogenerrors.ErrSkipClientSecurity
+}
+
+// idpToken is the OAuth login's security: the identity provider's token as a Bearer token.
+type idpToken struct{ session }
+
+func (t idpToken) IdpToken(context.Context, oas.OperationName) (oas.IdpToken, error) {
+	return oas.IdpToken{Token: string(t.session)}, nil
+}
+
+// TestOgenClient: log in with a password and with OAuth, list versions, four tokens, a
+// FAILURE envelope; only the base URLs are written by hand. The fake fails the test on any spec violation.
 func TestOgenClient(t *testing.T) {
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
 	ctx := context.Background()
@@ -46,6 +57,23 @@ func TestOgenClient(t *testing.T) {
 		t.Fatalf("log in: %#v, %v", res, err)
 	}
 	sess := session(login.Response.SessionId.Value)
+
+	// An OAuth login at the login host, which the fake serves on its own address.
+	tok, err := fake.IdPToken(vaulttest.DefaultOAuthProfileID, "integration@veepharm.com", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loginHost, err := oas.NewClient("https://"+fake.DNS, idpToken{session(tok)}, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ores, err := loginHost.AuthenticateOAuth(ctx, oas.NewOptOAuthLoginRequest(oas.OAuthLoginRequest{
+		VaultDNS: oas.NewOptString(fake.DNS), ClientID: oas.NewOptString("0oa-vault-integration"),
+	}), oas.AuthenticateOAuthParams{OathOidcProfileID: vaulttest.DefaultOAuthProfileID})
+	oauth, ok := ores.(*oas.AuthReplyHeaders)
+	if err != nil || !ok || oauth.Response.ResponseStatus != oas.ResponseStatusSUCCESS || oauth.Response.SessionId.Value == "" {
+		t.Fatalf("OAuth login: %#v, %v", ores, err)
+	}
 
 	vault, err := oas.NewClient(baseURL, sess, hc)
 	if err != nil {

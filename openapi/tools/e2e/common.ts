@@ -1,4 +1,4 @@
-// Shared by the end-to-end programs: each logs in, lists versions, creates four tokens and
+// Shared by the end-to-end programs: each logs in (with a password, and with OAuth), lists versions, creates four tokens and
 // reads a FAILURE envelope through a client generated from openapi/vault-api.yaml, against
 // `vault-token fake`. Only the base URLs are written by hand.
 
@@ -6,13 +6,19 @@
 declare const process: { argv: string[]; exitCode: number | undefined };
 
 export const dns = process.argv[2] ?? "";
-if (dns === "") {
-  throw new Error("usage: node <program>.js HOST:PORT (the fake Vault's address)");
+/** An identity provider token the fake issued, for the OAuth login. */
+export const idpToken = process.argv[3] ?? "";
+if (dns === "" || idpToken === "") {
+  throw new Error("usage: node <program>.js HOST:PORT IDP_TOKEN (the fake Vault's address, a token it printed)");
 }
 /** The base URL of every call but the version list: https://{vaultDNS}/api/{version}. */
 export const baseUrl = `https://${dns}/api/v26.2`;
 /** The version list has no version segment: https://{vaultDNS}/api. */
 export const versionsBaseUrl = `https://${dns}/api`;
+/** OAuth logins go to the login host, https://{loginHost}: the fake serves it too. */
+export const loginHostBaseUrl = `https://${dns}`;
+/** The fake's OAuth profile (vaulttest.DefaultOAuthProfileID). */
+export const oauthProfile = "0oa1vaulttest";
 
 export const user = { username: "olivia@veepharm.com", password: "demo-password", vaultDNS: dns };
 

@@ -2,12 +2,13 @@
 import { createClient } from "../generated/hey-api/client";
 import {
   authenticate,
+  authenticateOAuth,
   generateApiAccessToken,
   generateMyApiAccessToken,
   generateSandboxApiAccessToken,
   retrieveApiVersions,
 } from "../generated/hey-api/sdk.gen";
-import { baseUrl, check, dns, expiry, isToken, main, user, versionsBaseUrl } from "./common";
+import { baseUrl, check, dns, expiry, idpToken, isToken, loginHostBaseUrl, main, oauthProfile, user, versionsBaseUrl } from "./common";
 
 void main("hey-api", async () => {
   const vault = createClient({ baseUrl });
@@ -16,6 +17,16 @@ void main("hey-api", async () => {
   const login = await authenticate({ client: vault, body: user });
   const sessionId = login.data?.sessionId ?? "";
   check(login.data?.responseStatus === "SUCCESS" && sessionId !== "" && login.data.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", login.data);
+  // The OAuth login's security scheme is the identity provider's bearer token: the SDK adds
+  // "Bearer " itself.
+  const loginHost = createClient({ baseUrl: loginHostBaseUrl, auth: () => idpToken });
+  const oauth = await authenticateOAuth({
+    client: loginHost,
+    path: { oath_oidc_profile_id: oauthProfile },
+    body: { vaultDNS: dns, client_id: "0oa-vault-integration" },
+  });
+  check(oauth.data?.responseStatus === "SUCCESS" && (oauth.data.sessionId ?? "") !== "", "log in with OAuth", oauth.data);
+
   // The spec's security scheme: the session ID, sent as the Authorization header.
   for (const c of [vault, versions]) {
     c.setConfig({ auth: () => sessionId });

@@ -1,7 +1,7 @@
 // The flow through openapi-typescript's types and openapi-fetch.
 import createClient from "openapi-fetch";
 import type { paths } from "../generated/vault-api";
-import { baseUrl, check, dns, expiry, isToken, main, user, versionsBaseUrl } from "./common";
+import { baseUrl, check, dns, expiry, idpToken, isToken, loginHostBaseUrl, main, oauthProfile, user, versionsBaseUrl } from "./common";
 
 // openapi-fetch knows the spec's types, not the spec: a form body needs its Content-Type.
 const form = { "Content-Type": "application/x-www-form-urlencoded" } as const;
@@ -14,6 +14,14 @@ void main("openapi-fetch", async () => {
   const sessionId = login.data?.sessionId ?? "";
   check(login.data?.responseStatus === "SUCCESS" && sessionId !== "" && login.data.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", login.data);
   const auth = { Authorization: sessionId };
+
+  const loginHost = createClient<paths>({ baseUrl: loginHostBaseUrl });
+  const oauth = await loginHost.POST("/auth/oauth/session/{oath_oidc_profile_id}", {
+    params: { path: { oath_oidc_profile_id: oauthProfile } },
+    body: { vaultDNS: dns, client_id: "0oa-vault-integration" },
+    headers: { Authorization: `Bearer ${idpToken}`, ...form },
+  });
+  check(oauth.data?.responseStatus === "SUCCESS" && (oauth.data.sessionId ?? "") !== "", "log in with OAuth", oauth.data);
 
   const list = await versions.GET("/", { headers: auth });
   check(list.data?.responseStatus === "SUCCESS" && list.data.values?.["v26.2"] !== undefined, "list versions at /api/", list.data);
