@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 )
 
@@ -132,12 +131,31 @@ func (c Credentials) Format(f fmt.State, _ rune) {
 
 // authenticator supplies the Authorization header value for each call.
 type authenticator interface {
-	authorization(ctx context.Context) (Secret, error)
+	authorization(ctx context.Context) (credential, error)
 	// refused tells that Vault answered INVALID_SESSION_ID to a call sent with used.
 	refused(used Secret)
 	// held returns the secrets the authenticator holds (a session, a static credential),
 	// which are scrubbed from whatever a reply echoes.
 	held() []Secret
+}
+
+// credential is what a call authenticates with: the Authorization header value, and the
+// secrets to scrub from its reply (that value, raw and after "Bearer ", and whatever else
+// the authenticator holds). For a held session or a static credential it is made once and
+// shared by every call.
+type credential struct {
+	authz   Secret
+	secrets []Secret
+}
+
+// newCredential is authz with the secrets to scrub: its value, its value after "Bearer ",
+// and more.
+func newCredential(authz Secret, more ...Secret) credential {
+	secrets := []Secret{authz}
+	if raw, ok := strings.CutPrefix(authz.Reveal(), "Bearer "); ok {
+		secrets = append(secrets, NewSecret(raw))
+	}
+	return credential{authz: authz, secrets: append(secrets, more...)}
 }
 
 func newAuthenticator(c *Client, creds *Credentials) authenticator {
@@ -149,44 +167,69 @@ func newAuthenticator(c *Client, creds *Credentials) authenticator {
 	case creds.kind == credOAuth:
 		return newSessionAuth(c, oauthLogin(creds.oauth, creds.secret))
 	default:
-		return sourceAuth{src: creds.secret, bearer: creds.kind == credAccessToken}
+		return newSourceAuth(creds.secret, creds.kind == credAccessToken)
 	}
 }
 
 type noAuth struct{}
 
-func (noAuth) authorization(context.Context) (Secret, error) {
-	return Secret{}, &InputError{Field: "credentials", Reason: "none configured: pass client.WithCredentials to New"}
+func (noAuth) authorization(context.Context) (credential, error) {
+	return credential{}, &InputError{Field: "credentials", Reason: "none configured: pass client.WithCredentials to New"}
 }
 func (noAuth) refused(Secret) {}
 func (noAuth) held() []Secret { return nil }
 
+// sourceAuth sends a session ID or an access token from a source.
 type sourceAuth struct {
 	src    SecretSource
 	bearer bool
+	// static is the credential of a static source, made once; nil for a source asked
+	// before each call, and for a static value that cannot be sent (each call makes its
+	// own error: errors are not shared between calls).
+	static *credential
 }
 
-func (a sourceAuth) authorization(ctx context.Context) (Secret, error) {
-	field := "session ID"
+func newSourceAuth(src SecretSource, bearer bool) *sourceAuth {
+	a := &sourceAuth{src: src, bearer: bearer}
+	if s, ok := src.(staticSecret); ok {
+		if cred, err := a.credential(s.s); err == nil {
+			a.static = &cred
+		}
+	}
+	return a
+}
+
+func (a *sourceAuth) field() string {
 	if a.bearer {
-		field = "access token"
+		return "access token"
+	}
+	return "session ID"
+}
+
+func (a *sourceAuth) credential(s Secret) (credential, error) {
+	if err := checkCredential(a.field(), s); err != nil {
+		return credential{}, err
+	}
+	if a.bearer {
+		return newCredential(NewSecret("Bearer " + s.Reveal())), nil
+	}
+	return newCredential(s), nil
+}
+
+func (a *sourceAuth) authorization(ctx context.Context) (credential, error) {
+	if a.static != nil {
+		return *a.static, nil
 	}
 	s, err := a.src.Secret(ctx)
 	if err != nil {
-		return Secret{}, fmt.Errorf("%s source: %w", field, err)
+		return credential{}, fmt.Errorf("%s source: %w", a.field(), err)
 	}
-	if err := checkCredential(field, s); err != nil {
-		return Secret{}, err
-	}
-	if a.bearer {
-		return NewSecret("Bearer " + s.Reveal()), nil
-	}
-	return s, nil
+	return a.credential(s)
 }
 
-func (sourceAuth) refused(Secret) {}
+func (*sourceAuth) refused(Secret) {}
 
-func (a sourceAuth) held() []Secret {
+func (a *sourceAuth) held() []Secret {
 	if s, ok := a.src.(staticSecret); ok {
 		return []Secret{s.s}
 	}
@@ -196,30 +239,27 @@ func (a sourceAuth) held() []Secret {
 // authedExchange sends a call with the client's credentials. When Vault reports the
 // session ended, it gets new credentials and replays the call once: Vault did not process
 // a call it refused, so replaying is safe even for a token request.
-func (c *Client) authedExchange(ctx context.Context, op string, changesVault bool, build func() (*http.Request, error), out any) (Response, error) {
-	authz, err := c.auth.authorization(ctx)
+func (c *Client) authedExchange(ctx context.Context, cl call, out enveloped) (Response, error) {
+	cred, err := c.auth.authorization(ctx)
 	if err != nil {
-		return Response{}, ofOp(err, op)
+		return Response{}, ofOp(err, cl.op)
 	}
 	for replayed := false; ; replayed = true {
-		meta, err := c.exchange(ctx, call{op: op, build: build, authz: authz, secrets: secretsOf(authz), changesVault: changesVault}, out)
+		cl.authz, cl.secrets = cred.authz, cred.secrets
+		meta, err := c.exchange(ctx, cl, out)
 		if replayed || !errors.Is(err, ErrInvalidSession) {
 			return meta, err
 		}
-		c.auth.refused(authz)
+		c.auth.refused(cred.authz)
 		next, authErr := c.auth.authorization(ctx)
 		if authErr != nil {
-			return meta, ofOp(authErr, op)
+			return meta, ofOp(authErr, cl.op)
 		}
-		if next.Equal(authz) {
+		if next.authz.Equal(cred.authz) {
 			return meta, err
 		}
-		authz = next
+		cred = next
 	}
-}
-
-func secretsOf(authz Secret) []Secret {
-	return []Secret{authz, NewSecret(strings.TrimPrefix(authz.Reveal(), "Bearer "))}
 }
 
 // ofOp gives an authorization error the operation it stopped, unless it names its own (a

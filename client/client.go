@@ -35,7 +35,10 @@ type Client struct {
 	auth     authenticator
 	versions *sharedValue[*VersionList] // the Vault's list, for WithAPIVersionCheck and WithLatestAPIVersion
 	me       *sharedValue[string]       // the authenticated user's ID, for a list of "my" tokens
-	now      func() time.Time           // replaced in tests
+	// templates are the token calls' requests, prepared once per API version.
+	templates map[string]*templateSlot
+	version   atomic.Pointer[string] // the token calls' API version, once checked
+	now       func() time.Time       // replaced in tests
 }
 
 // New returns a client for the Vault at vaultDNS, a host name with an optional port such
@@ -66,7 +69,7 @@ func New(vaultDNS string, opts ...Option) (*Client, error) {
 
 // build makes a client from checked settings and the HTTP client it sends with.
 func build(dns string, s settings, hc *http.Client) *Client {
-	c := &Client{dns: dns, settings: s, hc: hc, now: time.Now}
+	c := &Client{dns: dns, settings: s, hc: hc, now: time.Now, templates: templateSlots(tokenBuilders)}
 	c.auth = newAuthenticator(c, s.creds)
 	c.versions = newSharedValue(opChooseVersion, s.loginTimeout, c.APIVersions)
 	c.me = newSharedValue(opFindUser, s.loginTimeout, c.fetchMyUserID)
@@ -120,11 +123,18 @@ func (c *Client) serverURL(version string) string {
 	return "https://" + c.dns + "/api/" + version + "/"
 }
 
-// call is one HTTP exchange, built by a generated request builder.
+// call is one HTTP exchange: a request made by a generated builder (build), or from a
+// prepared template (tmpl, with param and body).
 type call struct {
-	op      string
-	build   func() (*http.Request, error)
-	authz   Secret // the Authorization header value; zero for the login call
+	op    string
+	build func() (*http.Request, error)
+	tmpl  *requestTemplate
+	param string // the template's path parameter
+	body  string // the template's form body
+	// authz is the Authorization header value; zero for a login, which sets its own.
+	authz Secret
+	// secrets are scrubbed from whatever the reply echoes: those the call sends, and those
+	// the client holds (a session, a static credential).
 	secrets []Secret
 	// changesVault marks a request that changes Vault (a token request, a revoke): when it
 	// may have been received but no readable reply came back, the error is an
@@ -132,37 +142,66 @@ type call struct {
 	changesVault bool
 }
 
-// exchange sends a call and decodes a Vault envelope into out. It returns an *APIError for
-// FAILURE and EXCEPTION replies, with the reply's metadata in every case it got one.
-func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, error) {
+// request makes the call's request on ctx.
+func (cl *call) request(c *Client, ctx context.Context) (*http.Request, error) {
+	if cl.tmpl != nil {
+		return cl.tmpl.request(ctx, cl.param, cl.body, cl.authz)
+	}
 	req, err := cl.build()
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	c.setHeaders(req.Header)
+	if !cl.authz.IsZero() {
+		req.Header[headerAuthorization] = []string{cl.authz.Reveal()}
+	}
+	return req, nil
+}
+
+// sendState tells whether a request's headers were written: from then on Vault may have
+// received it. Only calls that change Vault need to know (for UnknownOutcomeError), so
+// only they carry one.
+type sendState struct {
+	sent  atomic.Bool
+	trace httptrace.ClientTrace
+}
+
+func newSendState() *sendState {
+	st := &sendState{}
+	st.trace.WroteHeaders = func() { st.sent.Store(true) }
+	return st
+}
+
+func (st *sendState) maybeSent() bool { return st != nil && st.sent.Load() }
+
+// exchange sends a call and decodes the Vault envelope and its data into out, in one pass.
+// It returns an *APIError for FAILURE and EXCEPTION replies, with the reply's metadata in
+// every case it got one.
+func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response, error) {
+	var st *sendState
+	reqCtx := ctx
+	if cl.changesVault {
+		st = newSendState()
+		reqCtx = httptrace.WithClientTrace(ctx, &st.trace)
+	}
+	req, err := cl.request(c, reqCtx)
 	if err != nil {
 		return Response{}, errorf(cl.op, "build request: %w", err)
 	}
-	var sent atomic.Bool
-	trace := &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }}
-	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.settings.userAgent)
-	if !cl.authz.IsZero() {
-		req.Header.Set("Authorization", cl.authz.Reveal())
-	}
-
-	// Whatever the reply echoes, the secrets this call sent and those the client holds
-	// (a session, a static credential) are scrubbed from it.
-	secrets := append(cl.secrets, c.auth.held()...)
+	secrets := cl.secrets
 	start := time.Now()
 	res, err := c.hc.Do(req)
 	if err != nil {
 		err = errorf(cl.op, "%w", scrubError(err, secrets))
 		c.log(ctx, cl.op, req, nil, start, err)
-		if cl.changesVault && sent.Load() {
+		if cl.changesVault && st.maybeSent() {
 			return Response{}, &UnknownOutcomeError{Op: cl.op, Err: err}
 		}
 		return Response{}, err
 	}
 	meta := responseFrom(res, secrets)
-	body, readErr := readBounded(res.Body, c.settings.maxReplyBytes)
+	body, readErr := readBounded(res.Body, res.ContentLength, c.settings.maxReplyBytes)
 	if readErr != nil {
 		readErr = scrubError(readErr, secrets)
 	}
@@ -176,7 +215,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, erro
 	unexpected := func(reason string) *UnexpectedResponseError {
 		return &UnexpectedResponseError{
 			Op: cl.op, HTTPStatus: res.StatusCode,
-			ContentType: fromNetwork(res.Header.Get("Content-Type"), secrets, fieldRunes, false),
+			ContentType: fromNetwork(res.Header.Get(headerContentType), secrets, fieldRunes, false),
 			Reason:      fromNetwork(reason, secrets, messageRunes, false),
 			Excerpt:     excerpt(body, secrets), Response: meta,
 		}
@@ -188,24 +227,31 @@ func (c *Client) exchange(ctx context.Context, cl call, out any) (Response, erro
 		return ambiguous(errorf(cl.op, "reading reply: %w", readErr))
 	case res.StatusCode != http.StatusOK:
 		return ambiguous(unexpected("Vault answers with HTTP 200; this reply came from something in between"))
-	case !isJSON(res.Header.Get("Content-Type")):
+	case !isJSON(res.Header.Get(headerContentType)):
 		return ambiguous(unexpected("not JSON"))
 	}
-	var env gen.ResponseEnvelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		return ambiguous(unexpected("malformed JSON: " + err.Error()))
+	if err := json.Unmarshal(body, out); err != nil {
+		// The data may not decode where the envelope would: a FAILURE with a malformed
+		// data field is still a FAILURE.
+		var env envelope
+		if json.Unmarshal(body, &env) != nil || !isFailure(env.ResponseStatus) {
+			return ambiguous(unexpected("malformed JSON: " + err.Error()))
+		}
+		*out.fields() = env.ResponseEnvelope
 	}
+	env := out.fields()
 	if !env.ResponseStatus.Valid() {
 		return ambiguous(unexpected(fmt.Sprintf("unknown responseStatus %q", fromNetwork(string(env.ResponseStatus), secrets, fieldRunes, false))))
 	}
-	if env.ResponseStatus == gen.ResponseStatusFAILURE || env.ResponseStatus == gen.ResponseStatusEXCEPTION {
-		return meta, apiErrorFrom(cl.op, env, meta, secrets)
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return ambiguous(unexpected("malformed JSON: " + err.Error()))
+	if isFailure(env.ResponseStatus) {
+		return meta, apiErrorFrom(cl.op, *env, meta, secrets)
 	}
 	meta.Warnings = messages(env.Warnings, secrets)
 	return meta, nil
+}
+
+func isFailure(s gen.ResponseStatus) bool {
+	return s == gen.ResponseStatusFAILURE || s == gen.ResponseStatusEXCEPTION
 }
 
 func apiErrorFrom(op string, env gen.ResponseEnvelope, meta Response, secrets []Secret) *APIError {
@@ -247,6 +293,9 @@ func deref[T any](p *T) T {
 }
 
 func isJSON(contentType string) bool {
+	if contentType == "application/json;charset=UTF-8" || contentType == "application/json" {
+		return true // Vault's own, known without parsing
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
@@ -255,9 +304,22 @@ var errTooLarge = errors.New("reply too large")
 
 // readBounded reads the body to its end if it fits in limit bytes, which hands the
 // connection back to the pool; a larger body is abandoned after limit+1 bytes and the
-// connection closed rather than reading an unbounded reply to the end.
-func readBounded(body io.ReadCloser, limit int64) ([]byte, error) {
+// connection closed rather than reading an unbounded reply to the end. length is the
+// Content-Length, -1 if unknown: a known length that fits is read into a buffer of that
+// size, with one byte more to see the end.
+func readBounded(body io.ReadCloser, length, limit int64) ([]byte, error) {
 	defer func() { _ = body.Close() }()
+	if length >= 0 && length <= limit {
+		b := make([]byte, length+1)
+		n, err := io.ReadFull(body, b)
+		switch {
+		case err == io.ErrUnexpectedEOF && int64(n) == length, err == io.EOF && length == 0:
+			return b[:n], nil // the whole body, as announced
+		case err == nil: // more than announced: net/http does not let that through
+			return b[:length], errors.New("reply longer than its Content-Length")
+		}
+		return b[:n], err
+	}
 	b, err := io.ReadAll(io.LimitReader(body, limit+1))
 	if err != nil {
 		return b, err

@@ -78,17 +78,17 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 	server := c.serverURL(version)
 	list := &TokenList{}
 	var page tokenQueryReply
-	meta, err := c.authedExchange(ctx, opQuery, false, func() (*http.Request, error) {
+	meta, err := c.authedExchange(ctx, call{op: opQuery, build: func() (*http.Request, error) {
 		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(server,
 			&gen.QueryAPIAccessTokensParams{ClientID: c.clientID()}, gen.QueryRequest{Q: f.query(user)})
-	}, &page)
+	}}, &page)
 	if err != nil {
 		return nil, err
 	}
 	list.Response = meta
 	for pages := 1; ; pages++ {
 		for _, r := range page.Data {
-			if !recordIDPattern.MatchString(r.ID) {
+			if !isRecordID(r.ID) {
 				return nil, errorf(opQuery, "a listed token's id is not a Vault record ID (1 to 64 letters and digits)")
 			}
 			if t := r.info(); f.matches(t, user) {
@@ -107,9 +107,9 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 			return nil, err
 		}
 		page = tokenQueryReply{}
-		if _, err := c.authedExchange(ctx, opQueryPage, false, func() (*http.Request, error) {
+		if _, err := c.authedExchange(ctx, call{op: opQueryPage, build: func() (*http.Request, error) {
 			return gen.NewQueryAPIAccessTokensPageRequest(server, queryID, params)
-		}, &page); err != nil {
+		}}, &page); err != nil {
 			return nil, err
 		}
 	}
@@ -193,7 +193,7 @@ func (c *Client) nextPage(next, version string) (string, *gen.QueryAPIAccessToke
 // status__v may come as the spec says (a string) or as Vault's docs leave open (a number; a
 // picklist array of one value).
 type tokenQueryReply struct {
-	gen.ResponseEnvelope
+	envelope
 	ResponseDetails gen.QueryDetails `json:"responseDetails"`
 	Data            []tokenRecord    `json:"data"`
 }

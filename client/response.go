@@ -25,15 +25,17 @@ type Response struct {
 	Warnings []Message
 }
 
-// Header names as Vault documents them; Header.Get canonicalizes, so the lowercase
-// names HTTP/2 delivers match too.
-const (
-	headerExecutionID    = "X-VaultAPI-ExecutionId"
-	headerBurstLimit     = "X-VaultAPI-BurstLimit"
-	headerBurstRemaining = "X-VaultAPI-BurstLimitRemaining"
-	headerResponseDelay  = "X-VaultAPI-ResponseDelay"
-	headerVaultID        = "X-VaultAPI-VaultId"
-	headerUserID         = "X-VaultAPI-UserId"
+// Header names as Vault documents them, in their canonical form (X-Vaultapi-Executionid),
+// which is how net/http keys a reply's headers whatever case they arrived in: read with
+// these, Header.Get does not canonicalize on every reply.
+var (
+	headerExecutionID    = http.CanonicalHeaderKey("X-VaultAPI-ExecutionId")
+	headerBurstLimit     = http.CanonicalHeaderKey("X-VaultAPI-BurstLimit")
+	headerBurstRemaining = http.CanonicalHeaderKey("X-VaultAPI-BurstLimitRemaining")
+	headerResponseDelay  = http.CanonicalHeaderKey("X-VaultAPI-ResponseDelay")
+	headerVaultID        = http.CanonicalHeaderKey("X-VaultAPI-VaultId")
+	headerUserID         = http.CanonicalHeaderKey("X-VaultAPI-UserId")
+	headerContentType    = http.CanonicalHeaderKey("Content-Type")
 )
 
 // responseFrom reads a reply's metadata. Its text headers come from the network and reach

@@ -63,7 +63,7 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 	unique := make([]string, 0, len(ids))
 	seen := map[string]bool{}
 	for _, id := range ids {
-		if !recordIDPattern.MatchString(id) {
+		if !isRecordID(id) {
 			return nil, &InputError{Op: opDelete, Field: "token ID", Reason: "must be 1 to 64 letters and digits, as ListAPIAccessTokens gives them"}
 		}
 		if !seen[id] {
@@ -97,10 +97,10 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 			return results(), errorf(opDelete, "%w", err)
 		}
 		var reply deleteReply
-		meta, err := c.authedExchange(ctx, opDelete, true, func() (*http.Request, error) {
+		meta, err := c.authedExchange(ctx, call{op: opDelete, changesVault: true, build: func() (*http.Request, error) {
 			return gen.NewDeleteAPIAccessTokensRequestWithBody(server, &gen.DeleteAPIAccessTokensParams{ClientID: c.clientID()},
 				"application/json", bytes.NewReader(body))
-		}, &reply)
+		}}, &reply)
 		if err != nil {
 			return results(), err
 		}
@@ -140,10 +140,10 @@ func (c *Client) revokedBefore(ctx context.Context, id string) (RevocationStatus
 	}
 	var page tokenQueryReply
 	q := "SELECT id, status__v FROM api_access_token__sys WHERE id = " + vqlQuote(id)
-	if _, err := c.authedExchange(ctx, opQuery, false, func() (*http.Request, error) {
+	if _, err := c.authedExchange(ctx, call{op: opQuery, build: func() (*http.Request, error) {
 		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(c.serverURL(version),
 			&gen.QueryAPIAccessTokensParams{ClientID: c.clientID()}, gen.QueryRequest{Q: q})
-	}, &page); err != nil {
+	}}, &page); err != nil {
 		return 0, err
 	}
 	for _, r := range page.Data {
@@ -156,6 +156,6 @@ func (c *Client) revokedBefore(ctx context.Context, id string) (RevocationStatus
 
 // deleteReply is gen.DeleteRecordsReply, decoded once.
 type deleteReply struct {
-	gen.ResponseEnvelope
+	envelope
 	Data []gen.RecordResult `json:"data"`
 }

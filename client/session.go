@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/acme/vault-token/gen"
 )
 
 // Sessions last 48 hours at most; renew an hour early so a long call does not outlive one.
@@ -25,7 +23,8 @@ const DefaultLoginTimeout = 30 * time.Second
 
 type session struct {
 	id       Secret
-	userID   string // from the login reply
+	cred     credential // the session as calls send it, made once
+	userID   string     // from the login reply
 	obtained time.Time
 }
 
@@ -60,9 +59,9 @@ func newSessionAuth(c *Client, m loginMethod) *sessionAuth {
 	return a
 }
 
-func (a *sessionAuth) authorization(ctx context.Context) (Secret, error) {
+func (a *sessionAuth) authorization(ctx context.Context) (credential, error) {
 	s, err := a.session.get(ctx, a.fresh)
-	return s.id, err
+	return s.cred, err
 }
 
 func (a *sessionAuth) fresh(s session) bool {
@@ -78,10 +77,16 @@ func (a *sessionAuth) held() []Secret {
 	if s := a.session.held.Load(); s != nil {
 		out = append(out, s.id)
 	}
+	return append(out, a.staticSecret()...)
+}
+
+// staticSecret is the login's secret when its source is static: known to the client, so
+// scrubbed from every reply, not only the login's.
+func (a *sessionAuth) staticSecret() []Secret {
 	if s, ok := a.method.source.(staticSecret); ok {
-		out = append(out, s.s)
+		return []Secret{s.s}
 	}
-	return out
+	return nil
 }
 
 // login obtains a session, unless the gate knows how a login would end.
@@ -111,12 +116,12 @@ func (a *sessionAuth) login(ctx context.Context) (session, error) {
 // attempt sends one login and checks the session it returns.
 func (a *sessionAuth) attempt(ctx context.Context, secret Secret) (session, error) {
 	c, m := a.c, a.method
-	var reply gen.AuthReply
+	var reply authReply
 	_, err := c.exchange(ctx, call{
 		op:      m.op,
 		build:   func() (*http.Request, error) { return m.request(c, secret) },
 		authz:   m.authz(secret),
-		secrets: []Secret{secret},
+		secrets: append([]Secret{secret}, a.held()...),
 	}, &reply)
 	if err != nil {
 		return session{}, err
@@ -127,7 +132,9 @@ func (a *sessionAuth) attempt(ctx context.Context, secret Secret) (session, erro
 	if err := c.checkSessionVault(m.op, reply); err != nil {
 		return session{}, err
 	}
-	s := session{id: NewSecret(*reply.SessionID), obtained: c.now()}
+	id := NewSecret(*reply.SessionID)
+	s := session{id: id, obtained: c.now()}
+	s.cred = newCredential(id, a.staticSecret()...)
 	if reply.UserID != nil {
 		s.userID = strconv.FormatInt(*reply.UserID, 10)
 	}
@@ -136,7 +143,7 @@ func (a *sessionAuth) attempt(ctx context.Context, secret Secret) (session, erro
 
 // checkSessionVault refuses a session for another Vault than the one asked for (auth
 // defaulting): calls made with it would act on the wrong Vault.
-func (c *Client) checkSessionVault(op string, reply gen.AuthReply) error {
+func (c *Client) checkSessionVault(op string, reply authReply) error {
 	if reply.VaultID == nil {
 		return &wrongVaultError{op, "the reply does not say which Vault it is for"}
 	}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
+	"strings"
 	"time"
 
 	"github.com/acme/vault-token/gen"
@@ -104,11 +104,8 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req 
 	if err := checkUserID(userID); err != nil {
 		return nil, withOp(err, opUserToken)
 	}
-	params := &gen.GenerateAPIAccessTokenParams{ClientID: c.clientID()}
 	find := TokenFilter{UserID: userID, Name: req.Name}
-	return c.generateToken(ctx, opUserToken, req, find, "", func(server string, body gen.TokenRequest) (*http.Request, error) {
-		return gen.NewGenerateAPIAccessTokenRequestWithFormdataBody(server, userID, params, body)
-	})
+	return c.generateToken(ctx, opUserToken, req, userID, find, "")
 }
 
 // GenerateMyAPIAccessToken creates an API access token for the user the client
@@ -116,10 +113,7 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req 
 //
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/users/api-access-tokens/generate-my-api-access-token/
 func (c *Client) GenerateMyAPIAccessToken(ctx context.Context, req TokenRequest) (*Token, error) {
-	params := &gen.GenerateMyAPIAccessTokenParams{ClientID: c.clientID()}
-	return c.generateToken(ctx, opMyToken, req, TokenFilter{Me: true, Name: req.Name}, "", func(server string, body gen.TokenRequest) (*http.Request, error) {
-		return gen.NewGenerateMyAPIAccessTokenRequestWithFormdataBody(server, params, body)
-	})
+	return c.generateToken(ctx, opMyToken, req, "", TokenFilter{Me: true, Name: req.Name}, "")
 }
 
 // GenerateSandboxAPIAccessToken creates an API access token for the authenticated user in
@@ -132,17 +126,30 @@ func (c *Client) GenerateSandboxAPIAccessToken(ctx context.Context, sandboxName 
 	if err := checkSandboxName(sandboxName); err != nil {
 		return nil, withOp(err, opSandboxToken)
 	}
-	params := &gen.GenerateSandboxAPIAccessTokenParams{ClientID: c.clientID()}
 	find := TokenFilter{Me: true, Name: req.Name}
-	return c.generateToken(ctx, opSandboxToken, req, find, sandboxName, func(server string, body gen.TokenRequest) (*http.Request, error) {
-		return gen.NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody(server, sandboxName, params, body)
-	})
+	return c.generateToken(ctx, opSandboxToken, req, sandboxName, find, sandboxName)
 }
 
-// generateToken sends a token request. find and sandbox say where to look for the token when
-// the outcome is unknown.
-func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest, find TokenFilter, sandbox string,
-	build func(server string, body gen.TokenRequest) (*http.Request, error)) (*Token, error) {
+// tokenBuilders are the generated builders of the token calls, by operation, for their
+// templates. param is the call's path parameter: a user ID, a sandbox name, or none.
+var tokenBuilders = map[string]builder{
+	opUserToken: func(c *Client, server, param string) (*http.Request, error) {
+		return gen.NewGenerateAPIAccessTokenRequestWithFormdataBody(server, param,
+			&gen.GenerateAPIAccessTokenParams{ClientID: c.clientID()}, gen.TokenRequest{})
+	},
+	opMyToken: func(c *Client, server, _ string) (*http.Request, error) {
+		return gen.NewGenerateMyAPIAccessTokenRequestWithFormdataBody(server,
+			&gen.GenerateMyAPIAccessTokenParams{ClientID: c.clientID()}, gen.TokenRequest{})
+	},
+	opSandboxToken: func(c *Client, server, param string) (*http.Request, error) {
+		return gen.NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody(server, param,
+			&gen.GenerateSandboxAPIAccessTokenParams{ClientID: c.clientID()}, gen.TokenRequest{})
+	},
+}
+
+// generateToken sends a token request of operation op, with the path parameter param.
+// find and sandbox say where to look for the token when the outcome is unknown.
+func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest, param string, find TokenFilter, sandbox string) (*Token, error) {
 	body, err := req.body(c.now())
 	if err != nil {
 		return nil, withOp(err, op)
@@ -151,9 +158,12 @@ func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest,
 	if err != nil {
 		return nil, withOp(err, op)
 	}
-	server := c.serverURL(version)
-	var reply gen.TokenReply
-	meta, err := c.authedExchange(ctx, op, true, func() (*http.Request, error) { return build(server, body) }, &reply)
+	tmpl, err := c.templates[op].get(c, version)
+	if err != nil {
+		return nil, errorf(op, "build request: %w", err)
+	}
+	var reply tokenReply
+	meta, err := c.authedExchange(ctx, call{op: op, tmpl: tmpl, param: param, body: tokenForm(body), changesVault: true}, &reply)
 	if err == nil {
 		if reason := notAToken(reply.Data); reason != "" {
 			err = &UnknownOutcomeError{Op: op, Err: &UnexpectedResponseError{
@@ -162,11 +172,12 @@ func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest,
 			}}
 		}
 	}
-	var unknown *UnknownOutcomeError
-	if errors.As(err, &unknown) {
-		unknown.Find, unknown.Sandbox = &find, sandbox
-	}
 	if err != nil {
+		var unknown *UnknownOutcomeError
+		if errors.As(err, &unknown) {
+			where := find
+			unknown.Find, unknown.Sandbox = &where, sandbox
+		}
 		return nil, err
 	}
 	return &Token{
@@ -176,18 +187,45 @@ func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest,
 	}, nil
 }
 
-var (
-	// tokenValuePattern: the docs say every token value begins with veeva-vault-. The rest
-	// must be visible ASCII: the value is sent in an Authorization header, and a reply with
-	// spaces, control characters or anything else cannot be a token the client could use.
-	tokenValuePattern = regexp.MustCompile(`^veeva-vault-[\x21-\x7e]+$`)
-	// recordIDPattern: a token's ID is its api_access_token__sys record's ID. Every Vault
-	// record ID in the docs is 15 letters and digits (0PI00000000C003, V8T000000001001, the
-	// shapes differ between pages); the client accepts 1 to 64 letters and digits, so a
-	// longer format would still work, and refuses anything else, which could not be a
-	// record ID and would carry whatever it holds into logs and terminals.
-	recordIDPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
-)
+// The shapes a reply's token and record ID must have. They are checked on every call, so
+// by hand rather than by regexp (FuzzShapes checks them against the regexps in their
+// comments).
+
+// isTokenValue reports whether s could be a token (^veeva-vault-[\x21-\x7e]+$): the docs
+// say every token value begins with veeva-vault-, and the rest must be visible ASCII: the
+// value is sent in an Authorization header, and a reply with spaces, control characters or
+// anything else cannot be a token the client could use.
+func isTokenValue(s string) bool {
+	rest, ok := strings.CutPrefix(s, "veeva-vault-")
+	if !ok || rest == "" {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if rest[i] < 0x21 || rest[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// isRecordID reports whether s could be a record ID (^[A-Za-z0-9]{1,64}$). A token's ID is
+// its api_access_token__sys record's ID. Every Vault record ID in the docs is 15 letters
+// and digits (0PI00000000C003, V8T000000001001, the shapes differ between pages); the
+// client accepts 1 to 64 letters and digits, so a longer format would still work, and
+// refuses anything else, which could not be a record ID and would carry whatever it holds
+// into logs and terminals.
+func isRecordID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isDigit, isLetter := '0' <= c && c <= '9', 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'; !isDigit && !isLetter {
+			return false
+		}
+	}
+	return true
+}
 
 // notAToken says why a SUCCESS reply's data cannot be a new token, or "" if it can. It
 // never quotes the value.
@@ -195,9 +233,9 @@ func notAToken(d *gen.APIAccessToken) string {
 	switch {
 	case d == nil || d.Token == "":
 		return "without a token in data"
-	case !tokenValuePattern.MatchString(d.Token):
+	case !isTokenValue(d.Token):
 		return "with a token__sys that is not a token (not veeva-vault- and visible ASCII)"
-	case !recordIDPattern.MatchString(d.ID):
+	case !isRecordID(d.ID):
 		return "with an id that is not a Vault record ID (1 to 64 letters and digits)"
 	}
 	return ""

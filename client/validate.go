@@ -12,7 +12,6 @@ import (
 
 var (
 	clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
-	userIDPattern   = regexp.MustCompile(`^[0-9]{1,19}$`)
 	hostPattern     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
 )
 
@@ -59,8 +58,9 @@ func checkClientID(id string) error {
 	return nil
 }
 
+// checkUserID accepts a numeric user ID (^[0-9]{1,19}$).
 func checkUserID(id string) error {
-	if !userIDPattern.MatchString(id) {
+	if !isUserID(id) {
 		return &InputError{Field: "user ID", Reason: "must be a numeric Vault user ID"}
 	}
 	return nil
@@ -110,4 +110,16 @@ func checkCredential(field string, s Secret) error {
 		return &InputError{Field: field, Reason: "must not be empty"}
 	}
 	return checkText(field, v)
+}
+
+func isUserID(s string) bool {
+	if s == "" || len(s) > 19 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -81,10 +81,10 @@ func (l *VersionList) Supports(v string) bool { return slices.Contains(l.Version
 //
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/authentication/retrieve-api-versions/
 func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
-	var reply gen.VersionsReply
-	meta, err := c.authedExchange(ctx, opVersions, false, func() (*http.Request, error) {
+	var reply versionsReply
+	meta, err := c.authedExchange(ctx, call{op: opVersions, build: func() (*http.Request, error) {
 		return gen.NewRetrieveAPIVersionsRequest("https://"+c.dns+"/api/", &gen.RetrieveAPIVersionsParams{ClientID: c.clientID()})
-	}, &reply)
+	}}, &reply)
 	if err != nil {
 		return nil, err
 	}
@@ -103,8 +103,20 @@ func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
 // tokenVersion is the API version for token calls: the pinned one, or the one chosen
 // from the Vault's list. The list is asked for once per client, by one call at a time
 // with the others waiting for its outcome; once it has been read, the choice is made from
-// it without another call, so an unsupported version fails at once every time.
+// it without another call, so an unsupported version fails at once every time. A valid
+// version, pinned or chosen, is checked once and then only read.
 func (c *Client) tokenVersion(ctx context.Context) (string, error) {
+	if v := c.version.Load(); v != nil {
+		return *v, nil
+	}
+	v, err := c.chooseTokenVersion(ctx)
+	if err == nil {
+		c.version.Store(&v)
+	}
+	return v, err
+}
+
+func (c *Client) chooseTokenVersion(ctx context.Context) (string, error) {
 	s := c.settings
 	if !s.latest && !s.checkVersion {
 		return s.version, checkTokenVersion(s.version)
