@@ -1,0 +1,181 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/ogen-go/ogen/ogenerrors"
+
+	"github.com/acme/vault-token/bench/ogenclient"
+	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/gen"
+)
+
+// The call every implementation makes: a token for user 12345 named tokenName, with the
+// session held (the password variant of client logs in once, before timing).
+const (
+	userID    = "12345"
+	tokenName = "bench token"
+	clientID  = "acme-bench-server-tokenbot"
+	version   = "v26.2"
+)
+
+// generateFunc makes the call once and returns the token's ID and value.
+type generateFunc func(ctx context.Context) (id, token string, err error)
+
+// impl builds one implementation's call against the Vault at dns through hc.
+type impl struct {
+	name string
+	new  func(dns string, hc *http.Client) (generateFunc, error)
+}
+
+// impls are the four implementations, the floor first: report reads ratios against it.
+var impls = []impl{
+	{"floor", newFloor},
+	{"client", func(dns string, hc *http.Client) (generateFunc, error) {
+		return newClient(dns, hc, client.SessionID(session))
+	}},
+	{"gen", newGen},
+	{"ogen", newOgen},
+}
+
+// newClient is package client with creds.
+func newClient(dns string, hc *http.Client, creds client.Credentials) (generateFunc, error) {
+	c, err := client.New(dns, client.WithHTTPClient(hc), client.WithCredentials(creds), client.WithClientID(clientID))
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (string, string, error) {
+		tok, err := c.GenerateAPIAccessToken(ctx, userID, client.TokenRequest{Name: tokenName})
+		if err != nil {
+			return "", "", err
+		}
+		return tok.ID, tok.Value.Reveal(), nil
+	}, nil
+}
+
+// floorReply is what the floor decodes: the fields a caller needs, nothing else.
+type floorReply struct {
+	ResponseStatus string `json:"responseStatus"`
+	Data           struct {
+		ID    string `json:"id"`
+		Token string `json:"token__sys"`
+	} `json:"data"`
+}
+
+// newFloor is the least a correct call costs with net/http: the URL built once, the same
+// form body and headers, the reply read and decoded once, the status checked.
+func newFloor(dns string, hc *http.Client) (generateFunc, error) {
+	target := "https://" + dns + "/api/" + version + "/objects/users/" + url.PathEscape(userID) + "/api_access_token__sys"
+	return func(ctx context.Context) (string, string, error) {
+		body := url.Values{"name__v": {tokenName}}.Encode()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
+		if err != nil {
+			return "", "", err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Authorization", session)
+		req.Header.Set("X-VaultAPI-ClientID", clientID)
+		res, err := hc.Do(req)
+		if err != nil {
+			return "", "", err
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			return "", "", err
+		}
+		var r floorReply
+		if err := json.Unmarshal(b, &r); err != nil {
+			return "", "", err
+		}
+		if res.StatusCode != http.StatusOK || r.ResponseStatus != "SUCCESS" {
+			return "", "", fmt.Errorf("HTTP %d, %s", res.StatusCode, r.ResponseStatus)
+		}
+		return r.Data.ID, r.Data.Token, nil
+	}, nil
+}
+
+// newGen is the generated package alone, as a team would use it without package client.
+func newGen(dns string, hc *http.Client) (generateFunc, error) {
+	c, err := gen.NewClientWithResponses("https://"+dns+"/api/"+version+"/", gen.WithHTTPClient(hc),
+		gen.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+			req.Header.Set("Authorization", session)
+			req.Header.Set("Accept", "application/json")
+			return nil
+		}))
+	if err != nil {
+		return nil, err
+	}
+	id := clientID
+	params := &gen.GenerateAPIAccessTokenParams{ClientID: &id}
+	return func(ctx context.Context) (string, string, error) {
+		res, err := c.GenerateAPIAccessTokenWithFormdataBodyWithResponse(ctx, userID, params, gen.TokenRequest{Name: tokenName})
+		if err != nil {
+			return "", "", err
+		}
+		r := res.JSON200
+		if r == nil || r.ResponseStatus != gen.ResponseStatusSUCCESS || r.Data == nil {
+			return "", "", fmt.Errorf("HTTP %d: %.100s", res.StatusCode(), res.Body)
+		}
+		return r.Data.ID, r.Data.Token, nil
+	}, nil
+}
+
+// ogenSession is ogen's security source: the session for the spec's sessionId scheme, the
+// other schemes skipped.
+type ogenSession struct{}
+
+func (ogenSession) SessionId(context.Context, ogenclient.OperationName) (ogenclient.SessionId, error) {
+	return ogenclient.SessionId{APIKey: session}, nil
+}
+
+func (ogenSession) BearerToken(context.Context, ogenclient.OperationName) (ogenclient.BearerToken, error) {
+	return ogenclient.BearerToken{}, ogenerrors.ErrSkipClientSecurity
+}
+
+func (ogenSession) IdpToken(context.Context, ogenclient.OperationName) (ogenclient.IdpToken, error) {
+	return ogenclient.IdpToken{}, ogenerrors.ErrSkipClientSecurity
+}
+
+// newOgen is the client ogen generates from the same spec.
+func newOgen(dns string, hc *http.Client) (generateFunc, error) {
+	c, err := ogenclient.NewClient("https://"+dns+"/api/"+version, ogenSession{}, ogenclient.WithClient(hc))
+	if err != nil {
+		return nil, err
+	}
+	params := ogenclient.GenerateApiAccessTokenParams{UserID: userID, XVaultAPIClientID: ogenclient.NewOptString(clientID)}
+	return func(ctx context.Context) (string, string, error) {
+		res, err := c.GenerateApiAccessToken(ctx, &ogenclient.TokenRequest{NameV: tokenName}, params)
+		if err != nil {
+			return "", "", err
+		}
+		r, ok := res.(*ogenclient.TokenReplyHeaders)
+		if !ok || r.Response.ResponseStatus != ogenclient.ResponseStatusSUCCESS {
+			return "", "", fmt.Errorf("reply %T", res)
+		}
+		return r.Response.Data.Value.ID, r.Response.Data.Value.TokenSys, nil
+	}, nil
+}
+
+// errNotSame is a token other than the canned one.
+var errNotSame = errors.New("not the canned token")
+
+// check makes one call and fails unless it returns the canned token.
+func check(ctx context.Context, f generateFunc) error {
+	id, tok, err := f(ctx)
+	if err != nil {
+		return err
+	}
+	if id != cannedID || tok != cannedToken {
+		return fmt.Errorf("%w: got %q, %q", errNotSame, id, tok)
+	}
+	return nil
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// A run of go test -bench, cut down: two runs of the in-memory call, with a client 1.25×
+// the floor and 2 allocations more, and one 1.5× (so the median is 1.375×).
+const sample = `goos: linux
+cpu: Test CPU
+BenchmarkGenerate/InMemory/impl=floor-2    100   4000 ns/op   3000 B/op   40 allocs/op
+BenchmarkGenerate/InMemory/impl=floor-2    100   4000 ns/op   3000 B/op   40 allocs/op
+BenchmarkGenerate/InMemory/impl=client-2   100   5000 ns/op   3100 B/op   42 allocs/op
+BenchmarkGenerate/InMemory/impl=client-2   100   6000 ns/op   3100 B/op   42 allocs/op
+BenchmarkGenerateParallel/InMemory/impl=floor    100   4000 ns/op
+BenchmarkHugeReply/InMemory/impl=client-2   1   5000000 ns/op   2.5 peak-heap-MiB   2000000 B/op   200 allocs/op
+`
+
+func TestReport(t *testing.T) {
+	r := newResults()
+	if err := r.read(strings.NewReader(sample)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r.median("Generate/InMemory/impl=client-2", "ns/op"); got != 5500 {
+		t.Errorf("median = %v, want 5500", got)
+	}
+	if _, ok := r.median("GenerateParallel/InMemory/impl=floor-1", "ns/op"); !ok {
+		t.Error("a result without a -N suffix is not read as GOMAXPROCS 1")
+	}
+	met := map[string]bool{}
+	for _, tg := range r.targets() {
+		met[tg.what] = tg.met
+	}
+	for what, want := range map[string]bool{
+		"in memory: client within 1.3× of the floor in ns/op":     false,
+		"in memory: client within 12 allocations of the floor":    true,
+		"a 1 GiB reply costs the client under 16 MiB (peak heap)": true,
+		"loopback TLS: client within 1.1× of the floor":           false, // no results: not met
+	} {
+		if got, ok := met[what]; !ok || got != want {
+			t.Errorf("target %q met = %v (listed %v), want %v", what, got, ok, want)
+		}
+	}
+	var out strings.Builder
+	write(&out, r, "")
+	for _, want := range []string{"Test CPU", "| ns/op | 4,000 | 5,500 (1.38×) |", "| allocs/op | 40 | 42 (+2) |", "**no**"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
