@@ -70,40 +70,38 @@ func TestImplsAgree(t *testing.T) {
 	}
 }
 
-// BenchmarkGenerate: one call at a time.
-func BenchmarkGenerate(b *testing.B) {
+// eachImpl runs body as a sub-benchmark per transport and implementation, each on a
+// fresh transport.
+func eachImpl(b *testing.B, body func(b *testing.B, f generateFunc)) {
 	for _, tr := range transports {
 		b.Run(tr.name, func(b *testing.B) {
 			for _, im := range impls {
 				b.Run("impl="+im.name, func(b *testing.B) {
 					dns, hc := fresh(b, tr.open)
-					f := prepare(b, im, dns, hc)
-					ctx := context.Background()
-					b.ReportAllocs()
-					for b.Loop() {
-						if _, _, err := f(ctx); err != nil {
-							b.Fatal(err)
-						}
-					}
+					body(b, prepare(b, im, dns, hc))
 				})
 			}
 		})
 	}
 }
 
+// BenchmarkGenerate: one call at a time.
+func BenchmarkGenerate(b *testing.B) {
+	eachImpl(b, func(b *testing.B, f generateFunc) {
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := f(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 // BenchmarkGenerateParallel: calls from GOMAXPROCS goroutines on one client (run with
 // -cpu 1,2: the gain from 1 to 2 is the throughput a second core buys).
 func BenchmarkGenerateParallel(b *testing.B) {
-	for _, tr := range transports {
-		b.Run(tr.name, func(b *testing.B) {
-			for _, im := range impls {
-				b.Run("impl="+im.name, func(b *testing.B) {
-					dns, hc := fresh(b, tr.open)
-					runParallel(b, prepare(b, im, dns, hc))
-				})
-			}
-		})
-	}
+	eachImpl(b, runParallel)
 }
 
 func runParallel(b *testing.B, f generateFunc) {
