@@ -143,7 +143,7 @@ type call struct {
 }
 
 // request makes the call's request on ctx.
-func (cl *call) request(c *Client, ctx context.Context) (*http.Request, error) {
+func (cl *call) request(ctx context.Context, c *Client) (*http.Request, error) {
 	if cl.tmpl != nil {
 		return cl.tmpl.request(ctx, cl.param, cl.body, cl.authz)
 	}
@@ -185,7 +185,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response
 		st = newSendState()
 		reqCtx = httptrace.WithClientTrace(ctx, &st.trace)
 	}
-	req, err := cl.request(c, reqCtx)
+	req, err := cl.request(reqCtx, c)
 	if err != nil {
 		return Response{}, errorf(cl.op, "build request: %w", err)
 	}

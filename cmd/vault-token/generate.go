@@ -25,17 +25,8 @@ const generateExample = `  # A token for user 12345, valid 90 days, the value al
   get-idp-token | vault-token generate --vault myvault.veevavault.com --oauth-profile 0oa1a2b3c4 \
       --idp-token-stdin --me --name CI`
 
-// generateOptions are generate's flags.
-type generateOptions struct {
-	vault               *vaultFlags
-	user, sandbox, name string
-	me, force           bool
-	expires, outFile    string
-	output              *choice
-}
-
 func (a *app) generateCmd() *cobra.Command {
-	o := &generateOptions{output: newChoice("text", "text", "json")}
+	var o *newTokenFlags
 	cmd := &cobra.Command{
 		Use:   "generate (--user ID | --me | --sandbox NAME) --name NAME [--expires WHEN] [flags]",
 		Short: "Create an API access token",
@@ -49,40 +40,23 @@ if the user's security profile allows.`,
 		Args:    noArgs,
 		RunE:    runE(func(cmd *cobra.Command, _ []string) error { return a.generate(cmd, o) }),
 	}
-	o.vault = addVaultFlags(cmd)
-	fs := cmd.Flags()
-	fs.StringVar(&o.user, "user", "", "create the token for the user with this numeric ID")
-	fs.BoolVar(&o.me, "me", false, "create the token for the authenticated user")
-	fs.StringVar(&o.sandbox, "sandbox", "", "create the token for the authenticated user in this sandbox, named as on My Vaults")
-	fs.StringVar(&o.name, "name", "", "the token's name or description")
-	fs.StringVar(&o.expires, "expires", "", "an RFC 3339 time, a date YYYY-MM-DD, or a duration such as 90d (default: never, if the security profile allows)")
-	addChoiceFlag(cmd, o.output, "output", "o", "text (the token alone) or json")
-	fs.StringVar(&o.outFile, "out-file", "", "write the result to this file, mode 0600, instead of stdout")
-	fs.BoolVar(&o.force, "force", false, "let --out-file replace an existing regular file")
-	cmd.MarkFlagsMutuallyExclusive("user", "me", "sandbox")
-	cmd.MarkFlagsOneRequired("user", "me", "sandbox")
-	_ = cmd.MarkFlagRequired("name")
+	o = addNewTokenFlags(cmd, newTokenHelp{
+		user:    "create the token for the user with this numeric ID",
+		me:      "create the token for the authenticated user",
+		sandbox: "create the token for the authenticated user in this sandbox, named as on My Vaults",
+		name:    "the token's name or description",
+		expires: "an RFC 3339 time, a date YYYY-MM-DD, or a duration such as 90d (default: never, if the security profile allows)",
+		outFile: "write the result to this file, mode 0600, instead of stdout",
+	})
 	return cmd
 }
 
-func (a *app) generate(cmd *cobra.Command, o *generateOptions) error {
-	req, err := parseExpires(o.expires, a.now())
+func (a *app) generate(cmd *cobra.Command, o *newTokenFlags) error {
+	req, out, cl, err := a.start(cmd, o)
 	if err != nil {
 		return err
 	}
-	req.Name = o.name
-	// Vault shows a token once: make sure it can be saved before creating it.
-	var out *outputFile
-	if o.outFile != "" {
-		if out, err = prepareOutputFile(o.outFile, o.force); err != nil {
-			return err
-		}
-		defer out.discard()
-	}
-	cl, err := a.newClient(cmd, o.vault)
-	if err != nil {
-		return err
-	}
+	defer out.discard()
 
 	ctx, cancel := context.WithTimeout(cmd.Context(), o.vault.timeout)
 	defer cancel()
@@ -260,7 +234,7 @@ func (o *outputFile) keep() { o.done = true }
 
 // discard removes the temporary file unless commit moved it into place or keep kept it.
 func (o *outputFile) discard() {
-	if !o.done {
+	if o != nil && !o.done {
 		_ = o.tmp.Close()
 		_ = os.Remove(o.tmp.Name())
 	}

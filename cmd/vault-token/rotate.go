@@ -20,16 +20,13 @@ const rotateExample = `  # Nightly: a new 30-day token for user 12345 named "CI"
       --name CI --keep 1`
 
 type rotateOptions struct {
-	vault                             *vaultFlags
-	user, sandbox, sandboxVault, name string
-	me, force                         bool
-	expires, outFile                  string
-	keep                              int
-	output                            *choice
+	*newTokenFlags
+	sandboxVault string
+	keep         int
 }
 
 func (a *app) rotateCmd() *cobra.Command {
-	o := &rotateOptions{output: newChoice("text", "text", "json")}
+	o := &rotateOptions{}
 	cmd := &cobra.Command{
 		Use:   "rotate (--user ID | --me | --sandbox NAME --sandbox-vault DNS) --name NAME [--keep N] [flags]",
 		Short: "Replace a token: create a new one, save it, then revoke the older ones with its name",
@@ -42,42 +39,27 @@ the command exits 1. What was revoked is reported on stderr.`,
 		Args:    noArgs,
 		RunE:    runE(func(cmd *cobra.Command, _ []string) error { return a.rotate(cmd, o) }),
 	}
-	o.vault = addVaultFlags(cmd)
+	o.newTokenFlags = addNewTokenFlags(cmd, newTokenHelp{
+		user:    "the token of the user with this numeric ID",
+		me:      "your own token",
+		sandbox: "your own token in this sandbox, named as on My Vaults",
+		name:    "the token's name: older active tokens with exactly this name are revoked",
+		expires: "the new token's expiry: an RFC 3339 time, a date YYYY-MM-DD, or a duration such as 30d",
+		outFile: "write the new token to this file, mode 0600, instead of stdout",
+	})
 	fs := cmd.Flags()
-	fs.StringVar(&o.user, "user", "", "the token of the user with this numeric ID")
-	fs.BoolVar(&o.me, "me", false, "your own token")
-	fs.StringVar(&o.sandbox, "sandbox", "", "your own token in this sandbox, named as on My Vaults")
 	fs.StringVar(&o.sandboxVault, "sandbox-vault", "", "the sandbox's own DNS, where its tokens are listed and revoked (with --sandbox)")
-	fs.StringVar(&o.name, "name", "", "the token's name: older active tokens with exactly this name are revoked")
-	fs.StringVar(&o.expires, "expires", "", "the new token's expiry: an RFC 3339 time, a date YYYY-MM-DD, or a duration such as 30d")
 	fs.IntVar(&o.keep, "keep", 0, "how many of the newest older tokens to keep active")
-	addChoiceFlag(cmd, o.output, "output", "o", "text (the token alone) or json")
-	fs.StringVar(&o.outFile, "out-file", "", "write the new token to this file, mode 0600, instead of stdout")
-	fs.BoolVar(&o.force, "force", false, "let --out-file replace an existing regular file")
-	cmd.MarkFlagsMutuallyExclusive("user", "me", "sandbox")
-	cmd.MarkFlagsOneRequired("user", "me", "sandbox")
 	cmd.MarkFlagsRequiredTogether("sandbox", "sandbox-vault")
-	_ = cmd.MarkFlagRequired("name")
 	return cmd
 }
 
 func (a *app) rotate(cmd *cobra.Command, o *rotateOptions) error {
-	req, err := parseExpires(o.expires, a.now())
+	req, out, cl, err := a.start(cmd, o.newTokenFlags)
 	if err != nil {
 		return err
 	}
-	req.Name = o.name
-	var out *outputFile
-	if o.outFile != "" {
-		if out, err = prepareOutputFile(o.outFile, o.force); err != nil {
-			return err
-		}
-		defer out.discard()
-	}
-	cl, err := a.newClient(cmd, o.vault)
-	if err != nil {
-		return err
-	}
+	defer out.discard()
 	ctx, cancel := context.WithTimeout(cmd.Context(), o.vault.timeout)
 	defer cancel()
 	rot, err := cl.RotateAPIAccessToken(ctx, client.RotateRequest{

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/acme/vault-token/client"
+)
+
+// newTokenFlags are the flags of the commands that create a token (generate, rotate):
+// whose token, its name and expiry, and where its value goes.
+type newTokenFlags struct {
+	vault               *vaultFlags
+	user, sandbox, name string
+	me, force           bool
+	expires, outFile    string
+	output              *choice
+}
+
+// newTokenHelp is what each flag says in a command's help.
+type newTokenHelp struct{ user, me, sandbox, name, expires, outFile string }
+
+func addNewTokenFlags(cmd *cobra.Command, help newTokenHelp) *newTokenFlags {
+	f := &newTokenFlags{output: newChoice("text", "text", "json"), vault: addVaultFlags(cmd)}
+	fs := cmd.Flags()
+	fs.StringVar(&f.user, "user", "", help.user)
+	fs.BoolVar(&f.me, "me", false, help.me)
+	fs.StringVar(&f.sandbox, "sandbox", "", help.sandbox)
+	fs.StringVar(&f.name, "name", "", help.name)
+	fs.StringVar(&f.expires, "expires", "", help.expires)
+	addChoiceFlag(cmd, f.output, "output", "o", "text (the token alone) or json")
+	fs.StringVar(&f.outFile, "out-file", "", help.outFile)
+	fs.BoolVar(&f.force, "force", false, "let --out-file replace an existing regular file")
+	cmd.MarkFlagsMutuallyExclusive("user", "me", "sandbox")
+	cmd.MarkFlagsOneRequired("user", "me", "sandbox")
+	_ = cmd.MarkFlagRequired("name")
+	return f
+}
+
+// start does what comes before a token is created: the request from --name and --expires,
+// --out-file settled (Vault shows a token once: it must be sure to have somewhere to go),
+// and the client. The caller discards out (nil without --out-file) when done.
+func (a *app) start(cmd *cobra.Command, f *newTokenFlags) (client.TokenRequest, *outputFile, *client.Client, error) {
+	req, err := parseExpires(f.expires, a.now())
+	if err != nil {
+		return req, nil, nil, err
+	}
+	req.Name = f.name
+	var out *outputFile
+	if f.outFile != "" {
+		if out, err = prepareOutputFile(f.outFile, f.force); err != nil {
+			return req, nil, nil, err
+		}
+	}
+	cl, err := a.newClient(cmd, f.vault)
+	if err != nil {
+		out.discard()
+		return req, nil, nil, err
+	}
+	return req, out, cl, nil
+}
