@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -187,24 +188,28 @@ func TestDroppedConnection(t *testing.T) {
 	}
 }
 
-// TestTimeoutAfterSend: the caller's deadline passes while Vault works on the request.
-//
-// The handler answers nothing until the test ends. Answering when the client goes away (on
-// r.Context().Done()) made the test flaky: that empty 200 is written as soon as the client
-// starts closing the connection, can arrive before the close completes, and the transport
-// returns it, as it rightly returns any reply that arrives at the deadline.
+// TestTimeoutAfterSend: the caller's deadline passes while Vault works on the request, so
+// a token may exist. In a bubble, the deadline can only pass after the request reached the
+// fake, never during the TLS handshake of a busy machine.
 func TestTimeoutAfterSend(t *testing.T) {
-	release := make(chan struct{})
-	v := newTestVault(t, func(http.ResponseWriter, *http.Request, wireRequest) { <-release })
-	defer close(release)
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	_, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).
-		GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"})
-	var unknown *client.UnknownOutcomeError
-	if !errors.As(err, &unknown) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("error = %v, want UnknownOutcomeError wrapping context.DeadlineExceeded", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		fake := memoryFake(t, vaulttest.Config{})
+		session, err := fake.SessionFor(loginUser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustInject(t, fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Delay: time.Minute})
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		_, err = fakeClient(t, fake, client.SessionID(session)).GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"})
+		var unknown *client.UnknownOutcomeError
+		if !errors.As(err, &unknown) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("error = %v, want UnknownOutcomeError wrapping context.DeadlineExceeded", err)
+		}
+		if n := fake.Count(vaulttest.OpGenerateMyAPIAccessToken); n != 1 {
+			t.Errorf("the fake received %d token requests, want 1", n)
+		}
+	})
 }
 
 // TestNotSent: nothing listens, so nothing was sent: a plain network error, not unknown.

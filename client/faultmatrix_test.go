@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/acme/vault-token/client"
@@ -123,20 +124,22 @@ var matrixFaults = []matrixFault{
 // call that may have created a token says so, that the fake holds exactly the tokens the
 // caller was told of plus those whose outcome it was told is unknown, and that no secret
 // appears in any error or log line. A second call after the fault shows what the client
-// learned: a failed login is not sent again at once.
+// learned: a failed login is not sent again at once. Each cell runs in a synctest bubble,
+// so the delay, the caller's budget and the client's pause after a failed login are
+// measured on the bubble's clock, whatever else the machine is doing.
 func TestFaultMatrix(t *testing.T) {
 	for _, f := range matrixFaults {
 		for _, op := range matrixOps {
 			t.Run(f.name+"/"+op.name, func(t *testing.T) {
 				t.Parallel()
-				runMatrixCell(t, f, op)
+				synctest.Test(t, func(t *testing.T) { runMatrixCell(t, f, op) })
 			})
 		}
 	}
 }
 
 func runMatrixCell(t *testing.T, f matrixFault, op matrixOp) {
-	fake := vaulttest.NewTestServer(t, vaulttest.Config{BurstDelay: 50 * time.Millisecond})
+	fake := memoryFake(t, vaulttest.Config{BurstDelay: 50 * time.Millisecond})
 	loginOp, creds, secrets := vaulttest.OpAuthenticate, client.Password(loginUser, "demo-password"), []string{"demo-password"}
 	if op.oauth {
 		tok := idpToken(t, fake, 0)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/acme/vault-token/client"
@@ -126,10 +127,16 @@ func logins(fake *vaulttest.Server) int {
 	return fake.Count(vaulttest.OpAuthenticate) + fake.Count(vaulttest.OpAuthenticateOAuth)
 }
 
+// inBubble runs a test in a testing/synctest bubble: its fake Vault (memoryFake), the
+// client's pauses and timeouts, and the test's deadlines share the bubble's clock.
+func inBubble(f func(t *testing.T)) func(t *testing.T) {
+	return func(t *testing.T) { synctest.Test(t, f) }
+}
+
 func TestRefusedSecretIsSentOnce(t *testing.T) {
 	for _, kind := range loginKinds {
-		t.Run(kind.name, func(t *testing.T) {
-			fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+		t.Run(kind.name, inBubble(func(t *testing.T) {
+			fake := memoryFake(t, vaulttest.Config{})
 			// A slow login, so that the goroutines pile up behind it.
 			mustInject(t, fake, vaulttest.Fault{Op: kind.op, Delay: 300 * time.Millisecond})
 			src := newRotatingSecret(kind.refused(t, fake))
@@ -173,7 +180,7 @@ func TestRefusedSecretIsSentOnce(t *testing.T) {
 			if got, want := len(fake.Tokens()), goroutines/4; got != want {
 				t.Errorf("fake holds %d tokens, want %d (one per successful call)", got, want)
 			}
-		})
+		}))
 	}
 }
 
@@ -185,7 +192,7 @@ func loadFake(t *testing.T) *vaulttest.Server {
 		cfg.Users = append(cfg.Users, vaulttest.User{ID: loadUser(g), Username: fmt.Sprintf("load-%d@veepharm.com", g), Password: "load-password"})
 		cfg.Sandboxes = append(cfg.Sandboxes, loadSandbox(g))
 	}
-	return vaulttest.NewTestServer(t, cfg)
+	return memoryFake(t, cfg)
 }
 
 func loadUser(g int) int64     { return 20000 + int64(g) }
@@ -222,7 +229,7 @@ func loadCall(ctx context.Context, c *client.Client, g, i int, tally *loadTally)
 
 func TestLoadSharesOneLoginAndOneDiscovery(t *testing.T) {
 	for _, kind := range loginKinds {
-		t.Run(kind.name, func(t *testing.T) {
+		t.Run(kind.name, inBubble(func(t *testing.T) {
 			fake := loadFake(t)
 			mustInject(t, fake, vaulttest.Fault{Op: kind.op, Delay: 300 * time.Millisecond})
 			// net/http dials a new connection for a request that finds none idle, and hands it
@@ -264,7 +271,7 @@ func TestLoadSharesOneLoginAndOneDiscovery(t *testing.T) {
 			if n := fake.Connections(); n > goroutines {
 				t.Errorf("%d TCP connections for %d goroutines", n, goroutines)
 			}
-		})
+		}))
 	}
 }
 
@@ -275,7 +282,7 @@ func TestLoadSharesOneLoginAndOneDiscovery(t *testing.T) {
 func TestSessionEndsUnderLoad(t *testing.T) {
 	for _, kind := range loginKinds {
 		for _, spoilt := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/secret spoilt: %v", kind.name, spoilt), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/secret spoilt: %v", kind.name, spoilt), inBubble(func(t *testing.T) {
 				fake := loadFake(t)
 				c := fakeClient(t, fake, kind.credentials(fake, newRotatingSecret(kind.valid(t, fake))))
 				const calls = 12
@@ -320,39 +327,40 @@ func TestSessionEndsUnderLoad(t *testing.T) {
 				if got, want := len(fake.Tokens()), int(tally.tokens.Load()); got != want {
 					t.Errorf("fake holds %d tokens, callers were told of %d", got, want)
 				}
-			})
+			}))
 		}
 	}
 }
 
-// TestSlowLoginOutlivesCallerDeadlines: a 400 ms login, and 16 callers 50 ms apart with
-// 300 ms each. The first caller's deadline does not cancel the login; one login reaches
-// Vault and serves the callers that come after it.
+// TestSlowLoginOutlivesCallerDeadlines: a 425 ms login, and 16 callers 50 ms apart with
+// 300 ms each, on the bubble's clock. The first callers' deadlines do not cancel the
+// login; one login reaches Vault and serves every caller whose deadline is after it ends.
 func TestSlowLoginOutlivesCallerDeadlines(t *testing.T) {
-	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
-	mustInject(t, fake, vaulttest.Fault{Op: vaulttest.OpAuthenticate, Delay: 400 * time.Millisecond})
-	c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"))
-	start := time.Now()
-	errs := inParallel(16, func(k int) error {
-		time.Sleep(time.Duration(k) * 50 * time.Millisecond)
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		defer cancel()
-		_, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: fmt.Sprint("caller ", k)})
-		return err
-	})
-	if n := fake.Count(vaulttest.OpAuthenticate); n != 1 {
-		t.Errorf("%d logins reached Vault, want 1", n)
-	}
-	for k, err := range errs {
-		switch {
-		case err == nil:
-		case k >= 12: // started at 600 ms or later, well after the login ended
-			t.Errorf("caller %d, after the login: %v", k, err)
-		case !errors.Is(err, context.DeadlineExceeded):
-			t.Errorf("caller %d: error = %v, want success or its own deadline", k, err)
+	synctest.Test(t, func(t *testing.T) {
+		fake := memoryFake(t, vaulttest.Config{})
+		const loginTakes, apart, budget = 425 * time.Millisecond, 50 * time.Millisecond, 300 * time.Millisecond
+		mustInject(t, fake, vaulttest.Fault{Op: vaulttest.OpAuthenticate, Delay: loginTakes})
+		c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"))
+		errs := inParallel(16, func(k int) error {
+			time.Sleep(time.Duration(k) * apart) // caller k arrives at k*50ms
+			ctx, cancel := context.WithTimeout(context.Background(), budget)
+			defer cancel()
+			_, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: fmt.Sprint("caller ", k)})
+			return err
+		})
+		if n := fake.Count(vaulttest.OpAuthenticate); n != 1 {
+			t.Errorf("%d logins reached Vault, want 1", n)
 		}
-	}
-	t.Logf("16 callers served in %v", time.Since(start).Round(time.Millisecond))
+		for k, err := range errs {
+			deadline := time.Duration(k)*apart + budget
+			switch {
+			case deadline < loginTakes && !errors.Is(err, context.DeadlineExceeded):
+				t.Errorf("caller %d, deadline at %v, before the login ends: error = %v, want its deadline", k, deadline, err)
+			case deadline > loginTakes && err != nil:
+				t.Errorf("caller %d, deadline at %v, after the login ends: %v", k, deadline, err)
+			}
+		}
+	})
 }
 
 // TestLoginUsesDefaultVersion: a pinned version the Vault does not list fails as
@@ -380,8 +388,10 @@ func TestLoginUsesDefaultVersion(t *testing.T) {
 
 // TestLoginTimeout: the login's own timeout ends a login that hangs, for callers that set
 // no deadline of their own.
-func TestLoginTimeout(t *testing.T) {
-	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+func TestLoginTimeout(t *testing.T) { synctest.Test(t, testLoginTimeout) }
+
+func testLoginTimeout(t *testing.T) {
+	fake := memoryFake(t, vaulttest.Config{})
 	mustInject(t, fake, vaulttest.Fault{Op: vaulttest.OpAuthenticate, Delay: 2 * time.Second})
 	c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"), client.WithLoginTimeout(200*time.Millisecond))
 	errs := inParallel(8, func(int) error {

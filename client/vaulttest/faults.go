@@ -58,6 +58,10 @@ type Fault struct {
 	Op    string
 	Kind  FaultKind
 	Delay time.Duration // held before anything else happens
+	// Until, when not nil, holds the request (after Delay) until the test closes it: a
+	// test that must act while Vault works on a call waits for the call with
+	// WaitForRequests, acts, then closes Until. A client that goes away ends the wait.
+	Until <-chan struct{}
 }
 
 // Inject queues a fault; faults apply in the order they were injected. It refuses an

@@ -43,9 +43,7 @@ func (s *Server) answer(rw *reply, r *http.Request, rt route, body []byte, fault
 		delete(s.sessions, id)
 	}
 	s.mu.Unlock()
-	if delay > 0 {
-		time.Sleep(delay)
-	}
+	pause(r.Context(), delay, nil)
 	rw.json(http.StatusOK, result)
 }
 

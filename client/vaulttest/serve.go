@@ -75,7 +75,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, specPath stri
 	rt, ok := s.routeTo(r, op, specPath)
 	if !ok {
 		s.mu.Lock()
-		s.requests = append(s.requests, rec)
+		s.recordLocked(rec)
 		s.mu.Unlock()
 		s.report("%s %s: no operation in the spec matches", r.Method, r.URL.EscapedPath())
 		w.Header().Set("Content-Type", "text/html")
@@ -105,13 +105,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, specPath stri
 		s.report("%s", msg)
 	}
 	s.mu.Lock()
-	s.requests = append(s.requests, rec)
+	s.recordLocked(rec)
 	fault := s.takeFault(rt.op)
 	s.mu.Unlock()
 
-	if fault.Delay > 0 {
-		time.Sleep(fault.Delay)
-	}
+	pause(r.Context(), fault.Delay, fault.Until)
 	switch fault.Kind {
 	case DropBeforeProcessing:
 		dropConnection(w)
@@ -150,6 +148,27 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, specPath stri
 	}
 	w.WriteHeader(rw.status)
 	_, _ = w.Write(out)
+}
+
+// pause holds a request for d, and until until is closed (when not nil), or until its
+// client goes away: Vault goes on with a request whose client left, and so does the fake,
+// but no wait outlives the test that caused it.
+func pause(ctx context.Context, d time.Duration, until <-chan struct{}) {
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+	if until != nil {
+		select {
+		case <-until:
+		case <-ctx.Done():
+		}
+	}
 }
 
 func dropConnection(w http.ResponseWriter) {

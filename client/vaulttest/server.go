@@ -49,6 +49,11 @@ type Config struct {
 	QueryPageSize int
 	// Addr is the loopback address to listen on (default 127.0.0.1:0, any free port).
 	Addr string
+	// InMemory serves over in-memory connections instead of a loopback port: only the
+	// clients Server.Client returns reach it, at DNS InMemoryDNS. Use it inside a
+	// testing/synctest bubble, where a test's deadlines, the fake's delays and the
+	// client's pauses all run on the bubble's clock (start the fake inside the bubble).
+	InMemory bool
 	// Report receives each way a request or a response broke the spec. Default: logged.
 	Report func(violation string)
 }
@@ -76,16 +81,18 @@ type Server struct {
 	// DNS is the host:port to give a client as its vault DNS.
 	DNS string
 
-	cfg  Config
-	srv  *httptest.Server
-	spec *openapi3.T
-	mux  *http.ServeMux
+	cfg    Config
+	srv    *httptest.Server
+	memory *memoryListener // with Config.InMemory
+	spec   *openapi3.T
+	mux    *http.ServeMux
 
 	mu         sync.Mutex
 	offset     time.Duration // the test's clock: real time plus offset
 	sessions   map[string]*session
 	tokens     []Token
 	requests   []Request
+	arrived    chan struct{} // closed, and replaced, when a request is recorded
 	violations []string
 	faults     []Fault
 	burstStart time.Time
@@ -166,27 +173,49 @@ func Start(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, spec: spec, sessions: map[string]*session{}, logins: map[string]*loginWindowState{}, queries: map[string]*storedQuery{}, idpTokens: map[string]idpToken{}}
 	s.mux = s.newMux()
-	s.srv = httptest.NewUnstartedServer(s)
-	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // dropped connections are deliberate
-	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
-		if state == http.StateNew {
-			s.mu.Lock()
-			s.conns++
-			s.mu.Unlock()
-		}
+	l, err := s.listen()
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Addr != "" {
-		l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", cfg.Addr)
-		if err != nil {
-			return nil, fmt.Errorf("vaulttest: %w", err)
-		}
-		_ = s.srv.Listener.Close()
-		s.srv.Listener = l
-	}
+	// No timeouts, as httptest's own server has none: an idle connection closed by a
+	// timer would make connection counts, and a clock advanced in a synctest bubble,
+	// change what a test sees.
+	s.srv = &httptest.Server{Listener: l, Config: &http.Server{ //nolint:gosec // a fake for tests
+		Handler:  s,
+		ErrorLog: log.New(io.Discard, "", 0), // dropped connections are deliberate
+		ConnState: func(_ net.Conn, state http.ConnState) {
+			if state == http.StateNew {
+				s.mu.Lock()
+				s.conns++
+				s.mu.Unlock()
+			}
+		},
+	}}
 	s.srv.StartTLS()
 	s.DNS = s.srv.Listener.Addr().String()
+	if cfg.InMemory {
+		s.DNS = InMemoryDNS
+	}
 	s.burstStart = s.now()
 	return s, nil
+}
+
+// listen returns the listener Config asks for: in memory, on Config.Addr, or on any free
+// loopback port.
+func (s *Server) listen() (net.Listener, error) {
+	if s.cfg.InMemory {
+		s.memory = newMemoryListener()
+		return s.memory, nil
+	}
+	addr := s.cfg.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("vaulttest: %w", err)
+	}
+	return l, nil
 }
 
 func loadSpec() (*openapi3.T, error) {
@@ -203,7 +232,7 @@ func loadSpec() (*openapi3.T, error) {
 // Close shuts the server down.
 func (s *Server) Close() { s.srv.Close() }
 
-// URL is the server's base URL, https://127.0.0.1:PORT.
+// URL is the server's base URL, https://127.0.0.1:PORT (https://example.com in memory).
 func (s *Server) URL() string { return s.srv.URL }
 
 // Client returns an HTTP client that trusts the server's certificate. It keeps up to 100
@@ -214,6 +243,10 @@ func (s *Server) Client() *http.Client {
 	if t, ok := hc.Transport.(*http.Transport); ok {
 		t = t.Clone()
 		t.MaxIdleConnsPerHost = 100
+		if s.memory != nil {
+			t.DialContext = s.memory.dial
+			t.DialTLSContext = nil
+		}
 		hc.Transport = t
 	}
 	return &hc
@@ -263,14 +296,52 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
+// recordLocked records a request and wakes those waiting for one. Call with s.mu held.
+func (s *Server) recordLocked(rec Request) {
+	s.requests = append(s.requests, rec)
+	if s.arrived != nil {
+		close(s.arrived)
+		s.arrived = nil
+	}
+}
+
+// WaitForRequests waits until the server has received n requests of operation op (all
+// operations when op is empty), or ctx ends: the way for a test to act at the moment a
+// call reaches Vault, without sleeping.
+func (s *Server) WaitForRequests(ctx context.Context, op string, n int) error {
+	for {
+		s.mu.Lock()
+		got := s.countLocked(op)
+		if got >= n {
+			s.mu.Unlock()
+			return nil
+		}
+		if s.arrived == nil {
+			s.arrived = make(chan struct{})
+		}
+		arrived := s.arrived
+		s.mu.Unlock()
+		select {
+		case <-arrived:
+		case <-ctx.Done():
+			return fmt.Errorf("vaulttest: %d of %d requests of %q received: %w", got, n, op, ctx.Err())
+		}
+	}
+}
+
 // Count returns how many requests for operation op (an operationId from the spec) the
 // server received: the way to prove a call was sent once and not retried.
 func (s *Server) Count(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.countLocked(op)
+}
+
+// countLocked counts the requests of op, or all when op is empty. Call with s.mu held.
+func (s *Server) countLocked(op string) int {
 	n := 0
 	for _, r := range s.requests {
-		if r.Op == op {
+		if op == "" || r.Op == op {
 			n++
 		}
 	}

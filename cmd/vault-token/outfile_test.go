@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -80,7 +81,8 @@ func TestSignalRemovesTemporaryFile(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			h := newHarness(t)
-			mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Delay: 1500 * time.Millisecond})
+			// Held until the command goes away: the signal always comes while Vault works.
+			mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: t.Context().Done()})
 			dir := t.TempDir()
 			cmd := exec.Command(binary, "generate", "--vault", h.fake.DNS, "--me", "--name", "k", "--out-file", filepath.Join(dir, "token"))
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "SSL_CERT_FILE=" + h.cert, "VEEVA_VAULT_SESSION_ID=" + h.session()}
@@ -90,12 +92,7 @@ func TestSignalRemovesTemporaryFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Wait for the request to reach the fake: the temporary file exists by then.
-			for deadline := time.Now().Add(10 * time.Second); h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken) == 0; {
-				if time.Now().After(deadline) {
-					t.Fatal("the token request never reached the fake")
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			waitForRequest(t, h.fake, vaulttest.OpGenerateMyAPIAccessToken)
 			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 				t.Fatalf("before the signal: %v, want the temporary file", entries)
 			}
@@ -114,6 +111,16 @@ func TestSignalRemovesTemporaryFile(t *testing.T) {
 	}
 }
 
+// waitForRequest waits until the fake has received a request of op, for at most a minute.
+func waitForRequest(t *testing.T, fake *vaulttest.Server, op string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if err := fake.WaitForRequests(ctx, op, 1); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func mustInject(t *testing.T, fake *vaulttest.Server, f vaulttest.Fault) {
 	t.Helper()
 	if err := fake.Inject(f); err != nil {
@@ -126,14 +133,15 @@ func mustInject(t *testing.T, fake *vaulttest.Server, f vaulttest.Fault) {
 // the message names.
 func TestOutFileTakenMeanwhile(t *testing.T) {
 	h := newHarness(t)
-	mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Delay: time.Second})
+	release := make(chan struct{})
+	mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: release})
 	dir := t.TempDir()
 	target := filepath.Join(dir, "token")
 	go func() {
-		for h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken) == 0 {
-			time.Sleep(10 * time.Millisecond)
+		defer close(release)
+		if err := h.fake.WaitForRequests(t.Context(), vaulttest.OpGenerateMyAPIAccessToken, 1); err == nil {
+			_ = os.WriteFile(target, []byte("someone else's"), 0o600)
 		}
-		_ = os.WriteFile(target, []byte("someone else's"), 0o600)
 	}()
 	r := h.run([]string{"VEEVA_VAULT_SESSION_ID=" + h.session()}, "", "generate", "--vault", h.fake.DNS, "--me", "--name", "k", "--out-file", target)
 	tokens := h.fake.Tokens()

@@ -39,18 +39,48 @@ func openPTY(t *testing.T) (ptmx, pts *os.File) {
 	return ptmx, pts
 }
 
-// lockedBuffer collects a command's stderr while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+// watchedBuffer collects a command's stderr while the test reads it, and closes seen once
+// it holds want.
+type watchedBuffer struct {
+	want string
+	seen chan struct{}
+
+	mu     sync.Mutex
+	b      bytes.Buffer
+	closed bool
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func newWatchedBuffer(want string) *watchedBuffer {
+	return &watchedBuffer{want: want, seen: make(chan struct{})}
+}
+
+func (l *watchedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.b.Write(p)
+	n, err := l.b.Write(p)
+	if !l.closed && strings.Contains(l.b.String(), l.want) {
+		l.closed = true
+		close(l.seen)
+	}
+	return n, err
 }
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+func (l *watchedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// waitForState polls for a state no event announces (a terminal's mode), for at most 10
+// seconds.
+func waitForState(t *testing.T, what string, reached func() bool) {
+	t.Helper()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	timeout := time.After(10 * time.Second)
+	for !reached() {
+		select {
+		case <-tick.C:
+		case <-timeout:
+			t.Fatalf("never reached: %s", what)
+		}
+	}
+}
 
 // TestCtrlCAtThePasswordPrompt: on a real terminal, Ctrl-C at the no-echo prompt stops the
 // command at once with exit 130, and the terminal echoes again.
@@ -59,22 +89,26 @@ func TestCtrlCAtThePasswordPrompt(t *testing.T) {
 	cmd := exec.Command(binary, "versions", "--vault", "127.0.0.1:9")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "VEEVA_VAULT_USERNAME=olivia@veepharm.com"}
 	cmd.Stdin, cmd.Stdout = pts, pts
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
+	stderr := newWatchedBuffer("Password for olivia@veepharm.com: ")
+	cmd.Stderr = stderr
 	// A session of its own with the terminal as controlling terminal, as a shell gives it,
 	// so that Ctrl-C on the terminal signals the command.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String(), "Password for olivia@veepharm.com: "); {
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatalf("no prompt; stderr %q", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case <-stderr.seen:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("no prompt; stderr %q", stderr.String())
 	}
-	time.Sleep(100 * time.Millisecond) // the prompt is printed just before the terminal is set to no echo
+	// The prompt is printed just before the terminal is set to no echo: Ctrl-C must come
+	// after that, at the prompt itself.
+	waitForState(t, "the terminal set to no echo", func() bool {
+		termios, err := unix.IoctlGetTermios(int(pts.Fd()), unix.TCGETS)
+		return err == nil && termios.Lflag&unix.ECHO == 0
+	})
 	if _, err := ptmx.Write([]byte{3}); err != nil {
 		t.Fatal(err)
 	}
