@@ -15,7 +15,7 @@ TOOLS         := openapi/tools
 NODE_ENV_VARS := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true SCARF_ANALYTICS=false NO_UPDATE_NOTIFIER=1
 NPX           := cd $(TOOLS) && $(NODE_ENV_VARS) npx --no-install
 
-.PHONY: all generate check-generated vet lint test test-race bench bench-ci fuzz fuzz-ci demo man node-deps lint-spec ts-check breaking docs spec-e2e spec-checks
+.PHONY: all generate check-generated vet lint test stress test-race bench bench-ci fuzz fuzz-ci demo man node-deps lint-spec ts-check breaking docs spec-e2e spec-checks
 
 all: test lint
 
@@ -42,6 +42,12 @@ lint: vet
 # The full gate: generated code up to date, vet, then every test with the race detector.
 test: check-generated vet
 	$(GO) test -race -count=1 ./...
+
+# The suite under -race while 8 busy loops keep both CPUs busy (it starts and stops its
+# own load): the client package 3 times, the module once, TestTimeoutAfterSend 100 times.
+# Run it after touching anything timed (logins, pauses, deadlines, the fake's faults).
+stress:
+	GO=$(GO) bash .ci/stress
 
 # The benchmarks in bench/ (a module of its own, with ogen), side by side in one run:
 # BENCHCOUNT rounds, each a fresh process running every group once, so that no group or
