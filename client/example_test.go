@@ -253,6 +253,6 @@ func ExampleClient_RotateAPIAccessToken() {
 	}
 	// Output:
 	// new: 0PI000000000003 stored: true
-	// 0PI000000000002 revoked
 	// 0PI000000000001 revoked
+	// 0PI000000000002 revoked
 }

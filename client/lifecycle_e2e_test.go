@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -84,6 +85,21 @@ func TestEndToEndListAndRevoke(t *testing.T) {
 	if err != nil || again[0].Status != client.AlreadyRevoked {
 		t.Errorf("revoked again: %+v, %v", again, err)
 	}
+	// An ID Vault has no record of is not found, not already revoked.
+	unknown, err := c.RevokeAPIAccessTokens(ctx, "0PI999999999999")
+	if err != nil || unknown[0].Status != client.NotFound {
+		t.Errorf("an unknown ID: %+v, %v; want not found", unknown, err)
+	}
+	// A revoked token stays listed, inactive, as Vault documents.
+	listed, err := c.ListAPIAccessTokens(ctx, client.TokenFilter{Me: true, Name: "key 1", All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range listed.Tokens {
+		if tok.ID == made[1].ID && tok.Active {
+			t.Errorf("revoked token %s listed as active", tok.ID)
+		}
+	}
 	// Three places under the cap: one expired, two revoked.
 	for i := range 3 {
 		if _, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: fmt.Sprint("after ", i)}); err != nil {
@@ -117,8 +133,8 @@ func TestEndToEndSandboxRotation(t *testing.T) {
 	ctx := context.Background()
 	req := client.TokenRequest{Name: "ci"}
 	var old []*client.Token
-	for range 3 {
-		tok, err := c.GenerateSandboxAPIAccessToken(ctx, "VeePharm Sandbox", req)
+	for i := range 3 { // the last made expires last: it is the one kept
+		tok, err := c.GenerateSandboxAPIAccessToken(ctx, "VeePharm Sandbox", client.TokenRequest{Name: "ci", ExpiresAt: time.Now().Add(time.Duration(10*(i+1)) * 24 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,8 +144,11 @@ func TestEndToEndSandboxRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The rotation runs on a client with an API access token, as a service would: neither
+	// its calls nor the sandbox's (made with the new token) carry X-VaultAPI-UserId.
+	byToken := fakeClient(t, fake, client.AccessToken(production.Value.Reveal()))
 	var stored *client.Token
-	rot, err := c.RotateAPIAccessToken(ctx, client.RotateRequest{
+	rot, err := byToken.RotateAPIAccessToken(ctx, client.RotateRequest{
 		TokenRequest: req, Sandbox: "VeePharm Sandbox", SandboxVault: fake.DNS, Keep: 1,
 		Store: func(_ context.Context, tok *client.Token) error { stored = tok; return nil },
 	})
@@ -148,6 +167,124 @@ func TestEndToEndSandboxRotation(t *testing.T) {
 		if active[id] != a {
 			t.Errorf("token %s active = %v, want %v", id, active[id], a)
 		}
+	}
+	if n := fake.Count(vaulttest.OpValidateSessionUser); n != 1 {
+		t.Errorf("%d Validate Session User calls, want 1: the sandbox leg finds its user there", n)
+	}
+}
+
+// TestListMyTokensWithAnAccessToken: with an API access token Vault sends no
+// X-VaultAPI-UserId, so the user comes from one shared Validate Session User call.
+func TestListMyTokensWithAnAccessToken(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	ctx := context.Background()
+	tok, err := fakeClient(t, fake, client.Password("integration@veepharm.com", "integration-password")).
+		GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fakeClient(t, fake, client.AccessToken(tok.Value.Reveal()))
+	for range 3 {
+		list, err := c.ListAPIAccessTokens(ctx, client.TokenFilter{Me: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids := tokenIDs(list); len(ids) != 1 || ids[0] != tok.ID {
+			t.Fatalf("listed %v, want [%s]", ids, tok.ID)
+		}
+	}
+	if n := fake.Count(vaulttest.OpValidateSessionUser); n != 1 {
+		t.Errorf("%d Validate Session User calls for three listings, want 1", n)
+	}
+}
+
+// TestRotationSparesTokensMadeMeanwhile: a token made while a rotation runs (here by an
+// overlapping rotation's create, from inside Store) is not revoked: the rotation revokes
+// only from the list it made before creating its own token.
+func TestRotationSparesTokensMadeMeanwhile(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	c := fakeClient(t, fake, client.Password("integration@veepharm.com", "integration-password"))
+	ctx := context.Background()
+	old, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "ci"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meanwhile *client.Token
+	rot, err := c.RotateAPIAccessToken(ctx, client.RotateRequest{
+		TokenRequest: client.TokenRequest{Name: "ci"}, Me: true,
+		Store: func(ctx context.Context, _ *client.Token) error {
+			var err error
+			meanwhile, err = c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "ci"})
+			return err
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := map[string]bool{}
+	for _, tok := range fake.Tokens() {
+		active[tok.ID] = tok.Active(fake.Now())
+	}
+	want := map[string]bool{old.ID: false, rot.New.ID: true, meanwhile.ID: true}
+	for id, a := range want {
+		if active[id] != a {
+			t.Errorf("token %s active = %v, want %v (old %s, new %s, made meanwhile %s)", id, active[id], a, old.ID, rot.New.ID, meanwhile.ID)
+		}
+	}
+}
+
+// TestRotationKeepsThoseThatExpireLast: Keep chooses by expiry, never by record ID. The
+// tokens are made so that ID order and expiry order disagree; a tie at the cut keeps both.
+// Dry runs show the choice and change nothing.
+func TestRotationKeepsThoseThatExpireLast(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	c := fakeClient(t, fake, client.Password("integration@veepharm.com", "integration-password"))
+	ctx := context.Background()
+	day := 24 * time.Hour
+	soon := time.Now().Add(10 * day)
+	ids := map[string]string{}
+	for _, tt := range []struct {
+		label string
+		at    time.Time
+	}{{"60 days", time.Now().Add(60 * day)}, {"10 days", soon}, {"never", time.Time{}}, {"10 days too", soon}} {
+		tok, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "ci", ExpiresAt: tt.at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[tok.ID] = tt.label
+	}
+	before := len(fake.Requests())
+	for _, tt := range []struct {
+		keep int
+		kept []string
+	}{
+		{0, nil},
+		{1, []string{"never"}},
+		{2, []string{"never", "60 days"}},
+		{3, []string{"never", "60 days", "10 days", "10 days too"}}, // a tie at the cut: both kept
+		{9, []string{"never", "60 days", "10 days", "10 days too"}},
+	} {
+		rot, err := c.RotateAPIAccessToken(ctx, client.RotateRequest{TokenRequest: client.TokenRequest{Name: "ci"}, Me: true, Keep: tt.keep, DryRun: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept []string
+		for _, k := range rot.Kept {
+			kept = append(kept, ids[k.ID])
+		}
+		slices.Sort(kept)
+		slices.Sort(tt.kept)
+		if !slices.Equal(kept, tt.kept) || len(rot.Kept)+len(rot.Revoke) != 4 || rot.New != nil || rot.Revoked != nil {
+			t.Errorf("keep %d: kept %v, want %v (rotation %+v)", tt.keep, kept, tt.kept, rot)
+		}
+	}
+	for _, r := range fake.Requests()[before:] {
+		if r.Op != vaulttest.OpQueryAPIAccessTokens {
+			t.Errorf("a dry run sent %s", r.Op)
+		}
+	}
+	if n := len(fake.Tokens()); n != 4 {
+		t.Errorf("the fake holds %d tokens after dry runs, want 4", n)
 	}
 }
 

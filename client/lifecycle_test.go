@@ -143,7 +143,7 @@ func TestRevokeWireRequestsAndPartialFailures(t *testing.T) {
 		status[r.ID] = r.Status
 	}
 	if len(got) != 4 || got[0].ID != "0PI1" || got[3].ID != "0PI1" ||
-		status["0PI1"] != client.Revoked || status["0PI2"] != client.NotRevoked || status["0PI3"] != client.AlreadyRevoked {
+		status["0PI1"] != client.Revoked || status["0PI2"] != client.NotRevoked || status["0PI3"] != client.NotFound {
 		t.Fatalf("results = %+v", got)
 	}
 	if !errors.Is(got[1].Err, client.ErrInsufficientAccess) {
@@ -186,7 +186,11 @@ func TestRevokeWithAnUnknownOutcome(t *testing.T) {
 
 func TestRotateStopsWhenStoringFails(t *testing.T) {
 	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
-		if strings.HasSuffix(req.Path, "api_access_token__sys") && req.Method == "POST" {
+		switch {
+		case req.Path == "/api/v26.2/query": // the older token, listed first
+			reply(w, `{"responseStatus":"SUCCESS","data":[`+record("0PI00000000C001", "k", "12345", "active__v")+`]}`)
+			return
+		case strings.HasSuffix(req.Path, "api_access_token__sys") && req.Method == "POST":
 			reply(w, tokenSuccess)
 			return
 		}
@@ -209,10 +213,11 @@ func TestRotateKeepsTheNewTokenWhenRevokingFails(t *testing.T) {
 	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
 		switch {
 		case req.Path == "/api/v26.2/query":
-			// The new token (0PI00000000C003, from tokenSuccess), two older ones with its name,
-			// and one with another name.
-			reply(w, `{"responseStatus":"SUCCESS","data":[`+record("0PI00000000C003", "k", "12345", "active__v")+`,`+
-				record("0PI00000000C001", "k", "12345", "active__v")+`,`+record("0PI00000000C002", "k", "12345", "active__v")+`,`+
+			// Listed before the new token exists: two older ones with its name (C001 expires
+			// last, though its ID is the smaller), and one with another name.
+			reply(w, `{"responseStatus":"SUCCESS","data":[`+
+				strings.Replace(record("0PI00000000C001", "k", "12345", "active__v"), "2026-12-31", "2027-06-30", 1)+`,`+
+				record("0PI00000000C002", "k", "12345", "active__v")+`,`+
 				record("0PI00000000C004", "other", "12345", "active__v")+`]}`)
 		case req.Method == "DELETE":
 			reply(w, `{"responseStatus":"EXCEPTION","errors":[{"type":"UNEXPECTED_ERROR","message":"try later"}]}`)
@@ -228,11 +233,11 @@ func TestRotateKeepsTheNewTokenWhenRevokingFails(t *testing.T) {
 	if !errors.Is(err, client.ErrUnexpectedError) || rot == nil || rot.New == nil || stored != rot.New {
 		t.Fatalf("rotation %+v, error %v: want the stored new token with the revoke's error", rot, err)
 	}
-	if len(rot.Kept) != 1 || rot.Kept[0].ID != "0PI00000000C002" {
-		t.Errorf("kept %+v, want the newest older token", rot.Kept)
+	if len(rot.Kept) != 1 || rot.Kept[0].ID != "0PI00000000C001" {
+		t.Errorf("kept %+v, want the older token that expires last", rot.Kept)
 	}
 	del := v.requests()[len(v.requests())-1]
-	if !cmp.Equal([]any{map[string]any{"id": "0PI00000000C001"}}, del.JSON) {
+	if !cmp.Equal([]any{map[string]any{"id": "0PI00000000C002"}}, del.JSON) {
 		t.Errorf("delete body %v: only the older token with the same name may be revoked", del.JSON)
 	}
 }

@@ -91,7 +91,14 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 			if !isRecordID(r.ID) {
 				return nil, errorf(opQuery, "a listed token's id is not a Vault record ID (1 to 64 letters and digits)")
 			}
-			if t := r.info(); f.matches(t, user) {
+			t, err := r.info()
+			if err != nil {
+				return nil, &UnexpectedResponseError{
+					Op: opQuery, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
+					Reason: "token " + r.ID + ": " + err.Error(),
+				}
+			}
+			if f.matches(t, user) {
 				list.Tokens = append(list.Tokens, t)
 			}
 		}
@@ -207,29 +214,36 @@ type tokenRecord struct {
 	LastUsed   *string    `json:"last_used_date__sys"`
 }
 
-func (r tokenRecord) info() TokenInfo {
-	t := TokenInfo{
-		ID: r.ID, Name: r.Name, UserID: string(r.UserID), Active: r.Status == "active__v",
-		LastUsed: parseVQLTime(deref(r.LastUsed)),
+// info is the record as a TokenInfo. A time the client cannot read is an error naming the
+// field, never a zero time: a zero expiry reads as "never expires", and an operator decides
+// what to revoke by it.
+func (r tokenRecord) info() (TokenInfo, error) {
+	t := TokenInfo{ID: r.ID, Name: r.Name, UserID: string(r.UserID), Active: r.Status == "active__v"}
+	var err error
+	if t.LastUsed, err = parseVQLTime("last_used_date__sys", deref(r.LastUsed)); err != nil {
+		return t, err
 	}
 	if e := deref(r.ExpiryDate); e != "" {
-		if d, err := ParseDate(e); err == nil {
+		if d, dateErr := ParseDate(e); dateErr == nil {
 			t.ExpiresOn = d
-		} else {
-			t.ExpiresAt = parseVQLTime(e)
+		} else if t.ExpiresAt, err = parseVQLTime("expiry_date__sys", e); err != nil {
+			return t, err
 		}
 	}
-	return t
+	return t, nil
 }
 
-// parseVQLTime reads a VQL time (2026-12-31T12:00:00.000Z, or without the fraction); ""
-// and anything else is the zero time.
-func parseVQLTime(s string) time.Time {
+// parseVQLTime reads a VQL time (2026-12-31T12:00:00.000Z, or without the fraction) of
+// field; "" is the zero time (none).
+func parseVQLTime(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}
+		return time.Time{}, fmt.Errorf("%s is not a time the client can read (RFC 3339, such as 2026-12-31T12:00:00.000Z)", field)
 	}
-	return t.UTC()
+	return t.UTC(), nil
 }
 
 // lenientStr decodes a JSON string, number, or array of one string, as a string.
@@ -265,8 +279,10 @@ func (l *lenientStr) UnmarshalJSON(b []byte) error {
 }
 
 // fetchMyUserID finds the ID of the user the client authenticates as: from the login reply
-// when the client logged in, else from the X-VaultAPI-UserId header Vault sends with every
-// reply to a call made with a session.
+// when the client logged in, else with one Validate Session User call (GET
+// /objects/users/me), which answers for any credentials. Vault's X-VaultAPI-UserId header
+// would do for a session ID, but Vault sends it only on calls made with one, never with an
+// API access token.
 func (c *Client) fetchMyUserID(ctx context.Context) (string, error) {
 	if a, ok := c.auth.(*sessionAuth); ok {
 		s, err := a.session.get(ctx, a.fresh)
@@ -277,12 +293,18 @@ func (c *Client) fetchMyUserID(ctx context.Context) (string, error) {
 			return s.userID, nil
 		}
 	}
-	list, err := c.APIVersions(ctx)
+	version, err := c.tokenVersion(ctx)
 	if err != nil {
+		return "", withOp(err, opFindUser)
+	}
+	var reply sessionUserReply
+	if _, err := c.authedExchange(ctx, call{op: opSessionUser, build: func() (*http.Request, error) {
+		return gen.NewValidateSessionUserRequest(c.serverURL(version), &gen.ValidateSessionUserParams{ClientID: c.clientID()})
+	}}, &reply); err != nil {
 		return "", err
 	}
-	if checkUserID(list.Response.UserID) != nil {
-		return "", errorf(opFindUser, "Vault did not say which user the session is for (X-VaultAPI-UserId)")
+	if len(reply.Users) != 1 || reply.Users[0].User.ID <= 0 {
+		return "", errorf(opSessionUser, "the reply names %d users, want the one authenticated user", len(reply.Users))
 	}
-	return list.Response.UserID, nil
+	return strconv.FormatInt(reply.Users[0].User.ID, 10), nil
 }

@@ -21,6 +21,7 @@ const (
 	opQuery         = openapi.OpQueryAPIAccessTokens
 	opQueryPage     = openapi.OpQueryAPIAccessTokensPage
 	opDelete        = openapi.OpDeleteAPIAccessTokens
+	opSessionUser   = openapi.OpValidateSessionUser
 	opNew           = "newClient"
 	opChooseVersion = "chooseAPIVersion"
 	opFindUser      = "findUser"
@@ -40,6 +41,7 @@ var opNames = map[string]string{
 	opQuery:         "list API access tokens",
 	opQueryPage:     "list API access tokens (next page)",
 	opDelete:        "revoke API access tokens",
+	opSessionUser:   "find the authenticated user",
 	opNew:           "create client",
 	opChooseVersion: "choose API version",
 	opFindUser:      "find the authenticated user",

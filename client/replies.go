@@ -36,3 +36,14 @@ type versionsReply struct {
 	envelope
 	Values *map[string]string `json:"values"`
 }
+
+// sessionUserReply is gen.SessionUserReply.
+type sessionUserReply struct {
+	envelope
+	Users []struct {
+		User struct {
+			ID       int64  `json:"id"`
+			Username string `json:"user_name__v"`
+		} `json:"user"`
+	} `json:"users"`
+}

@@ -118,6 +118,7 @@ func TestRepliesMatchTheSpec(t *testing.T) {
 		{authReply{}, gen.AuthReply{}},
 		{versionsReply{}, gen.VersionsReply{}},
 		{deleteReply{}, gen.DeleteRecordsReply{}},
+		{sessionUserReply{}, gen.SessionUserReply{}},
 	} {
 		ours, spec := jsonFields(reflect.TypeOf(tt.ours)), jsonFields(reflect.TypeOf(tt.spec))
 		if diff := cmp.Diff(spec, ours); diff != "" {

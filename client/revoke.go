@@ -16,13 +16,16 @@ type RevocationStatus int
 const (
 	// Revoked: Vault deleted the token's record; the token no longer authenticates.
 	Revoked RevocationStatus = iota + 1
-	// AlreadyRevoked: Vault could not delete it, and a lookup does not find it active: it
-	// was revoked before (by an earlier call whose outcome was unknown, say), or it has
-	// expired. A token the user cannot see reads the same, since Vault shows it no more than
-	// a deleted one; a refusal for access (INSUFFICIENT_ACCESS) is always NotRevoked.
+	// AlreadyRevoked: Vault could not delete it, and a lookup finds it inactive: it was
+	// revoked before (by an earlier call whose outcome was unknown, say), or it has expired.
+	// Vault keeps deleted tokens listed as inactive, so resending a revoke reads this way.
 	AlreadyRevoked
-	// NotRevoked: Vault refused, and the token is still active; Revocation.Err says why.
+	// NotRevoked: Vault refused, and the token is still active; Revocation.Err says why. A
+	// refusal for access (INSUFFICIENT_ACCESS) is always NotRevoked.
 	NotRevoked
+	// NotFound: Vault could not delete it, and a lookup finds no such token: a mistyped ID,
+	// a token of another Vault, or one the user may not see. Nothing was revoked.
+	NotFound
 )
 
 func (s RevocationStatus) String() string {
@@ -33,6 +36,8 @@ func (s RevocationStatus) String() string {
 		return "already revoked"
 	case NotRevoked:
 		return "not revoked"
+	case NotFound:
+		return "not found"
 	}
 	return "unknown"
 }
@@ -49,9 +54,10 @@ const maxDeleteBatch = 500
 
 // RevokeAPIAccessTokens revokes tokens by their record IDs (as ListAPIAccessTokens gives
 // them), in calls of at most 500, and returns one result per ID, in the order given. A
-// token Vault refuses to delete is looked up: if it no longer exists or is not active, it is
-// AlreadyRevoked rather than a failure, so a revoke whose outcome was unknown can simply be
-// sent again (deleting cannot remove anything else).
+// token Vault refuses to delete is looked up: found inactive, it is AlreadyRevoked rather
+// than a failure, so a revoke whose outcome was unknown can simply be sent again (deleting
+// cannot remove anything else); not found at all, it is NotFound, which is not a success:
+// nothing by that ID was revoked.
 //
 // The error is for the whole call: bad IDs (nothing is sent), or a batch that failed; the
 // results of the batches before it are returned with it. A batch whose reply could not be
@@ -131,8 +137,8 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 	return results(), nil
 }
 
-// revokedBefore looks up a token Vault would not delete: gone or inactive means it was
-// revoked (or expired) before.
+// revokedBefore looks up a token Vault would not delete: inactive means it was revoked (or
+// expired) before; no record at all, that there is no such token.
 func (c *Client) revokedBefore(ctx context.Context, id string) (RevocationStatus, error) {
 	version, err := c.tokenVersion(ctx)
 	if err != nil {
@@ -147,11 +153,15 @@ func (c *Client) revokedBefore(ctx context.Context, id string) (RevocationStatus
 		return 0, err
 	}
 	for _, r := range page.Data {
-		if r.ID == id && r.Status == "active__v" {
+		switch {
+		case r.ID != id:
+		case r.Status == "active__v":
 			return NotRevoked, nil
+		default:
+			return AlreadyRevoked, nil
 		}
 	}
-	return AlreadyRevoked, nil
+	return NotFound, nil
 }
 
 // deleteReply is gen.DeleteRecordsReply, decoded once.

@@ -3,7 +3,7 @@ package client
 import (
 	"context"
 	"slices"
-	"strings"
+	"time"
 )
 
 // RotateRequest describes a rotation: the new token (TokenRequest: its name and expiry),
@@ -19,24 +19,39 @@ type RotateRequest struct {
 	// listed and revoked there. The client reaches it with the new token itself.
 	SandboxVault string
 
-	// Keep is how many older active tokens with the same name stay active: the newest ones,
-	// by record ID (Vault numbers records in the order it makes them). 0 revokes them all.
+	// Keep is how many older active tokens with the same name stay active: those that
+	// expire last (a token that never expires counts as expiring last). Where tokens that
+	// expire at the same time straddle the cut, all of them are kept rather than one
+	// guessed. 0 revokes them all.
 	Keep int
 	// Store saves the new token: a secret manager, a file. It is called once, with the
 	// token, before anything is revoked; if it fails, the rotation stops there.
 	Store func(ctx context.Context, tok *Token) error
+	// DryRun lists what the rotation would keep and revoke, and stops there: no token is
+	// created, Store is not called, nothing is revoked. Rotation.New is nil and
+	// Rotation.Revoke lists what a real run would revoke.
+	DryRun bool
 }
 
 // Rotation is what a rotation did.
 type Rotation struct {
-	New     *Token       // the new token, stored
+	New     *Token       // the new token, stored; nil for a dry run
 	Kept    []TokenInfo  // older active tokens with its name that stay active
-	Revoked []Revocation // the older ones revoked, one result each
+	Revoke  []TokenInfo  // older active tokens with its name chosen to be revoked
+	Revoked []Revocation // the outcome for each of Revoke, once revoked
 }
 
-// RotateAPIAccessToken replaces a user's token of a given name: it creates the new token,
-// hands it to req.Store, and only then revokes the older active tokens with exactly that
-// name beyond req.Keep. A token whose name differs is never revoked.
+// RotateAPIAccessToken replaces a user's token of a given name. In this order: it lists the
+// active tokens with exactly that name, creates the new token, hands it to req.Store, and
+// only then revokes, from that first list, the tokens beyond req.Keep. A token made after
+// the rotation began (by an overlapping rotation of the same name, say) is never revoked:
+// two overlapping rotations each keep the other's new token, and the next rotation
+// revokes the one that lost. A token whose name differs is never revoked.
+//
+// A sandbox's tokens can only be listed with a token of that sandbox, so a Sandbox
+// rotation lists them after it creates the new token, with the new token: it cannot tell
+// a token an overlapping rotation made meanwhile from an older one. Do not overlap sandbox
+// rotations of one name (vault-token rotate --out-file holds a lock for that).
 //
 // If storing fails, nothing is revoked; the error says so, and the Rotation returned with it
 // holds the new token (it exists: store it, or revoke it). If revoking fails, the new token
@@ -46,6 +61,20 @@ func (c *Client) RotateAPIAccessToken(ctx context.Context, req RotateRequest) (*
 	if err := req.check(); err != nil {
 		return nil, withOp(err, opRotate)
 	}
+	filter := TokenFilter{UserID: req.UserID, Me: req.Me, Name: req.Name}
+	var before *TokenList
+	if req.Sandbox == "" {
+		var err error
+		if before, err = c.ListAPIAccessTokens(ctx, filter); err != nil {
+			return nil, err
+		}
+	}
+	rot := &Rotation{}
+	if req.DryRun {
+		rot.Kept, rot.Revoke = chooseKept(older(before, req.Name, ""), req.Keep)
+		return rot, nil
+	}
+
 	var tok *Token
 	var err error
 	switch {
@@ -59,42 +88,71 @@ func (c *Client) RotateAPIAccessToken(ctx context.Context, req RotateRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	rot := &Rotation{New: tok}
+	rot.New = tok
 	if err := req.Store(ctx, tok); err != nil {
 		return rot, errorf(opRotate, "token %s was created but could not be stored, so nothing was revoked (store it, or revoke it): %w", tok.ID, err)
 	}
 
-	// Where the older tokens are: this Vault, or the sandbox's, reached with the new token.
-	vault, filter := c, TokenFilter{UserID: req.UserID, Me: req.Me, Name: req.Name}
+	vault := c
 	if req.Sandbox != "" {
 		if vault, err = c.forVault(req.SandboxVault, AccessTokenFrom(staticSecret{tok.Value})); err != nil {
 			return rot, withOp(err, opRotate)
 		}
-		filter = TokenFilter{Me: true, Name: req.Name}
-	}
-	list, err := vault.ListAPIAccessTokens(ctx, filter)
-	if err != nil {
-		return rot, err
-	}
-	var older []TokenInfo
-	for _, t := range list.Tokens {
-		if t.ID != tok.ID && t.Name == req.Name && t.Active {
-			older = append(older, t)
+		if before, err = vault.ListAPIAccessTokens(ctx, TokenFilter{Me: true, Name: req.Name}); err != nil {
+			return rot, err
 		}
 	}
-	// Newest first: Vault's record IDs grow as records are made.
-	slices.SortFunc(older, func(a, b TokenInfo) int { return compareRecordIDs(b.ID, a.ID) })
-	keep := min(req.Keep, len(older))
-	rot.Kept = older[:keep]
-	ids := make([]string, 0, len(older)-keep)
-	for _, t := range older[keep:] {
-		ids = append(ids, t.ID)
-	}
-	if len(ids) == 0 {
+	rot.Kept, rot.Revoke = chooseKept(older(before, req.Name, tok.ID), req.Keep)
+	if len(rot.Revoke) == 0 {
 		return rot, nil
+	}
+	ids := make([]string, len(rot.Revoke))
+	for i, t := range rot.Revoke {
+		ids[i] = t.ID
 	}
 	rot.Revoked, err = vault.RevokeAPIAccessTokens(ctx, ids...)
 	return rot, err
+}
+
+// older are the listed active tokens named name, but for the new one.
+func older(list *TokenList, name, newID string) []TokenInfo {
+	var out []TokenInfo
+	for _, t := range list.Tokens {
+		if t.ID != newID && t.Name == name && t.Active {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// chooseKept splits tokens into those kept, the keep that expire last, and those to revoke.
+// Tokens that expire at the same time as the last one kept are kept too: which of them is
+// newer is not something Vault says (record IDs carry no documented order).
+func chooseKept(tokens []TokenInfo, keep int) (kept, revoke []TokenInfo) {
+	sorted := slices.Clone(tokens)
+	slices.SortStableFunc(sorted, func(a, b TokenInfo) int { return expiry(b).Compare(expiry(a)) })
+	n := min(keep, len(sorted))
+	for n > 0 && n < len(sorted) && expiry(sorted[n]).Equal(expiry(sorted[n-1])) {
+		n++
+	}
+	return sorted[:n], sorted[n:]
+}
+
+// never stands for "never expires" when ordering by expiry: after every real time.
+var never = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Add(time.Hour)
+
+// expiry is when a token expires, for ordering: never after every time, and a date as its
+// last second in UTC (Vault ends it at 23:59:59 in the user's time zone, which the client
+// does not know).
+func expiry(t TokenInfo) time.Time {
+	switch {
+	case !t.ExpiresAt.IsZero():
+		return t.ExpiresAt
+	case !t.ExpiresOn.IsZero():
+		d := t.ExpiresOn
+		return time.Date(d.Year, d.Month, d.Day, 23, 59, 59, 0, time.UTC)
+	}
+	return never
 }
 
 func (r RotateRequest) check() error {
@@ -107,12 +165,14 @@ func (r RotateRequest) check() error {
 	switch {
 	case targets != 1:
 		return &InputError{Field: "rotation target", Reason: "set one of UserID, Me and Sandbox"}
-	case r.Store == nil:
+	case r.Store == nil && !r.DryRun:
 		return &InputError{Field: "Store", Reason: "is required: the new token must be stored before old ones are revoked"}
 	case r.Keep < 0:
 		return &InputError{Field: "Keep", Reason: "must not be negative"}
 	case r.Sandbox != "" && r.SandboxVault == "":
 		return &InputError{Field: "SandboxVault", Reason: "is required with Sandbox: the sandbox's tokens are listed and revoked in its own Vault"}
+	case r.DryRun && r.Sandbox != "":
+		return &InputError{Field: "DryRun", Reason: "a sandbox's tokens can only be listed with a token of the sandbox, which only a real rotation creates"}
 	case r.Sandbox == "" && r.SandboxVault != "":
 		return &InputError{Field: "SandboxVault", Reason: "is for a Sandbox rotation only"}
 	case r.UserID != "":
@@ -125,13 +185,4 @@ func (r RotateRequest) check() error {
 		}
 	}
 	return checkTokenName(r.Name)
-}
-
-// compareRecordIDs orders record IDs as Vault makes them: longer after shorter, then by
-// their characters.
-func compareRecordIDs(a, b string) int {
-	if len(a) != len(b) {
-		return len(a) - len(b)
-	}
-	return strings.Compare(a, b)
 }

@@ -239,6 +239,40 @@ type ResponseEnvelope struct {
 // user error. `EXCEPTION`: not processed, a system error.
 type ResponseStatus string
 
+// SessionUserReply The reply to a Validate Session User call.
+type SessionUserReply struct {
+	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
+	ErrorType *string `json:"errorType,omitempty"`
+
+	// Errors Why the call was not processed; present with `FAILURE` and `EXCEPTION`.
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+
+	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
+	// user error. `EXCEPTION`: not processed, a system error.
+	ResponseStatus ResponseStatus `json:"responseStatus"`
+
+	// Users One entry, the authenticated user; present with `SUCCESS`.
+	Users *[]struct {
+		User struct {
+			// ID The user's numeric ID.
+			//
+			// Example: 12021
+			ID int64 `json:"id"`
+
+			// Username The user's name.
+			//
+			// Example: olivia@veepharm.com
+			Username *string `json:"user_name__v,omitempty"`
+		} `json:"user"`
+	} `json:"users,omitempty"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
 // TokenQueryReply A page of a token query.
 type TokenQueryReply struct {
 	// Data The tokens on this page; present with `SUCCESS`.
@@ -427,6 +461,15 @@ type AuthenticateOAuthParams struct {
 
 // GenerateSandboxAPIAccessTokenParams defines parameters for GenerateSandboxAPIAccessToken.
 type GenerateSandboxAPIAccessTokenParams struct {
+	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
+	// letters, digits, `.`, `_` and `-`; the recommended shape is
+	// `{company}-{organization}-{team}-{server|client}-{program}`. Vault logs an invalid one as
+	// `invalid_client_id`, and a Vault with Client ID Filtering on refuses unknown ones.
+	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
+}
+
+// ValidateSessionUserParams defines parameters for ValidateSessionUser.
+type ValidateSessionUserParams struct {
 	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
 	// letters, digits, `.`, `_` and `-`; the recommended shape is
 	// `{company}-{organization}-{team}-{server|client}-{program}`. Vault logs an invalid one as
@@ -695,6 +738,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys (the `GenerateSandboxAPIAccessToken` operationId).
 	GenerateSandboxAPIAccessTokenWithFormdataBody(ctx context.Context, sandboxName string, params *GenerateSandboxAPIAccessTokenParams, body GenerateSandboxAPIAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ValidateSessionUser Find the user the credentials authenticate as
+	//
+	// Returns the user the call's credentials (a session ID or an API access token)
+	// authenticate as. Vault sends the `X-VaultAPI-UserId` header only on calls made with a
+	// session ID; this call names the user for any credentials, in `users[0].user.id`.
+	//
+	// Corresponds with GET /objects/users/me (the `ValidateSessionUser` operationId).
+	ValidateSessionUser(ctx context.Context, params *ValidateSessionUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GenerateMyAPIAccessTokenWithBody Generate an API access token for the authenticated user
 	//
@@ -995,6 +1047,25 @@ func (c *Client) GenerateSandboxAPIAccessTokenWithBody(ctx context.Context, sand
 // Corresponds with POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys (the `GenerateSandboxAPIAccessToken` operationId).
 func (c *Client) GenerateSandboxAPIAccessTokenWithFormdataBody(ctx context.Context, sandboxName string, params *GenerateSandboxAPIAccessTokenParams, body GenerateSandboxAPIAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody(c.Server, sandboxName, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ValidateSessionUser Find the user the credentials authenticate as
+//
+// Returns the user the call's credentials (a session ID or an API access token)
+// authenticate as. Vault sends the `X-VaultAPI-UserId` header only on calls made with a
+// session ID; this call names the user for any credentials, in `users[0].user.id`.
+//
+// Corresponds with GET /objects/users/me (the `ValidateSessionUser` operationId).
+func (c *Client) ValidateSessionUser(ctx context.Context, params *ValidateSessionUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewValidateSessionUserRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1422,6 +1493,48 @@ func NewGenerateSandboxAPIAccessTokenRequestWithBody(server string, sandboxName 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.ClientID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewValidateSessionUserRequest constructs an http.Request for the ValidateSessionUser method
+func NewValidateSessionUserRequest(server string, params *ValidateSessionUserParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/objects/users/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -1915,6 +2028,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys (the `GenerateSandboxAPIAccessToken` operationId).
 	GenerateSandboxAPIAccessTokenWithFormdataBodyWithResponse(ctx context.Context, sandboxName string, params *GenerateSandboxAPIAccessTokenParams, body GenerateSandboxAPIAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*GenerateSandboxAPIAccessTokenReply, error)
 
+	// ValidateSessionUserWithResponse Find the user the credentials authenticate as
+	//
+	// Returns the user the call's credentials (a session ID or an API access token)
+	// authenticate as. Vault sends the `X-VaultAPI-UserId` header only on calls made with a
+	// session ID; this call names the user for any credentials, in `users[0].user.id`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /objects/users/me (the `ValidateSessionUser` operationId).
+	ValidateSessionUserWithResponse(ctx context.Context, params *ValidateSessionUserParams, reqEditors ...RequestEditorFn) (*ValidateSessionUserReply, error)
+
 	// GenerateMyAPIAccessTokenWithBodyWithResponse Generate an API access token for the authenticated user
 	//
 	// Creates an API access token for the user the request authenticates as. Same body,
@@ -2241,6 +2365,57 @@ func (r GenerateSandboxAPIAccessTokenReply) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GenerateSandboxAPIAccessTokenReply) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ValidateSessionUserReply200Headers the declared response headers of an HTTP 200 response for ValidateSessionUser
+type ValidateSessionUserReply200Headers struct {
+	XVaultAPIBurstLimit          *int32
+	XVaultAPIBurstLimitRemaining *int32
+	XVaultAPIExecutionID         *string
+	XVaultAPIResponseDelay       *int32
+}
+
+type ValidateSessionUserReply struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SessionUserReply
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ValidateSessionUserReply200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ValidateSessionUserReply) GetJSON200() *SessionUserReply {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r ValidateSessionUserReply) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ValidateSessionUserReply) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ValidateSessionUserReply) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ValidateSessionUserReply) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2659,6 +2834,23 @@ func (c *ClientWithResponses) GenerateSandboxAPIAccessTokenWithFormdataBodyWithR
 	return ParseGenerateSandboxAPIAccessTokenReply(rsp)
 }
 
+// ValidateSessionUserWithResponse Find the user the credentials authenticate as
+//
+// Returns the user the call's credentials (a session ID or an API access token)
+// authenticate as. Vault sends the `X-VaultAPI-UserId` header only on calls made with a
+// session ID; this call names the user for any credentials, in `users[0].user.id`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /objects/users/me (the `ValidateSessionUser` operationId).
+func (c *ClientWithResponses) ValidateSessionUserWithResponse(ctx context.Context, params *ValidateSessionUserParams, reqEditors ...RequestEditorFn) (*ValidateSessionUserReply, error) {
+	rsp, err := c.ValidateSessionUser(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseValidateSessionUserReply(rsp)
+}
+
 // GenerateMyAPIAccessTokenWithBodyWithResponse Generate an API access token for the authenticated user
 //
 // Creates an API access token for the user the request authenticates as. Same body,
@@ -3046,6 +3238,66 @@ func ParseGenerateSandboxAPIAccessTokenReply(rsp *http.Response) (*GenerateSandb
 	switch {
 	case rsp.StatusCode == 200:
 		var headers GenerateSandboxAPIAccessTokenReply200Headers
+		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIBurstLimit = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-BurstLimitRemaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIBurstLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-ExecutionId"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ExecutionId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIExecutionID = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-ResponseDelay"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIResponseDelay = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseValidateSessionUserReply parses an HTTP response from a ValidateSessionUserWithResponse call
+func ParseValidateSessionUserReply(rsp *http.Response) (*ValidateSessionUserReply, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ValidateSessionUserReply{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SessionUserReply
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ValidateSessionUserReply200Headers
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {

@@ -31,6 +31,7 @@ const (
 	OpQueryAPIAccessTokens          = "queryApiAccessTokens"
 	OpQueryAPIAccessTokensPage      = "queryApiAccessTokensPage"
 	OpDeleteAPIAccessTokens         = "deleteApiAccessTokens"
+	OpValidateSessionUser           = "validateSessionUser"
 )
 
 // Operations lists every operation ID in the spec.
@@ -39,5 +40,6 @@ func Operations() []string {
 		OpGenerateAPIAccessToken, OpGenerateMyAPIAccessToken, OpGenerateSandboxAPIAccessToken,
 		OpAuthenticate, OpAuthenticateOAuth, OpRetrieveAPIVersions,
 		OpQueryAPIAccessTokens, OpQueryAPIAccessTokensPage, OpDeleteAPIAccessTokens,
+		OpValidateSessionUser,
 	}
 }

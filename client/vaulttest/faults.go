@@ -21,6 +21,7 @@ const (
 	OpQueryAPIAccessTokens          = openapi.OpQueryAPIAccessTokens
 	OpQueryAPIAccessTokensPage      = openapi.OpQueryAPIAccessTokensPage
 	OpDeleteAPIAccessTokens         = openapi.OpDeleteAPIAccessTokens
+	OpValidateSessionUser           = openapi.OpValidateSessionUser
 )
 
 // FaultKind is a way a call can go wrong between a client and Vault.

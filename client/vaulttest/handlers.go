@@ -86,8 +86,16 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 	if !ok {
 		return failure("INVALID_SESSION_ID", "Invalid or expired session ID.")
 	}
-	h.Set("X-VaultAPI-UserId", strconv.FormatInt(caller.ID, 10))
+	// Vault documents the header as "returned for all requests which include a
+	// SESSION_ID": a call made with an API access token gets none.
+	if _, viaSession := s.sessions[bearer(r)]; viaSession {
+		h.Set("X-VaultAPI-UserId", strconv.FormatInt(caller.ID, 10))
+	}
 	switch rt.op {
+	case OpValidateSessionUser:
+		return map[string]any{"responseStatus": "SUCCESS", "users": []map[string]any{
+			{"user": map[string]any{"id": caller.ID, "user_name__v": caller.Username}},
+		}}
 	case OpQueryAPIAccessTokens:
 		return s.query(caller, vault, rt.version, fields.Get("q"), now)
 	case OpQueryAPIAccessTokensPage:

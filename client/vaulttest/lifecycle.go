@@ -39,7 +39,8 @@ func record(t Token, now time.Time) map[string]any {
 }
 
 // query runs a token query in vault (see caller) and answers its first page. Users see
-// their own tokens, admins everyone's; a deleted token's record is gone.
+// their own tokens, admins everyone's. A deleted token stays listed, inactive, as Vault
+// documents ("Access tokens become inactive when they expire or are deleted").
 func (s *Server) query(caller User, vault, version, q string, now time.Time) map[string]any {
 	parsed, err := parseTokenQuery(q)
 	if err != nil {
@@ -47,7 +48,7 @@ func (s *Server) query(caller User, vault, version, q string, now time.Time) map
 	}
 	var rows []map[string]any
 	for _, t := range s.tokens {
-		if t.Sandbox != vault || !t.Revoked.IsZero() || (!caller.Admin && t.UserID != caller.ID) {
+		if t.Sandbox != vault || (!caller.Admin && t.UserID != caller.ID) {
 			continue
 		}
 		rec := record(t, now)
@@ -107,7 +108,9 @@ func (s *Server) page(id string, q *storedQuery, size, offset int) map[string]an
 
 // deleteTokens deletes token records in vault, one result per record in the order sent:
 // an unknown (or already deleted) ID, or another user's token without admin rights, fails
-// on its own.
+// on its own. Which error Vault gives for a record that is gone or already deleted is not
+// documented: the fake answers INVALID_DATA for both, so a client must look the record up
+// to tell them apart.
 func (s *Server) deleteTokens(caller User, vault, version string, body []byte, now time.Time) map[string]any {
 	var records []struct {
 		ID string `json:"id"`
