@@ -93,10 +93,7 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 			}
 			t, err := r.info()
 			if err != nil {
-				return nil, &UnexpectedResponseError{
-					Op: opQuery, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
-					Reason: "token " + r.ID + ": " + err.Error(),
-				}
+				return nil, unreadableRecord(r.ID, err, meta)
 			}
 			if f.matches(t, user) {
 				list.Tokens = append(list.Tokens, t)
@@ -307,4 +304,12 @@ func (c *Client) fetchMyUserID(ctx context.Context) (string, error) {
 		return "", errorf(opSessionUser, "the reply names %d users, want the one authenticated user", len(reply.Users))
 	}
 	return strconv.FormatInt(reply.Users[0].User.ID, 10), nil
+}
+
+// unreadableRecord is a listed token with a field the client cannot read.
+func unreadableRecord(id string, err error, meta Response) error {
+	return &UnexpectedResponseError{
+		Op: opQuery, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
+		Reason: "token " + id + ": " + err.Error(),
+	}
 }

@@ -70,7 +70,7 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 	seen := map[string]bool{}
 	for _, id := range ids {
 		if !isRecordID(id) {
-			return nil, &InputError{Op: opDelete, Field: "token ID", Reason: "must be 1 to 64 letters and digits, as ListAPIAccessTokens gives them"}
+			return nil, &InputError{Op: opDelete, Field: "token ID", Reason: "must be 1 to 64 letters and digits, as a token list gives them"}
 		}
 		if !seen[id] {
 			seen[id] = true
@@ -140,28 +140,69 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 // revokedBefore looks up a token Vault would not delete: inactive means it was revoked (or
 // expired) before; no record at all, that there is no such token.
 func (c *Client) revokedBefore(ctx context.Context, id string) (RevocationStatus, error) {
-	version, err := c.tokenVersion(ctx)
-	if err != nil {
-		return 0, withOp(err, opQuery)
-	}
-	var page tokenQueryReply
-	q := "SELECT id, status__v FROM api_access_token__sys WHERE id = " + vqlQuote(id)
-	if _, err := c.authedExchange(ctx, call{op: opQuery, build: func() (*http.Request, error) {
-		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(c.serverURL(version),
-			&gen.QueryAPIAccessTokensParams{ClientID: c.clientID()}, gen.QueryRequest{Q: q})
-	}}, &page); err != nil {
+	found, err := c.lookup(ctx, id)
+	switch {
+	case err != nil:
 		return 0, err
+	case found == nil:
+		return NotFound, nil
+	case found.Active:
+		return NotRevoked, nil
 	}
-	for _, r := range page.Data {
-		switch {
-		case r.ID != id:
-		case r.Status == "active__v":
-			return NotRevoked, nil
-		default:
-			return AlreadyRevoked, nil
+	return AlreadyRevoked, nil
+}
+
+// LookupAPIAccessTokens looks tokens up by record ID, without changing anything: what a
+// revoke of those IDs would meet (vault-token revoke --dry-run shows it). It returns the
+// tokens Vault has a record of, inactive ones included, in the order given; an ID Vault
+// has no record of (or one the user may not see) is left out.
+//
+// Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/vault-query-language-vql/submitting-a-query/
+func (c *Client) LookupAPIAccessTokens(ctx context.Context, ids ...string) ([]TokenInfo, error) {
+	for _, id := range ids {
+		if !isRecordID(id) {
+			return nil, &InputError{Op: opQuery, Field: "token ID", Reason: "must be 1 to 64 letters and digits, as a token list gives them"}
 		}
 	}
-	return NotFound, nil
+	var out []TokenInfo
+	for _, id := range ids {
+		found, err := c.lookup(ctx, id)
+		if err != nil {
+			return out, err
+		}
+		if found != nil {
+			out = append(out, *found)
+		}
+	}
+	return out, nil
+}
+
+// lookup finds the token with record ID id; nil when Vault has no record of it.
+func (c *Client) lookup(ctx context.Context, id string) (*TokenInfo, error) {
+	version, err := c.tokenVersion(ctx)
+	if err != nil {
+		return nil, withOp(err, opQuery)
+	}
+	var page tokenQueryReply
+	q := "SELECT " + queriedFields + " FROM api_access_token__sys WHERE id = " + vqlQuote(id)
+	meta, err := c.authedExchange(ctx, call{op: opQuery, build: func() (*http.Request, error) {
+		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(c.serverURL(version),
+			&gen.QueryAPIAccessTokensParams{ClientID: c.clientID()}, gen.QueryRequest{Q: q})
+	}}, &page)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range page.Data {
+		if r.ID != id {
+			continue
+		}
+		t, err := r.info()
+		if err != nil {
+			return nil, unreadableRecord(r.ID, err, meta)
+		}
+		return &t, nil
+	}
+	return nil, nil
 }
 
 // deleteReply is gen.DeleteRecordsReply, decoded once.

@@ -11,6 +11,17 @@ import (
 )
 
 // tokens makes tokens with the command itself and returns their IDs, by name.
+// tokenWith makes one token with the command and the given flags, and returns its ID.
+func (h *harness) tokenWith(env []string, flags ...string) string {
+	h.t.Helper()
+	r := h.run(env, "", append([]string{"generate", "--vault", h.fake.DNS, "-o", "json"}, flags...)...)
+	var out struct{ ID string }
+	if err := json.Unmarshal([]byte(r.stdout), &out); r.code != 0 || err != nil {
+		h.t.Fatalf("generate %v: exit %d, %v: %s", flags, r.code, err, r.stderr)
+	}
+	return out.ID
+}
+
 func (h *harness) tokens(env []string, user string, names ...string) map[string][]string {
 	h.t.Helper()
 	ids := map[string][]string{}
@@ -83,7 +94,12 @@ func TestRevokeCommand(t *testing.T) {
 func TestRotateCommand(t *testing.T) {
 	h := newHarness(t)
 	env := []string{"VEEVA_VAULT_SESSION_ID=" + h.session(), "VEEVA_VAULT_DNS=" + h.fake.DNS}
-	ids := h.tokens(env, "12345", "CI", "CI", "other")
+	ids := h.tokens(env, "12345", "other")
+	// The first CI token expires last: --keep 1 keeps it, though its ID is the smaller.
+	for _, expires := range []string{"20d", "10d"} {
+		id := h.tokenWith(env, "--user", "12345", "--name", "CI", "--expires", expires)
+		ids["CI"] = append(ids["CI"], id)
+	}
 	file := filepath.Join(t.TempDir(), "ci-token")
 	r := h.run(env, "", "rotate", "--user", "12345", "--name", "CI", "--keep", "1", "--expires", "30d", "--out-file", file)
 	if r.code != 0 || r.stdout != "" {
@@ -94,14 +110,14 @@ func TestRotateCommand(t *testing.T) {
 	if b, _ := os.ReadFile(file); string(b) != newest.Value+"\n" || newest.Name != "CI" || newest.Expiry == "" {
 		t.Errorf("the file holds %q; the new token is %+v", b, newest)
 	}
-	if !strings.Contains(r.stderr, "kept "+ids["CI"][1]) || !strings.Contains(r.stderr, ids["CI"][0]+" revoked") {
+	if !strings.Contains(r.stderr, "kept "+ids["CI"][0]) || !strings.Contains(r.stderr, ids["CI"][1]+" revoked") {
 		t.Errorf("stderr %q does not report the kept and the revoked token", r.stderr)
 	}
 	active := map[string]bool{}
 	for _, tok := range toks {
 		active[tok.ID] = tok.Active(h.fake.Now())
 	}
-	if active[ids["CI"][0]] || !active[ids["CI"][1]] || !active[ids["other"][0]] || !active[newest.ID] {
+	if !active[ids["CI"][0]] || active[ids["CI"][1]] || !active[ids["other"][0]] || !active[newest.ID] {
 		t.Errorf("after the rotation: %v", active)
 	}
 

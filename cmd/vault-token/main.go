@@ -3,7 +3,9 @@
 //
 // stdout carries only the result (a token, JSON, a version list); messages go to stderr.
 // Exit status: 0 on success, 1 on a Vault or network error, 2 on a usage error or invalid
-// input (nothing was sent), 128+N when stopped by signal N (130 for Ctrl-C).
+// input (nothing was sent), 3 when Vault may have acted but the outcome is unknown (a
+// token may exist, a revoke may have happened: check before you retry), 128+N when
+// stopped by signal N (130 for Ctrl-C).
 package main
 
 import (
@@ -23,9 +25,10 @@ import (
 )
 
 const (
-	exitOK    = 0
-	exitVault = 1
-	exitUsage = 2
+	exitOK      = 0
+	exitVault   = 1
+	exitUsage   = 2
+	exitUnknown = 3
 )
 
 // app is the command with its surroundings, so tests can run it in-process too.
@@ -159,6 +162,9 @@ func (a *app) report(ctx context.Context, command string, err error) int {
 	var stopped stoppedBy
 	if errors.As(context.Cause(ctx), &stopped) {
 		return 128 + int(stopped.sig)
+	}
+	if errors.As(err, &unknown) {
+		return exitUnknown
 	}
 	return exitVault
 }

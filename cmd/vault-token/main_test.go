@@ -278,17 +278,35 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// TestUnknownOutcomeIsNotRetried: every command that changes Vault exits 3 when the
+// change may have happened but its outcome could not be read, and sends it once.
 func TestUnknownOutcomeIsNotRetried(t *testing.T) {
 	h := newHarness(t)
-	if err := h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing}); err != nil {
-		t.Fatal(err)
-	}
-	r := h.run([]string{"VEEVA_VAULT_SESSION_ID=" + h.session()}, "", "generate", "--vault", h.fake.DNS, "--me", "--name", "k")
-	if r.code != 1 || !strings.Contains(r.stderr, "may have been created") || !strings.Contains(r.stderr, "vault-token list --me --name k") {
-		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	env := []string{"VEEVA_VAULT_SESSION_ID=" + h.session(), "VEEVA_VAULT_DNS=" + h.fake.DNS}
+	mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
+	r := h.run(env, "", "generate", "--me", "--name", "k")
+	if r.code != exitUnknown || !strings.Contains(r.stderr, "may have been created") || !strings.Contains(r.stderr, "vault-token list --me --name k") {
+		t.Fatalf("generate: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if calls := h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken); calls != 1 || len(h.fake.Tokens()) != 1 {
 		t.Errorf("calls %d, tokens %d; want 1 and 1", h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken), len(h.fake.Tokens()))
+	}
+
+	mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
+	if r := h.run(env, "", "rotate", "--me", "--name", "k"); r.code != exitUnknown || !strings.Contains(r.stderr, "may have been created") {
+		t.Errorf("rotate: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if n := h.fake.Count(vaulttest.OpDeleteAPIAccessTokens); n != 0 {
+		t.Errorf("a rotation whose new token's outcome is unknown revoked: %d deletes", n)
+	}
+
+	mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpDeleteAPIAccessTokens, Kind: vaulttest.DropAfterProcessing})
+	id := h.fake.Tokens()[0].ID
+	if r := h.run(env, "", "revoke", id); r.code != exitUnknown || !strings.Contains(r.stderr, "sending the revoke again is safe") {
+		t.Errorf("revoke: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := h.run(env, "", "revoke", id); r.code != 0 || r.stdout != id+" already revoked\n" {
+		t.Errorf("revoke again: exit %d, stdout %q", r.code, r.stdout)
 	}
 }
 
