@@ -187,6 +187,7 @@ type sourceAuth struct {
 	// before each call, and for a static value that cannot be sent (each call makes its
 	// own error: errors are not shared between calls).
 	static *credential
+	sent   sentSecrets // the values a source gave and a call sent
 }
 
 func newSourceAuth(src SecretSource, bearer bool) *sourceAuth {
@@ -224,7 +225,12 @@ func (a *sourceAuth) authorization(ctx context.Context) (credential, error) {
 	if err != nil {
 		return credential{}, fmt.Errorf("%s source: %w", a.field(), err)
 	}
-	return a.credential(s)
+	cred, err := a.credential(s)
+	if err == nil {
+		a.sent.add(s)
+		cred.secrets = append(cred.secrets, a.sent.all()...)
+	}
+	return cred, err
 }
 
 func (*sourceAuth) refused(Secret) {}
@@ -233,7 +239,7 @@ func (a *sourceAuth) held() []Secret {
 	if s, ok := a.src.(staticSecret); ok {
 		return []Secret{s.s}
 	}
-	return nil
+	return a.sent.all()
 }
 
 // authedExchange sends a call with the client's credentials. When Vault reports the

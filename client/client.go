@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -229,6 +230,10 @@ func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response
 		return ambiguous(unexpected("Vault answers with HTTP 200; this reply came from something in between"))
 	case !isJSON(res.Header.Get(headerContentType)):
 		return ambiguous(unexpected("not JSON"))
+	case repeatsStatus(body):
+		// encoding/json keeps the last of two keys, another parser the first: a reply
+		// that says FAILURE and SUCCESS says nothing the client can act on.
+		return ambiguous(unexpected("responseStatus appears more than once"))
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		// The data may not decode where the envelope would: a FAILURE with a malformed
@@ -248,6 +253,37 @@ func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response
 	}
 	meta.Warnings = messages(env.Warnings, secrets)
 	return meta, nil
+}
+
+// repeatsStatus reports whether a reply's top-level object has responseStatus more than
+// once. The scan runs only when the name appears twice anywhere in the body.
+func repeatsStatus(body []byte) bool {
+	const name = `"responseStatus"`
+	if bytes.Count(body, []byte(name)) < 2 {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return false
+	}
+	seen := false
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if key == "responseStatus" {
+			if seen {
+				return true
+			}
+			seen = true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return false
+		}
+	}
+	return false
 }
 
 func isFailure(s gen.ResponseStatus) bool {

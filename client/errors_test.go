@@ -104,6 +104,7 @@ func TestUnreadableReplies(t *testing.T) {
 		{"SUCCESS without data", 200, "application/json", `{"responseStatus":"SUCCESS"}`, "SUCCESS without a token", ""},
 		{"oversized body", 200, "application/json", `{"responseStatus":"SUCCESS","pad":"` + strings.Repeat("x", 5000) + `"}`, "larger than 2048 bytes", ""},
 		{"redirect", 302, "text/html", "moved", "came from something in between", "moved"},
+		{"two statuses", 200, "application/json", `{"responseStatus":"FAILURE","errors":[{"type":"INVALID_DATA"}],"responseStatus":"SUCCESS","data":{"id":"0PI1","token__sys":"veeva-vault-x"}}`, "responseStatus appears more than once", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -76,15 +76,17 @@ func TestListRefusesAForeignNextPage(t *testing.T) {
 	for _, next := range []string{
 		"https://elsewhere.example/api/v26.2/query/q?pagesize=1", "//elsewhere.example/api/v26.2/query/q",
 		"/api/v25.3/query/q", "/api/v26.2/objects/users/me/api_access_token__sys", "/api/v26.2/query/q/../../auth",
-		"/api/v26.2/query/q?pagesize=-1",
+		"/api/v26.2/query/q?pagesize=-1", "/api/v26.2/query/%2e%2e", "/api/v26.2/query/.%2E", "/api/v26.2/query/%2E",
+		"/api/v26.2/query/a%2Fb", "/api/v26.2/query/q%3Fx", "/api/v26.2/query/", "/api/v26.2/query//q", "/api/v26.2/query/q#frag",
 	} {
 		v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
 			reply(w, `{"responseStatus":"SUCCESS","responseDetails":{"next_page":`+fmt.Sprintf("%q", next)+`},"data":[]}`)
 		})
 		_, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).
 			ListAPIAccessTokens(context.Background(), client.TokenFilter{Me: false, UserID: "1"})
-		if err == nil || !strings.Contains(err.Error(), "next_page") {
-			t.Errorf("next_page %q: error = %v", next, err)
+		var unexpected *client.UnexpectedResponseError
+		if !errors.As(err, &unexpected) || !strings.Contains(err.Error(), "next_page") {
+			t.Errorf("next_page %q: error = %v, want an UnexpectedResponseError", next, err)
 		}
 		if n := len(v.requests()); n != 1 {
 			t.Errorf("next_page %q: %d requests, want 1", next, n)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -106,12 +107,12 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 		if pages == maxQueryPages {
 			return nil, errorf(opQueryPage, "the query has more than %d pages; narrow the filter", maxQueryPages)
 		}
-		queryID, params, err := c.nextPage(next, version)
+		queryID, params, err := c.nextPage(next, version, meta)
 		if err != nil {
 			return nil, err
 		}
 		page = tokenQueryReply{}
-		if _, err := c.authedExchange(ctx, call{op: opQueryPage, build: func() (*http.Request, error) {
+		if meta, err = c.authedExchange(ctx, call{op: opQueryPage, build: func() (*http.Request, error) {
 			return gen.NewQueryAPIAccessTokensPageRequest(server, queryID, params)
 		}}, &page); err != nil {
 			return nil, err
@@ -162,21 +163,24 @@ func vqlQuote(s string) string {
 var vqlEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, `"`, `\"`, `%`, `\%`, `*`, `\*`, "\n", `\n`, "\t", `\t`, "\r", `\r`)
 
 // nextPage reads a reply's next_page, which must be a query page of this Vault at this
-// version: the client never follows a URL a reply names, only builds the spec's call.
-func (c *Client) nextPage(next, version string) (string, *gen.QueryAPIAccessTokensPageParams, error) {
+// version: the client never follows a URL a reply names, only builds the spec's call. The
+// check is made on the path as Vault would read it, percent-decoded and with dot segments
+// removed: exactly /api/{version}/query/{query ID}, the ID one segment of letters, digits,
+// '-' and '_'. Anything else ends the listing with an *UnexpectedResponseError.
+func (c *Client) nextPage(next, version string, meta Response) (string, *gen.QueryAPIAccessTokensPageParams, error) {
 	bad := func(why string) error {
-		return errorf(opQueryPage, "next_page %q %s", fromNetwork(next, nil, fieldRunes, false), why)
+		return &UnexpectedResponseError{
+			Op: opQueryPage, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
+			Reason: "next_page " + strconv.Quote(fromNetwork(next, nil, fieldRunes, false)) + " " + why,
+		}
 	}
 	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" {
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Fragment != "" {
 		return "", nil, bad("is not a path on this Vault")
 	}
-	queryID, ok := strings.CutPrefix(u.EscapedPath(), "/api/"+version+"/query/")
-	if !ok || queryID == "" || strings.Contains(queryID, "/") {
-		return "", nil, bad("is not a page of this query")
-	}
-	queryID, err = url.PathUnescape(queryID)
-	if err != nil {
+	decoded := u.Path // percent-decoded by url.Parse
+	queryID, ok := strings.CutPrefix(decoded, "/api/"+version+"/query/")
+	if !ok || path.Clean(decoded) != decoded || !isQueryID(queryID) {
 		return "", nil, bad("is not a page of this query")
 	}
 	params := &gen.QueryAPIAccessTokensPageParams{ClientID: c.clientID()}
@@ -191,6 +195,21 @@ func (c *Client) nextPage(next, version string) (string, *gen.QueryAPIAccessToke
 		}
 	}
 	return queryID, params, nil
+}
+
+// isQueryID reports whether s could be a query ID (^[A-Za-z0-9_-]{1,100}$; Vault's are
+// UUIDs): one path segment, no dots, nothing to escape.
+func isQueryID(s string) bool {
+	if s == "" || len(s) > 100 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // tokenQueryReply is gen.TokenQueryReply decoded once, with records whose user__sys and

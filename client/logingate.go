@@ -27,12 +27,23 @@ const (
 // whose outcome it knows. Only the login in flight uses it, one at a time (sharedValue runs
 // one fetch at a time), so it needs no lock.
 type loginGate struct {
-	refusedSecret [sha256.Size]byte // a digest of the secret Vault refused, not the secret
-	refused       error             // what Vault said; nil when nothing was refused
+	// refused are the secrets Vault refused, by digest (never the secret), with what Vault
+	// said: the latest maxRefusedSecrets of them. A success does not clear them: a source
+	// that hands out an old password again (a stale replica of a secret store) must not
+	// cost the account another failed login, which counts toward Vault's lockout.
+	refused []refusal
 
 	notBefore time.Time     // no login before this time
 	pauseErr  error         // the failure that set notBefore
 	pause     time.Duration // the pause after the next failure
+}
+
+// maxRefusedSecrets bounds the refused secrets a client remembers.
+const maxRefusedSecrets = 16
+
+type refusal struct {
+	digest [sha256.Size]byte
+	err    error
 }
 
 // wait returns an error if no login (of operation op) may be sent at now.
@@ -49,14 +60,17 @@ func (g *loginGate) wait(op string, now time.Time) error {
 
 // refusedBefore returns an error if Vault already refused secret, what the login sends.
 func (g *loginGate) refusedBefore(op string, secret Secret, what string) error {
-	if g.refused == nil || sha256.Sum256([]byte(secret.Reveal())) != g.refusedSecret {
-		return nil
+	digest := sha256.Sum256([]byte(secret.Reveal()))
+	for _, r := range g.refused {
+		if r.digest == digest {
+			return &loginNotAttemptedError{
+				op:  op,
+				why: "Vault refused this " + what + " before, and its source gives it again",
+				err: r.err,
+			}
+		}
 	}
-	return &loginNotAttemptedError{
-		op:  op,
-		why: "Vault refused this " + what + " and its source has not given another",
-		err: g.refused,
-	}
+	return nil
 }
 
 // learn records the outcome of a login sent at now with secret; refusals are the errors
@@ -64,9 +78,12 @@ func (g *loginGate) refusedBefore(op string, secret Secret, what string) error {
 func (g *loginGate) learn(now time.Time, secret Secret, err error, refusals []error) {
 	switch {
 	case err == nil:
-		*g = loginGate{}
+		g.notBefore, g.pauseErr, g.pause = time.Time{}, nil, 0
 	case isAny(err, refusals):
-		g.refusedSecret, g.refused = sha256.Sum256([]byte(secret.Reveal())), err
+		if len(g.refused) == maxRefusedSecrets {
+			g.refused = g.refused[1:]
+		}
+		g.refused = append(g.refused, refusal{sha256.Sum256([]byte(secret.Reveal())), err})
 		g.pauseErr = nil
 	case errors.Is(err, ErrAPILimitExceeded):
 		g.notBefore, g.pauseErr = now.Add(loginLimitPause), err

@@ -407,3 +407,33 @@ func testLoginTimeout(t *testing.T) {
 		t.Errorf("%d logins, want 1", n)
 	}
 }
+
+// TestRefusedSecretIsNeverSentAgain: a source that hands out a refused password again
+// after a good one (a stale secret-store replica: wrong, right, wrong) costs no second
+// failed login: a success does not make the client forget what Vault refused.
+func TestRefusedSecretIsNeverSentAgain(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	src := newRotatingSecret("stale-password")
+	c := fakeClient(t, fake, client.PasswordFrom(loginUser, src))
+	ctx := context.Background()
+	generate := func() error {
+		_, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"})
+		return err
+	}
+	if err := generate(); !errors.Is(err, client.ErrUsernameOrPasswordIncorrect) {
+		t.Fatalf("stale password: error = %v", err)
+	}
+	src.set("demo-password")
+	if err := generate(); err != nil {
+		t.Fatalf("right password: %v", err)
+	}
+	fake.EndSessions()
+	src.set("stale-password")
+	err := generate()
+	if !errors.Is(err, client.ErrLoginNotAttempted) || !errors.Is(err, client.ErrUsernameOrPasswordIncorrect) {
+		t.Errorf("stale password again: error = %v, want the remembered refusal, not attempted", err)
+	}
+	if n := fake.Count(vaulttest.OpAuthenticate); n != 2 {
+		t.Errorf("%d logins, want 2: the stale password is sent once in all", n)
+	}
+}

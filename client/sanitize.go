@@ -32,7 +32,8 @@ var (
 	// included, even when the JSON is cut off inside the value.
 	secretJSONField = regexp.MustCompile(`("(?:token__sys|sessionId|password|access_token|id_token)"\s*:\s*")((?:[^"\\]|\\.)*)`)
 	// secretFormField matches the value of a form or query field that holds a secret.
-	secretFormField = regexp.MustCompile(`((?:^|[?&\s])(?:token__sys|sessionId|password|access_token|id_token)=)([^&\s"'<>]*)`)
+	// The value runs to the next & or space: a password may hold any other character.
+	secretFormField = regexp.MustCompile(`((?:^|[?&\s])(?:token__sys|sessionId|password|access_token|id_token)=)([^&\s]*)`)
 	// authorizationEcho matches an echoed Authorization header's credentials.
 	authorizationEcho = regexp.MustCompile(`(?i)(authorization\s*[:=]\s*(?:bearer\s+)?)([^\s"'<>&,;]+)`)
 	htmlTag           = regexp.MustCompile(`(?s)<[^>]*>`)
@@ -48,9 +49,10 @@ var (
 //  1. removes every form a server could echo (raw, URL- or form-encoded, JSON- or
 //     HTML-escaped) of every secret in secrets, any token-shaped value, and the value of
 //     any secret field (JSON, form or an echoed Authorization header);
-//  2. drops terminal escape sequences, control and format characters (a newline becomes a
-//     space, so the text stays on one line) and, for an HTML page, its tags; collapses
-//     whitespace;
+//  2. drops terminal escape sequences, default-ignorable code points (format characters,
+//     variation selectors: invisible, so deleted outright) and control characters (a
+//     newline becomes a space, so the text stays on one line) and, for an HTML page, its
+//     tags; collapses whitespace;
 //  3. bounds the length to limit runes.
 //
 // Scrubbing comes first because shaping changes the text a secret must be found in.
@@ -141,12 +143,23 @@ func shape(s string, html bool) string {
 	}
 	s = escapeSequence.ReplaceAllString(s, " ")
 	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.IsSpace(r) || !unicode.IsPrint(r) {
+		switch {
+		case isDefaultIgnorable(r):
+			return -1 // invisible: dropped, so that a secret split by one joins up and is scrubbed
+		case unicode.IsControl(r) || unicode.IsSpace(r) || !unicode.IsPrint(r):
 			return ' '
 		}
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// isDefaultIgnorable reports whether r is a default-ignorable code point (Unicode's
+// Default_Ignorable_Code_Point: format characters, variation selectors, the combining
+// grapheme joiner, Hangul fillers, ...): a character a terminal shows as nothing, which a
+// reply could slip into an echoed secret to get it past a scrubber, or use to hide text.
+func isDefaultIgnorable(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
 }
 
 func bound(s string, limit int) string {

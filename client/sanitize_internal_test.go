@@ -69,3 +69,16 @@ func TestFromNetworkBounds(t *testing.T) {
 		t.Errorf("a plain execution ID changed: %q", got)
 	}
 }
+
+// TestInvisibleCharactersCannotHideASecret: a default-ignorable code point (a format
+// character, a variation selector, the combining grapheme joiner) slipped into an echoed
+// secret is dropped, and the secret it was hiding is scrubbed.
+func TestInvisibleCharactersCannotHideASecret(t *testing.T) {
+	secret := NewSecret("hunter2-correct-horse")
+	for _, r := range []rune{'\u200b', '\u00ad', '\u034f', '\ufe0f', '\U000e0100', '\u180e', '\u2060', '\u3164', '\u202e'} {
+		in := "echo hunter2-" + string(r) + "correct-horse end"
+		if got := fromNetwork(in, []Secret{secret}, messageRunes, false); got != "echo [REDACTED] end" {
+			t.Errorf("U+%04X inside the secret: %q", r, got)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -10,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -74,8 +77,9 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 func (s Secret) LogValue() slog.Value         { return slog.StringValue(redacted) }
 
 // echoForms are the ways a server or a proxy could send the secret back: as sent, form- or
-// URL-encoded (either case of hex digits), JSON-escaped (with and without HTML escaping)
-// and HTML-escaped. They are computed once per secret.
+// URL-encoded (either case of hex digits), JSON-escaped (with and without HTML escaping),
+// HTML-escaped, hex (either case) and base64 (see base64Forms). They are computed once per
+// secret.
 func (s Secret) echoForms() []string {
 	if s.v == nil {
 		return nil
@@ -86,12 +90,39 @@ func (s Secret) echoForms() []string {
 
 func echoForms(s string) []string {
 	forms := []string{s}
-	for _, f := range []string{
+	for _, f := range append([]string{
 		url.QueryEscape(s), url.PathEscape(s), lowerHex(url.QueryEscape(s)), lowerHex(url.PathEscape(s)),
 		jsonEscape(s, true), jsonEscape(s, false), html.EscapeString(s),
-	} {
+		hex.EncodeToString([]byte(s)), strings.ToUpper(hex.EncodeToString([]byte(s))),
+	}, base64Forms(s)...) {
 		if !slices.Contains(forms, f) {
 			forms = append(forms, f)
+		}
+	}
+	return forms
+}
+
+// minBase64Core is the fewest bytes of a secret whose base64 form is searched for inside a
+// longer encoded string: shorter runs (4 characters of base64) would match ordinary text.
+const minBase64Core = 6
+
+// base64Forms are s in base64, standard and URL alphabets: encoded alone (padded and raw),
+// and, for a secret that starts at any of the three alignments inside a longer encoded
+// string (a Basic header, a JWT, a body a proxy encoded), the run of characters that
+// depends on s alone: its bytes from the first 3-byte group boundary, in whole groups.
+func base64Forms(s string) []string {
+	var forms []string
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		forms = append(forms, enc.EncodeToString([]byte(s)), enc.WithPadding(base64.NoPadding).EncodeToString([]byte(s)))
+		for skip := range 3 {
+			if skip >= len(s) {
+				break
+			}
+			core := s[skip:]
+			core = core[:len(core)/3*3]
+			if len(core) >= minBase64Core {
+				forms = append(forms, enc.EncodeToString([]byte(core)))
+			}
 		}
 	}
 	return forms
@@ -150,3 +181,38 @@ func StaticSecret(value string) SecretSource { return staticSecret{NewSecret(val
 type staticSecret struct{ s Secret }
 
 func (s staticSecret) Secret(context.Context) (Secret, error) { return s.s, nil }
+
+// maxSentSecrets bounds how many secrets from a source a client remembers having sent: a
+// source that rotates its secret hands out a few over a client's life, and an echo of an
+// old one can still come back.
+const maxSentSecrets = 8
+
+// sentSecrets are the secrets a client took from a source and sent, newest last, so that
+// every later reply is scrubbed of them, not only the reply to the call that sent one.
+type sentSecrets struct {
+	mu   sync.Mutex
+	list []Secret
+}
+
+func (s *sentSecrets) add(sec Secret) {
+	if sec.IsZero() {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, have := range s.list {
+		if have.Equal(sec) {
+			return
+		}
+	}
+	if len(s.list) == maxSentSecrets {
+		s.list = s.list[1:]
+	}
+	s.list = append(s.list, sec)
+}
+
+func (s *sentSecrets) all() []Secret {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.list)
+}

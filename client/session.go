@@ -35,7 +35,8 @@ type sessionAuth struct {
 	c       *Client
 	method  loginMethod
 	session *sharedValue[session]
-	gate    loginGate // used by the login in flight only
+	gate    loginGate   // used by the login in flight only
+	sent    sentSecrets // the login secrets sent, from whatever source
 }
 
 // loginMethod is how a session is obtained.
@@ -80,13 +81,15 @@ func (a *sessionAuth) held() []Secret {
 	return append(out, a.staticSecret()...)
 }
 
-// staticSecret is the login's secret when its source is static: known to the client, so
-// scrubbed from every reply, not only the login's.
+// staticSecret is the login's secret when its source is static, and every one a source
+// gave that a login sent: known to the client, so scrubbed from every reply, not only the
+// login's.
 func (a *sessionAuth) staticSecret() []Secret {
+	out := a.sent.all()
 	if s, ok := a.method.source.(staticSecret); ok {
-		return []Secret{s.s}
+		out = append(out, s.s)
 	}
-	return nil
+	return out
 }
 
 // login obtains a session, unless the gate knows how a login would end.
@@ -108,6 +111,7 @@ func (a *sessionAuth) login(ctx context.Context) (session, error) {
 	if err := a.gate.refusedBefore(m.op, secret, m.secretIs); err != nil {
 		return session{}, err
 	}
+	a.sent.add(secret)
 	s, err := a.attempt(ctx, secret)
 	a.gate.learn(a.c.now(), secret, err, m.refusals)
 	return s, err
