@@ -303,3 +303,54 @@ func TestEndToEndTokensExpire(t *testing.T) {
 		t.Errorf("expired tokens still count toward the cap: %v", err)
 	}
 }
+
+// TestEndSession: EndSession ends the session the client logged in for, counted by the
+// fake, and the next call logs in again; it never ends a session or token it was given.
+func TestEndSession(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	ctx := context.Background()
+	for _, kind := range loginKinds {
+		src := newRotatingSecret(kind.valid(t, fake))
+		c := fakeClient(t, fake, kind.credentials(fake, src))
+		before := fake.Count(vaulttest.OpEndSession)
+		if err := c.EndSession(ctx); err != nil || fake.Count(vaulttest.OpEndSession) != before {
+			t.Fatalf("%s: EndSession before any login: %v, %d calls", kind.name, err, fake.Count(vaulttest.OpEndSession)-before)
+		}
+		if _, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.EndSession(ctx); err != nil {
+			t.Fatalf("%s: EndSession: %v", kind.name, err)
+		}
+		if err := c.EndSession(ctx); err != nil {
+			t.Fatalf("%s: EndSession again: %v", kind.name, err)
+		}
+		if n := fake.Count(vaulttest.OpEndSession) - before; n != 1 {
+			t.Errorf("%s: %d End Session calls, want 1", kind.name, n)
+		}
+		logins := fake.Count(kind.op)
+		if _, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"}); err != nil {
+			t.Fatalf("%s: a call after EndSession: %v", kind.name, err)
+		}
+		if n := fake.Count(kind.op) - logins; n != 1 {
+			t.Errorf("%s: %d logins after EndSession, want 1", kind.name, n)
+		}
+	}
+	// Credentials the caller gave are the caller's: nothing is sent.
+	session, err := fake.SessionFor(loginUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(fake.Requests())
+	for _, creds := range []client.Credentials{client.SessionID(session), client.AccessToken(secretAccess)} {
+		if err := fakeClient(t, fake, creds).EndSession(ctx); err != nil {
+			t.Errorf("EndSession with %v: %v", creds, err)
+		}
+	}
+	if n := len(fake.Requests()) - before; n != 0 {
+		t.Errorf("%d requests sent to end sessions the caller gave", n)
+	}
+	if _, err := fakeClient(t, fake, client.SessionID(session)).APIVersions(ctx); err != nil {
+		t.Errorf("the caller's session was ended: %v", err)
+	}
+}

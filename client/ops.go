@@ -22,6 +22,7 @@ const (
 	opQueryPage     = openapi.OpQueryAPIAccessTokensPage
 	opDelete        = openapi.OpDeleteAPIAccessTokens
 	opSessionUser   = openapi.OpValidateSessionUser
+	opEndSession    = openapi.OpEndSession
 	opNew           = "newClient"
 	opChooseVersion = "chooseAPIVersion"
 	opFindUser      = "findUser"
@@ -42,6 +43,7 @@ var opNames = map[string]string{
 	opQueryPage:     "list API access tokens (next page)",
 	opDelete:        "revoke API access tokens",
 	opSessionUser:   "find the authenticated user",
+	opEndSession:    "end session",
 	opNew:           "create client",
 	opChooseVersion: "choose API version",
 	opFindUser:      "find the authenticated user",

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/acme/vault-token/gen"
 )
 
 // Sessions last 48 hours at most; renew an hour early so a long call does not outlive one.
@@ -169,4 +171,39 @@ func (c *Client) checkSessionVault(op string, reply authReply) error {
 
 func sameHost(a, b string) bool {
 	return strings.EqualFold(strings.TrimSuffix(a, ":443"), strings.TrimSuffix(b, ":443"))
+}
+
+// EndSession ends the session the client logged in for (with a password or OAuth), with
+// Vault's End Session call, and forgets it: a later call logs in again. It does nothing,
+// and sends nothing, when the client holds no session it logged in for: a session ID or an
+// API access token the client was given is the caller's, and is never ended. Call it when
+// a program is done with a Vault, so that a session ID that leaks from a finished job is
+// useless (a session otherwise lives until Vault's idle timeout, up to 8 hours).
+//
+// Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/authentication/end-session/
+func (c *Client) EndSession(ctx context.Context) error {
+	a, ok := c.auth.(*sessionAuth)
+	if !ok {
+		return nil
+	}
+	held := a.session.held.Load()
+	if held == nil {
+		return nil
+	}
+	s := *held
+	a.session.dropIf(func(h session) bool { return h.id.Equal(s.id) })
+	version, err := c.tokenVersion(ctx)
+	if err != nil {
+		version = DefaultAPIVersion // the session ends whatever version calls are pinned to
+	}
+	var reply envelope
+	_, err = c.exchange(ctx, call{
+		op:      opEndSession,
+		authz:   s.cred.authz,
+		secrets: s.cred.secrets,
+		build: func() (*http.Request, error) {
+			return gen.NewEndSessionRequest(c.serverURL(version), &gen.EndSessionParams{ClientID: c.clientID()})
+		},
+	}, &reply)
+	return err
 }

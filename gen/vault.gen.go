@@ -519,6 +519,15 @@ type QueryAPIAccessTokensPageParams struct {
 	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
 }
 
+// EndSessionParams defines parameters for EndSession.
+type EndSessionParams struct {
+	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
+	// letters, digits, `.`, `_` and `-`; the recommended shape is
+	// `{company}-{organization}-{team}-{server|client}-{program}`. Vault logs an invalid one as
+	// `invalid_client_id`, and a Vault with Client ID Filtering on refuses unknown ones.
+	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
+}
+
 // DeleteAPIAccessTokensJSONBody defines parameters for DeleteAPIAccessTokens.
 type DeleteAPIAccessTokensJSONBody = []RecordID
 
@@ -844,6 +853,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /query/{query_id} (the `QueryAPIAccessTokensPage` operationId).
 	QueryAPIAccessTokensPage(ctx context.Context, queryID string, params *QueryAPIAccessTokensPageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EndSession End the session the call is made with
+	//
+	// Ends a session obtained by logging in (`authenticate`, `authenticateOAuth`), so that
+	// its ID no longer authenticates. A session otherwise lives until Vault's idle timeout
+	// (10 minutes to 8 hours, set per domain) or 48 hours. Call it with the session ID, not
+	// with an API access token.
+	//
+	// Corresponds with DELETE /session (the `EndSession` operationId).
+	EndSession(ctx context.Context, params *EndSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteAPIAccessTokensWithBody Revoke API access tokens (Delete Object Records on api_access_token__sys)
 	//
@@ -1233,6 +1252,26 @@ func (c *Client) QueryAPIAccessTokensWithFormdataBody(ctx context.Context, param
 // Corresponds with POST /query/{query_id} (the `QueryAPIAccessTokensPage` operationId).
 func (c *Client) QueryAPIAccessTokensPage(ctx context.Context, queryID string, params *QueryAPIAccessTokensPageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewQueryAPIAccessTokensPageRequest(c.Server, queryID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EndSession End the session the call is made with
+//
+// Ends a session obtained by logging in (`authenticate`, `authenticateOAuth`), so that
+// its ID no longer authenticates. A session otherwise lives until Vault's idle timeout
+// (10 minutes to 8 hours, set per domain) or 48 hours. Call it with the session ID, not
+// with an API access token.
+//
+// Corresponds with DELETE /session (the `EndSession` operationId).
+func (c *Client) EndSession(ctx context.Context, params *EndSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndSessionRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1814,6 +1853,48 @@ func NewQueryAPIAccessTokensPageRequest(server string, queryID string, params *Q
 	return req, nil
 }
 
+// NewEndSessionRequest constructs an http.Request for the EndSession method
+func NewEndSessionRequest(server string, params *EndSessionParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/session")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.ClientID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewDeleteAPIAccessTokensRequest calls the generic DeleteAPIAccessTokens builder with application/json body
 func NewDeleteAPIAccessTokensRequest(server string, params *DeleteAPIAccessTokensParams, body DeleteAPIAccessTokensJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2137,6 +2218,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /query/{query_id} (the `QueryAPIAccessTokensPage` operationId).
 	QueryAPIAccessTokensPageWithResponse(ctx context.Context, queryID string, params *QueryAPIAccessTokensPageParams, reqEditors ...RequestEditorFn) (*QueryAPIAccessTokensPageReply, error)
+
+	// EndSessionWithResponse End the session the call is made with
+	//
+	// Ends a session obtained by logging in (`authenticate`, `authenticateOAuth`), so that
+	// its ID no longer authenticates. A session otherwise lives until Vault's idle timeout
+	// (10 minutes to 8 hours, set per domain) or 48 hours. Call it with the session ID, not
+	// with an API access token.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /session (the `EndSession` operationId).
+	EndSessionWithResponse(ctx context.Context, params *EndSessionParams, reqEditors ...RequestEditorFn) (*EndSessionReply, error)
 
 	// DeleteAPIAccessTokensWithBodyWithResponse Revoke API access tokens (Delete Object Records on api_access_token__sys)
 	//
@@ -2626,6 +2719,57 @@ func (r QueryAPIAccessTokensPageReply) ContentType() string {
 	return ""
 }
 
+// EndSessionReply200Headers the declared response headers of an HTTP 200 response for EndSession
+type EndSessionReply200Headers struct {
+	XVaultAPIBurstLimit          *int32
+	XVaultAPIBurstLimitRemaining *int32
+	XVaultAPIExecutionID         *string
+	XVaultAPIResponseDelay       *int32
+}
+
+type EndSessionReply struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResponseEnvelope
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *EndSessionReply200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EndSessionReply) GetJSON200() *ResponseEnvelope {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r EndSessionReply) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EndSessionReply) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EndSessionReply) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EndSessionReply) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DeleteAPIAccessTokensReply200Headers the declared response headers of an HTTP 200 response for DeleteAPIAccessTokens
 type DeleteAPIAccessTokensReply200Headers struct {
 	XVaultAPIBurstLimit          *int32
@@ -2990,6 +3134,24 @@ func (c *ClientWithResponses) QueryAPIAccessTokensPageWithResponse(ctx context.C
 		return nil, err
 	}
 	return ParseQueryAPIAccessTokensPageReply(rsp)
+}
+
+// EndSessionWithResponse End the session the call is made with
+//
+// Ends a session obtained by logging in (`authenticate`, `authenticateOAuth`), so that
+// its ID no longer authenticates. A session otherwise lives until Vault's idle timeout
+// (10 minutes to 8 hours, set per domain) or 48 hours. Call it with the session ID, not
+// with an API access token.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /session (the `EndSession` operationId).
+func (c *ClientWithResponses) EndSessionWithResponse(ctx context.Context, params *EndSessionParams, reqEditors ...RequestEditorFn) (*EndSessionReply, error) {
+	rsp, err := c.EndSession(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEndSessionReply(rsp)
 }
 
 // DeleteAPIAccessTokensWithBodyWithResponse Revoke API access tokens (Delete Object Records on api_access_token__sys)
@@ -3538,6 +3700,66 @@ func ParseQueryAPIAccessTokensPageReply(rsp *http.Response) (*QueryAPIAccessToke
 	switch {
 	case rsp.StatusCode == 200:
 		var headers QueryAPIAccessTokensPageReply200Headers
+		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIBurstLimit = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-BurstLimitRemaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIBurstLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-ExecutionId"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ExecutionId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIExecutionID = &value
+		}
+		if values := rsp.Header.Values("X-VaultAPI-ResponseDelay"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIResponseDelay = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEndSessionReply parses an HTTP response from a EndSessionWithResponse call
+func ParseEndSessionReply(rsp *http.Response) (*EndSessionReply, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EndSessionReply{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResponseEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers EndSessionReply200Headers
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {

@@ -32,6 +32,7 @@ const (
 	OpQueryAPIAccessTokensPage      = "queryApiAccessTokensPage"
 	OpDeleteAPIAccessTokens         = "deleteApiAccessTokens"
 	OpValidateSessionUser           = "validateSessionUser"
+	OpEndSession                    = "endSession"
 )
 
 // Operations lists every operation ID in the spec.
@@ -40,6 +41,6 @@ func Operations() []string {
 		OpGenerateAPIAccessToken, OpGenerateMyAPIAccessToken, OpGenerateSandboxAPIAccessToken,
 		OpAuthenticate, OpAuthenticateOAuth, OpRetrieveAPIVersions,
 		OpQueryAPIAccessTokens, OpQueryAPIAccessTokensPage, OpDeleteAPIAccessTokens,
-		OpValidateSessionUser,
+		OpValidateSessionUser, OpEndSession,
 	}
 }

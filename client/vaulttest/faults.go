@@ -22,6 +22,7 @@ const (
 	OpQueryAPIAccessTokensPage      = openapi.OpQueryAPIAccessTokensPage
 	OpDeleteAPIAccessTokens         = openapi.OpDeleteAPIAccessTokens
 	OpValidateSessionUser           = openapi.OpValidateSessionUser
+	OpEndSession                    = openapi.OpEndSession
 )
 
 // FaultKind is a way a call can go wrong between a client and Vault.

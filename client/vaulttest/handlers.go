@@ -92,6 +92,12 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 		h.Set("X-VaultAPI-UserId", strconv.FormatInt(caller.ID, 10))
 	}
 	switch rt.op {
+	case OpEndSession:
+		if _, viaSession := s.sessions[bearer(r)]; !viaSession {
+			return failure("INVALID_SESSION_ID", "End Session takes a session ID, not an API access token.")
+		}
+		delete(s.sessions, bearer(r))
+		return map[string]any{"responseStatus": "SUCCESS"}
 	case OpValidateSessionUser:
 		return map[string]any{"responseStatus": "SUCCESS", "users": []map[string]any{
 			{"user": map[string]any{"id": caller.ID, "user_name__v": caller.Username}},

@@ -27,6 +27,7 @@ var operationRoutes = []struct{ op, pattern, specPath string }{
 	{OpAuthenticate, "/api/{version}/auth", "/auth"},
 	{OpAuthenticateOAuth, "/auth/oauth/session/{oath_oidc_profile_id}", "/auth/oauth/session/{oath_oidc_profile_id}"},
 	{OpValidateSessionUser, "/api/{version}/objects/users/me", "/objects/users/me"},
+	{OpEndSession, "/api/{version}/session", "/session"},
 	{OpGenerateMyAPIAccessToken, "/api/{version}/objects/users/me/api_access_token__sys", "/objects/users/me/api_access_token__sys"},
 	{OpGenerateAPIAccessToken, "/api/{version}/objects/users/{user_id}/api_access_token__sys", "/objects/users/{user_id}/api_access_token__sys"},
 	{OpGenerateSandboxAPIAccessToken, "/api/{version}/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -55,7 +54,7 @@ func (a *app) fake(ctx context.Context, addr, certOut string) error {
 	}
 	defer fake.Close()
 	//nolint:gosec // a certificate is public: curl and other users' programs must read it
-	if err := os.WriteFile(certOut, fake.CertificatePEM(), 0o644); err != nil {
+	if err := replaceFile(certOut, fake.CertificatePEM(), 0o644); err != nil {
 		return fmt.Errorf("fake: --cert-out: %w", err)
 	}
 	fmt.Fprintln(a.stdout, fake.DNS)

@@ -60,7 +60,11 @@ func (a *app) newClient(cmd *cobra.Command, f *vaultFlags, extra ...client.Optio
 	if f.verbose {
 		opts = append(opts, client.WithLogger(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
-	return client.New(dns, append(opts, extra...)...)
+	cl, err := client.New(dns, append(opts, extra...)...)
+	if err == nil {
+		a.clients = append(a.clients, cl)
+	}
+	return cl, err
 }
 
 // runE marks what a command's body returns as an error of the run (report tells a usage

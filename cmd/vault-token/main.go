@@ -40,6 +40,9 @@ type app struct {
 	isTerminal   func() bool
 	readPassword func(context.Context) ([]byte, error) // no echo; ends with ctx
 	now          func() time.Time
+	// clients are the clients the run made: a session one of them logged in for is ended
+	// before the command exits.
+	clients []*client.Client
 }
 
 func main() {
@@ -114,7 +117,26 @@ func (a *app) run(ctx context.Context, args []string) int {
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	cmd, err := root.ExecuteContextC(ctx)
-	return a.report(ctx, cmd.CommandPath(), err)
+	code := a.report(ctx, cmd.CommandPath(), err)
+	a.endSessions(ctx)
+	return code
+}
+
+// endSessionTimeout bounds ending the run's sessions: the command is done, and a Vault
+// that does not answer must not hold it up.
+const endSessionTimeout = 5 * time.Second
+
+// endSessions ends the sessions the run logged in for, whatever ended the run (success, an
+// error, a signal), so that a session ID leaked from a finished job is useless. Failing to
+// end one is a warning, not a failed run.
+func (a *app) endSessions(ctx context.Context) {
+	for _, cl := range a.clients {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), endSessionTimeout)
+		if err := cl.EndSession(ctx); err != nil {
+			fmt.Fprintf(a.stderr, "vault-token: warning: the session was not ended (Vault ends it when it idles out): %s\n", message(err))
+		}
+		cancel()
+	}
 }
 
 // usageError is a mistake in the command line.

@@ -175,3 +175,29 @@ func lockOutputFile(ctx context.Context, target string, waiting func(lock string
 		}
 	}
 }
+
+// replaceFile writes data to a temporary file beside path and renames it over path: a
+// symbolic link or a device at path is replaced, never written through (os.WriteFile would
+// follow a link to /dev/null, or to another user's file).
+func replaceFile(path string, data []byte, perm os.FileMode) error {
+	if info, err := os.Lstat(path); err == nil && info.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".vault-token-*")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.Remove(tmp.Name()) }() // gone after a rename; removed after a failure
+	if _, err := tmp.Write(data); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -92,7 +92,7 @@ func TestSignalRemovesTemporaryFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Wait for the request to reach the fake: the temporary file exists by then.
-			waitForRequest(t, h.fake, vaulttest.OpGenerateMyAPIAccessToken)
+			waitForRequest(t, h.fake, vaulttest.OpGenerateMyAPIAccessToken, 1)
 			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 				t.Fatalf("before the signal: %v, want the temporary file", entries)
 			}
@@ -111,12 +111,12 @@ func TestSignalRemovesTemporaryFile(t *testing.T) {
 	}
 }
 
-// waitForRequest waits until the fake has received a request of op, for at most a minute.
-func waitForRequest(t *testing.T, fake *vaulttest.Server, op string) {
+// waitForRequest waits until the fake has received n requests of op, for at most a minute.
+func waitForRequest(t *testing.T, fake *vaulttest.Server, op string, n int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	if err := fake.WaitForRequests(ctx, op, 1); err != nil {
+	if err := fake.WaitForRequests(ctx, op, n); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -168,4 +168,34 @@ func TestOutFileTakenMeanwhile(t *testing.T) {
 		t.Error("the file that appeared was overwritten")
 	}
 	h.checkNoSecrets(tokens[0].Value)
+}
+
+// TestReplaceFileDoesNotFollowALink: fake --cert-out replaces a symbolic link at its path
+// with the certificate; the file the link pointed to is untouched.
+func TestReplaceFileDoesNotFollowALink(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "cert.pem")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := replaceFile(link, []byte("CERT"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep me" {
+		t.Errorf("the link's target now holds %q", b)
+	}
+	info, err := os.Lstat(link)
+	if err != nil || !info.Mode().IsRegular() || info.Mode().Perm() != 0o644 {
+		t.Fatalf("cert.pem: %v, %v", info, err)
+	}
+	if b, _ := os.ReadFile(link); string(b) != "CERT" {
+		t.Errorf("cert.pem holds %q", b)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("left behind: %v", entries)
+	}
 }

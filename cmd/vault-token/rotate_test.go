@@ -200,3 +200,45 @@ func TestEmptyOutFileIsRefused(t *testing.T) {
 		t.Errorf("%d requests sent for refused command lines", n)
 	}
 }
+
+// TestCommandEndsItsSession: a run that logged in ends its session before it exits, on
+// success, on error and on Ctrl-C; a session it was given is never ended.
+func TestCommandEndsItsSession(t *testing.T) {
+	h := newHarness(t)
+	password := []string{"VEEVA_VAULT_USERNAME=olivia@veepharm.com", "VEEVA_VAULT_PASSWORD=demo-password", "VEEVA_VAULT_DNS=" + h.fake.DNS}
+	if r := h.run(password, "", "generate", "--me", "--name", "k"); r.code != 0 {
+		t.Fatalf("generate: exit %d, %s", r.code, r.stderr)
+	}
+	if r := h.run(password, "", "revoke", "0PI000000000999"); r.code != 1 {
+		t.Fatalf("revoke of an unknown ID: exit %d, %s", r.code, r.stderr)
+	}
+	if n, logins := h.fake.Count(vaulttest.OpEndSession), h.fake.Count(vaulttest.OpAuthenticate); n != 2 || logins != 2 {
+		t.Errorf("%d End Session calls for %d logins, want 2 and 2", n, logins)
+	}
+
+	// Ctrl-C while Vault works on the token request.
+	mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: t.Context().Done()})
+	cmd := exec.Command(binary, "generate", "--me", "--name", "k")
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SSL_CERT_FILE=" + h.cert}, password...)
+	sent := h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitForRequest(t, h.fake, vaulttest.OpGenerateMyAPIAccessToken, sent+1)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	var ee *exec.ExitError
+	if err := cmd.Wait(); !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("after Ctrl-C: %v, want exit 130", err)
+	}
+	if n := h.fake.Count(vaulttest.OpEndSession); n != 3 {
+		t.Errorf("%d End Session calls after the interrupted run, want 3", n)
+	}
+
+	// A session the run was given stays open.
+	session := []string{"VEEVA_VAULT_SESSION_ID=" + h.session(), "VEEVA_VAULT_DNS=" + h.fake.DNS}
+	if r := h.run(session, "", "generate", "--me", "--name", "k"); r.code != 0 || h.fake.Count(vaulttest.OpEndSession) != 3 {
+		t.Errorf("with a session given: exit %d, %d End Session calls, want 0 more", r.code, h.fake.Count(vaulttest.OpEndSession)-3)
+	}
+}
