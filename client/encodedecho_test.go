@@ -29,7 +29,7 @@ func encodedEchoes(secret string) (echoes, found []string) {
 		for before := range 3 {
 			blob := strings.Repeat("u", before+3) + secret + "|tail"
 			encoded := enc.EncodeToString([]byte(blob))
-			start := (before + 3 + 2) / 3 * 4      // the first group made of the secret's bytes alone
+			start := (before + 3 + 2) / 3 * 4         // the first group made of the secret's bytes alone
 			end := (before + 3 + len(secret)) / 3 * 4 // the end of the last such group
 			add(encoded, encoded[start:end])
 		}
