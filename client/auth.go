@@ -52,8 +52,9 @@ func AccessTokenFrom(src SecretSource) Credentials {
 // session is cached and shared by concurrent calls; it is renewed before Vault's 48-hour
 // limit, and once (with the call replayed) when Vault reports it ended.
 //
-// A password Vault refused is not sent again: later calls fail at once with
-// ErrLoginNotAttempted and the refusal, until the password changes (see PasswordFrom).
+// A password Vault refused is never sent again by the client, even after a later success:
+// calls that would send it fail at once with ErrLoginNotAttempted and the refusal (see
+// PasswordFrom for a password that changes).
 // After API_LIMIT_EXCEEDED no login is sent for a minute; after any other failure the
 // client pauses before the next login, 1 second doubling to 1 minute.
 func Password(username, password string) Credentials {

@@ -1,6 +1,8 @@
 package client
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,7 +25,79 @@ import (
 // than by the code under test.
 func independentForms(s string) []string {
 	js, _ := json.Marshal(s)
-	return []string{s, url.QueryEscape(s), url.PathEscape(s), string(js[1 : len(js)-1]), html.EscapeString(s)}
+	h := hex.EncodeToString([]byte(s))
+	return []string{
+		s, url.QueryEscape(s), url.PathEscape(s), string(js[1 : len(js)-1]), html.EscapeString(s),
+		h, strings.ToUpper(h),
+		base64.StdEncoding.EncodeToString([]byte(s)), base64.URLEncoding.EncodeToString([]byte(s)),
+		base64.RawStdEncoding.EncodeToString([]byte(s)),
+	}
+}
+
+// FuzzBase64Inside: a secret of 6 bytes or more inside any longer string that is then
+// base64-encoded (a Basic header, a JWT, a body a proxy encoded) does not survive: the
+// characters that encode its bytes alone are gone from the output.
+func FuzzBase64Inside(f *testing.F) {
+	f.Add("user:", "hunter2-correct-horse", "", false)
+	f.Add("ab", "p@ss word&more+1", "|tail", true)
+	f.Add("", "\xff\xfe-binary-secret", "x", false)
+	f.Fuzz(func(t *testing.T, before, secret, after string, url bool) {
+		if len(secret) < minBase64Core+2 || strings.Contains(redacted+withheld+"…", secret) {
+			return
+		}
+		enc := base64.StdEncoding
+		if url {
+			enc = base64.URLEncoding
+		}
+		encoded := enc.EncodeToString([]byte(before + secret + after))
+		start := (len(before) + 2) / 3 * 4
+		end := (len(before) + len(secret)) / 3 * 4
+		if end-start < 8 {
+			return
+		}
+		core := encoded[start:end]
+		out := fromNetwork("echo "+encoded+" end", []Secret{NewSecret(secret)}, 1<<20, false)
+		if strings.Contains(out, core) {
+			t.Fatalf("the base64 of %q inside %q survived in %q", secret, before+secret+after, out)
+		}
+	})
+}
+
+// FuzzNextPage: a next_page the client accepts is, once Vault reads it (percent-decoded,
+// dot segments removed), a query page of this version and nothing else, and the request
+// the client builds for it goes exactly there.
+func FuzzNextPage(f *testing.F) {
+	for _, seed := range []string{
+		"/api/v26.2/query/c2b58293-1606-4c99-925d-b9b89e83670e?pagesize=1&pageoffset=1",
+		"/api/v26.2/query/%2e%2e", "/api/v26.2/query/.%2E", "/api/v26.2/query/q/../../auth",
+		"/api/v26.2/query/a%2Fb", "//elsewhere/api/v26.2/query/q", "/api/v26.2/query/%71",
+	} {
+		f.Add(seed)
+	}
+	c, err := New("myvault.veevavault.com")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, next string) {
+		id, params, err := c.nextPage(next, DefaultAPIVersion, Response{})
+		if err != nil {
+			var unexpected *UnexpectedResponseError
+			if !errors.As(err, &unexpected) {
+				t.Fatalf("nextPage(%q): error %T, want *UnexpectedResponseError", next, err)
+			}
+			return
+		}
+		if !isQueryID(id) {
+			t.Fatalf("nextPage(%q) accepted query ID %q", next, id)
+		}
+		req, err := gen.NewQueryAPIAccessTokensPageRequest(c.serverURL(DefaultAPIVersion), id, params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "/api/" + DefaultAPIVersion + "/query/" + id; req.URL.Path != want || req.URL.EscapedPath() != want || req.URL.Host != "myvault.veevavault.com" {
+			t.Fatalf("nextPage(%q): the request goes to %s %s, want %s", next, req.URL.Host, req.URL.EscapedPath(), want)
+		}
+	})
 }
 
 // FuzzFromNetwork: for any secret of 4 characters or more, embedded in any text raw or in
