@@ -120,9 +120,13 @@ lint-spec: node-deps
 	$(NPX) redocly lint ../vault-api.yaml --format stylish
 	$(NPX) spectral lint --fail-severity=hint ../vault-api.yaml
 
-# Generate TypeScript types from the spec and type-check a strict consumer against them.
-ts-check: node-deps
+# TypeScript types generated from the spec, once for ts-check and spec-e2e alike.
+TS_TYPES := $(TOOLS)/generated/vault-api.ts
+$(TS_TYPES): openapi/vault-api.yaml $(TOOLS)/node_modules/.package-lock.json
 	$(NPX) openapi-typescript ../vault-api.yaml -o generated/vault-api.ts
+
+# Type-check a strict consumer against the generated types.
+ts-check: $(TS_TYPES)
 	$(NPX) tsc -p tsconfig.json
 
 # Fail on a breaking change against the published baseline, then prove the gate can fail.
@@ -139,8 +143,7 @@ docs: node-deps
 # `vault-token fake`, and ogen (a Go generator) in a module of its own. Each logs in, lists
 # the versions, creates four tokens and reads a FAILURE; any failed step or spec violation
 # the fake reports fails the target.
-spec-e2e: node-deps
-	$(NPX) openapi-typescript ../vault-api.yaml -o generated/vault-api.ts
+spec-e2e: $(TS_TYPES)
 	$(NPX) openapi-ts -i ../vault-api.yaml -o generated/hey-api -c @hey-api/client-fetch --no-log-file
 	$(NPX) tsc -p e2e/tsconfig.json
 	bash $(TOOLS)/e2e/run.sh "node $(TOOLS)/build/e2e/e2e/openapi-fetch.js" "node $(TOOLS)/build/e2e/e2e/hey-api.js"
