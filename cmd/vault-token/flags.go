@@ -78,3 +78,27 @@ func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, 
 		return nil
 	}
 }
+
+// exactlyOne refuses a command line that sets none, or more than one, of the named flags,
+// in the operator's words ("give one of --user, --me or --sandbox"), where cobra's flag
+// groups would print its own phrasing.
+func exactlyOne(cmd *cobra.Command, names ...string) error {
+	var set []string
+	for _, n := range names {
+		if cmd.Flags().Changed(n) {
+			set = append(set, "--"+n)
+		}
+	}
+	flags := make([]string, len(names))
+	for i, n := range names {
+		flags[i] = "--" + n
+	}
+	list := strings.Join(flags[:len(flags)-1], ", ") + " or " + flags[len(flags)-1]
+	switch {
+	case len(set) == 0:
+		return usageErrorf("say whose tokens: give one of %s", list)
+	case len(set) > 1:
+		return usageErrorf("%s cannot be used together: give one of %s", strings.Join(set, " and "), list)
+	}
+	return nil
+}

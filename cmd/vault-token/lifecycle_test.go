@@ -57,7 +57,7 @@ func TestListCommand(t *testing.T) {
 	if r.code != 0 || len(lines) != 4 || !strings.HasPrefix(lines[0], "ID") || !strings.Contains(lines[3], ids["other"][0]) || !strings.Contains(lines[3], "never") {
 		t.Errorf("list as a table: exit %d, stdout %q", r.code, r.stdout)
 	}
-	if r := h.run(env, "", "list", "--name", "CI"); r.code != 2 || !strings.Contains(r.stderr, "[user me]") {
+	if r := h.run(env, "", "list", "--name", "CI"); r.code != 2 || !strings.Contains(r.stderr, "give one of --user or --me") {
 		t.Errorf("no --user or --me: exit %d, stderr %q", r.code, r.stderr)
 	}
 	h.checkNoSecrets(h.tokenValues()...)

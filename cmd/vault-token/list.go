@@ -32,6 +32,9 @@ the sandbox's own DNS. When no token matches, the table is empty (JSON: []) and 
 		Example: listExample,
 		Args:    noArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			if err := exactlyOne(cmd, "user", "me"); err != nil {
+				return err
+			}
 			cl, err := a.newClient(cmd, vf)
 			if err != nil {
 				return err
@@ -59,8 +62,6 @@ the sandbox's own DNS. When no token matches, the table is empty (JSON: []) and 
 	fs.BoolVar(&f.All, "all", false, "inactive (expired) tokens too")
 	fs.BoolVar(&noHeaders, "no-headers", false, "print the table without its header line")
 	addChoiceFlag(cmd, output, "output", "o", "table or json")
-	cmd.MarkFlagsMutuallyExclusive("user", "me")
-	cmd.MarkFlagsOneRequired("user", "me")
 	return cmd
 }
 

@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -164,7 +165,7 @@ func (a *app) report(ctx context.Context, command string, err error) int {
 	var usage *usageError
 	switch {
 	case !errors.As(err, &ran) || errors.As(err, &usage) || errors.Is(err, client.ErrInvalidInput):
-		fmt.Fprintf(a.stderr, "%s: %s\nRun '%s --help' for usage.\n", command, message(err), command)
+		fmt.Fprintf(a.stderr, "%s: %s\nRun '%s --help' for usage.\n", command, operatorWords(message(err)), command)
 		return exitUsage
 	}
 	fmt.Fprintf(a.stderr, "vault-token: %s\n", message(err))
@@ -189,6 +190,25 @@ func (a *app) report(ctx context.Context, command string, err error) int {
 		return exitUnknown
 	}
 	return exitVault
+}
+
+// requiredFlags matches cobra's message for missing required flags.
+var requiredFlags = regexp.MustCompile(`^required flag\(s\) (.+) not set$`)
+
+// operatorWords rewrites cobra's own phrasing of a command-line mistake as the command's.
+func operatorWords(msg string) string {
+	m := requiredFlags.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	var flags []string
+	for _, f := range strings.Split(m[1], ", ") {
+		flags = append(flags, "--"+strings.Trim(f, `"`))
+	}
+	if len(flags) == 1 {
+		return "give " + flags[0] + ": it has no default"
+	}
+	return "give " + strings.Join(flags, " and ") + ": they have no default"
 }
 
 // message is err's text without the "vault: " the library's errors begin with: the

@@ -218,9 +218,9 @@ func TestExitCodes(t *testing.T) {
 		code     int
 		inStderr []string
 	}{
-		{"no target", env, base, 2, []string{"at least one of the flags in the group [user me sandbox] is required"}},
-		{"two targets", env, append(base, "--me", "--user", "1"), 2, []string{"none of the others can be", "[me user]"}},
-		{"no name", env, []string{"generate", "--vault", h.fake.DNS, "--me"}, 2, []string{`required flag(s) "name" not set`}},
+		{"no target", env, base, 2, []string{"give one of --user, --me or --sandbox"}},
+		{"two targets", env, append(base, "--me", "--user", "1"), 2, []string{"--user and --me cannot be used together", "give one of --user, --me or --sandbox"}},
+		{"no name", env, []string{"generate", "--vault", h.fake.DNS, "--me"}, 2, []string{"give --name: it has no default"}},
 		{"bad user ID", env, append(base, "--user", "12a"), 2, []string{"invalid user ID"}},
 		{"dot-dot sandbox", env, append(base, "--sandbox", ".."), 2, []string{"invalid sandbox name"}},
 		{"expiry in the past", env, append(base, "--me", "--expires", "2020-01-01T00:00:00Z"), 2, []string{"in the past"}},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
@@ -17,7 +18,10 @@ func manCmd() *cobra.Command {
 		Args:   noArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			root := cmd.Root()
-			root.DisableAutoGenTag = true // the pages do not change from build to build
+			root.DisableAutoGenTag = true                   // the pages do not change from build to build
+			if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // man pages are for everyone to read
+				return fmt.Errorf("man: %w", err)
+			}
 			if err := doc.GenManTree(root, &doc.GenManHeader{Title: "VAULT-TOKEN", Section: "1", Source: versionInfo()}, dir); err != nil {
 				return fmt.Errorf("man: %w", err)
 			}
@@ -25,6 +29,6 @@ func manCmd() *cobra.Command {
 			return nil
 		}),
 	}
-	cmd.Flags().StringVar(&dir, "dir", "man", "the folder to write the pages in (it must exist)")
+	cmd.Flags().StringVar(&dir, "dir", "man", "the folder to write the pages in (made if missing)")
 	return cmd
 }

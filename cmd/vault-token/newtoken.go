@@ -30,8 +30,6 @@ func addNewTokenFlags(cmd *cobra.Command, help newTokenHelp) *newTokenFlags {
 	addChoiceFlag(cmd, f.output, "output", "o", "text (the token alone) or json")
 	fs.StringVar(&f.outFile, "out-file", "", help.outFile)
 	fs.BoolVar(&f.force, "force", false, "let --out-file replace an existing regular file")
-	cmd.MarkFlagsMutuallyExclusive("user", "me", "sandbox")
-	cmd.MarkFlagsOneRequired("user", "me", "sandbox")
 	_ = cmd.MarkFlagRequired("name")
 	return f
 }
@@ -41,6 +39,10 @@ func addNewTokenFlags(cmd *cobra.Command, help newTokenHelp) *newTokenFlags {
 // and the client. The caller discards out (nil without --out-file) when done. A dry run
 // checks --out-file as a real run would, and makes no file.
 func (a *app) start(cmd *cobra.Command, f *newTokenFlags, dryRun bool) (client.TokenRequest, *outputFile, *client.Client, error) {
+	var req client.TokenRequest
+	if err := exactlyOne(cmd, "user", "me", "sandbox"); err != nil {
+		return req, nil, nil, err
+	}
 	req, err := parseExpires(f.expires, a.now())
 	if err != nil {
 		return req, nil, nil, err

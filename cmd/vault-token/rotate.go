@@ -67,11 +67,13 @@ creates, revokes and writes nothing.`,
 	fs.StringVar(&o.sandboxVault, "sandbox-vault", "", "the sandbox's own DNS, where its tokens are listed and revoked (with --sandbox)")
 	fs.IntVar(&o.keep, "keep", 0, "how many older tokens to keep active: those that expire last")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print what would be created, kept and revoked, and change nothing")
-	cmd.MarkFlagsRequiredTogether("sandbox", "sandbox-vault")
 	return cmd
 }
 
 func (a *app) rotate(cmd *cobra.Command, o *rotateOptions) error {
+	if (o.sandbox != "") != (o.sandboxVault != "") {
+		return usageErrorf("--sandbox and --sandbox-vault go together: a sandbox's tokens are listed and revoked in its own Vault, at --sandbox-vault DNS")
+	}
 	req, out, cl, err := a.start(cmd, o.newTokenFlags, o.dryRun)
 	if err != nil {
 		return err
