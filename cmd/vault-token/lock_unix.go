@@ -10,7 +10,7 @@ import (
 
 // openLockFile opens (or makes) a lock file, refusing a symbolic link at its path.
 func openLockFile(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600) //nolint:gosec // the operator's own --out-file path, by design
 }
 
 // tryLock takes an exclusive flock on f without waiting; false if another holds it.

@@ -4,7 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,24 +15,40 @@ import (
 // not the operator's language.
 func clientIdentifiers(t *testing.T) []string {
 	t.Helper()
-	pkgs, err := parser.ParseDir(token.NewFileSet(), "../../client", func(fi fs.FileInfo) bool {
-		return !strings.HasSuffix(fi.Name(), "_test.go")
-	}, 0)
+	files, err := filepath.Glob("../../client/*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	twoWords := regexp.MustCompile(`^[A-Z][a-z0-9]+[A-Z]`)
 	var names []string
-	for _, pkg := range pkgs {
-		for _, f := range pkg.Files {
-			for name, obj := range f.Scope.Objects {
-				if ast.IsExported(name) && twoWords.MatchString(name) && obj.Kind != ast.Bad {
-					names = append(names, name)
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if ast.IsExported(d.Name.Name) && twoWords.MatchString(d.Name.Name) {
+					names = append(names, d.Name.Name)
 				}
-			}
-			for _, d := range f.Decls {
-				if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv != nil && ast.IsExported(fn.Name.Name) && twoWords.MatchString(fn.Name.Name) {
-					names = append(names, fn.Name.Name)
+			case *ast.GenDecl:
+				for _, spec := range d.Specs {
+					var idents []*ast.Ident
+					switch spec := spec.(type) {
+					case *ast.TypeSpec:
+						idents = []*ast.Ident{spec.Name}
+					case *ast.ValueSpec:
+						idents = spec.Names
+					}
+					for _, id := range idents {
+						if ast.IsExported(id.Name) && twoWords.MatchString(id.Name) {
+							names = append(names, id.Name)
+						}
+					}
 				}
 			}
 		}
