@@ -34,6 +34,13 @@
 // same names as their Op. Everything received is recorded ([Server.Requests]) with secrets
 // masked.
 //
+// For tests of timing (deadlines, delays, pauses), start the fake inside a testing/synctest
+// bubble with [Config.InMemory]: it is then reached only through [Server.Client], over
+// in-memory connections the bubble sees as durably blocked, so the fake's delays and your
+// deadlines run on the bubble's clock. To act at the moment a call reaches the fake, wait
+// with [Server.WaitForRequests]; to hold the call there until you are done, inject a
+// [Fault] with Until. A fault's delay ends early when the client goes away.
+//
 // It depends on the spec and the generated types only, never on package client's
 // internals, so it can test any client of the spec.
 package vaulttest
