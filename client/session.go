@@ -80,13 +80,13 @@ func (a *sessionAuth) held() []Secret {
 	if s := a.session.held.Load(); s != nil {
 		out = append(out, s.id)
 	}
-	return append(out, a.staticSecret()...)
+	return append(out, a.loginSecrets()...)
 }
 
-// staticSecret is the login's secret when its source is static, and every one a source
+// loginSecrets are the login's secret when its source is static, and every one a source
 // gave that a login sent: known to the client, so scrubbed from every reply, not only the
 // login's.
-func (a *sessionAuth) staticSecret() []Secret {
+func (a *sessionAuth) loginSecrets() []Secret {
 	out := a.sent.all()
 	if s, ok := a.method.source.(staticSecret); ok {
 		out = append(out, s.s)
@@ -140,7 +140,7 @@ func (a *sessionAuth) attempt(ctx context.Context, secret Secret) (session, erro
 	}
 	id := NewSecret(*reply.SessionID)
 	s := session{id: id, obtained: c.now()}
-	s.cred = newCredential(id, a.staticSecret()...)
+	s.cred = newCredential(id, a.loginSecrets()...)
 	if reply.UserID != nil {
 		s.userID = strconv.FormatInt(*reply.UserID, 10)
 	}
