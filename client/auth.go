@@ -28,7 +28,7 @@ const (
 )
 
 // SessionID authenticates with an existing session ID, sent as the raw Authorization
-// header. The client cannot renew it: when it ends, calls fail with ErrInvalidSession.
+// header. The client cannot renew it: when it ends, calls fail with ErrorTypeInvalidSessionID.
 func SessionID(id string) Credentials { return SessionIDFrom(staticSecret{NewSecret(id)}) }
 
 // SessionIDFrom takes the session ID from src before each call. After Vault refuses a
@@ -103,15 +103,15 @@ type oauthSettings struct {
 
 func (o oauthSettings) check(idpToken SecretSource) error {
 	if idpToken == nil {
-		return &InputError{Field: "identity provider token source", Reason: "must not be nil"}
+		return badInput(OpAuthenticateOAuth, "identity provider token source", "must not be nil")
 	}
-	if err := checkPathSegment("OAuth profile ID", o.profileID); err != nil {
+	if err := checkPathSegment(OpAuthenticateOAuth, "OAuth profile ID", o.profileID); err != nil {
 		return err
 	}
-	if err := checkText("OAuth client ID", o.clientID); err != nil {
+	if err := checkText(OpAuthenticateOAuth, "OAuth client ID", o.clientID); err != nil {
 		return err
 	}
-	return checkHost("OAuth login host", o.loginHost)
+	return checkHost(OpAuthenticateOAuth, "OAuth login host", o.loginHost)
 }
 
 // Format prints the kind of credentials, never the secret, whatever the verb.
@@ -130,9 +130,10 @@ func (c Credentials) Format(f fmt.State, _ rune) {
 	}
 }
 
-// authenticator supplies the Authorization header value for each call.
+// authenticator supplies the Authorization header value for each call. op is the call,
+// which an error names unless it is a login's (a login's errors are the login's).
 type authenticator interface {
-	authorization(ctx context.Context) (credential, error)
+	authorization(ctx context.Context, op string) (credential, error)
 	// refused tells that Vault answered INVALID_SESSION_ID to a call sent with used.
 	refused(used Secret)
 	// held returns the secrets the authenticator holds (a session, a static credential),
@@ -174,8 +175,8 @@ func newAuthenticator(c *Client, creds *Credentials) authenticator {
 
 type noAuth struct{}
 
-func (noAuth) authorization(context.Context) (credential, error) {
-	return credential{}, &InputError{Field: "credentials", Reason: "none configured: pass client.WithCredentials to New"}
+func (noAuth) authorization(_ context.Context, op string) (credential, error) {
+	return credential{}, badInput(op, "credentials", "none configured: pass client.WithCredentials to New")
 }
 func (noAuth) refused(Secret) {}
 func (noAuth) held() []Secret { return nil }
@@ -194,7 +195,7 @@ type sourceAuth struct {
 func newSourceAuth(src SecretSource, bearer bool) *sourceAuth {
 	a := &sourceAuth{src: src, bearer: bearer}
 	if s, ok := src.(staticSecret); ok {
-		if cred, err := a.credential(s.s); err == nil {
+		if cred, err := a.credential("", s.s); err == nil {
 			a.static = &cred
 		}
 	}
@@ -208,8 +209,8 @@ func (a *sourceAuth) field() string {
 	return "session ID"
 }
 
-func (a *sourceAuth) credential(s Secret) (credential, error) {
-	if err := checkCredential(a.field(), s); err != nil {
+func (a *sourceAuth) credential(op string, s Secret) (credential, error) {
+	if err := checkCredential(op, a.field(), s); err != nil {
 		return credential{}, err
 	}
 	if a.bearer {
@@ -218,15 +219,15 @@ func (a *sourceAuth) credential(s Secret) (credential, error) {
 	return newCredential(s), nil
 }
 
-func (a *sourceAuth) authorization(ctx context.Context) (credential, error) {
+func (a *sourceAuth) authorization(ctx context.Context, op string) (credential, error) {
 	if a.static != nil {
 		return *a.static, nil
 	}
 	s, err := a.src.Secret(ctx)
 	if err != nil {
-		return credential{}, fmt.Errorf("%s source: %w", a.field(), err)
+		return credential{}, errorf(op, "%s source: %w", a.field(), err)
 	}
-	cred, err := a.credential(s)
+	cred, err := a.credential(op, s)
 	if err == nil {
 		a.sent.add(s)
 		cred.secrets = append(cred.secrets, a.sent.all()...)
@@ -247,36 +248,24 @@ func (a *sourceAuth) held() []Secret {
 // session ended, it gets new credentials and replays the call once: Vault did not process
 // a call it refused, so replaying is safe even for a token request.
 func (c *Client) authedExchange(ctx context.Context, cl call, out enveloped) (Response, error) {
-	cred, err := c.auth.authorization(ctx)
+	cred, err := c.auth.authorization(ctx, cl.op)
 	if err != nil {
-		return Response{}, ofOp(err, cl.op)
+		return Response{}, err
 	}
 	for replayed := false; ; replayed = true {
 		cl.authz, cl.secrets = cred.authz, cred.secrets
 		meta, err := c.exchange(ctx, cl, out)
-		if replayed || !errors.Is(err, ErrInvalidSession) {
+		if replayed || !errors.Is(err, ErrorTypeInvalidSessionID) {
 			return meta, err
 		}
 		c.auth.refused(cred.authz)
-		next, authErr := c.auth.authorization(ctx)
+		next, authErr := c.auth.authorization(ctx, cl.op)
 		if authErr != nil {
-			return meta, ofOp(authErr, cl.op)
+			return meta, authErr
 		}
 		if next.authz.Equal(cred.authz) {
 			return meta, err
 		}
 		cred = next
 	}
-}
-
-// ofOp gives an authorization error the operation it stopped, unless it names its own (a
-// login's errors are the login's).
-func ofOp(err error, op string) error {
-	if in := (*InputError)(nil); errors.As(err, &in) {
-		return withOp(err, op)
-	}
-	if strings.HasPrefix(err.Error(), "vault: ") {
-		return err
-	}
-	return errorf(op, "%w", err)
 }

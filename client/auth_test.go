@@ -84,8 +84,8 @@ func TestExpiredSessionIsRenewedOnce(t *testing.T) {
 
 	refuse.Store(100)
 	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
-	if !errors.Is(err, client.ErrInvalidSession) {
-		t.Fatalf("error = %v, want ErrInvalidSession", err)
+	if !errors.Is(err, client.ErrorTypeInvalidSessionID) {
+		t.Fatalf("error = %v, want ErrorTypeInvalidSessionID", err)
 	}
 	if got, want := [2]int{v.count("/auth"), v.count("api_access_token__sys")}, [2]int{3, 4}; got != want {
 		t.Errorf("after two refusals: logins, token calls = %v, want %v", got, want)
@@ -96,7 +96,7 @@ func TestStaticSessionIsNotReplayed(t *testing.T) {
 	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) { reply(w, invalidSession) })
 	_, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).
 		GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
-	if !errors.Is(err, client.ErrInvalidSession) {
+	if !errors.Is(err, client.ErrorTypeInvalidSessionID) {
 		t.Fatalf("error = %v", err)
 	}
 	if n := len(v.requests()); n != 1 {
@@ -154,7 +154,7 @@ func TestFailedLoginIsNotRetried(t *testing.T) {
 		GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	var apiErr *client.APIError
 	if !errors.As(err, &apiErr) || apiErr.Op != vaulttest.OpAuthenticate || apiErr.ErrorType != "AUTHENTICATION_FAILED" ||
-		!errors.Is(err, client.ErrUsernameOrPasswordIncorrect) {
+		!errors.Is(err, client.ErrorTypeUsernameOrPasswordIncorrect) {
 		t.Fatalf("error = %v, want the login's APIError", err)
 	}
 	if n := len(v.requests()); n != 1 {
@@ -171,8 +171,8 @@ func TestLoginLimitBlocksLogins(t *testing.T) {
 	c := v.newClient(client.WithCredentials(client.Password("olivia@veepharm.com", secretPassword)))
 	for i := range 3 {
 		_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
-		if !errors.Is(err, client.ErrAPILimitExceeded) {
-			t.Fatalf("call %d: error = %v, want ErrAPILimitExceeded", i, err)
+		if !errors.Is(err, client.ErrorTypeAPILimitExceeded) {
+			t.Fatalf("call %d: error = %v, want ErrorTypeAPILimitExceeded", i, err)
 		}
 	}
 	if n := len(v.requests()); n != 1 {

@@ -45,8 +45,8 @@ type Client struct {
 // New returns a client for the Vault at vaultDNS, a host name with an optional port such
 // as "myvault.veevavault.com" (no scheme, no path). It makes no network call.
 func New(vaultDNS string, opts ...Option) (*Client, error) {
-	if err := checkVaultDNS(vaultDNS); err != nil {
-		return nil, withOp(err, opNew)
+	if err := checkVaultDNS(OpNew, vaultDNS); err != nil {
+		return nil, err
 	}
 	s := settings{
 		version: DefaultAPIVersion, maxReplyBytes: defaultMaxReplyBytes,
@@ -54,7 +54,7 @@ func New(vaultDNS string, opts ...Option) (*Client, error) {
 	}
 	for _, o := range opts {
 		if err := o(&s); err != nil {
-			return nil, withOp(err, opNew)
+			return nil, err
 		}
 	}
 	hc := &http.Client{Timeout: DefaultTimeout, Transport: defaultTransport()}
@@ -72,15 +72,16 @@ func New(vaultDNS string, opts ...Option) (*Client, error) {
 func build(dns string, s settings, hc *http.Client) *Client {
 	c := &Client{dns: dns, settings: s, hc: hc, now: time.Now, templates: templateSlots(tokenBuilders)}
 	c.auth = newAuthenticator(c, s.creds)
-	c.versions = newSharedValue(opChooseVersion, s.loginTimeout, c.APIVersions)
-	c.me = newSharedValue(opFindUser, s.loginTimeout, c.fetchMyUserID)
+	c.versions = newSharedValue(OpChooseAPIVersion, s.loginTimeout, c.APIVersions)
+	c.me = newSharedValue(OpFindUser, s.loginTimeout, c.fetchMyUserID)
 	return c
 }
 
 // forVault is a client for another Vault (a sandbox's own DNS) with this client's settings
-// and the given credentials. It shares the HTTP client, and so its connections.
-func (c *Client) forVault(dns string, creds Credentials) (*Client, error) {
-	if err := checkVaultDNS(dns); err != nil {
+// and the given credentials. It shares the HTTP client, and so its connections. op is
+// the call that needs it.
+func (c *Client) forVault(op, dns string, creds Credentials) (*Client, error) {
+	if err := checkVaultDNS(op, dns); err != nil {
 		return nil, err
 	}
 	s := c.settings
@@ -141,6 +142,15 @@ type call struct {
 	// may have been received but no readable reply came back, the error is an
 	// UnknownOutcomeError.
 	changesVault bool
+	// find and sandbox are, for a token request, where the token it may have created is
+	// found (UnknownOutcomeError's Find and Sandbox).
+	find    *TokenFilter
+	sandbox string
+}
+
+// unknownOutcome is the error of a call that changes Vault whose outcome is unknown.
+func (cl *call) unknownOutcome(err error) *UnknownOutcomeError {
+	return &UnknownOutcomeError{Op: cl.op, Err: err, Find: cl.find, Sandbox: cl.sandbox}
 }
 
 // request makes the call's request on ctx.
@@ -197,7 +207,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response
 		err = errorf(cl.op, "%w", scrubError(err, secrets))
 		c.log(ctx, cl.op, req, nil, start, err)
 		if cl.changesVault && st.maybeSent() {
-			return Response{}, &UnknownOutcomeError{Op: cl.op, Err: err}
+			return Response{}, cl.unknownOutcome(err)
 		}
 		return Response{}, err
 	}
@@ -209,7 +219,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response
 	c.log(ctx, cl.op, req, &meta, start, readErr)
 	ambiguous := func(err error) (Response, error) {
 		if cl.changesVault {
-			return meta, &UnknownOutcomeError{Op: cl.op, Err: err}
+			return meta, cl.unknownOutcome(err)
 		}
 		return meta, err
 	}
@@ -294,7 +304,7 @@ func apiErrorFrom(op string, env gen.ResponseEnvelope, meta Response, secrets []
 	e := &APIError{
 		Op: op, HTTPStatus: meta.HTTPStatus, Status: string(env.ResponseStatus),
 		Errors:          messages(env.Errors, secrets),
-		ErrorType:       fromNetwork(deref(env.ErrorType), secrets, fieldRunes, false),
+		ErrorType:       ErrorType(fromNetwork(deref(env.ErrorType), secrets, fieldRunes, false)),
 		ResponseMessage: fromNetwork(deref(env.ResponseMessage), secrets, messageRunes, false),
 		Response:        meta,
 	}
@@ -313,7 +323,7 @@ func messages(in *[]gen.Message, secrets []Secret) []Message {
 	out := make([]Message, 0, len(kept))
 	for _, m := range kept {
 		out = append(out, Message{
-			Type:    fromNetwork(m.Type, secrets, fieldRunes, false),
+			Type:    ErrorType(fromNetwork(m.Type, secrets, fieldRunes, false)),
 			Message: fromNetwork(deref(m.Message), secrets, messageRunes, false),
 		})
 	}

@@ -13,7 +13,7 @@
 //   - API version: pinned ([DefaultAPIVersion]), overridden ([WithAPIVersion]), or chosen from
 //     the Vault's list ([WithLatestAPIVersion]).
 //   - Errors: HTTP 200 with FAILURE or EXCEPTION is an [*APIError], matched by type with
-//     errors.Is ([ErrInvalidSession] and the other [ErrorType] values); a reply that is not a
+//     errors.Is ([ErrorTypeInvalidSessionID] and the other [ErrorType] values); a reply that is not a
 //     Vault envelope is an [*UnexpectedResponseError]; a token request whose outcome could
 //     not be read is an [*UnknownOutcomeError] and is never retried; bad input is an
 //     [*InputError], caught before any network call. Every message reads

@@ -119,14 +119,14 @@ func TestEndToEndRefusals(t *testing.T) {
 		call func() error
 		want error
 	}{
-		{"VeevaID user", func() error { _, err := olivia.GenerateAPIAccessToken(ctx, "13000", k); return err }, client.ErrOperationNotAllowed},
-		{"unknown user", func() error { _, err := olivia.GenerateAPIAccessToken(ctx, "99999", k); return err }, client.ErrInvalidData},
-		{"another user without admin rights", func() error { _, err := integration.GenerateAPIAccessToken(ctx, "12021", k); return err }, client.ErrInsufficientAccess},
-		{"unknown sandbox", func() error { _, err := olivia.GenerateSandboxAPIAccessToken(ctx, "No Such Sandbox", k); return err }, client.ErrInvalidData},
+		{"VeevaID user", func() error { _, err := olivia.GenerateAPIAccessToken(ctx, "13000", k); return err }, client.ErrorTypeOperationNotAllowed},
+		{"unknown user", func() error { _, err := olivia.GenerateAPIAccessToken(ctx, "99999", k); return err }, client.ErrorTypeInvalidData},
+		{"another user without admin rights", func() error { _, err := integration.GenerateAPIAccessToken(ctx, "12021", k); return err }, client.ErrorTypeInsufficientAccess},
+		{"unknown sandbox", func() error { _, err := olivia.GenerateSandboxAPIAccessToken(ctx, "No Such Sandbox", k); return err }, client.ErrorTypeInvalidData},
 		{"wrong password", func() error {
 			_, err := fakeClient(t, fake, client.Password("olivia@veepharm.com", "wrong")).GenerateMyAPIAccessToken(ctx, k)
 			return err
-		}, client.ErrUsernameOrPasswordIncorrect},
+		}, client.ErrorTypeUsernameOrPasswordIncorrect},
 		{"auth defaulting", func() error {
 			_, err := fakeClient(t, fake, client.Password("wanderer@veepharm.com", "wanderer-password")).GenerateMyAPIAccessToken(ctx, k)
 			return err
@@ -134,7 +134,7 @@ func TestEndToEndRefusals(t *testing.T) {
 		{"unknown session", func() error {
 			_, err := fakeClient(t, fake, client.SessionID("NOT-A-SESSION")).GenerateMyAPIAccessToken(ctx, k)
 			return err
-		}, client.ErrInvalidSession},
+		}, client.ErrorTypeInvalidSessionID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,7 +159,7 @@ func TestEndToEndTokenCap(t *testing.T) {
 	}
 	_, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "one too many"})
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || !errors.Is(err, client.ErrOperationNotAllowed) || apiErr.Response.ExecutionID == "" {
+	if !errors.As(err, &apiErr) || !errors.Is(err, client.ErrorTypeOperationNotAllowed) || apiErr.Response.ExecutionID == "" {
 		t.Fatalf("26th token: error = %v, want OPERATION_NOT_ALLOWED with an execution ID", err)
 	}
 	// The cap is per Vault: the sandbox still has room.
@@ -204,7 +204,7 @@ func TestEndToEndLoginLimit(t *testing.T) {
 	}
 	c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"))
 	for range 3 {
-		if _, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"}); !errors.Is(err, client.ErrAPILimitExceeded) {
+		if _, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"}); !errors.Is(err, client.ErrorTypeAPILimitExceeded) {
 			t.Fatalf("error = %v, want API_LIMIT_EXCEEDED", err)
 		}
 	}
@@ -295,7 +295,7 @@ func TestEndToEndTokensExpire(t *testing.T) {
 		t.Fatalf("a fresh token does not authenticate: %v", err)
 	}
 	fake.Advance(25 * time.Hour)
-	if _, err := byToken.APIVersions(ctx); !errors.Is(err, client.ErrInvalidSession) {
+	if _, err := byToken.APIVersions(ctx); !errors.Is(err, client.ErrorTypeInvalidSessionID) {
 		t.Errorf("an expired token: error = %v, want INVALID_SESSION_ID", err)
 	}
 	c = fakeClient(t, fake, client.Password("integration@veepharm.com", "integration-password"))

@@ -8,62 +8,66 @@ import (
 )
 
 // ErrorType is a Vault error type, such as INVALID_SESSION_ID. The constants below are
-// sentinels: errors.Is(err, client.ErrInvalidSession) reports whether Vault refused a call
+// sentinels: errors.Is(err, client.ErrorTypeInvalidSessionID) reports whether Vault refused a call
 // with that type. Vault adds types over time; a type without a constant still matches
 // with errors.Is(err, client.ErrorType("NEW_TYPE")).
 type ErrorType string
 
-func (t ErrorType) Error() string { return "vault error type " + string(t) }
+// Error returns the type as Vault writes it, so that a type prints the same as a sentinel
+// and inside an APIError's message.
+func (t ErrorType) Error() string { return string(t) }
 
 // Error types documented for v26.2.
 const (
-	ErrUnexpectedError             ErrorType = "UNEXPECTED_ERROR"
-	ErrMalformedURL                ErrorType = "MALFORMED_URL"
-	ErrMethodNotSupported          ErrorType = "METHOD_NOT_SUPPORTED"
-	ErrInactiveUser                ErrorType = "INACTIVE_USER"
-	ErrNoPasswordProvided          ErrorType = "NO_PASSWORD_PROVIDED"
-	ErrUsernameOrPasswordIncorrect ErrorType = "USERNAME_OR_PASSWORD_INCORRECT"
-	ErrUserLockedOut               ErrorType = "USER_LOCKED_OUT"
-	ErrPasswordChangeRequired      ErrorType = "PASSWORD_CHANGE_REQUIRED"
-	ErrInvalidSession              ErrorType = "INVALID_SESSION_ID"
-	ErrParameterRequired           ErrorType = "PARAMETER_REQUIRED"
-	ErrInvalidData                 ErrorType = "INVALID_DATA"
-	ErrInsufficientAccess          ErrorType = "INSUFFICIENT_ACCESS"
-	ErrOperationNotAllowed         ErrorType = "OPERATION_NOT_ALLOWED"
-	ErrAttributeNotSupported       ErrorType = "ATTRIBUTE_NOT_SUPPORTED"
-	ErrInvalidFilter               ErrorType = "INVALID_FILTER"
-	ErrIncorrectQuerySyntax        ErrorType = "INCORRECT_QUERY_SYNTAX_ERROR"
-	ErrRaceCondition               ErrorType = "RACE_CONDITION"
-	ErrExceedsFileMaxSize          ErrorType = "EXCEEDS_FILE_MAX_SIZE"
-	ErrAPILimitExceeded            ErrorType = "API_LIMIT_EXCEEDED"
-	ErrConfigurationModeEnabled    ErrorType = "CONFIGURATION_MODE_ENABLED"
-	ErrSDKError                    ErrorType = "SDK_ERROR"
-	ErrOperationInProgress         ErrorType = "OPERATION_IN_PROGRESS"
-	ErrItemNameExists              ErrorType = "ITEM_NAME_EXISTS"
-	ErrUserNotFound                ErrorType = "USER_NOT_FOUND"
-	ErrFederatedIDAlreadyExists    ErrorType = "FEDERATED_ID_ALREADY_EXISTS"
+	ErrorTypeUnexpectedError             ErrorType = "UNEXPECTED_ERROR"
+	ErrorTypeMalformedURL                ErrorType = "MALFORMED_URL"
+	ErrorTypeMethodNotSupported          ErrorType = "METHOD_NOT_SUPPORTED"
+	ErrorTypeInactiveUser                ErrorType = "INACTIVE_USER"
+	ErrorTypeNoPasswordProvided          ErrorType = "NO_PASSWORD_PROVIDED"
+	ErrorTypeUsernameOrPasswordIncorrect ErrorType = "USERNAME_OR_PASSWORD_INCORRECT"
+	ErrorTypeUserLockedOut               ErrorType = "USER_LOCKED_OUT"
+	ErrorTypePasswordChangeRequired      ErrorType = "PASSWORD_CHANGE_REQUIRED"
+	ErrorTypeInvalidSessionID            ErrorType = "INVALID_SESSION_ID"
+	ErrorTypeParameterRequired           ErrorType = "PARAMETER_REQUIRED"
+	ErrorTypeInvalidData                 ErrorType = "INVALID_DATA"
+	ErrorTypeInsufficientAccess          ErrorType = "INSUFFICIENT_ACCESS"
+	ErrorTypeOperationNotAllowed         ErrorType = "OPERATION_NOT_ALLOWED"
+	ErrorTypeAttributeNotSupported       ErrorType = "ATTRIBUTE_NOT_SUPPORTED"
+	ErrorTypeInvalidFilter               ErrorType = "INVALID_FILTER"
+	ErrorTypeIncorrectQuerySyntaxError   ErrorType = "INCORRECT_QUERY_SYNTAX_ERROR"
+	ErrorTypeRaceCondition               ErrorType = "RACE_CONDITION"
+	ErrorTypeExceedsFileMaxSize          ErrorType = "EXCEEDS_FILE_MAX_SIZE"
+	ErrorTypeAPILimitExceeded            ErrorType = "API_LIMIT_EXCEEDED"
+	ErrorTypeConfigurationModeEnabled    ErrorType = "CONFIGURATION_MODE_ENABLED"
+	ErrorTypeSDKError                    ErrorType = "SDK_ERROR"
+	ErrorTypeOperationInProgress         ErrorType = "OPERATION_IN_PROGRESS"
+	ErrorTypeItemNameExists              ErrorType = "ITEM_NAME_EXISTS"
+	ErrorTypeUserNotFound                ErrorType = "USER_NOT_FOUND"
+	ErrorTypeFederatedIDAlreadyExists    ErrorType = "FEDERATED_ID_ALREADY_EXISTS"
 )
 
-// Error types OAuth logins return in practice, though Vault's list does not name them.
+// Error types OAuth logins return in practice, though Vault's list does not name them, and
+// the errorType of a failed login.
 const (
-	ErrInvalidToken ErrorType = "INVALID_TOKEN" // the identity provider's token is not one Vault accepts
-	ErrExpiredToken ErrorType = "EXPIRED_TOKEN" // the identity provider's token has expired: refresh it
+	ErrorTypeAuthenticationFailed ErrorType = "AUTHENTICATION_FAILED" // APIError.ErrorType of a refused login
+	ErrorTypeInvalidToken         ErrorType = "INVALID_TOKEN"         // the identity provider's token is not one Vault accepts
+	ErrorTypeExpiredToken         ErrorType = "EXPIRED_TOKEN"         // the identity provider's token has expired: refresh it
 )
 
 // Message is one entry of a reply's errors or warnings.
 type Message struct {
-	Type    string
+	Type    ErrorType
 	Message string
 }
 
 // APIError is a reply Vault processed and refused: responseStatus FAILURE or EXCEPTION
 // (with HTTP 200, as Vault answers). Vault did not carry out the call.
 type APIError struct {
-	Op              string    // the spec's operation ID, such as "generateApiAccessToken" (see package openapi)
+	Op              string    // the operation, such as OpGenerateAPIAccessToken
 	HTTPStatus      int       // 200 for every reply Vault itself sends
 	Status          string    // responseStatus: FAILURE or EXCEPTION
 	Errors          []Message // every {type, message}, in Vault's order (the first 100)
-	ErrorType       string    // errorType, set on failed logins (AUTHENTICATION_FAILED)
+	ErrorType       ErrorType // errorType, set on failed logins (ErrorTypeAuthenticationFailed)
 	ResponseMessage string    // responseMessage, when Vault sends one
 	Response        Response  // the reply's metadata: quote Response.ExecutionID to support
 }
@@ -71,9 +75,12 @@ type APIError struct {
 // printedMessages bounds the errors an APIError's message lists; Errors has them all.
 const printedMessages = 5
 
-func (e *APIError) Error() string {
+func (e *APIError) Error() string     { return message(e.Op, e.detail()) }
+func (e *APIError) operation() string { return e.Op }
+
+func (e *APIError) detail() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s%s", prefix(e.Op), e.Status)
+	b.WriteString(e.Status)
 	for i, m := range e.Errors {
 		if i == printedMessages {
 			fmt.Fprintf(&b, " (and %d more)", len(e.Errors)-i)
@@ -99,25 +106,22 @@ func (e *APIError) Is(target error) bool {
 	if !ok {
 		return false
 	}
-	if e.ErrorType == string(t) {
+	if e.ErrorType == t {
 		return true
 	}
 	for _, m := range e.Errors {
-		if m.Type == string(t) {
+		if m.Type == t {
 			return true
 		}
 	}
 	return false
 }
 
-// HasType reports whether the reply carries the given error type.
-func (e *APIError) HasType(t string) bool { return e.Is(ErrorType(t)) }
-
 // UnexpectedResponseError is a reply that is not a Vault JSON envelope: another HTTP
 // status (often a proxy's HTML page), another content type, malformed or truncated JSON,
 // or a body larger than the client accepts.
 type UnexpectedResponseError struct {
-	Op          string // the spec's operation ID
+	Op          string // the operation, such as OpGenerateAPIAccessToken
 	HTTPStatus  int
 	ContentType string
 	Reason      string // what was wrong, in a few words
@@ -125,9 +129,12 @@ type UnexpectedResponseError struct {
 	Response    Response
 }
 
-func (e *UnexpectedResponseError) Error() string {
+func (e *UnexpectedResponseError) Error() string     { return message(e.Op, e.detail()) }
+func (e *UnexpectedResponseError) operation() string { return e.Op }
+
+func (e *UnexpectedResponseError) detail() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%sunexpected reply (HTTP %d", prefix(e.Op), e.HTTPStatus)
+	fmt.Fprintf(&b, "unexpected reply (HTTP %d", e.HTTPStatus)
 	if e.ContentType != "" {
 		fmt.Fprintf(&b, ", %s", e.ContentType)
 	}
@@ -148,16 +155,19 @@ func (e *UnexpectedResponseError) Error() string {
 // ListAPIAccessTokens, revoke any you did not get, then try again: a user can hold 25.
 // After a revoke, the tokens may or may not be revoked, and sending it again is safe.
 type UnknownOutcomeError struct {
-	Op      string       // the spec's operation ID
+	Op      string       // the operation, such as OpGenerateAPIAccessToken
 	Err     error        // what went wrong: a network error, a context error, an *UnexpectedResponseError
 	Find    *TokenFilter // after a token request: what finds the token it may have created
 	Sandbox string       // after a sandbox token request: the sandbox, whose own Vault holds it
 }
 
-func (e *UnknownOutcomeError) Error() string {
+func (e *UnknownOutcomeError) Error() string     { return message(e.Op, e.detail()) }
+func (e *UnknownOutcomeError) operation() string { return e.Op }
+
+func (e *UnknownOutcomeError) detail() string {
 	what := "outcome unknown"
 	switch {
-	case e.Op == opDelete:
+	case e.Op == OpDeleteAPIAccessTokens:
 		what += ", the tokens may or may not be revoked (sending the revoke again is safe)"
 	case e.Find != nil:
 		where := ""
@@ -167,7 +177,7 @@ func (e *UnknownOutcomeError) Error() string {
 		what += fmt.Sprintf(", a token may have been created: before trying again, list the active tokens named %q%s (ListAPIAccessTokens with the error's Find)",
 			e.Find.Name, where)
 	}
-	return prefix(e.Op) + what + ": " + detail(e.Err, e.Op)
+	return what + ": " + describe(e.Err, e.Op)
 }
 
 func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
@@ -177,13 +187,15 @@ var ErrInvalidInput = errors.New("vault: invalid input")
 
 // InputError is input the client refused before sending anything.
 type InputError struct {
-	Op     string // the call that refused it: a spec operation ID, or "newClient" for New
+	Op     string // the call that refused it, such as OpGenerateAPIAccessToken, or OpNew for New
 	Field  string // the argument or field, such as "sandbox name"
 	Reason string
 	Err    error // a more specific sentinel, such as ErrUnsupportedVersion; may be nil
 }
 
-func (e *InputError) Error() string { return prefix(e.Op) + "invalid " + e.Field + ": " + e.Reason }
+func (e *InputError) Error() string     { return message(e.Op, e.detail()) }
+func (e *InputError) operation() string { return e.Op }
+func (e *InputError) detail() string    { return "invalid " + e.Field + ": " + e.Reason }
 
 // Is lets errors.Is(err, ErrInvalidInput) match.
 func (e *InputError) Is(target error) bool { return target == ErrInvalidInput }
@@ -198,7 +210,7 @@ var ErrWrongVault = errors.New("vault: login returned a session for another Vaul
 // wrongVaultError is a session refused for auth defaulting.
 type wrongVaultError struct{ op, why string }
 
-func (e *wrongVaultError) Error() string {
-	return prefix(e.op) + "the session is for another Vault: " + e.why
-}
+func (e *wrongVaultError) Error() string        { return message(e.op, e.detail()) }
+func (e *wrongVaultError) operation() string    { return e.op }
+func (e *wrongVaultError) detail() string       { return "the session is for another Vault: " + e.why }
 func (e *wrongVaultError) Is(target error) bool { return target == ErrWrongVault }

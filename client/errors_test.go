@@ -31,8 +31,8 @@ func TestAPIErrors(t *testing.T) {
 			Op: vaulttest.OpGenerateMyAPIAccessToken, HTTPStatus: 200, Status: "FAILURE",
 			Errors: []client.Message{{"PARAMETER_REQUIRED", "Missing required parameter [name__v]"}, {"INVALID_DATA", "bad"}},
 		},
-		matches:  []error{client.ErrParameterRequired, client.ErrInvalidData},
-		excludes: []error{client.ErrInvalidSession, client.ErrInvalidInput},
+		matches:  []error{client.ErrorTypeParameterRequired, client.ErrorTypeInvalidData},
+		excludes: []error{client.ErrorTypeInvalidSessionID, client.ErrInvalidInput},
 	}, {
 		name: "EXCEPTION",
 		body: `{"responseStatus":"EXCEPTION","responseMessage":"Something went wrong","errors":[{"type":"UNEXPECTED_ERROR","message":"oops"}]}`,
@@ -40,7 +40,7 @@ func TestAPIErrors(t *testing.T) {
 			Op: vaulttest.OpGenerateMyAPIAccessToken, HTTPStatus: 200, Status: "EXCEPTION", ResponseMessage: "Something went wrong",
 			Errors: []client.Message{{"UNEXPECTED_ERROR", "oops"}},
 		},
-		matches: []error{client.ErrUnexpectedError},
+		matches: []error{client.ErrorTypeUnexpectedError},
 	}, {
 		name: "an error type the client does not know is carried through",
 		body: `{"responseStatus":"FAILURE","errors":[{"type":"TOKEN_LIMIT_REACHED_2027","message":"25 active tokens"}],"errorType":"SOMETHING_NEW"}`,
@@ -49,7 +49,7 @@ func TestAPIErrors(t *testing.T) {
 			Errors: []client.Message{{"TOKEN_LIMIT_REACHED_2027", "25 active tokens"}},
 		},
 		matches:  []error{client.ErrorType("TOKEN_LIMIT_REACHED_2027"), client.ErrorType("SOMETHING_NEW")},
-		excludes: []error{client.ErrOperationNotAllowed},
+		excludes: []error{client.ErrorTypeOperationNotAllowed},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

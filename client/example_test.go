@@ -39,7 +39,7 @@ func newIntegrationToken(ctx context.Context, vaultDNS, user, password string, o
 		// The request may have reached Vault, so a token may exist; the client never
 		// resends it. Look for the token before trying again.
 		return nil, fmt.Errorf("check the user's tokens before retrying: %w", err)
-	case errors.Is(err, client.ErrOperationNotAllowed):
+	case errors.Is(err, client.ErrorTypeOperationNotAllowed):
 		// Vault refused: the user holds 25 active tokens already, or is a VeevaID user.
 		return nil, fmt.Errorf("no new token: %w", err)
 	case err != nil:
@@ -63,7 +63,7 @@ func Example_quickStart() {
 
 	// A VeevaID user cannot have tokens: an error, not a panic.
 	_, err = newIntegrationToken(ctx, fake.DNS, "veevaid.user@veepharm.com", "veevaid-password", client.WithHTTPClient(fake.Client()))
-	fmt.Println(errors.Is(err, client.ErrOperationNotAllowed))
+	fmt.Println(errors.Is(err, client.ErrorTypeOperationNotAllowed))
 	// Output:
 	// 0PI000000000001 [REDACTED]
 	// <nil> true
@@ -127,7 +127,7 @@ func ExampleAPIError() {
 	var apiErr *client.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.Status, apiErr.Errors[0].Type)
-		fmt.Println("refused for a VeevaID user:", errors.Is(err, client.ErrOperationNotAllowed))
+		fmt.Println("refused for a VeevaID user:", errors.Is(err, client.ErrorTypeOperationNotAllowed))
 	}
 	// Output:
 	// FAILURE OPERATION_NOT_ALLOWED

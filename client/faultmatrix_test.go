@@ -178,8 +178,8 @@ func runMatrixCell(t *testing.T, f matrixFault, op matrixOp) {
 	// The first call's error.
 	switch {
 	case loginFails && f.kind == vaulttest.OverLoginLimit:
-		if !errors.Is(err, client.ErrAPILimitExceeded) {
-			t.Errorf("error = %v, want ErrAPILimitExceeded", err)
+		if !errors.Is(err, client.ErrorTypeAPILimitExceeded) {
+			t.Errorf("error = %v, want ErrorTypeAPILimitExceeded", err)
 		}
 	case delayed:
 		if !errors.Is(err, context.DeadlineExceeded) {

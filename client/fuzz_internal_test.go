@@ -167,7 +167,7 @@ func FuzzTokenRequestBody(f *testing.F) {
 		if year != 0 || month != 0 || day != 0 {
 			r.ExpiresOn = Date{Year: year, Month: time.Month(month), Day: day}
 		}
-		body, err := r.body(now)
+		body, err := r.body(OpGenerateMyAPIAccessToken, now)
 		if err != nil {
 			if in := (*InputError)(nil); !errors.As(err, &in) {
 				t.Fatalf("error %v is not an *InputError", err)
@@ -220,22 +220,22 @@ func FuzzValidation(f *testing.F) {
 	userID := specPattern(f, func(d *openapi3.T) string { return d.Components.Parameters["UserID"].Value.Schema.Value.Pattern })
 	clientID := specPattern(f, func(d *openapi3.T) string { return d.Components.Parameters["ClientID"].Value.Schema.Value.Pattern })
 	f.Fuzz(func(t *testing.T, dns, version, user, client, sandbox string) {
-		if checkVaultDNS(dns) == nil {
+		if checkVaultDNS(OpNew, dns) == nil {
 			req, err := gen.NewRetrieveAPIVersionsRequest("https://"+dns+"/api/", nil)
 			if err != nil || req.URL.Host != dns || req.URL.Path != "/api/" || req.URL.User != nil || req.URL.RawQuery != "" {
 				t.Fatalf("DNS %q accepted, request URL %v (%v)", dns, req.URL, err)
 			}
 		}
-		if v, err := parseVersion(version); err == nil && fmt.Sprintf("v%d.%d", v.major, v.minor) != version {
+		if v, err := parseVersion(OpNew, version); err == nil && fmt.Sprintf("v%d.%d", v.major, v.minor) != version {
 			t.Fatalf("version %q accepted, reads as v%d.%d", version, v.major, v.minor)
 		}
-		if checkUserID(user) == nil && !userID.MatchString(user) {
+		if checkUserID(OpGenerateAPIAccessToken, user) == nil && !userID.MatchString(user) {
 			t.Fatalf("user ID %q accepted, the spec refuses it", user)
 		}
-		if checkClientID(client) == nil && !clientID.MatchString(client) {
+		if checkClientID(OpNew, client) == nil && !clientID.MatchString(client) {
 			t.Fatalf("client ID %q accepted, the spec refuses it", client)
 		}
-		if checkSandboxName(sandbox) == nil {
+		if checkSandboxName(OpGenerateSandboxAPIAccessToken, sandbox) == nil {
 			req, err := gen.NewGenerateSandboxAPIAccessTokenRequestWithBody("https://v.example.com/api/v26.2/", sandbox, nil, "text/plain", nil)
 			if err != nil {
 				t.Fatalf("sandbox %q accepted, request: %v", sandbox, err)

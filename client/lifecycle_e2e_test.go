@@ -77,7 +77,7 @@ func TestEndToEndListAndRevoke(t *testing.T) {
 	if err != nil || revoked[0].Status != client.Revoked || revoked[1].Status != client.Revoked {
 		t.Fatalf("revoke: %+v, %v", revoked, err)
 	}
-	if _, err := byToken.APIVersions(ctx); !errors.Is(err, client.ErrInvalidSession) {
+	if _, err := byToken.APIVersions(ctx); !errors.Is(err, client.ErrorTypeInvalidSessionID) {
 		t.Errorf("a revoked token still authenticates: %v", err)
 	}
 	// Sent again, as after an unknown outcome: already revoked, not a failure.
@@ -106,7 +106,7 @@ func TestEndToEndListAndRevoke(t *testing.T) {
 			t.Fatalf("token %d after freeing places: %v", i, err)
 		}
 	}
-	if _, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "one too many"}); !errors.Is(err, client.ErrOperationNotAllowed) {
+	if _, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "one too many"}); !errors.Is(err, client.ErrorTypeOperationNotAllowed) {
 		t.Errorf("the cap counts active tokens: error = %v", err)
 	}
 
@@ -117,7 +117,7 @@ func TestEndToEndListAndRevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	refused, err := c.RevokeAPIAccessTokens(ctx, hers.ID)
-	if err != nil || refused[0].Status != client.NotRevoked || !errors.Is(refused[0].Err, client.ErrInsufficientAccess) {
+	if err != nil || refused[0].Status != client.NotRevoked || !errors.Is(refused[0].Err, client.ErrorTypeInsufficientAccess) {
 		t.Errorf("another user's token: %+v, %v; want not revoked, INSUFFICIENT_ACCESS", refused, err)
 	}
 	if !fake.Tokens()[len(fake.Tokens())-1].Active(fake.Now()) {

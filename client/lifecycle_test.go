@@ -148,7 +148,7 @@ func TestRevokeWireRequestsAndPartialFailures(t *testing.T) {
 		status["0PI1"] != client.Revoked || status["0PI2"] != client.NotRevoked || status["0PI3"] != client.NotFound {
 		t.Fatalf("results = %+v", got)
 	}
-	if !errors.Is(got[1].Err, client.ErrInsufficientAccess) {
+	if !errors.Is(got[1].Err, client.ErrorTypeInsufficientAccess) {
 		t.Errorf("0PI2: error = %v, want Vault's INSUFFICIENT_ACCESS", got[1].Err)
 	}
 	del := v.requests()[0]
@@ -232,7 +232,7 @@ func TestRotateKeepsTheNewTokenWhenRevokingFails(t *testing.T) {
 		TokenRequest: client.TokenRequest{Name: "k"}, UserID: "12345", Keep: 1,
 		Store: func(_ context.Context, tok *client.Token) error { stored = tok; return nil },
 	})
-	if !errors.Is(err, client.ErrUnexpectedError) || rot == nil || rot.New == nil || stored != rot.New {
+	if !errors.Is(err, client.ErrorTypeUnexpectedError) || rot == nil || rot.New == nil || stored != rot.New {
 		t.Fatalf("rotation %+v, error %v: want the stored new token with the revoke's error", rot, err)
 	}
 	if len(rot.Kept) != 1 || rot.Kept[0].ID != "0PI00000000C001" {

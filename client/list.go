@@ -61,8 +61,8 @@ const queriedFields = "id, name__v, user__sys, status__v, expiry_date__sys, last
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/vault-query-language-vql/submitting-a-query/
 // and https://limited.veevavault.dev/vql/query-targets/api-access-tokens/
 func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*TokenList, error) {
-	if err := f.check(); err != nil {
-		return nil, withOp(err, opQuery)
+	if err := f.check(OpQueryAPIAccessTokens); err != nil {
+		return nil, err
 	}
 	user := f.UserID
 	if f.Me {
@@ -72,14 +72,14 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 		}
 		user = id
 	}
-	version, err := c.tokenVersion(ctx)
+	version, err := c.tokenVersion(ctx, OpQueryAPIAccessTokens)
 	if err != nil {
-		return nil, withOp(err, opQuery)
+		return nil, err
 	}
 	server := c.serverURL(version)
 	list := &TokenList{}
 	var page tokenQueryReply
-	meta, err := c.authedExchange(ctx, call{op: opQuery, build: func() (*http.Request, error) {
+	meta, err := c.authedExchange(ctx, call{op: OpQueryAPIAccessTokens, build: func() (*http.Request, error) {
 		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(server,
 			&gen.QueryAPIAccessTokensParams{ClientID: c.clientID()}, gen.QueryRequest{Q: f.query(user)})
 	}}, &page)
@@ -90,7 +90,7 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 	for pages := 1; ; pages++ {
 		for _, r := range page.Data {
 			if !isRecordID(r.ID) {
-				return nil, errorf(opQuery, "a listed token's id is not a Vault record ID (1 to 64 letters and digits)")
+				return nil, errorf(OpQueryAPIAccessTokens, "a listed token's id is not a Vault record ID (1 to 64 letters and digits)")
 			}
 			t, err := r.info()
 			if err != nil {
@@ -105,14 +105,14 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 			return list, nil
 		}
 		if pages == maxQueryPages {
-			return nil, errorf(opQueryPage, "the query has more than %d pages; narrow the filter", maxQueryPages)
+			return nil, errorf(OpQueryAPIAccessTokensPage, "the query has more than %d pages; narrow the filter", maxQueryPages)
 		}
 		queryID, params, err := c.nextPage(next, version, meta)
 		if err != nil {
 			return nil, err
 		}
 		page = tokenQueryReply{}
-		if meta, err = c.authedExchange(ctx, call{op: opQueryPage, build: func() (*http.Request, error) {
+		if meta, err = c.authedExchange(ctx, call{op: OpQueryAPIAccessTokensPage, build: func() (*http.Request, error) {
 			return gen.NewQueryAPIAccessTokensPageRequest(server, queryID, params)
 		}}, &page); err != nil {
 			return nil, err
@@ -120,17 +120,17 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 	}
 }
 
-func (f TokenFilter) check() error {
+func (f TokenFilter) check(op string) error {
 	switch {
 	case f.Me == (f.UserID != ""):
-		return &InputError{Field: "token filter", Reason: "set UserID or Me, one of them"}
+		return badInput(op, "token filter", "set UserID or Me, one of them")
 	case f.UserID != "":
-		if err := checkUserID(f.UserID); err != nil {
+		if err := checkUserID(op, f.UserID); err != nil {
 			return err
 		}
 	}
 	if f.Name != "" {
-		return checkTokenName(f.Name)
+		return checkTokenName(op, f.Name)
 	}
 	return nil
 }
@@ -170,7 +170,7 @@ var vqlEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, `"`, `\"`, `%`, `\%`,
 func (c *Client) nextPage(next, version string, meta Response) (string, *gen.QueryAPIAccessTokensPageParams, error) {
 	bad := func(why string) error {
 		return &UnexpectedResponseError{
-			Op: opQueryPage, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
+			Op: OpQueryAPIAccessTokensPage, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
 			Reason: "next_page " + strconv.Quote(fromNetwork(next, nil, fieldRunes, false)) + " " + why,
 		}
 	}
@@ -310,18 +310,18 @@ func (c *Client) fetchMyUserID(ctx context.Context) (string, error) {
 			return s.userID, nil
 		}
 	}
-	version, err := c.tokenVersion(ctx)
+	version, err := c.tokenVersion(ctx, OpFindUser)
 	if err != nil {
-		return "", withOp(err, opFindUser)
+		return "", err
 	}
 	var reply sessionUserReply
-	if _, err := c.authedExchange(ctx, call{op: opSessionUser, build: func() (*http.Request, error) {
+	if _, err := c.authedExchange(ctx, call{op: OpValidateSessionUser, build: func() (*http.Request, error) {
 		return gen.NewValidateSessionUserRequest(c.serverURL(version), &gen.ValidateSessionUserParams{ClientID: c.clientID()})
 	}}, &reply); err != nil {
 		return "", err
 	}
 	if len(reply.Users) != 1 || reply.Users[0].User.ID <= 0 {
-		return "", errorf(opSessionUser, "the reply names %d users, want the one authenticated user", len(reply.Users))
+		return "", errorf(OpValidateSessionUser, "the reply names %d users, want the one authenticated user", len(reply.Users))
 	}
 	return strconv.FormatInt(reply.Users[0].User.ID, 10), nil
 }
@@ -329,7 +329,7 @@ func (c *Client) fetchMyUserID(ctx context.Context) (string, error) {
 // unreadableRecord is a listed token with a field the client cannot read.
 func unreadableRecord(id string, err error, meta Response) error {
 	return &UnexpectedResponseError{
-		Op: opQuery, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
+		Op: OpQueryAPIAccessTokens, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
 		Reason: "token " + id + ": " + err.Error(),
 	}
 }

@@ -9,7 +9,7 @@ import (
 // ErrLoginNotAttempted matches errors for a login the client did not send because an
 // earlier login already told it the outcome: Vault refused the same secret, Vault's login
 // limit is in force, or a failed attempt is too recent. The error also matches what that
-// earlier login returned (errors.Is(err, ErrUsernameOrPasswordIncorrect), for instance).
+// earlier login returned (errors.Is(err, ErrorTypeUsernameOrPasswordIncorrect), for instance).
 var ErrLoginNotAttempted = errors.New("vault: login not attempted")
 
 // Pauses between logins that failed for a reason other than a refusal: a network error, a
@@ -85,7 +85,7 @@ func (g *loginGate) learn(now time.Time, secret Secret, err error, refusals []er
 		}
 		g.refused = append(g.refused, refusal{sha256.Sum256([]byte(secret.Reveal())), err})
 		g.pauseErr = nil
-	case errors.Is(err, ErrAPILimitExceeded):
+	case errors.Is(err, ErrorTypeAPILimitExceeded):
 		g.notBefore, g.pauseErr = now.Add(loginLimitPause), err
 	default:
 		g.pause = min(max(g.pause*2, loginFirstPause), loginMaxPause)
@@ -109,8 +109,10 @@ type loginNotAttemptedError struct {
 	err error // the earlier login's error
 }
 
-func (e *loginNotAttemptedError) Error() string {
-	return prefix(e.op) + "not attempted: " + e.why + ": " + detail(e.err, e.op)
+func (e *loginNotAttemptedError) Error() string     { return message(e.op, e.detail()) }
+func (e *loginNotAttemptedError) operation() string { return e.op }
+func (e *loginNotAttemptedError) detail() string {
+	return "not attempted: " + e.why + ": " + describe(e.err, e.op)
 }
 
 func (e *loginNotAttemptedError) Unwrap() []error { return []error{ErrLoginNotAttempted, e.err} }

@@ -71,18 +71,18 @@ func TestLoginGateSchedule(t *testing.T) {
 	}
 
 	answer.Store("limit")
-	if sent, err := try(time.Minute); !sent || !errors.Is(err, ErrAPILimitExceeded) {
+	if sent, err := try(time.Minute); !sent || !errors.Is(err, ErrorTypeAPILimitExceeded) {
 		t.Fatalf("sent %v, error %v; want a login refused for the limit", sent, err)
 	}
-	if sent, err := try(time.Minute - time.Millisecond); sent || !errors.Is(err, ErrAPILimitExceeded) {
+	if sent, err := try(time.Minute - time.Millisecond); sent || !errors.Is(err, ErrorTypeAPILimitExceeded) {
 		t.Fatalf("within the limit's minute: sent %v, error %v", sent, err)
 	}
 
 	answer.Store("refused")
-	if sent, err := try(time.Millisecond); !sent || !errors.Is(err, ErrUsernameOrPasswordIncorrect) {
+	if sent, err := try(time.Millisecond); !sent || !errors.Is(err, ErrorTypeUsernameOrPasswordIncorrect) {
 		t.Fatalf("sent %v, error %v; want the refusal", sent, err)
 	}
-	if sent, err := try(24 * time.Hour); sent || !errors.Is(err, ErrLoginNotAttempted) || !errors.Is(err, ErrUsernameOrPasswordIncorrect) {
+	if sent, err := try(24 * time.Hour); sent || !errors.Is(err, ErrLoginNotAttempted) || !errors.Is(err, ErrorTypeUsernameOrPasswordIncorrect) {
 		t.Fatalf("a day later, same password: sent %v, error %v; want the remembered refusal", sent, err)
 	}
 	answer.Store("ok")

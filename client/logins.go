@@ -15,12 +15,12 @@ func noAuthorization(Secret) Secret { return Secret{} }
 // login refused with MALFORMED_URL.
 func passwordLogin(username string, password SecretSource) loginMethod {
 	return loginMethod{
-		op: opLogin, secretIs: "password", source: password,
+		op: OpAuthenticate, secretIs: "password", source: password,
 		refusals: []error{
-			ErrUsernameOrPasswordIncorrect, ErrInactiveUser, ErrUserLockedOut,
-			ErrPasswordChangeRequired, ErrNoPasswordProvided, ErrWrongVault,
+			ErrorTypeUsernameOrPasswordIncorrect, ErrorTypeInactiveUser, ErrorTypeUserLockedOut,
+			ErrorTypePasswordChangeRequired, ErrorTypeNoPasswordProvided, ErrWrongVault,
 		},
-		check: func() error { return checkCredential("user name", NewSecret(username)) },
+		check: func() error { return checkCredential(OpAuthenticate, "user name", NewSecret(username)) },
 		request: func(c *Client, pw Secret) (*http.Request, error) {
 			return gen.NewAuthenticateRequestWithFormdataBody(c.serverURL(DefaultAPIVersion),
 				&gen.AuthenticateParams{ClientID: c.clientID()},
@@ -34,10 +34,10 @@ func passwordLogin(username string, password SecretSource) loginMethod {
 // host, with the token as a Bearer Authorization header.
 func oauthLogin(o oauthSettings, idpToken SecretSource) loginMethod {
 	return loginMethod{
-		op: opOAuthLogin, secretIs: "identity provider token", source: idpToken,
+		op: OpAuthenticateOAuth, secretIs: "identity provider token", source: idpToken,
 		refusals: []error{
-			ErrInvalidToken, ErrExpiredToken, ErrInactiveUser, ErrUserLockedOut,
-			ErrPasswordChangeRequired, ErrWrongVault,
+			ErrorTypeInvalidToken, ErrorTypeExpiredToken, ErrorTypeInactiveUser, ErrorTypeUserLockedOut,
+			ErrorTypePasswordChangeRequired, ErrWrongVault,
 		},
 		check: func() error { return o.check(idpToken) },
 		request: func(c *Client, _ Secret) (*http.Request, error) {

@@ -41,7 +41,7 @@ func WithCredentials(c Credentials) Option {
 // WithAPIVersion pins the API version, such as "v26.2". The default is DefaultAPIVersion.
 func WithAPIVersion(v string) Option {
 	return func(s *settings) error {
-		if _, err := parseVersion(v); err != nil {
+		if _, err := parseVersion(OpNew, v); err != nil {
 			return err
 		}
 		s.version = v
@@ -72,7 +72,7 @@ func WithLatestAPIVersion(beta bool) Option {
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {
-			return &InputError{Field: "HTTP client", Reason: "must not be nil"}
+			return badInput(OpNew, "HTTP client", "must not be nil")
 		}
 		s.httpClient = hc
 		return nil
@@ -84,7 +84,7 @@ func WithHTTPClient(hc *http.Client) Option {
 // {company}-{organization}-{team}-{server|client}-{program}.
 func WithClientID(id string) Option {
 	return func(s *settings) error {
-		if err := checkClientID(id); err != nil {
+		if err := checkClientID(OpNew, id); err != nil {
 			return err
 		}
 		s.clientID = id
@@ -95,7 +95,7 @@ func WithClientID(id string) Option {
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option {
 	return func(s *settings) error {
-		if err := checkText("user agent", ua); err != nil {
+		if err := checkText(OpNew, "user agent", ua); err != nil {
 			return err
 		}
 		s.userAgent = ua
@@ -114,7 +114,7 @@ func WithLogger(l *slog.Logger) Option {
 func WithMaxReplySize(n int64) Option {
 	return func(s *settings) error {
 		if n < 1024 {
-			return &InputError{Field: "max reply size", Reason: "must be at least 1024 bytes"}
+			return badInput(OpNew, "max reply size", "must be at least 1024 bytes")
 		}
 		s.maxReplyBytes = n
 		return nil
@@ -128,7 +128,7 @@ func WithMaxReplySize(n int64) Option {
 func WithLoginTimeout(d time.Duration) Option {
 	return func(s *settings) error {
 		if d <= 0 {
-			return &InputError{Field: "login timeout", Reason: "must be positive"}
+			return badInput(OpNew, "login timeout", "must be positive")
 		}
 		s.loginTimeout = d
 		return nil

@@ -85,7 +85,7 @@ const validIdPTokenLifetime = 10 * time.Minute
 
 var loginKinds = []loginKind{
 	{
-		name: "password", op: vaulttest.OpAuthenticate, refusal: client.ErrUsernameOrPasswordIncorrect,
+		name: "password", op: vaulttest.OpAuthenticate, refusal: client.ErrorTypeUsernameOrPasswordIncorrect,
 		credentials: func(_ *vaulttest.Server, src client.SecretSource) client.Credentials {
 			return client.PasswordFrom(loginUser, src)
 		},
@@ -98,7 +98,7 @@ var loginKinds = []loginKind{
 		},
 	},
 	{
-		name: "OAuth", op: vaulttest.OpAuthenticateOAuth, refusal: client.ErrExpiredToken,
+		name: "OAuth", op: vaulttest.OpAuthenticateOAuth, refusal: client.ErrorTypeExpiredToken,
 		credentials: func(fake *vaulttest.Server, src client.SecretSource) client.Credentials {
 			return client.OAuth(vaulttest.DefaultOAuthProfileID, src, client.OAuthLoginHost(fake.DNS))
 		},
@@ -420,7 +420,7 @@ func TestRefusedSecretIsNeverSentAgain(t *testing.T) {
 		_, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"})
 		return err
 	}
-	if err := generate(); !errors.Is(err, client.ErrUsernameOrPasswordIncorrect) {
+	if err := generate(); !errors.Is(err, client.ErrorTypeUsernameOrPasswordIncorrect) {
 		t.Fatalf("stale password: error = %v", err)
 	}
 	src.set("demo-password")
@@ -430,7 +430,7 @@ func TestRefusedSecretIsNeverSentAgain(t *testing.T) {
 	fake.EndSessions()
 	src.set("stale-password")
 	err := generate()
-	if !errors.Is(err, client.ErrLoginNotAttempted) || !errors.Is(err, client.ErrUsernameOrPasswordIncorrect) {
+	if !errors.Is(err, client.ErrLoginNotAttempted) || !errors.Is(err, client.ErrorTypeUsernameOrPasswordIncorrect) {
 		t.Errorf("stale password again: error = %v, want the remembered refusal, not attempted", err)
 	}
 	if n := fake.Count(vaulttest.OpAuthenticate); n != 2 {

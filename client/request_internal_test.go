@@ -55,10 +55,10 @@ func FuzzRequestTemplate(f *testing.F) {
 	body := gen.TokenRequest{Name: "k"}
 	authz := NewSecret("SESSION-1")
 	f.Fuzz(func(t *testing.T, userID, sandbox string) {
-		if checkUserID(userID) != nil || checkSandboxName(sandbox) != nil {
+		if checkUserID("", userID) != nil || checkSandboxName("", sandbox) != nil {
 			return
 		}
-		for op, param := range map[string]string{opUserToken: userID, opMyToken: "", opSandboxToken: sandbox} {
+		for op, param := range map[string]string{OpGenerateAPIAccessToken: userID, OpGenerateMyAPIAccessToken: "", OpGenerateSandboxAPIAccessToken: sandbox} {
 			tmpl, err := c.templates[op].get(c, DefaultAPIVersion)
 			if err != nil {
 				t.Fatal(err)
@@ -185,7 +185,7 @@ func TestTemplateFollowsTheVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slot := c.templates[opMyToken]
+	slot := c.templates[OpGenerateMyAPIAccessToken]
 	for _, v := range []string{"v26.2", "v26.3", "v26.2"} {
 		tmpl, err := slot.get(c, v)
 		if err != nil {

@@ -70,16 +70,16 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 	seen := map[string]bool{}
 	for _, id := range ids {
 		if !isRecordID(id) {
-			return nil, &InputError{Op: opDelete, Field: "token ID", Reason: "must be 1 to 64 letters and digits, as a token list gives them"}
+			return nil, &InputError{Op: OpDeleteAPIAccessTokens, Field: "token ID", Reason: "must be 1 to 64 letters and digits, as a token list gives them"}
 		}
 		if !seen[id] {
 			seen[id] = true
 			unique = append(unique, id)
 		}
 	}
-	version, err := c.tokenVersion(ctx)
+	version, err := c.tokenVersion(ctx, OpDeleteAPIAccessTokens)
 	if err != nil {
-		return nil, withOp(err, opDelete)
+		return nil, err
 	}
 	server := c.serverURL(version)
 	byID := map[string]Revocation{}
@@ -100,10 +100,10 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 		}
 		body, err := json.Marshal(records)
 		if err != nil {
-			return results(), errorf(opDelete, "%w", err)
+			return results(), errorf(OpDeleteAPIAccessTokens, "%w", err)
 		}
 		var reply deleteReply
-		meta, err := c.authedExchange(ctx, call{op: opDelete, changesVault: true, build: func() (*http.Request, error) {
+		meta, err := c.authedExchange(ctx, call{op: OpDeleteAPIAccessTokens, changesVault: true, build: func() (*http.Request, error) {
 			return gen.NewDeleteAPIAccessTokensRequestWithBody(server, &gen.DeleteAPIAccessTokensParams{ClientID: c.clientID()},
 				"application/json", bytes.NewReader(body))
 		}}, &reply)
@@ -111,8 +111,8 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 			return results(), err
 		}
 		if len(reply.Data) != len(batch) {
-			return results(), &UnknownOutcomeError{Op: opDelete, Err: &UnexpectedResponseError{
-				Op: opDelete, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
+			return results(), &UnknownOutcomeError{Op: OpDeleteAPIAccessTokens, Err: &UnexpectedResponseError{
+				Op: OpDeleteAPIAccessTokens, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
 				Reason: "one result per record was expected, in the order sent",
 			}}
 		}
@@ -122,11 +122,11 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 				byID[id] = Revocation{ID: id, Status: Revoked}
 				continue
 			}
-			apiErr := apiErrorFrom(opDelete, gen.ResponseEnvelope{ResponseStatus: r.ResponseStatus, Errors: r.Errors}, meta, nil)
+			apiErr := apiErrorFrom(OpDeleteAPIAccessTokens, gen.ResponseEnvelope{ResponseStatus: r.ResponseStatus, Errors: r.Errors}, meta, nil)
 			status := NotRevoked
 			// A refusal for access says the token is there. Any other refusal (Vault does not
 			// name one for a record that is gone) is checked with a lookup.
-			if !errors.Is(apiErr, ErrInsufficientAccess) {
+			if !errors.Is(apiErr, ErrorTypeInsufficientAccess) {
 				if status, err = c.revokedBefore(ctx, id); err != nil {
 					return results(), err
 				}
@@ -161,7 +161,7 @@ func (c *Client) revokedBefore(ctx context.Context, id string) (RevocationStatus
 func (c *Client) LookupAPIAccessTokens(ctx context.Context, ids ...string) ([]TokenInfo, error) {
 	for _, id := range ids {
 		if !isRecordID(id) {
-			return nil, &InputError{Op: opQuery, Field: "token ID", Reason: "must be 1 to 64 letters and digits, as a token list gives them"}
+			return nil, &InputError{Op: OpQueryAPIAccessTokens, Field: "token ID", Reason: "must be 1 to 64 letters and digits, as a token list gives them"}
 		}
 	}
 	var out []TokenInfo
@@ -179,13 +179,13 @@ func (c *Client) LookupAPIAccessTokens(ctx context.Context, ids ...string) ([]To
 
 // lookup finds the token with record ID id; nil when Vault has no record of it.
 func (c *Client) lookup(ctx context.Context, id string) (*TokenInfo, error) {
-	version, err := c.tokenVersion(ctx)
+	version, err := c.tokenVersion(ctx, OpQueryAPIAccessTokens)
 	if err != nil {
-		return nil, withOp(err, opQuery)
+		return nil, err
 	}
 	var page tokenQueryReply
 	q := "SELECT " + queriedFields + " FROM api_access_token__sys WHERE id = " + vqlQuote(id)
-	meta, err := c.authedExchange(ctx, call{op: opQuery, build: func() (*http.Request, error) {
+	meta, err := c.authedExchange(ctx, call{op: OpQueryAPIAccessTokens, build: func() (*http.Request, error) {
 		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(c.serverURL(version),
 			&gen.QueryAPIAccessTokensParams{ClientID: c.clientID()}, gen.QueryRequest{Q: q})
 	}}, &page)

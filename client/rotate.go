@@ -59,7 +59,7 @@ type Rotation struct {
 // outcome, the *UnknownOutcomeError says how to find it.
 func (c *Client) RotateAPIAccessToken(ctx context.Context, req RotateRequest) (*Rotation, error) {
 	if err := req.check(); err != nil {
-		return nil, withOp(err, opRotate)
+		return nil, err
 	}
 	filter := TokenFilter{UserID: req.UserID, Me: req.Me, Name: req.Name}
 	var before *TokenList
@@ -90,13 +90,13 @@ func (c *Client) RotateAPIAccessToken(ctx context.Context, req RotateRequest) (*
 	}
 	rot.New = tok
 	if err := req.Store(ctx, tok); err != nil {
-		return rot, errorf(opRotate, "token %s was created but could not be stored, so nothing was revoked (store it, or revoke it): %w", tok.ID, err)
+		return rot, errorf(OpRotate, "token %s was created but could not be stored, so nothing was revoked (store it, or revoke it): %w", tok.ID, err)
 	}
 
 	vault := c
 	if req.Sandbox != "" {
-		if vault, err = c.forVault(req.SandboxVault, AccessTokenFrom(staticSecret{tok.Value})); err != nil {
-			return rot, withOp(err, opRotate)
+		if vault, err = c.forVault(OpRotate, req.SandboxVault, AccessTokenFrom(staticSecret{tok.Value})); err != nil {
+			return rot, err
 		}
 		if before, err = vault.ListAPIAccessTokens(ctx, TokenFilter{Me: true, Name: req.Name}); err != nil {
 			return rot, err
@@ -164,25 +164,25 @@ func (r RotateRequest) check() error {
 	}
 	switch {
 	case targets != 1:
-		return &InputError{Field: "rotation target", Reason: "set one of UserID, Me and Sandbox"}
+		return badInput(OpRotate, "rotation target", "set one of UserID, Me and Sandbox")
 	case r.Store == nil && !r.DryRun:
-		return &InputError{Field: "Store", Reason: "is required: the new token must be stored before old ones are revoked"}
+		return badInput(OpRotate, "Store", "is required: the new token must be stored before old ones are revoked")
 	case r.Keep < 0:
-		return &InputError{Field: "Keep", Reason: "must not be negative"}
+		return badInput(OpRotate, "Keep", "must not be negative")
 	case r.Sandbox != "" && r.SandboxVault == "":
-		return &InputError{Field: "SandboxVault", Reason: "is required with Sandbox: the sandbox's tokens are listed and revoked in its own Vault"}
+		return badInput(OpRotate, "SandboxVault", "is required with Sandbox: the sandbox's tokens are listed and revoked in its own Vault")
 	case r.DryRun && r.Sandbox != "":
-		return &InputError{Field: "DryRun", Reason: "a sandbox's tokens can only be listed with a token of the sandbox, which only a real rotation creates"}
+		return badInput(OpRotate, "DryRun", "a sandbox's tokens can only be listed with a token of the sandbox, which only a real rotation creates")
 	case r.Sandbox == "" && r.SandboxVault != "":
-		return &InputError{Field: "SandboxVault", Reason: "is for a Sandbox rotation only"}
+		return badInput(OpRotate, "SandboxVault", "is for a Sandbox rotation only")
 	case r.UserID != "":
-		if err := checkUserID(r.UserID); err != nil {
+		if err := checkUserID(OpRotate, r.UserID); err != nil {
 			return err
 		}
 	case r.SandboxVault != "":
-		if err := checkVaultDNS(r.SandboxVault); err != nil {
+		if err := checkVaultDNS(OpRotate, r.SandboxVault); err != nil {
 			return err
 		}
 	}
-	return checkTokenName(r.Name)
+	return checkTokenName(OpRotate, r.Name)
 }

@@ -43,7 +43,7 @@ type sessionAuth struct {
 
 // loginMethod is how a session is obtained.
 type loginMethod struct {
-	op       string       // opLogin, opOAuthLogin
+	op       string       // OpAuthenticate, OpAuthenticateOAuth
 	secretIs string       // what the secret is, in messages: "password", "identity provider token"
 	source   SecretSource // asked for the secret before each login
 	// refusals are the errors that say the secret will not work until it changes: it is not
@@ -62,7 +62,7 @@ func newSessionAuth(c *Client, m loginMethod) *sessionAuth {
 	return a
 }
 
-func (a *sessionAuth) authorization(ctx context.Context) (credential, error) {
+func (a *sessionAuth) authorization(ctx context.Context, _ string) (credential, error) {
 	s, err := a.session.get(ctx, a.fresh)
 	return s.cred, err
 }
@@ -101,14 +101,14 @@ func (a *sessionAuth) login(ctx context.Context) (session, error) {
 		return session{}, err
 	}
 	if err := m.check(); err != nil {
-		return session{}, withOp(err, m.op)
+		return session{}, err
 	}
 	secret, err := m.source.Secret(ctx)
 	if err != nil {
 		return session{}, errorf(m.op, "%s source: %w", m.secretIs, err)
 	}
-	if err := checkCredential(m.secretIs, secret); err != nil {
-		return session{}, withOp(err, m.op)
+	if err := checkCredential(m.op, m.secretIs, secret); err != nil {
+		return session{}, err
 	}
 	if err := a.gate.refusedBefore(m.op, secret, m.secretIs); err != nil {
 		return session{}, err
@@ -192,13 +192,13 @@ func (c *Client) EndSession(ctx context.Context) error {
 	}
 	s := *held
 	a.session.dropIf(func(h session) bool { return h.id.Equal(s.id) })
-	version, err := c.tokenVersion(ctx)
+	version, err := c.tokenVersion(ctx, OpEndSession)
 	if err != nil {
 		version = DefaultAPIVersion // the session ends whatever version calls are pinned to
 	}
 	var reply envelope
 	_, err = c.exchange(ctx, call{
-		op:      opEndSession,
+		op:      OpEndSession,
 		authz:   s.cred.authz,
 		secrets: s.cred.secrets,
 		build: func() (*http.Request, error) {

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -53,22 +52,23 @@ type Token struct {
 	Response Response
 }
 
-// body validates the request and turns it into the spec's body. now is the client's clock.
-func (r TokenRequest) body(now time.Time) (gen.TokenRequest, error) {
-	if err := checkTokenName(r.Name); err != nil {
+// body validates the request of op and turns it into the spec's body. now is the
+// client's clock.
+func (r TokenRequest) body(op string, now time.Time) (gen.TokenRequest, error) {
+	if err := checkTokenName(op, r.Name); err != nil {
 		return gen.TokenRequest{}, err
 	}
 	b := gen.TokenRequest{Name: r.Name}
 	switch {
 	case !r.ExpiresAt.IsZero() && !r.ExpiresOn.IsZero():
-		return b, &InputError{Field: "expiry", Reason: "set ExpiresAt or ExpiresOn, not both"}
+		return b, badInput(op, "expiry", "set ExpiresAt or ExpiresOn, not both")
 	case !r.ExpiresAt.IsZero():
 		at := r.ExpiresAt.UTC().Truncate(time.Second)
 		if at.Year() > 9999 {
-			return b, &InputError{Field: "expiry", Reason: "the year must be 9999 or earlier (Vault's format has four digits)"}
+			return b, badInput(op, "expiry", "the year must be 9999 or earlier (Vault's format has four digits)")
 		}
 		if !at.After(now) {
-			return b, &InputError{Field: "expiry", Reason: fmt.Sprintf("%s is in the past", at.Format(time.RFC3339))}
+			return b, badInput(op, "expiry", fmt.Sprintf("%s is in the past", at.Format(time.RFC3339)))
 		}
 		s := at.Format("2006-01-02T15:04:05Z")
 		b.ExpiryDate = &s
@@ -76,15 +76,15 @@ func (r TokenRequest) body(now time.Time) (gen.TokenRequest, error) {
 		d := r.ExpiresOn
 		day := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
 		if d.Year < 1 || d.Year > 9999 {
-			return b, &InputError{Field: "expiry date", Reason: "the year must be 1 to 9999 (Vault's format has four digits)"}
+			return b, badInput(op, "expiry date", "the year must be 1 to 9999 (Vault's format has four digits)")
 		}
 		if day.Year() != d.Year || day.Month() != d.Month || day.Day() != d.Day {
-			return b, &InputError{Field: "expiry date", Reason: fmt.Sprintf("%s is not a calendar date", d)}
+			return b, badInput(op, "expiry date", fmt.Sprintf("%s is not a calendar date", d))
 		}
 		// The date ends at 23:59:59 in the user's time zone, which the client does not
 		// know. Refuse it only once it has ended everywhere (UTC-12).
 		if now.After(day.Add(36 * time.Hour)) {
-			return b, &InputError{Field: "expiry date", Reason: fmt.Sprintf("%s is in the past", d)}
+			return b, badInput(op, "expiry date", fmt.Sprintf("%s is in the past", d))
 		}
 		s := d.String()
 		b.ExpiryDate = &s
@@ -101,11 +101,11 @@ func (r TokenRequest) body(now time.Time) (gen.TokenRequest, error) {
 //
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/users/api-access-tokens/generate-api-access-token/
 func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req TokenRequest) (*Token, error) {
-	if err := checkUserID(userID); err != nil {
-		return nil, withOp(err, opUserToken)
+	if err := checkUserID(OpGenerateAPIAccessToken, userID); err != nil {
+		return nil, err
 	}
 	find := TokenFilter{UserID: userID, Name: req.Name}
-	return c.generateToken(ctx, opUserToken, req, userID, find, "")
+	return c.generateToken(ctx, OpGenerateAPIAccessToken, req, userID, find, "")
 }
 
 // GenerateMyAPIAccessToken creates an API access token for the user the client
@@ -113,7 +113,7 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req 
 //
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/users/api-access-tokens/generate-my-api-access-token/
 func (c *Client) GenerateMyAPIAccessToken(ctx context.Context, req TokenRequest) (*Token, error) {
-	return c.generateToken(ctx, opMyToken, req, "", TokenFilter{Me: true, Name: req.Name}, "")
+	return c.generateToken(ctx, OpGenerateMyAPIAccessToken, req, "", TokenFilter{Me: true, Name: req.Name}, "")
 }
 
 // GenerateSandboxAPIAccessToken creates an API access token for the authenticated user in
@@ -123,25 +123,25 @@ func (c *Client) GenerateMyAPIAccessToken(ctx context.Context, req TokenRequest)
 //
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/sandbox-vaults/generate-api-access-token-for-sandbox/
 func (c *Client) GenerateSandboxAPIAccessToken(ctx context.Context, sandboxName string, req TokenRequest) (*Token, error) {
-	if err := checkSandboxName(sandboxName); err != nil {
-		return nil, withOp(err, opSandboxToken)
+	if err := checkSandboxName(OpGenerateSandboxAPIAccessToken, sandboxName); err != nil {
+		return nil, err
 	}
 	find := TokenFilter{Me: true, Name: req.Name}
-	return c.generateToken(ctx, opSandboxToken, req, sandboxName, find, sandboxName)
+	return c.generateToken(ctx, OpGenerateSandboxAPIAccessToken, req, sandboxName, find, sandboxName)
 }
 
 // tokenBuilders are the generated builders of the token calls, by operation, for their
 // templates. param is the call's path parameter: a user ID, a sandbox name, or none.
 var tokenBuilders = map[string]builder{
-	opUserToken: func(c *Client, server, param string) (*http.Request, error) {
+	OpGenerateAPIAccessToken: func(c *Client, server, param string) (*http.Request, error) {
 		return gen.NewGenerateAPIAccessTokenRequestWithFormdataBody(server, param,
 			&gen.GenerateAPIAccessTokenParams{ClientID: c.clientID()}, gen.TokenRequest{})
 	},
-	opMyToken: func(c *Client, server, _ string) (*http.Request, error) {
+	OpGenerateMyAPIAccessToken: func(c *Client, server, _ string) (*http.Request, error) {
 		return gen.NewGenerateMyAPIAccessTokenRequestWithFormdataBody(server,
 			&gen.GenerateMyAPIAccessTokenParams{ClientID: c.clientID()}, gen.TokenRequest{})
 	},
-	opSandboxToken: func(c *Client, server, param string) (*http.Request, error) {
+	OpGenerateSandboxAPIAccessToken: func(c *Client, server, param string) (*http.Request, error) {
 		return gen.NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody(server, param,
 			&gen.GenerateSandboxAPIAccessTokenParams{ClientID: c.clientID()}, gen.TokenRequest{})
 	},
@@ -150,35 +150,29 @@ var tokenBuilders = map[string]builder{
 // generateToken sends a token request of operation op, with the path parameter param.
 // find and sandbox say where to look for the token when the outcome is unknown.
 func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest, param string, find TokenFilter, sandbox string) (*Token, error) {
-	body, err := req.body(c.now())
+	body, err := req.body(op, c.now())
 	if err != nil {
-		return nil, withOp(err, op)
+		return nil, err
 	}
-	version, err := c.tokenVersion(ctx)
+	version, err := c.tokenVersion(ctx, op)
 	if err != nil {
-		return nil, withOp(err, op)
+		return nil, err
 	}
 	tmpl, err := c.templates[op].get(c, version)
 	if err != nil {
 		return nil, errorf(op, "build request: %w", err)
 	}
 	var reply tokenReply
-	meta, err := c.authedExchange(ctx, call{op: op, tmpl: tmpl, param: param, body: tokenForm(body), changesVault: true}, &reply)
-	if err == nil {
-		if reason := notAToken(reply.Data); reason != "" {
-			err = &UnknownOutcomeError{Op: op, Err: &UnexpectedResponseError{
-				Op: op, HTTPStatus: meta.HTTPStatus, ContentType: "application/json",
-				Reason: string(reply.ResponseStatus) + " " + reason, Response: meta,
-			}}
-		}
-	}
+	cl := call{op: op, tmpl: tmpl, param: param, body: tokenForm(body), changesVault: true, find: &find, sandbox: sandbox}
+	meta, err := c.authedExchange(ctx, cl, &reply)
 	if err != nil {
-		var unknown *UnknownOutcomeError
-		if errors.As(err, &unknown) {
-			where := find
-			unknown.Find, unknown.Sandbox = &where, sandbox
-		}
 		return nil, err
+	}
+	if reason := notAToken(reply.Data); reason != "" {
+		return nil, cl.unknownOutcome(&UnexpectedResponseError{
+			Op: op, HTTPStatus: meta.HTTPStatus, ContentType: "application/json",
+			Reason: string(reply.ResponseStatus) + " " + reason, Response: meta,
+		})
 	}
 	return &Token{
 		ID:       reply.Data.ID,

@@ -15,13 +15,13 @@ var (
 	hostPattern     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
 )
 
-func checkVaultDNS(dns string) error { return checkHost("vault DNS", dns) }
+func checkVaultDNS(op, dns string) error { return checkHost(op, "vault DNS", dns) }
 
 // checkHost accepts a host name or IP address with an optional port, and nothing else:
 // the generated code puts it into the URL unescaped, so a scheme, path, query or user info
 // would change where requests (and credentials) go. field names it in the error.
-func checkHost(field, dns string) error {
-	bad := func(reason string) error { return &InputError{Field: field, Reason: reason} }
+func checkHost(op, field, dns string) error {
+	bad := func(reason string) error { return badInput(op, field, reason) }
 	switch {
 	case dns == "":
 		return bad("must not be empty")
@@ -51,51 +51,51 @@ func checkHost(field, dns string) error {
 	return nil
 }
 
-func checkClientID(id string) error {
+func checkClientID(op, id string) error {
 	if !clientIDPattern.MatchString(id) {
-		return &InputError{Field: "client ID", Reason: "must be 1 to 100 of letters, digits, '.', '_' and '-'"}
+		return badInput(op, "client ID", "must be 1 to 100 of letters, digits, '.', '_' and '-'")
 	}
 	return nil
 }
 
 // checkUserID accepts a numeric user ID (^[0-9]{1,19}$).
-func checkUserID(id string) error {
+func checkUserID(op, id string) error {
 	if !isUserID(id) {
-		return &InputError{Field: "user ID", Reason: "must be a numeric Vault user ID"}
+		return badInput(op, "user ID", "must be a numeric Vault user ID")
 	}
 	return nil
 }
 
-func checkSandboxName(name string) error { return checkPathSegment("sandbox name", name) }
+func checkSandboxName(op, name string) error { return checkPathSegment(op, "sandbox name", name) }
 
 // checkPathSegment accepts text for one segment of a request's path, which the generated
 // code escapes: not empty, no control characters, and not "." or "..", which a server or
 // proxy would resolve against the path around them.
-func checkPathSegment(field, v string) error {
-	bad := func(reason string) error { return &InputError{Field: field, Reason: reason} }
+func checkPathSegment(op, field, v string) error {
+	bad := func(reason string) error { return badInput(op, field, reason) }
 	switch {
 	case strings.TrimSpace(v) == "":
 		return bad("must not be empty")
 	case v == "." || v == "..":
 		return bad(`must not be "." or ".." (a path segment that cannot be sent)`)
 	}
-	return checkText(field, v)
+	return checkText(op, field, v)
 }
 
-func checkTokenName(name string) error {
+func checkTokenName(op, name string) error {
 	if strings.TrimSpace(name) == "" {
-		return &InputError{Field: "token name", Reason: "must not be empty"}
+		return badInput(op, "token name", "must not be empty")
 	}
-	return checkText("token name", name)
+	return checkText(op, "token name", name)
 }
 
-func checkText(field, s string) error {
+func checkText(op, field, s string) error {
 	if !utf8.ValidString(s) {
-		return &InputError{Field: field, Reason: "must be valid UTF-8"}
+		return badInput(op, field, "must be valid UTF-8")
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) {
-			return &InputError{Field: field, Reason: "must not contain control characters"}
+			return badInput(op, field, "must not contain control characters")
 		}
 	}
 	return nil
@@ -104,12 +104,12 @@ func checkText(field, s string) error {
 // checkCredential refuses an empty credential, or one with a control character, which
 // net/http would refuse to send in a header (or Vault could not have issued) and which
 // would otherwise surface as a network error rather than bad input.
-func checkCredential(field string, s Secret) error {
+func checkCredential(op, field string, s Secret) error {
 	v := s.Reveal()
 	if strings.TrimSpace(v) == "" {
-		return &InputError{Field: field, Reason: "must not be empty"}
+		return badInput(op, field, "must not be empty")
 	}
-	return checkText(field, v)
+	return checkText(op, field, v)
 }
 
 func isUserID(s string) bool {

@@ -28,10 +28,10 @@ var versionPattern = regexp.MustCompile(`^v(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]?)$
 
 type apiVersion struct{ major, minor int }
 
-func parseVersion(s string) (apiVersion, error) {
+func parseVersion(op, s string) (apiVersion, error) {
 	m := versionPattern.FindStringSubmatch(s)
 	if m == nil {
-		return apiVersion{}, &InputError{Field: "API version", Reason: fmt.Sprintf(`%q does not look like "v26.2"`, s)}
+		return apiVersion{}, &InputError{Op: op, Field: "API version", Reason: fmt.Sprintf(`%q does not look like "v26.2"`, s)}
 	}
 	major, _ := strconv.Atoi(m[1])
 	minor, _ := strconv.Atoi(m[2])
@@ -48,8 +48,8 @@ func (v apiVersion) compare(o apiVersion) int {
 // compareVersions orders version strings numerically (v26.10 after v26.9); it expects
 // strings parseVersion accepts.
 func compareVersions(a, b string) int {
-	va, _ := parseVersion(a)
-	vb, _ := parseVersion(b)
+	va, _ := parseVersion("", a)
+	vb, _ := parseVersion("", b)
 	return va.compare(vb)
 }
 
@@ -82,7 +82,7 @@ func (l *VersionList) Supports(v string) bool { return slices.Contains(l.Version
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/authentication/retrieve-api-versions/
 func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
 	var reply versionsReply
-	meta, err := c.authedExchange(ctx, call{op: opVersions, build: func() (*http.Request, error) {
+	meta, err := c.authedExchange(ctx, call{op: OpRetrieveAPIVersions, build: func() (*http.Request, error) {
 		return gen.NewRetrieveAPIVersionsRequest("https://"+c.dns+"/api/", &gen.RetrieveAPIVersionsParams{ClientID: c.clientID()})
 	}}, &reply)
 	if err != nil {
@@ -92,7 +92,7 @@ func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
 	for v := range deref(reply.Values) {
 		// Keys that are not versions are left out rather than failing the call: the
 		// list is informational and Vault may add entries.
-		if _, err := parseVersion(v); err == nil {
+		if _, err := parseVersion(OpRetrieveAPIVersions, v); err == nil {
 			list.Versions = append(list.Versions, v)
 		}
 	}
@@ -104,22 +104,23 @@ func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
 // from the Vault's list. The list is asked for once per client, by one call at a time
 // with the others waiting for its outcome; once it has been read, the choice is made from
 // it without another call, so an unsupported version fails at once every time. A valid
-// version, pinned or chosen, is checked once and then only read.
-func (c *Client) tokenVersion(ctx context.Context) (string, error) {
+// version, pinned or chosen, is checked once and then only read. op is the call that
+// needs it, which an error names.
+func (c *Client) tokenVersion(ctx context.Context, op string) (string, error) {
 	if v := c.version.Load(); v != nil {
 		return *v, nil
 	}
-	v, err := c.chooseTokenVersion(ctx)
+	v, err := c.chooseTokenVersion(ctx, op)
 	if err == nil {
 		c.version.Store(&v)
 	}
 	return v, err
 }
 
-func (c *Client) chooseTokenVersion(ctx context.Context) (string, error) {
+func (c *Client) chooseTokenVersion(ctx context.Context, op string) (string, error) {
 	s := c.settings
 	if !s.latest && !s.checkVersion {
-		return s.version, checkTokenVersion(s.version)
+		return s.version, checkTokenVersion(op, s.version)
 	}
 	list, err := c.versions.get(ctx, func(*VersionList) bool { return true })
 	if err != nil {
@@ -129,21 +130,21 @@ func (c *Client) chooseTokenVersion(ctx context.Context) (string, error) {
 	if s.latest {
 		v, ok := list.Latest(s.beta)
 		if !ok {
-			return "", &InputError{Field: "API version", Err: ErrUnsupportedVersion,
+			return "", &InputError{Op: op, Field: "API version", Err: ErrUnsupportedVersion,
 				Reason: fmt.Sprintf("the Vault lists no version to choose (it lists %q)", listed)}
 		}
-		return v, checkTokenVersion(v)
+		return v, checkTokenVersion(op, v)
 	}
 	if !list.Supports(s.version) {
-		return "", &InputError{Field: "API version", Err: ErrUnsupportedVersion,
+		return "", &InputError{Op: op, Field: "API version", Err: ErrUnsupportedVersion,
 			Reason: fmt.Sprintf("%s is not supported by %s (it lists %s)", s.version, c.dns, listed)}
 	}
-	return s.version, checkTokenVersion(s.version)
+	return s.version, checkTokenVersion(op, s.version)
 }
 
-func checkTokenVersion(v string) error {
+func checkTokenVersion(op, v string) error {
 	if compareVersions(v, MinTokenAPIVersion) < 0 {
-		return &InputError{Field: "API version", Err: ErrUnsupportedVersion,
+		return &InputError{Op: op, Field: "API version", Err: ErrUnsupportedVersion,
 			Reason: fmt.Sprintf("%s is older than %s, the first version documented with API access tokens", v, MinTokenAPIVersion)}
 	}
 	return nil

@@ -139,7 +139,7 @@ func (a *app) demo(ctx context.Context, verbose bool) error {
 		return fmt.Errorf("the 26th token was not refused as expected: %w", err)
 	}
 	say("   error:   %v", err)
-	say("   type:    %s (errors.Is(err, client.ErrOperationNotAllowed) = %v)", apiErr.Errors[0].Type, errors.Is(err, client.ErrOperationNotAllowed))
+	say("   type:    %s (errors.Is(err, client.ErrorTypeOperationNotAllowed) = %v)", apiErr.Errors[0].Type, errors.Is(err, client.ErrorTypeOperationNotAllowed))
 	say("   status:  HTTP %d with responseStatus %s: Vault refuses inside a 200 reply", apiErr.HTTPStatus, apiErr.Status)
 	say("   quote to support: execution ID %s", apiErr.Response.ExecutionID)
 

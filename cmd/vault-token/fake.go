@@ -31,7 +31,7 @@ to stderr.`,
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0: any free port)")
 	cmd.Flags().StringVar(&certOut, "cert-out", "", "write the server's certificate (PEM) here")
-	_ = cmd.MarkFlagRequired("cert-out")
+	markRequired(cmd, "cert-out")
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/acme/vault-token/client"
 )
@@ -72,11 +73,39 @@ func (a *app) newClient(cmd *cobra.Command, f *vaultFlags, extra ...client.Optio
 // in the command line before running it, which are all usage errors.
 func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
+		if err := missingFlags(cmd); err != nil {
+			return err
+		}
 		if err := f(cmd, args); err != nil {
 			return &ranError{err}
 		}
 		return nil
 	}
+}
+
+// requiredAnnotation marks a flag a command cannot run without. runE checks it, to say so
+// in the operator's words where cobra's MarkFlagRequired would print its own phrasing.
+const requiredAnnotation = "vault-token/required"
+
+func markRequired(cmd *cobra.Command, name string) {
+	_ = cmd.Flags().SetAnnotation(name, requiredAnnotation, []string{"true"})
+}
+
+// missingFlags is the usage error for the required flags the command line leaves out.
+func missingFlags(cmd *cobra.Command) error {
+	var missing []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if _, ok := f.Annotations[requiredAnnotation]; ok && !f.Changed {
+			missing = append(missing, "--"+f.Name)
+		}
+	})
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return usageErrorf("give %s: it has no default", missing[0])
+	}
+	return usageErrorf("give %s: they have no default", strings.Join(missing, " and "))
 }
 
 // exactlyOne refuses a command line that sets none, or more than one, of the named flags,

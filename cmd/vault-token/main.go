@@ -15,7 +15,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -165,7 +164,7 @@ func (a *app) report(ctx context.Context, command string, err error) int {
 	var usage *usageError
 	switch {
 	case !errors.As(err, &ran) || errors.As(err, &usage) || errors.Is(err, client.ErrInvalidInput):
-		fmt.Fprintf(a.stderr, "%s: %s\nRun '%s --help' for usage.\n", command, operatorWords(message(err)), command)
+		fmt.Fprintf(a.stderr, "%s: %s\nRun '%s --help' for usage.\n", command, message(err), command)
 		return exitUsage
 	}
 	fmt.Fprintf(a.stderr, "vault-token: %s\n", message(err))
@@ -192,29 +191,14 @@ func (a *app) report(ctx context.Context, command string, err error) int {
 	return exitVault
 }
 
-// requiredFlags matches cobra's message for missing required flags.
-var requiredFlags = regexp.MustCompile(`^required flag\(s\) (.+) not set$`)
-
-// operatorWords rewrites cobra's own phrasing of a command-line mistake as the command's.
-func operatorWords(msg string) string {
-	m := requiredFlags.FindStringSubmatch(msg)
-	if m == nil {
-		return msg
-	}
-	var flags []string
-	for _, f := range strings.Split(m[1], ", ") {
-		flags = append(flags, "--"+strings.Trim(f, `"`))
-	}
-	if len(flags) == 1 {
-		return "give " + flags[0] + ": it has no default"
-	}
-	return "give " + strings.Join(flags, " and ") + ": they have no default"
-}
-
-// message is err's text without the "vault: " the library's errors begin with: the
-// command's own prefix says where it comes from.
+// message is err for the operator: invalid input as the field and what is wrong with it
+// (the command line's words), anything else as it prints.
 func message(err error) string {
-	return strings.TrimPrefix(err.Error(), "vault: ")
+	var in *client.InputError
+	if errors.As(err, &in) {
+		return "invalid " + in.Field + ": " + in.Reason
+	}
+	return err.Error()
 }
 
 // shellQuote quotes s for a POSIX shell when it needs quoting.

@@ -30,7 +30,7 @@ func addNewTokenFlags(cmd *cobra.Command, help newTokenHelp) *newTokenFlags {
 	addChoiceFlag(cmd, f.output, "output", "o", "text (the token alone) or json")
 	fs.StringVar(&f.outFile, "out-file", "", help.outFile)
 	fs.BoolVar(&f.force, "force", false, "let --out-file replace an existing regular file")
-	_ = cmd.MarkFlagRequired("name")
+	markRequired(cmd, "name")
 	return f
 }
 

@@ -39,7 +39,7 @@ func TestOAuthLogin(t *testing.T) {
 		{"the token on stdin, as echo sends it", nil, " " + good + " \r\n", generate("stdin", append(login, "--idp-token-stdin")...), 0, "", ""},
 		{"the profile in the environment, a client ID", []string{"VEEVA_VAULT_OAUTH_PROFILE=" + vaulttest.DefaultOAuthProfileID, "VEEVA_VAULT_IDP_TOKEN=" + good}, "",
 			generate("env profile", "--oauth-login-host", h.fake.DNS, "--oauth-client-id", "0oa-vault-integration"), 0, "", "0oa-vault-integration"},
-		{"an expired token", []string{"VEEVA_VAULT_IDP_TOKEN=" + expired}, "", generate("expired", login...), 1, "vault-token: log in with OAuth: FAILURE: EXPIRED_TOKEN", ""},
+		{"an expired token", []string{"VEEVA_VAULT_IDP_TOKEN=" + expired}, "", generate("expired", login...), 1, "vault-token: vault: log in with OAuth: FAILURE: EXPIRED_TOKEN", ""},
 		{"nothing on stdin", nil, "", generate("none", append(login, "--idp-token-stdin")...), 2, "--idp-token-stdin: nothing to read on stdin", ""},
 	}
 	for _, tt := range tests {

@@ -151,7 +151,7 @@ func (a *app) printRevocations(w interface{ Write([]byte) (int, error) }, result
 			failed++
 			var reasons []string
 			for _, m := range r.Err.Errors {
-				reasons = append(reasons, m.Type+" ("+m.Message+")")
+				reasons = append(reasons, string(m.Type)+" ("+m.Message+")")
 			}
 			line += ": " + strings.Join(reasons, ", ")
 		}

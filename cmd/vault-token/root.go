@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -81,8 +82,12 @@ func noArgs(_ *cobra.Command, args []string) error {
 // command has when the name was mistyped.
 func flagError(cmd *cobra.Command, err error) error {
 	msg := err.Error()
-	name, ok := strings.CutPrefix(msg, "unknown flag: --")
-	if !ok {
+	var notExist *pflag.NotExistError
+	name := ""
+	if errors.As(err, &notExist) {
+		name = notExist.GetSpecifiedName()
+	}
+	if name == "" {
 		return usageErrorf("%s", msg)
 	}
 	best, bestDist := "", 3
