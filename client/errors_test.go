@@ -199,7 +199,7 @@ func TestTimeoutAfterSend(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustInject(t, fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Delay: time.Minute})
+		_ = fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Delay: time.Minute})
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		_, err = fakeClient(t, fake, client.SessionID(session)).GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"})

@@ -294,7 +294,7 @@ func TestEndToEndFindAfterAnUnknownOutcome(t *testing.T) {
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
 	c := fakeClient(t, fake, client.Password("integration@veepharm.com", "integration-password"))
 	ctx := context.Background()
-	mustInject(t, fake, vaulttest.Fault{Op: vaulttest.OpGenerateAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
+	_ = fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
 	_, err := c.GenerateAPIAccessToken(ctx, "12345", client.TokenRequest{Name: "nightly"})
 	var unknown *client.UnknownOutcomeError
 	if !errors.As(err, &unknown) || unknown.Find == nil || unknown.Find.UserID != "12345" || unknown.Find.Name != "nightly" {

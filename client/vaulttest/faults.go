@@ -2,6 +2,7 @@ package vaulttest
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"time"
@@ -52,6 +53,14 @@ const (
 	// OverBurstLimit answers as past the burst limit: the call is processed and its reply
 	// held back by Config.BurstDelay, with X-VaultAPI-ResponseDelay saying so.
 	OverBurstLimit
+	// Failure refuses the call as Vault does, with HTTP 200, responseStatus FAILURE (or
+	// EXCEPTION, with Fault.Exception) and one error of Fault.ErrorType and Fault.Message:
+	// any type, on any operation. Nothing is processed.
+	Failure
+	// HandReply lets Fault.Reply write the reply, for the rare test that must shape one
+	// by hand (a hostile or malformed reply no other kind makes). Nothing is processed;
+	// the request is validated and recorded as any other.
+	HandReply
 )
 
 // Fault is injected into the next call of operation Op (one of the Op constants; empty
@@ -64,16 +73,43 @@ type Fault struct {
 	// test that must act while Vault works on a call waits for the call with
 	// WaitForRequests, acts, then closes Until. A client that goes away ends the wait.
 	Until <-chan struct{}
+
+	// ErrorType and Message are the error a Failure carries, such as
+	// "INSUFFICIENT_ACCESS"; Exception makes its responseStatus EXCEPTION.
+	ErrorType string
+	Message   string
+	Exception bool
+
+	// Reply writes a HandReply's reply. The request's body can be read again.
+	Reply func(w http.ResponseWriter, r *http.Request)
 }
 
 // Inject queues a fault; faults apply in the order they were injected. It refuses an
 // operation the spec does not define (a misspelt name would otherwise never fire), an
-// unknown kind, and OverLoginLimit on anything but a login.
+// unknown kind, OverLoginLimit on anything but a login, a Failure without an ErrorType,
+// and a Reply without HandReply (or HandReply without one). On a server from
+// NewTestServer, a refused fault also fails the test (call Inject from the test's
+// goroutine, as with t.Fatal).
 func (s *Server) Inject(f Fault) error {
+	err := checkFault(f)
+	if err != nil {
+		if s.tb != nil {
+			s.tb.Helper()
+			s.tb.Fatalf("%v", err)
+		}
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, f)
+	return nil
+}
+
+func checkFault(f Fault) error {
 	if f.Op != "" && !slices.Contains(openapi.Operations(), f.Op) {
 		return fmt.Errorf("vaulttest: Inject: no operation %q in the spec (use the Op constants)", f.Op)
 	}
-	if f.Kind < None || f.Kind > OverBurstLimit {
+	if f.Kind < None || f.Kind > HandReply {
 		return fmt.Errorf("vaulttest: Inject: unknown fault kind %d", int(f.Kind))
 	}
 	if f.Kind == OverLoginLimit && f.Op != OpAuthenticate && f.Op != OpAuthenticateOAuth {
@@ -82,9 +118,15 @@ func (s *Server) Inject(f Fault) error {
 	if f.Delay < 0 {
 		return fmt.Errorf("vaulttest: Inject: negative delay %v", f.Delay)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, f)
+	if f.Kind == Failure && f.ErrorType == "" {
+		return fmt.Errorf("vaulttest: Inject: a Failure needs an ErrorType, such as %q", "INSUFFICIENT_ACCESS")
+	}
+	if f.Kind != Failure && (f.ErrorType != "" || f.Message != "" || f.Exception) {
+		return fmt.Errorf("vaulttest: Inject: ErrorType, Message and Exception are for a Failure, not %v", f.Kind)
+	}
+	if (f.Kind == HandReply) != (f.Reply != nil) {
+		return fmt.Errorf("vaulttest: Inject: a HandReply needs a Reply, and a Reply needs Kind HandReply")
+	}
 	return nil
 }
 
@@ -104,6 +146,7 @@ var faultNames = [...]string{
 	DropBeforeProcessing: "DropBeforeProcessing", DropAfterProcessing: "DropAfterProcessing",
 	OversizedBody: "OversizedBody", SessionEnded: "SessionEnded",
 	OverLoginLimit: "OverLoginLimit", OverBurstLimit: "OverBurstLimit",
+	Failure: "Failure", HandReply: "HandReply",
 }
 
 func (k FaultKind) String() string {

@@ -23,7 +23,8 @@ func failure(typ, text string) map[string]any {
 // answer carries out a call on the fake's state and writes Vault's reply into rw. fault is
 // the injected fault that changes what Vault does (the others change what reaches the
 // client, and ServeHTTP applies them).
-func (s *Server) answer(rw *reply, r *http.Request, rt route, body []byte, fault FaultKind) {
+func (s *Server) answer(rw *reply, r *http.Request, rt route, body []byte, f Fault) {
+	fault := f.Kind
 	s.mu.Lock()
 	now := s.now()
 	rw.header.Set("X-VaultAPI-ExecutionId", executionID())
@@ -33,10 +34,16 @@ func (s *Server) answer(rw *reply, r *http.Request, rt route, body []byte, fault
 		delete(s.sessions, bearer(r))
 	}
 	var result map[string]any
-	if fault == OverLoginLimit {
+	switch fault {
+	case OverLoginLimit:
 		fields, _ := formFields(r, body)
 		result = loginFailure(s.loginUser(r, fields), "API_LIMIT_EXCEEDED", loginLimitMessage)
-	} else {
+	case Failure:
+		result = failure(f.ErrorType, f.Message)
+		if f.Exception {
+			result["responseStatus"] = "EXCEPTION"
+		}
+	default:
 		result = s.dispatch(rw.header, r, rt, body, now)
 	}
 	if id, ok := result["sessionId"].(string); ok && fault == SessionEnded {

@@ -113,6 +113,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, specPath stri
 
 	pause(r.Context(), fault.Delay, fault.Until)
 	switch fault.Kind {
+	case HandReply:
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		fault.Reply(w, r)
+		return
 	case DropBeforeProcessing:
 		dropConnection(w)
 		return
@@ -124,7 +128,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, specPath stri
 	}
 
 	rw := &reply{header: http.Header{}}
-	s.answer(rw, r, rt, body, fault.Kind)
+	s.answer(rw, r, rt, body, fault)
 	if fault.Kind == DropAfterProcessing {
 		dropConnection(w)
 		return

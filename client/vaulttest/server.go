@@ -82,6 +82,7 @@ type Server struct {
 	DNS string
 
 	cfg    Config
+	tb     TB // from NewTestServer: a refused fault fails the test
 	srv    *httptest.Server
 	memory *memoryListener // with Config.InMemory
 	spec   *openapi3.T
@@ -120,7 +121,8 @@ func NewServer(cfg Config) *Server {
 }
 
 // NewTestServer starts a fake Vault that reports spec violations with t.Errorf and closes
-// when the test ends. It fails the test if the fake cannot start.
+// when the test ends. It fails the test if the fake cannot start, and when Inject refuses
+// a fault.
 func NewTestServer(t TB, cfg Config) *Server {
 	t.Helper()
 	if cfg.Report == nil {
@@ -130,6 +132,7 @@ func NewTestServer(t TB, cfg Config) *Server {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
+	s.tb = t
 	t.Cleanup(s.Close)
 	return s
 }

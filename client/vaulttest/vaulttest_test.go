@@ -2,6 +2,7 @@ package vaulttest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -119,21 +120,90 @@ func TestValidRequestsAreNotReported(t *testing.T) {
 
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
+// recordingTB is a TB that records failures instead of ending the test.
+type recordingTB struct {
+	*testing.T
+	mu     sync.Mutex
+	failed []string
+}
+
+func (r *recordingTB) Errorf(format string, args ...any) { r.record(format, args...) }
+func (r *recordingTB) Fatalf(format string, args ...any) { r.record(format, args...) }
+func (r *recordingTB) record(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failed = append(r.failed, fmt.Sprintf(format, args...))
+}
+
 // TestInjectRefusesWhatCannotFire: a fault for an operation the spec does not define (the
-// Go method's casing, say) would never fire; Inject says so.
+// Go method's casing, say) would never fire; Inject says so, and on a server from
+// NewTestServer fails the test, so no test needs a helper of its own to check.
 func TestInjectRefusesWhatCannotFire(t *testing.T) {
-	s := vaulttest.NewTestServer(t, vaulttest.Config{})
-	for _, f := range []vaulttest.Fault{
+	tb := &recordingTB{T: t}
+	s := vaulttest.NewTestServer(tb, vaulttest.Config{})
+	reply := func(http.ResponseWriter, *http.Request) {}
+	bad := []vaulttest.Fault{
 		{Op: "generateMyAPIAccessToken", Kind: vaulttest.GatewayError},
 		{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.OverLoginLimit},
 		{Op: vaulttest.OpAuthenticate, Kind: vaulttest.FaultKind(99)},
-	} {
+		{Op: vaulttest.OpAuthenticate, Kind: vaulttest.Failure},
+		{Op: vaulttest.OpAuthenticate, Kind: vaulttest.GatewayError, ErrorType: "INVALID_DATA"},
+		{Op: vaulttest.OpAuthenticate, Kind: vaulttest.HandReply},
+		{Op: vaulttest.OpAuthenticate, Kind: vaulttest.None, Reply: reply},
+	}
+	for _, f := range bad {
 		if err := s.Inject(f); err == nil {
 			t.Errorf("Inject(%+v) accepted a fault that cannot fire", f)
 		}
 	}
-	if err := s.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.GatewayError}); err != nil {
-		t.Errorf("a valid fault: %v", err)
+	if len(tb.failed) != len(bad) {
+		t.Errorf("the test was failed %d times, want %d (once per refused fault): %q", len(tb.failed), len(bad), tb.failed)
+	}
+	for _, f := range []vaulttest.Fault{
+		{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.GatewayError},
+		{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.Failure, ErrorType: "INSUFFICIENT_ACCESS"},
+		{Kind: vaulttest.HandReply, Reply: reply},
+	} {
+		if err := s.Inject(f); err != nil {
+			t.Errorf("a valid fault: %v", err)
+		}
+	}
+	if len(tb.failed) != len(bad) {
+		t.Errorf("valid faults failed the test: %q", tb.failed[len(bad):])
+	}
+}
+
+// TestFailureAndHandReply: a Failure refuses any operation with any error type, as Vault
+// would, and processes nothing; a HandReply's reply reaches the client as written.
+func TestFailureAndHandReply(t *testing.T) {
+	s := vaulttest.NewTestServer(t, vaulttest.Config{})
+	session, err := s.SessionFor("olivia@veepharm.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.Failure,
+		ErrorType: "SOMETHING_NEW", Message: "not yet documented", Exception: true})
+	got := post(t, s, "/api/v26.2/objects/users/me/api_access_token__sys", session, "application/x-www-form-urlencoded", "name__v=k")
+	want := `{"errors":[{"message":"not yet documented","type":"SOMETHING_NEW"}],"responseStatus":"EXCEPTION"}`
+	if toJSON(got) != want {
+		t.Errorf("reply %s, want %s", toJSON(got), want)
+	}
+	if n := len(s.Tokens()); n != 0 {
+		t.Errorf("%d tokens created by a refused call", n)
+	}
+
+	_ = s.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.HandReply,
+		Reply: func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"responseStatus":"SUCCESS","echo":%q}`, body)
+		}})
+	got = post(t, s, "/api/v26.2/objects/users/me/api_access_token__sys", session, "application/x-www-form-urlencoded", "name__v=k")
+	if toJSON(got) != `{"echo":"name__v=k","responseStatus":"SUCCESS"}` {
+		t.Errorf("hand reply %s", toJSON(got))
+	}
+	if n := s.Count(vaulttest.OpGenerateMyAPIAccessToken); n != 2 {
+		t.Errorf("%d requests recorded, want 2", n)
 	}
 }
 

