@@ -20,7 +20,7 @@ import (
 const invalidSession = `{"responseStatus":"FAILURE","errors":[{"type":"INVALID_SESSION_ID","message":"Invalid or expired session ID."}]}`
 
 func TestPasswordLoginIsSharedByConcurrentCalls(t *testing.T) {
-	var v *testVault
+	var v *handVault
 	v = newTestVault(t, vaultLike(func() string { return v.dns() }))
 	c := v.newClient(client.WithCredentials(client.Password("olivia@veepharm.com", secretPassword)))
 
@@ -60,7 +60,7 @@ func TestPasswordLoginIsSharedByConcurrentCalls(t *testing.T) {
 // TestExpiredSessionIsRenewedOnce: Vault refuses the cached session; the client logs in
 // again and replays the call, once. A second refusal is returned, not looped on.
 func TestExpiredSessionIsRenewedOnce(t *testing.T) {
-	var v *testVault
+	var v *handVault
 	var refuse, logins atomic.Int32
 	refuse.Store(1)
 	v = newTestVault(t, func(w http.ResponseWriter, r *http.Request, req wireRequest) {

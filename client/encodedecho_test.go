@@ -45,19 +45,19 @@ func TestEncodedEchoesAreScrubbed(t *testing.T) {
 	const password = "Pa55<w0rd>&=+/\"tail-secret-42" // characters that end field rules early
 	for _, tt := range []struct {
 		name   string
-		creds  func(v *testVault) client.Credentials
+		creds  func(v *handVault) client.Credentials
 		secret string // the one the server echoes
 	}{
-		{"a password from a source", func(*testVault) client.Credentials {
+		{"a password from a source", func(*handVault) client.Credentials {
 			return client.PasswordFrom("olivia@veepharm.com", client.SecretFunc(func(context.Context) (client.Secret, error) {
 				return client.NewSecret(password), nil
 			}))
 		}, password},
-		{"the session of a password login", func(*testVault) client.Credentials {
+		{"the session of a password login", func(*handVault) client.Credentials {
 			return client.Password("olivia@veepharm.com", password)
 		}, secretSession},
-		{"an access token", func(*testVault) client.Credentials { return client.AccessToken(secretAccess) }, secretAccess},
-		{"an identity provider token from a source", func(v *testVault) client.Credentials {
+		{"an access token", func(*handVault) client.Credentials { return client.AccessToken(secretAccess) }, secretAccess},
+		{"an identity provider token from a source", func(v *handVault) client.Credentials {
 			return client.OAuth("p", client.SecretFunc(func(context.Context) (client.Secret, error) {
 				return client.NewSecret(secretIdPToken), nil
 			}), client.OAuthLoginHost(v.dns()))
@@ -65,7 +65,7 @@ func TestEncodedEchoesAreScrubbed(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			echoes, found := encodedEchoes(tt.secret)
-			var v *testVault
+			var v *handVault
 			v = newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
 				if strings.HasSuffix(req.Path, "/auth") || strings.HasPrefix(req.Path, oauthLoginPath) {
 					reply(w, authSuccess(v.dns()))

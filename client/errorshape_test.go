@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/client/vaulttest"
 )
 
 // errorShape is how every error of the package reads: "vault: <operation>: <what
@@ -27,8 +28,8 @@ func TestErrorShape(t *testing.T) {
 		w.Header().Set("X-VaultAPI-ExecutionId", "exec-9")
 		w.WriteHeader(502)
 	}
-	login := func(next func(w http.ResponseWriter, req wireRequest)) func(*testVault) func(http.ResponseWriter, *http.Request, wireRequest) {
-		return func(v *testVault) func(http.ResponseWriter, *http.Request, wireRequest) {
+	login := func(next func(w http.ResponseWriter, req wireRequest)) func(*handVault) func(http.ResponseWriter, *http.Request, wireRequest) {
+		return func(v *handVault) func(http.ResponseWriter, *http.Request, wireRequest) {
 			return func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
 				if strings.HasSuffix(req.Path, "/auth") {
 					reply(w, authSuccess(v.dns()))
@@ -38,8 +39,8 @@ func TestErrorShape(t *testing.T) {
 			}
 		}
 	}
-	always := func(f func(w http.ResponseWriter, req wireRequest)) func(*testVault) func(http.ResponseWriter, *http.Request, wireRequest) {
-		return func(*testVault) func(http.ResponseWriter, *http.Request, wireRequest) {
+	always := func(f func(w http.ResponseWriter, req wireRequest)) func(*handVault) func(http.ResponseWriter, *http.Request, wireRequest) {
+		return func(*handVault) func(http.ResponseWriter, *http.Request, wireRequest) {
 			return func(w http.ResponseWriter, _ *http.Request, req wireRequest) { f(w, req) }
 		}
 	}
@@ -51,7 +52,7 @@ func TestErrorShape(t *testing.T) {
 
 	tests := []struct {
 		name   string
-		server func(*testVault) func(http.ResponseWriter, *http.Request, wireRequest)
+		server func(*handVault) func(http.ResponseWriter, *http.Request, wireRequest)
 		creds  client.Credentials
 		opts   []client.Option
 		call   func(*client.Client) error
@@ -106,7 +107,7 @@ func TestErrorShape(t *testing.T) {
 	var all []string
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var v *testVault
+			var v *handVault
 			v = newTestVault(t, func(w http.ResponseWriter, r *http.Request, req wireRequest) {
 				if tt.server == nil {
 					t.Errorf("unexpected request %s", req.Path)
@@ -142,8 +143,9 @@ func TestErrorShape(t *testing.T) {
 	_, err = c.GenerateMyAPIAccessToken(ctx, k)
 	checkShape(t, err)
 
-	stalled := newTestVault(t, func(http.ResponseWriter, *http.Request, wireRequest) { time.Sleep(300 * time.Millisecond) })
-	c = stalled.newClient(client.WithCredentials(password))
+	stalled := vaulttest.NewTestServer(t, vaulttest.Config{})
+	_ = stalled.Inject(vaulttest.Fault{Op: vaulttest.OpAuthenticate, Until: t.Context().Done()}) // a login that never ends
+	c = fakeClient(t, stalled, password)
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	_, err = c.GenerateMyAPIAccessToken(short, k)

@@ -4,18 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
 	"mime"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/client/vaulttest"
 )
 
 // Values the tests use as secrets: every test output is searched for them.
@@ -26,7 +23,12 @@ const (
 	secretAccess   = "veeva-vault-access-41d8cd98f00b"
 )
 
-// wireRequest is what a test server saw, in the form tests compare with go-cmp.
+// Tests that must shape Vault's replies by hand (a hostile reply, an error shape, an echo
+// of a secret) run against the fake Vault with every call answered by a HandReply fault:
+// vaulttest routes the request, checks it against the spec, counts connections; the test
+// reads the request as sent (unmasked, as wireRequest) and writes the reply.
+
+// wireRequest is a request as the client sent it, in the form tests compare with go-cmp.
 type wireRequest struct {
 	Method        string
 	Path          string // escaped, as sent
@@ -40,48 +42,32 @@ type wireRequest struct {
 	JSON          any        // for JSON bodies
 }
 
-// testVault is an httptest TLS server mounted under /api/{version}/ (and /api/ for the
-// version list, and /auth/oauth/session/ for OAuth logins), so a client that builds a wrong
-// base path gets a 404 page. Each test scripts the replies with handle.
-type testVault struct {
-	t       *testing.T
-	srv     *httptest.Server
-	version string
+// handVault is a vaulttest fake whose every reply handle writes.
+type handVault struct {
+	t    *testing.T
+	fake *vaulttest.Server
 
-	conns atomic.Int32 // TCP connections accepted
-
-	mu     sync.Mutex
-	reqs   []wireRequest
-	handle func(w http.ResponseWriter, r *http.Request, req wireRequest)
+	mu   sync.Mutex
+	reqs []wireRequest
 }
 
-func newTestVault(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, req wireRequest)) *testVault {
+func newTestVault(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, req wireRequest)) *handVault {
 	t.Helper()
-	v := &testVault{t: t, version: client.DefaultAPIVersion, handle: handle}
-	v.srv = httptest.NewUnstartedServer(http.HandlerFunc(v.serve))
-	// Tests that drop connections on purpose would fill the log with handshake errors.
-	v.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	v.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
-		if state == http.StateNew {
-			v.conns.Add(1)
-		}
-	}
-	v.srv.StartTLS()
-	t.Cleanup(v.srv.Close)
+	v := &handVault{t: t, fake: vaulttest.NewTestServer(t, vaulttest.Config{})}
+	_ = v.fake.Inject(vaulttest.Fault{Kind: vaulttest.HandReply, Repeat: true, Reply: func(w http.ResponseWriter, r *http.Request) {
+		req := v.read(r)
+		v.mu.Lock()
+		v.reqs = append(v.reqs, req)
+		v.mu.Unlock()
+		handle(w, r, req)
+	}})
 	return v
 }
 
-func (v *testVault) serve(w http.ResponseWriter, r *http.Request) {
-	path := r.URL.EscapedPath()
-	if path != "/api/" && !strings.HasPrefix(path, "/api/"+v.version+"/") && !strings.HasPrefix(path, oauthLoginPath) {
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprint(w, "<html><body>404 Not Found</body></html>")
-		return
-	}
+func (v *handVault) read(r *http.Request) wireRequest {
 	req := wireRequest{
 		Method:        r.Method,
-		Path:          path,
+		Path:          r.URL.EscapedPath(),
 		ContentType:   r.Header.Get("Content-Type"),
 		Authorization: r.Header.Get("Authorization"),
 		ClientID:      r.Header.Get("X-VaultAPI-ClientID"),
@@ -97,21 +83,18 @@ func (v *testVault) serve(w http.ResponseWriter, r *http.Request) {
 			v.t.Errorf("request body is not JSON: %v", err)
 		}
 	}
-	v.mu.Lock()
-	v.reqs = append(v.reqs, req)
-	v.mu.Unlock()
-	v.handle(w, r, req)
+	return req
 }
 
-func (v *testVault) dns() string { return v.srv.Listener.Addr().String() }
+func (v *handVault) dns() string { return v.fake.DNS }
 
-func (v *testVault) requests() []wireRequest {
+func (v *handVault) requests() []wireRequest {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return append([]wireRequest(nil), v.reqs...)
 }
 
-func (v *testVault) count(pathSuffix string) int {
+func (v *handVault) count(pathSuffix string) int {
 	n := 0
 	for _, r := range v.requests() {
 		if strings.HasSuffix(r.Path, pathSuffix) {
@@ -121,10 +104,13 @@ func (v *testVault) count(pathSuffix string) int {
 	return n
 }
 
+// connections are the connections the fake accepted.
+func (v *handVault) connections() int { return v.fake.Connections() }
+
 // newClient returns a client for v that trusts its certificate.
-func (v *testVault) newClient(opts ...client.Option) *client.Client {
+func (v *handVault) newClient(opts ...client.Option) *client.Client {
 	v.t.Helper()
-	opts = append([]client.Option{client.WithHTTPClient(v.srv.Client())}, opts...)
+	opts = append([]client.Option{client.WithHTTPClient(v.fake.Client())}, opts...)
 	c, err := client.New(v.dns(), opts...)
 	if err != nil {
 		v.t.Fatalf("client.New: %v", err)

@@ -37,7 +37,7 @@ func TestOAuthWireRequest(t *testing.T) {
 		{"without", nil, url.Values{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var v *testVault
+			var v *handVault
 			v = newTestVault(t, vaultLike(func() string { return v.dns() }))
 			opts := append([]client.OAuthOption{client.OAuthLoginHost(v.dns())}, tt.opts...)
 			c := v.newClient(client.WithClientID("acme-vault-ops-server-tokenbot"),
@@ -156,7 +156,7 @@ func TestOAuthInputChecks(t *testing.T) {
 		})
 	}
 
-	var v *testVault
+	var v *handVault
 	v = newTestVault(t, vaultLike(func() string { return v.dns() }))
 	c := v.newClient(client.WithCredentials(client.OAuth("p", client.StaticSecret("eyJ\r\nX-Injected: 1"), client.OAuthLoginHost(v.dns()))))
 	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})

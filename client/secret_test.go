@@ -115,7 +115,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	for rname, write := range replies {
 		for cname, cred := range creds {
 			for _, login := range []string{"login ok", "login echoes"} {
-				var v *testVault
+				var v *handVault
 				v = newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
 					echo := strings.Join([]string{req.Authorization, strings.TrimPrefix(req.Authorization, "Bearer "), req.Form.Get("password")}, " ")
 					if strings.HasSuffix(req.Path, "/auth") && login == "login ok" {

@@ -116,7 +116,7 @@ func TestConnectionsAreReused(t *testing.T) {
 	for range 6 {
 		_, _ = c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	}
-	if got := v.conns.Load(); got != 1 {
+	if got := v.connections(); got != 1 {
 		t.Errorf("%d connections for 6 sequential calls, want 1", got)
 	}
 }

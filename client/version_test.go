@@ -16,7 +16,7 @@ import (
 )
 
 // versionsVault lists v25.3 .. v26.10 in JSON key order that is not numeric order.
-func versionsVault(t *testing.T, version string) *testVault {
+func versionsVault(t *testing.T) *handVault {
 	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
 		if req.Path == "/api/" {
 			reply(w, `{"responseStatus":"SUCCESS","values":{"v26.10":"u","v26.9":"u","v25.3":"u","v26.2":"u","beta-notes":"u"}}`)
@@ -24,12 +24,11 @@ func versionsVault(t *testing.T, version string) *testVault {
 		}
 		reply(w, tokenSuccess)
 	})
-	v.version = version
 	return v
 }
 
 func TestAPIVersionsAreSortedNumerically(t *testing.T) {
-	v := versionsVault(t, "v26.2")
+	v := versionsVault(t)
 	list, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).APIVersions(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +49,7 @@ func TestLatestVersionIsChosenOnce(t *testing.T) {
 		beta bool
 		want string
 	}{{false, "v26.9"}, {true, "v26.10"}} {
-		v := versionsVault(t, tt.want)
+		v := versionsVault(t)
 		c := v.newClient(client.WithCredentials(client.SessionID(secretSession)), client.WithLatestAPIVersion(tt.beta))
 		for range 3 {
 			if _, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"}); err != nil {
@@ -67,7 +66,7 @@ func TestLatestVersionIsChosenOnce(t *testing.T) {
 }
 
 func TestUnlistedVersionIsAClearError(t *testing.T) {
-	v := versionsVault(t, "v26.3")
+	v := versionsVault(t)
 	c := v.newClient(client.WithCredentials(client.SessionID(secretSession)), client.WithAPIVersion("v26.3"), client.WithAPIVersionCheck())
 	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	if !errors.Is(err, client.ErrUnsupportedVersion) || !strings.Contains(err.Error(), "v26.3 is not supported") {
@@ -88,7 +87,7 @@ func TestVersionOlderThanTokensIsRefusedWithoutNetwork(t *testing.T) {
 }
 
 func TestPinnedVersionIsUsedWithoutAsking(t *testing.T) {
-	v := versionsVault(t, "v26.9")
+	v := versionsVault(t)
 	c := v.newClient(client.WithCredentials(client.SessionID(secretSession)), client.WithAPIVersion("v26.9"))
 	if _, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"}); err != nil {
 		t.Fatal(err)

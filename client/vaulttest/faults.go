@@ -64,10 +64,14 @@ const (
 )
 
 // Fault is injected into the next call of operation Op (one of the Op constants; empty
-// for any operation), once.
+// for any operation), once, or into every call with Repeat.
 type Fault struct {
 	Op    string
 	Kind  FaultKind
+	// Repeat applies the fault to every call of Op from now on, rather than the next one:
+	// a proxy that always fails, or a test that answers every call by hand. Faults
+	// injected after it never fire for Op.
+	Repeat bool
 	Delay time.Duration // held before anything else happens
 	// Until, when not nil, holds the request (after Delay) until the test closes it: a
 	// test that must act while Vault works on a call waits for the call with
@@ -134,7 +138,9 @@ func checkFault(f Fault) error {
 func (s *Server) takeFault(op string) Fault {
 	for i, f := range s.faults {
 		if f.Op == "" || f.Op == op {
-			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			if !f.Repeat {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			}
 			return f
 		}
 	}
