@@ -66,13 +66,13 @@ const (
 // Fault is injected into the next call of operation Op (one of the Op constants; empty
 // for any operation), once, or into every call with Repeat.
 type Fault struct {
-	Op    string
-	Kind  FaultKind
+	Op   string
+	Kind FaultKind
 	// Repeat applies the fault to every call of Op from now on, rather than the next one:
 	// a proxy that always fails, or a test that answers every call by hand. Faults
 	// injected after it never fire for Op.
 	Repeat bool
-	Delay time.Duration // held before anything else happens
+	Delay  time.Duration // held before anything else happens
 	// Until, when not nil, holds the request (after Delay) until the test closes it: a
 	// test that must act while Vault works on a call waits for the call with
 	// WaitForRequests, acts, then closes Until. A client that goes away ends the wait.
