@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -32,8 +33,19 @@ func addVaultFlags(cmd *cobra.Command) *vaultFlags {
 	return f
 }
 
-// newClient reads the credentials and builds the client the flags describe. It sends
-// nothing.
+// connect builds the client the flags and the environment describe, and the context the
+// command's calls run in, which --timeout bounds. It sends nothing. Call done when the
+// command is through (it is a no-op after an error).
+func (a *app) connect(cmd *cobra.Command, f *vaultFlags, extra ...client.Option) (cl *client.Client, ctx context.Context, done context.CancelFunc, err error) {
+	cl, err = a.newClient(cmd, f, extra...)
+	if err != nil {
+		return nil, cmd.Context(), func() {}, err
+	}
+	ctx, done = context.WithTimeout(cmd.Context(), f.timeout)
+	return cl, ctx, done, nil
+}
+
+// newClient reads the credentials and builds the client the flags describe.
 func (a *app) newClient(cmd *cobra.Command, f *vaultFlags, extra ...client.Option) (*client.Client, error) {
 	dns := f.vault
 	if dns == "" {

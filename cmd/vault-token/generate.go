@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -48,14 +46,16 @@ if the user's security profile allows.`,
 }
 
 func (a *app) generate(cmd *cobra.Command, o *newTokenFlags) error {
-	req, out, cl, err := a.start(cmd, o, false)
+	req, out, err := a.start(cmd, o, false)
 	if err != nil {
 		return err
 	}
 	defer out.discard()
-
-	ctx, cancel := context.WithTimeout(cmd.Context(), o.vault.timeout)
-	defer cancel()
+	cl, ctx, done, err := a.connect(cmd, o.vault)
+	defer done()
+	if err != nil {
+		return err
+	}
 	var tok *client.Token
 	switch {
 	case o.user != "":
@@ -106,9 +106,8 @@ func formatToken(tok *client.Token, output, vault, user, sandbox, name string, r
 	case !req.ExpiresOn.IsZero():
 		expires = req.ExpiresOn.String()
 	}
-	b, err := json.MarshalIndent(tokenJSON{
+	return encodeJSON(tokenJSON{
 		ID: tok.ID, Token: tok.Value.Reveal(), Name: name, Vault: vault, User: user, Sandbox: sandbox,
 		Expires: expires, ExecutionID: tok.Response.ExecutionID, Warnings: tok.Response.Warnings,
-	}, "", "  ")
-	return append(b, '\n'), err
+	})
 }

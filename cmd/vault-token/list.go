@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -35,12 +34,11 @@ the sandbox's own DNS. When no token matches, the table is empty (JSON: []) and 
 			if err := exactlyOne(cmd, "user", "me"); err != nil {
 				return err
 			}
-			cl, err := a.newClient(cmd, vf)
+			cl, ctx, done, err := a.connect(cmd, vf)
+			defer done()
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), vf.timeout)
-			defer cancel()
 			list, err := cl.ListAPIAccessTokens(ctx, f)
 			if err != nil {
 				return err

@@ -35,37 +35,32 @@ func addNewTokenFlags(cmd *cobra.Command, help newTokenHelp) *newTokenFlags {
 }
 
 // start does what comes before a token is created: the request from --name and --expires,
-// --out-file settled (Vault shows a token once: it must be sure to have somewhere to go),
-// and the client. The caller discards out (nil without --out-file) when done. A dry run
+// and --out-file settled (Vault shows a token once: it must be sure to have somewhere to
+// go). The caller discards out (nil without --out-file) when done. A dry run
 // checks --out-file as a real run would, and makes no file.
-func (a *app) start(cmd *cobra.Command, f *newTokenFlags, dryRun bool) (client.TokenRequest, *outputFile, *client.Client, error) {
+func (a *app) start(cmd *cobra.Command, f *newTokenFlags, dryRun bool) (client.TokenRequest, *outputFile, error) {
 	var req client.TokenRequest
 	if err := exactlyOne(cmd, "user", "me", "sandbox"); err != nil {
-		return req, nil, nil, err
+		return req, nil, err
 	}
 	req, err := parseExpires(f.expires, a.now())
 	if err != nil {
-		return req, nil, nil, err
+		return req, nil, err
 	}
 	req.Name = f.name
 	if cmd.Flags().Changed("out-file") && f.outFile == "" {
-		return req, nil, nil, usageErrorf("--out-file is empty: name the file the token goes to (an unset variable?), or leave the flag out to print the token")
+		return req, nil, usageErrorf("--out-file is empty: name the file the token goes to (an unset variable?), or leave the flag out to print the token")
 	}
 	var out *outputFile
 	switch {
 	case f.outFile != "" && dryRun:
 		if err := checkTarget(f.outFile, f.force); err != nil {
-			return req, nil, nil, usageErrorf("--out-file: %v", err)
+			return req, nil, usageErrorf("--out-file: %v", err)
 		}
 	case f.outFile != "":
 		if out, err = prepareOutputFile(f.outFile, f.force); err != nil {
-			return req, nil, nil, err
+			return req, nil, err
 		}
 	}
-	cl, err := a.newClient(cmd, f.vault)
-	if err != nil {
-		out.discard()
-		return req, nil, nil, err
-	}
-	return req, out, cl, nil
+	return req, out, nil
 }

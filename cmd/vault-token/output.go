@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"unicode"
 )
@@ -10,12 +9,18 @@ import (
 // How results reach stdout: JSON the one way, names from Vault made safe to print.
 
 func (a *app) printJSON(v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+	b, err := encodeJSON(v)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(a.stdout, "%s\n", b)
+	_, err = a.stdout.Write(b)
 	return err
+}
+
+// encodeJSON is v as every command prints it: indented by two spaces, one line at the end.
+func encodeJSON(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	return append(b, '\n'), err
 }
 
 // display prints a name that came from Vault: as it is when every character is visible, in

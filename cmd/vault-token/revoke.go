@@ -27,12 +27,11 @@ revokes nothing.`,
 		Example: "  vault-token revoke --vault myvault.veevavault.com 0PI00000000C002 0PI00000000C003",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: runE(func(cmd *cobra.Command, ids []string) error {
-			cl, err := a.newClient(cmd, vf)
+			cl, ctx, done, err := a.connect(cmd, vf)
+			defer done()
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), vf.timeout)
-			defer cancel()
 			if dryRun {
 				return a.revokeDryRun(ctx, cl, ids, output.value)
 			}

@@ -74,24 +74,26 @@ func (a *app) rotate(cmd *cobra.Command, o *rotateOptions) error {
 	if (o.sandbox != "") != (o.sandboxVault != "") {
 		return usageErrorf("--sandbox and --sandbox-vault go together: a sandbox's tokens are listed and revoked in its own Vault, at --sandbox-vault DNS")
 	}
-	req, out, cl, err := a.start(cmd, o.newTokenFlags, o.dryRun)
+	req, out, err := a.start(cmd, o.newTokenFlags, o.dryRun)
 	if err != nil {
 		return err
 	}
 	defer out.discard()
+	cl, ctx, done, err := a.connect(cmd, o.vault)
+	defer done()
+	if err != nil {
+		return err
+	}
 	if o.outFile != "" && !o.dryRun {
-		waitCtx, cancel := context.WithTimeout(cmd.Context(), o.vault.timeout)
-		release, err := lockOutputFile(waitCtx, o.outFile, func(lock string) {
+		// The wait for the lock counts against --timeout, as the rest of the run does.
+		release, err := lockOutputFile(ctx, o.outFile, func(lock string) {
 			fmt.Fprintf(a.stderr, "vault-token: waiting for another rotation of %s (it holds %s)\n", o.outFile, lock)
 		})
-		cancel()
 		if err != nil {
 			return err
 		}
 		defer release()
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), o.vault.timeout)
-	defer cancel()
 	rreq := client.RotateRequest{
 		TokenRequest: req, UserID: o.user, Me: o.me, Sandbox: o.sandbox, SandboxVault: o.sandboxVault, Keep: o.keep,
 		Store: func(_ context.Context, tok *client.Token) error {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -28,12 +26,11 @@ func (a *app) versionsCmd() *cobra.Command {
 }
 
 func (a *app) versions(cmd *cobra.Command, f *vaultFlags, output string) error {
-	cl, err := a.newClient(cmd, f)
+	cl, ctx, done, err := a.connect(cmd, f)
+	defer done()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
-	defer cancel()
 	list, err := cl.APIVersions(ctx)
 	if err != nil {
 		return err
@@ -49,12 +46,7 @@ func (a *app) versions(cmd *cobra.Command, f *vaultFlags, output string) error {
 	}
 	ga, _ := list.Latest(false)
 	beta, _ := list.Latest(true)
-	b, err := json.MarshalIndent(map[string]any{
+	return a.printJSON(map[string]any{
 		"versions": list.Versions, "latest": ga, "beta": beta, "execution_id": list.Response.ExecutionID,
-	}, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(a.stdout, "%s\n", b)
-	return err
+	})
 }
