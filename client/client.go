@@ -36,10 +36,11 @@ type Client struct {
 	auth     authenticator
 	versions *sharedValue[*VersionList] // the Vault's list, for WithAPIVersionCheck and WithLatestAPIVersion
 	me       *sharedValue[string]       // the authenticated user's ID, for a list of "my" tokens
-	// templates are the token calls' requests, prepared once per API version.
-	templates map[string]*templateSlot
-	version   atomic.Pointer[string] // the token calls' API version, once checked
-	now       func() time.Time       // replaced in tests
+	version  atomic.Pointer[string]     // the token calls' API version, once checked
+	now      func() time.Time           // replaced in tests
+	// accept and userAgent are the header values every request carries, made once and
+	// shared read-only by every request (a RoundTripper must not modify a request).
+	accept, userAgent []string
 }
 
 // New returns a client for the Vault at vaultDNS, a host name with an optional port such
@@ -70,7 +71,10 @@ func New(vaultDNS string, opts ...Option) (*Client, error) {
 
 // build makes a client from checked settings and the HTTP client it sends with.
 func build(dns string, s settings, hc *http.Client) *Client {
-	c := &Client{dns: dns, settings: s, hc: hc, now: time.Now, templates: templateSlots(tokenBuilders)}
+	c := &Client{
+		dns: dns, settings: s, hc: hc, now: time.Now,
+		accept: []string{"application/json"}, userAgent: []string{s.userAgent},
+	}
 	c.auth = newAuthenticator(c, s.creds)
 	c.versions = newSharedValue(OpChooseAPIVersion, s.loginTimeout, c.APIVersions)
 	c.me = newSharedValue(OpFindUser, s.loginTimeout, c.fetchMyUserID)
@@ -125,14 +129,10 @@ func (c *Client) serverURL(version string) string {
 	return "https://" + c.dns + "/api/" + version + "/"
 }
 
-// call is one HTTP exchange: a request made by a generated builder (build), or from a
-// prepared template (tmpl, with param and body).
+// call is one HTTP exchange, its request made by a generated builder (build).
 type call struct {
 	op    string
 	build func() (*http.Request, error)
-	tmpl  *requestTemplate
-	param string // the template's path parameter
-	body  string // the template's form body
 	// authz is the Authorization header value; zero for a login, which sets its own.
 	authz Secret
 	// secrets are scrubbed from whatever the reply echoes: those the call sends, and those
@@ -153,17 +153,24 @@ func (cl *call) unknownOutcome(err error) *UnknownOutcomeError {
 	return &UnknownOutcomeError{Op: cl.op, Err: err, Find: cl.find, Sandbox: cl.sandbox}
 }
 
-// request makes the call's request on ctx.
+// Canonical forms of the request headers the client sets, so that setting them does not
+// canonicalize the name on every call.
+var (
+	headerAccept        = http.CanonicalHeaderKey("Accept")
+	headerUserAgent     = http.CanonicalHeaderKey("User-Agent")
+	headerAuthorization = http.CanonicalHeaderKey("Authorization")
+)
+
+// request makes the call's request on ctx: the generated builder's, with the headers the
+// client sends on every call and the call's Authorization.
 func (cl *call) request(ctx context.Context, c *Client) (*http.Request, error) {
-	if cl.tmpl != nil {
-		return cl.tmpl.request(ctx, cl.param, cl.body, cl.authz)
-	}
 	req, err := cl.build()
 	if err != nil {
 		return nil, err
 	}
 	req = req.WithContext(ctx)
-	c.setHeaders(req.Header)
+	req.Header[headerAccept] = c.accept
+	req.Header[headerUserAgent] = c.userAgent
 	if !cl.authz.IsZero() {
 		req.Header[headerAuthorization] = []string{cl.authz.Reveal()}
 	}

@@ -105,7 +105,10 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req 
 		return nil, err
 	}
 	find := TokenFilter{UserID: userID, Name: req.Name}
-	return c.generateToken(ctx, OpGenerateAPIAccessToken, req, userID, find, "")
+	return c.generateToken(ctx, OpGenerateAPIAccessToken, req, find, "", func(server string, body gen.TokenRequest) (*http.Request, error) {
+		return gen.NewGenerateAPIAccessTokenRequestWithFormdataBody(server, userID,
+			&gen.GenerateAPIAccessTokenParams{ClientID: c.clientID()}, body)
+	})
 }
 
 // GenerateMyAPIAccessToken creates an API access token for the user the client
@@ -113,7 +116,11 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req 
 //
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/users/api-access-tokens/generate-my-api-access-token/
 func (c *Client) GenerateMyAPIAccessToken(ctx context.Context, req TokenRequest) (*Token, error) {
-	return c.generateToken(ctx, OpGenerateMyAPIAccessToken, req, "", TokenFilter{Me: true, Name: req.Name}, "")
+	find := TokenFilter{Me: true, Name: req.Name}
+	return c.generateToken(ctx, OpGenerateMyAPIAccessToken, req, find, "", func(server string, body gen.TokenRequest) (*http.Request, error) {
+		return gen.NewGenerateMyAPIAccessTokenRequestWithFormdataBody(server,
+			&gen.GenerateMyAPIAccessTokenParams{ClientID: c.clientID()}, body)
+	})
 }
 
 // GenerateSandboxAPIAccessToken creates an API access token for the authenticated user in
@@ -127,29 +134,18 @@ func (c *Client) GenerateSandboxAPIAccessToken(ctx context.Context, sandboxName 
 		return nil, err
 	}
 	find := TokenFilter{Me: true, Name: req.Name}
-	return c.generateToken(ctx, OpGenerateSandboxAPIAccessToken, req, sandboxName, find, sandboxName)
+	return c.generateToken(ctx, OpGenerateSandboxAPIAccessToken, req, find, sandboxName, func(server string, body gen.TokenRequest) (*http.Request, error) {
+		return gen.NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody(server, sandboxName,
+			&gen.GenerateSandboxAPIAccessTokenParams{ClientID: c.clientID()}, body)
+	})
 }
 
-// tokenBuilders are the generated builders of the token calls, by operation, for their
-// templates. param is the call's path parameter: a user ID, a sandbox name, or none.
-var tokenBuilders = map[string]builder{
-	OpGenerateAPIAccessToken: func(c *Client, server, param string) (*http.Request, error) {
-		return gen.NewGenerateAPIAccessTokenRequestWithFormdataBody(server, param,
-			&gen.GenerateAPIAccessTokenParams{ClientID: c.clientID()}, gen.TokenRequest{})
-	},
-	OpGenerateMyAPIAccessToken: func(c *Client, server, _ string) (*http.Request, error) {
-		return gen.NewGenerateMyAPIAccessTokenRequestWithFormdataBody(server,
-			&gen.GenerateMyAPIAccessTokenParams{ClientID: c.clientID()}, gen.TokenRequest{})
-	},
-	OpGenerateSandboxAPIAccessToken: func(c *Client, server, param string) (*http.Request, error) {
-		return gen.NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody(server, param,
-			&gen.GenerateSandboxAPIAccessTokenParams{ClientID: c.clientID()}, gen.TokenRequest{})
-	},
-}
-
-// generateToken sends a token request of operation op, with the path parameter param.
-// find and sandbox say where to look for the token when the outcome is unknown.
-func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest, param string, find TokenFilter, sandbox string) (*Token, error) {
+// generateToken sends a token request of operation op, which build makes (a generated
+// builder) from the server URL and the body. find and sandbox say where to look for the
+// token when the outcome is unknown.
+func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest, find TokenFilter, sandbox string,
+	build func(server string, body gen.TokenRequest) (*http.Request, error),
+) (*Token, error) {
 	body, err := req.body(op, c.now())
 	if err != nil {
 		return nil, err
@@ -158,12 +154,12 @@ func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest,
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := c.templates[op].get(c, version)
-	if err != nil {
-		return nil, errorf(op, "build request: %w", err)
-	}
+	server := c.serverURL(version)
 	var reply tokenReply
-	cl := call{op: op, tmpl: tmpl, param: param, body: tokenForm(body), changesVault: true, find: &find, sandbox: sandbox}
+	cl := call{
+		op: op, build: func() (*http.Request, error) { return build(server, body) },
+		changesVault: true, find: &find, sandbox: sandbox,
+	}
 	meta, err := c.authedExchange(ctx, cl, &reply)
 	if err != nil {
 		return nil, err
