@@ -12,12 +12,16 @@
 //     made once and shared by every goroutine; a refused one is not sent again.
 //   - API version: pinned ([DefaultAPIVersion]), overridden ([WithAPIVersion]), or chosen from
 //     the Vault's list ([WithLatestAPIVersion]).
-//   - Errors: HTTP 200 with FAILURE or EXCEPTION is an [*APIError], matched by type with
-//     errors.Is ([ErrorTypeInvalidSessionID] and the other [ErrorType] values); a reply that is not a
+//   - Errors: HTTP 200 with FAILURE or EXCEPTION is an [*APIError]; a reply that is not a
 //     Vault envelope is an [*UnexpectedResponseError]; a token request whose outcome could
 //     not be read is an [*UnknownOutcomeError] and is never retried; bad input is an
-//     [*InputError], caught before any network call. Every message reads
-//     "vault: <operation>: <what happened>".
+//     [*InputError], caught before any network call. Each has an Op, one of the Op
+//     constants: the spec's operation IDs and the client's own steps ([OpRotate], ...).
+//     Every message reads "vault: <operation>: <what happened>".
+//   - Naming: Vault's error codes are [ErrorType] constants named ErrorTypeXxx for the code
+//     ([ErrorTypeInvalidSessionID] is INVALID_SESSION_ID); the client's own conditions are
+//     ErrXxx variables ([ErrInvalidInput], [ErrWrongVault], [ErrUnsupportedVersion],
+//     [ErrLoginNotAttempted]). Both are matched with errors.Is.
 //   - Secrets: token values, session IDs, passwords and identity provider tokens are
 //     [Secret] values that print as [REDACTED]; text from the network is scrubbed of them
 //     before it reaches an error.
