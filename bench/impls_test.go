@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/ogen-go/ogen/ogenerrors"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/acme/vault-token/bench/ogenclient"
 	"github.com/acme/vault-token/client"
@@ -35,14 +38,20 @@ type impl struct {
 	new  func(dns string, hc *http.Client) (generateFunc, error)
 }
 
-// impls are the four implementations, the floor first: report reads ratios against it.
+// impls are the implementations, the idiomatic floor first: report reads ratios against
+// it. Each round runs them in another order (rotated).
 var impls = []impl{
 	{"floor", newFloor},
+	{"minfloor", newMinFloor},
 	{"client", func(dns string, hc *http.Client) (generateFunc, error) {
 		return newClient(dns, hc, client.SessionID(session))
 	}},
 	{"gen", newGen},
-	{"ogen", newOgen},
+	{"ogen", func(dns string, hc *http.Client) (generateFunc, error) { return newOgen(dns, hc) }},
+	{"ogen-notel", func(dns string, hc *http.Client) (generateFunc, error) {
+		return newOgen(dns, hc, ogenclient.WithTracerProvider(tracenoop.NewTracerProvider()),
+			ogenclient.WithMeterProvider(metricnoop.NewMeterProvider()))
+	}},
 }
 
 // newClient is package client with creds.
@@ -69,8 +78,9 @@ type floorReply struct {
 	} `json:"data"`
 }
 
-// newFloor is the least a correct call costs with net/http: the URL built once, the same
-// form body and headers, the reply read and decoded once, the status checked.
+// newFloor is a correct call written the idiomatic way with net/http: the URL built once,
+// the form body from url.Values and the headers set with Header.Set on every call, the
+// reply read and decoded once, the status checked.
 func newFloor(dns string, hc *http.Client) (generateFunc, error) {
 	target := "https://" + dns + "/api/" + version + "/objects/users/" + url.PathEscape(userID) + "/api_access_token__sys"
 	return func(ctx context.Context) (string, string, error) {
@@ -83,23 +93,78 @@ func newFloor(dns string, hc *http.Client) (generateFunc, error) {
 		req.Header.Set("Accept", "application/json")
 		req.Header.Set("Authorization", session)
 		req.Header.Set("X-VaultAPI-ClientID", clientID)
-		res, err := hc.Do(req)
+		return floorReplyOf(hc, req, -1)
+	}, nil
+}
+
+// floorReplyOf sends req and reads the token from the reply, read whole, or up to limit
+// bytes when limit is not negative (the bounded floor).
+func floorReplyOf(hc *http.Client, req *http.Request, limit int64) (string, string, error) {
+	res, err := hc.Do(req)
+	if err != nil {
+		return "", "", err
+	}
+	defer res.Body.Close()
+	var body io.Reader = res.Body
+	if limit >= 0 {
+		body = io.LimitReader(res.Body, limit+1)
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return "", "", err
+	}
+	if limit >= 0 && int64(len(b)) > limit {
+		return "", "", fmt.Errorf("reply over %d bytes", limit)
+	}
+	var r floorReply
+	if err := json.Unmarshal(b, &r); err != nil {
+		return "", "", err
+	}
+	if res.StatusCode != http.StatusOK || r.ResponseStatus != "SUCCESS" {
+		return "", "", fmt.Errorf("HTTP %d, %s", res.StatusCode, r.ResponseStatus)
+	}
+	return r.Data.ID, r.Data.Token, nil
+}
+
+// newMinFloor is the least a correct call costs with net/http: everything constant made
+// once (the URL, the body, the header map with canonical names), the same reply checks.
+func newMinFloor(dns string, hc *http.Client) (generateFunc, error) {
+	target, err := url.Parse("https://" + dns + "/api/" + version + "/objects/users/" + url.PathEscape(userID) + "/api_access_token__sys")
+	if err != nil {
+		return nil, err
+	}
+	body := []byte(url.Values{"name__v": {tokenName}}.Encode())
+	header := http.Header{
+		"Content-Type":        {"application/x-www-form-urlencoded"},
+		"Accept":              {"application/json"},
+		"Authorization":       {session},
+		"X-Vaultapi-Clientid": {clientID},
+	}
+	return func(ctx context.Context) (string, string, error) {
+		req := (&http.Request{
+			Method: http.MethodPost, URL: target, Header: header, Host: target.Host,
+			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
+		}).WithContext(ctx)
+		return floorReplyOf(hc, req, -1)
+	}, nil
+}
+
+// newBoundedFloor is the idiomatic floor reading at most 1 MiB of a reply, as package
+// client does: the fair peer in the 1 GiB comparison.
+func newBoundedFloor(dns string, hc *http.Client) (generateFunc, error) {
+	target := "https://" + dns + "/api/" + version + "/objects/users/" + url.PathEscape(userID) + "/api_access_token__sys"
+	return func(ctx context.Context) (string, string, error) {
+		body := url.Values{"name__v": {tokenName}}.Encode()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
 		if err != nil {
 			return "", "", err
 		}
-		defer res.Body.Close()
-		b, err := io.ReadAll(res.Body)
-		if err != nil {
-			return "", "", err
-		}
-		var r floorReply
-		if err := json.Unmarshal(b, &r); err != nil {
-			return "", "", err
-		}
-		if res.StatusCode != http.StatusOK || r.ResponseStatus != "SUCCESS" {
-			return "", "", fmt.Errorf("HTTP %d, %s", res.StatusCode, r.ResponseStatus)
-		}
-		return r.Data.ID, r.Data.Token, nil
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Authorization", session)
+		req.Header.Set("X-VaultAPI-ClientID", clientID)
+		return floorReplyOf(hc, req, 1<<20)
 	}, nil
 }
 
@@ -145,9 +210,10 @@ func (ogenSession) IdpToken(context.Context, ogenclient.OperationName) (ogenclie
 	return ogenclient.IdpToken{}, ogenerrors.ErrSkipClientSecurity
 }
 
-// newOgen is the client ogen generates from the same spec.
-func newOgen(dns string, hc *http.Client) (generateFunc, error) {
-	c, err := ogenclient.NewClient("https://"+dns+"/api/"+version, ogenSession{}, ogenclient.WithClient(hc))
+// newOgen is the client ogen generates from the same spec, with its defaults (OpenTelemetry
+// hooks on the global providers) unless opts say otherwise.
+func newOgen(dns string, hc *http.Client, opts ...ogenclient.ClientOption) (generateFunc, error) {
+	c, err := ogenclient.NewClient("https://"+dns+"/api/"+version, ogenSession{}, append([]ogenclient.ClientOption{ogenclient.WithClient(hc)}, opts...)...)
 	if err != nil {
 		return nil, err
 	}
