@@ -203,11 +203,13 @@ func BenchmarkGrowth(b *testing.B) {
 				}
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu := startCPU()
 				for range b.N {
 					if _, _, err := f(ctx); err != nil {
 						b.Fatal(err)
 					}
 				}
+				cpu.report(b)
 				b.StopTimer()
 				b.ReportMetric(float64(liveHeap()), "heap-B")
 			})
