@@ -28,7 +28,8 @@ VEEVA_VAULT_OAUTH_PROFILE) with the identity provider's access token in
 VEEVA_VAULT_IDP_TOKEN (or --idp-token-stdin). The Vault is --vault or VEEVA_VAULT_DNS.
 
 stdout carries only the result; messages go to stderr. Exit status: 0 success, 1 a Vault
-or network error, 2 a usage error or invalid input (nothing was sent).`,
+or network error, 2 a usage error or invalid input (nothing was sent), 3 the outcome is
+unknown (Vault may have acted: check, with list, before you retry).`,
 		Version:       versionInfo(),
 		SilenceErrors: true, // report prints each error once
 		SilenceUsage:  true, // and points to --help rather than dumping every flag
@@ -40,33 +41,61 @@ or network error, 2 a usage error or invalid input (nothing was sent).`,
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
-	root.AddCommand(a.generateCmd(), a.listCmd(), a.revokeCmd(), a.rotateCmd(), a.versionsCmd(), a.demoCmd(), a.fakeCmd(), versionCmd(), manCmd())
+	root.AddCommand(a.generateCmd(), a.listCmd(), a.revokeCmd(), a.rotateCmd(), a.versionsCmd(), a.demoCmd(), a.fakeCmd(), a.versionCmd(), manCmd())
 	return root
 }
 
 // versionInfo is the module's version (from the build), the client's, the spec's and the
 // Vault API version the client defaults to.
-func versionInfo() string {
-	module := "(devel)"
+// buildVersion is what version prints, also as JSON.
+type buildVersion struct {
+	Version    string `json:"version"`            // the module's, "(devel)" for a build from a clone
+	Revision   string `json:"revision,omitempty"` // the commit, when the build recorded one
+	Client     string `json:"client"`
+	Spec       string `json:"spec"`
+	APIVersion string `json:"api_version"`
+	Go         string `json:"go"`
+}
+
+func readBuildVersion() buildVersion {
+	v := buildVersion{Version: "(devel)", Client: client.Version, Spec: openapi.SpecVersion,
+		APIVersion: client.DefaultAPIVersion, Go: runtime.Version()}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		module = bi.Main.Version
+		v.Version = bi.Main.Version
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				module += " " + s.Value[:12]
+				v.Revision = s.Value[:12]
 			}
 		}
 	}
-	return fmt.Sprintf("vault-token %s (client %s, spec %s, Vault API %s, %s)",
-		module, client.Version, openapi.SpecVersion, client.DefaultAPIVersion, runtime.Version())
+	return v
 }
 
-func versionCmd() *cobra.Command {
-	return &cobra.Command{
+func versionInfo() string {
+	v := readBuildVersion()
+	module := v.Version
+	if v.Revision != "" {
+		module += " " + v.Revision
+	}
+	return fmt.Sprintf("vault-token %s (client %s, spec %s, Vault API %s, %s)", module, v.Client, v.Spec, v.APIVersion, v.Go)
+}
+
+func (a *app) versionCmd() *cobra.Command {
+	output := newChoice("text", "text", "json")
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
 		Args:  noArgs,
-		Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), versionInfo()) },
+		RunE: runE(func(*cobra.Command, []string) error {
+			if output.value == "json" {
+				return a.printJSON(readBuildVersion())
+			}
+			_, err := fmt.Fprintln(a.stdout, versionInfo())
+			return err
+		}),
 	}
+	addChoiceFlag(cmd, output, "output", "o", "text or json")
+	return cmd
 }
 
 // noArgs refuses positional arguments: usually a value whose flag was mistyped, or a
