@@ -51,7 +51,7 @@ func New(vaultDNS string, opts ...Option) (*Client, error) {
 	}
 	s := settings{
 		version: DefaultAPIVersion, maxReplyBytes: defaultMaxReplyBytes,
-		userAgent: "vault-token-go/" + Version, loginTimeout: DefaultLoginTimeout,
+		userAgent: "vault-token-go/" + Version, loginTimeout: DefaultLoginTimeout, loginHost: DefaultLoginHost,
 	}
 	for _, o := range opts {
 		if err := o(&s); err != nil {

@@ -21,6 +21,7 @@ const (
 	OpDeleteAPIAccessTokens         = openapi.OpDeleteAPIAccessTokens
 	OpValidateSessionUser           = openapi.OpValidateSessionUser
 	OpEndSession                    = openapi.OpEndSession
+	OpDiscoverAuthType              = openapi.OpDiscoverAuthType
 
 	OpNew              = "newClient"            // New and its options
 	OpChooseAPIVersion = "chooseAPIVersion"     // WithAPIVersionCheck, WithLatestAPIVersion
@@ -43,6 +44,7 @@ var opNames = map[string]string{
 	OpDeleteAPIAccessTokens:         "revoke API access tokens",
 	OpValidateSessionUser:           "find the authenticated user",
 	OpEndSession:                    "end session",
+	OpDiscoverAuthType:              "discover how the user signs in",
 	OpNew:                           "create client",
 	OpChooseAPIVersion:              "choose API version",
 	OpFindUser:                      "find the authenticated user",

@@ -21,6 +21,20 @@ type settings struct {
 	logger        *slog.Logger
 	maxReplyBytes int64
 	loginTimeout  time.Duration
+	loginHost     string // Veeva's login service, for Discover
+}
+
+// WithLoginHost sends Discover to another host than DefaultLoginHost: a host name with an
+// optional port, such as a fake Vault in tests. (An OAuth login's host is the
+// credentials' own: OAuthLoginHost.)
+func WithLoginHost(host string) Option {
+	return func(s *settings) error {
+		if err := checkHost(OpNew, "login host", host); err != nil {
+			return err
+		}
+		s.loginHost = host
+		return nil
+	}
 }
 
 // WithCredentials sets how the client authenticates. Without it, calls that need a

@@ -37,6 +37,12 @@ type versionsReply struct {
 	Values *map[string]string `json:"values"`
 }
 
+// discoveryReply is gen.DiscoveryReply.
+type discoveryReply struct {
+	envelope
+	Data *gen.DiscoveryData `json:"data,omitempty"`
+}
+
 // sessionUserReply is gen.SessionUserReply.
 type sessionUserReply struct {
 	envelope

@@ -50,6 +50,7 @@ func TestRepliesMatchTheSpec(t *testing.T) {
 		{versionsReply{}, gen.VersionsReply{}},
 		{deleteReply{}, gen.DeleteRecordsReply{}},
 		{sessionUserReply{}, gen.SessionUserReply{}},
+		{discoveryReply{}, gen.DiscoveryReply{}},
 	} {
 		ours, spec := jsonFields(reflect.TypeOf(tt.ours)), jsonFields(reflect.TypeOf(tt.spec))
 		if diff := cmp.Diff(spec, ours); diff != "" {

@@ -58,6 +58,20 @@ type APIAccessToken struct {
 	Token string `json:"token__sys"`
 }
 
+// AuthProfile An OAuth 2.0 / OpenID Connect profile. Vault also sends `use_adal`, `use_msal`,
+// `as_client_id` and the authorization server's metadata (`as_metadata`); the spec lists
+// the fields a login needs.
+type AuthProfile struct {
+	Description *string `json:"description,omitempty"`
+
+	// ID The profile's ID, which `authenticateOAuth` takes.
+	ID    string  `json:"id"`
+	Label *string `json:"label,omitempty"`
+
+	// VaultSessionEndpoint The profile's `authenticateOAuth` URL.
+	VaultSessionEndpoint *string `json:"vault_session_endpoint,omitempty"`
+}
+
 // AuthReply The reply to a login.
 type AuthReply struct {
 	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
@@ -112,6 +126,40 @@ type AuthRequest struct {
 type DeleteRecordsReply struct {
 	// Data One result per record, in the order sent; present with `SUCCESS`.
 	Data *[]RecordResult `json:"data,omitempty"`
+
+	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
+	ErrorType *string `json:"errorType,omitempty"`
+
+	// Errors Why the call was not processed; present with `FAILURE` and `EXCEPTION`.
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+
+	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
+	// user error. `EXCEPTION`: not processed, a system error.
+	ResponseStatus ResponseStatus `json:"responseStatus"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// DiscoveryData How the user signs in; present with `SUCCESS`.
+type DiscoveryData struct {
+	// AuthProfiles For `sso`, the user's OAuth 2.0 / OpenID Connect profiles.
+	AuthProfiles *[]AuthProfile `json:"auth_profiles,omitempty"`
+
+	// AuthType `password` or `sso`, as Vault's docs list them; other values may come.
+	//
+	//
+	// Example: sso
+	AuthType string `json:"auth_type"`
+}
+
+// DiscoveryReply The reply to an Authentication Type Discovery call.
+type DiscoveryReply struct {
+	// Data How the user signs in; present with `SUCCESS`.
+	Data *DiscoveryData `json:"data,omitempty"`
 
 	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
 	ErrorType *string `json:"errorType,omitempty"`
@@ -450,6 +498,21 @@ type AuthenticateParams struct {
 	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
 }
 
+// DiscoverAuthTypeParams defines parameters for DiscoverAuthType.
+type DiscoverAuthTypeParams struct {
+	// Username The user's Vault user name.
+	Username string `form:"username" json:"username"`
+
+	// OAuthClientID The user's mapped authorization server client ID (SSO users only).
+	OAuthClientID *string `form:"client_id,omitempty" json:"client_id,omitempty"`
+
+	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
+	// letters, digits, `.`, `_` and `-`; the recommended shape is
+	// `{company}-{organization}-{team}-{server|client}-{program}`. Vault logs an invalid one as
+	// `invalid_client_id`, and a Vault with Client ID Filtering on refuses unknown ones.
+	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
+}
+
 // AuthenticateOAuthParams defines parameters for AuthenticateOAuth.
 type AuthenticateOAuthParams struct {
 	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
@@ -687,6 +750,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /auth (the `Authenticate` operationId).
 	AuthenticateWithFormdataBody(ctx context.Context, params *AuthenticateParams, body AuthenticateFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DiscoverAuthType Find how a user signs in (password or SSO) and their OAuth / OpenID Connect profiles
+	//
+	// Authentication Type Discovery: tells, for a user name, whether the user signs in with a
+	// password (`auth_type` `password`) or through single sign-on (`sso`), and for SSO the
+	// OAuth 2.0 / OpenID Connect profiles whose IDs `authenticateOAuth` takes. Sent to
+	// Veeva's login host with no credentials; the parameters are in the query string, as
+	// Vault's docs show them, and the body is empty.
+	//
+	// Corresponds with POST /auth/discovery (the `DiscoverAuthType` operationId).
+	DiscoverAuthType(ctx context.Context, params *DiscoverAuthTypeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AuthenticateOAuthWithBody Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
 	//
@@ -966,6 +1040,27 @@ func (c *Client) AuthenticateWithBody(ctx context.Context, params *AuthenticateP
 // Corresponds with POST /auth (the `Authenticate` operationId).
 func (c *Client) AuthenticateWithFormdataBody(ctx context.Context, params *AuthenticateParams, body AuthenticateFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAuthenticateRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DiscoverAuthType Find how a user signs in (password or SSO) and their OAuth / OpenID Connect profiles
+//
+// Authentication Type Discovery: tells, for a user name, whether the user signs in with a
+// password (`auth_type` `password`) or through single sign-on (`sso`), and for SSO the
+// OAuth 2.0 / OpenID Connect profiles whose IDs `authenticateOAuth` takes. Sent to
+// Veeva's login host with no credentials; the parameters are in the query string, as
+// Vault's docs show them, and the body is empty.
+//
+// Corresponds with POST /auth/discovery (the `DiscoverAuthType` operationId).
+func (c *Client) DiscoverAuthType(ctx context.Context, params *DiscoverAuthTypeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDiscoverAuthTypeRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1408,6 +1503,83 @@ func NewAuthenticateRequestWithBody(server string, params *AuthenticateParams, c
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.ClientID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDiscoverAuthTypeRequest constructs an http.Request for the DiscoverAuthType method
+func NewDiscoverAuthTypeRequest(server string, params *DiscoverAuthTypeParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/auth/discovery")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "username", params.Username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.OAuthClientID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "client_id", *params.OAuthClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -2049,6 +2221,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /auth (the `Authenticate` operationId).
 	AuthenticateWithFormdataBodyWithResponse(ctx context.Context, params *AuthenticateParams, body AuthenticateFormdataRequestBody, reqEditors ...RequestEditorFn) (*AuthenticateReply, error)
 
+	// DiscoverAuthTypeWithResponse Find how a user signs in (password or SSO) and their OAuth / OpenID Connect profiles
+	//
+	// Authentication Type Discovery: tells, for a user name, whether the user signs in with a
+	// password (`auth_type` `password`) or through single sign-on (`sso`), and for SSO the
+	// OAuth 2.0 / OpenID Connect profiles whose IDs `authenticateOAuth` takes. Sent to
+	// Veeva's login host with no credentials; the parameters are in the query string, as
+	// Vault's docs show them, and the body is empty.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /auth/discovery (the `DiscoverAuthType` operationId).
+	DiscoverAuthTypeWithResponse(ctx context.Context, params *DiscoverAuthTypeParams, reqEditors ...RequestEditorFn) (*DiscoverAuthTypeReply, error)
+
 	// AuthenticateOAuthWithBodyWithResponse Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
 	//
 	// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
@@ -2356,6 +2541,54 @@ func (r AuthenticateReply) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AuthenticateReply) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DiscoverAuthTypeReply200Headers the declared response headers of an HTTP 200 response for DiscoverAuthType
+type DiscoverAuthTypeReply200Headers struct {
+	XVaultAPIExecutionID *string
+}
+
+type DiscoverAuthTypeReply struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DiscoveryReply
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DiscoverAuthTypeReply200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DiscoverAuthTypeReply) GetJSON200() *DiscoveryReply {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r DiscoverAuthTypeReply) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DiscoverAuthTypeReply) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DiscoverAuthTypeReply) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DiscoverAuthTypeReply) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2894,6 +3127,25 @@ func (c *ClientWithResponses) AuthenticateWithFormdataBodyWithResponse(ctx conte
 	return ParseAuthenticateReply(rsp)
 }
 
+// DiscoverAuthTypeWithResponse Find how a user signs in (password or SSO) and their OAuth / OpenID Connect profiles
+//
+// Authentication Type Discovery: tells, for a user name, whether the user signs in with a
+// password (`auth_type` `password`) or through single sign-on (`sso`), and for SSO the
+// OAuth 2.0 / OpenID Connect profiles whose IDs `authenticateOAuth` takes. Sent to
+// Veeva's login host with no credentials; the parameters are in the query string, as
+// Vault's docs show them, and the body is empty.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /auth/discovery (the `DiscoverAuthType` operationId).
+func (c *ClientWithResponses) DiscoverAuthTypeWithResponse(ctx context.Context, params *DiscoverAuthTypeParams, reqEditors ...RequestEditorFn) (*DiscoverAuthTypeReply, error) {
+	rsp, err := c.DiscoverAuthType(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDiscoverAuthTypeReply(rsp)
+}
+
 // AuthenticateOAuthWithBodyWithResponse Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
 //
 // Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
@@ -3307,6 +3559,45 @@ func ParseAuthenticateReply(rsp *http.Response) (*AuthenticateReply, error) {
 				return nil, err
 			}
 			headers.XVaultAPIResponseDelay = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDiscoverAuthTypeReply parses an HTTP response from a DiscoverAuthTypeWithResponse call
+func ParseDiscoverAuthTypeReply(rsp *http.Response) (*DiscoverAuthTypeReply, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DiscoverAuthTypeReply{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DiscoveryReply
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DiscoverAuthTypeReply200Headers
+		if values := rsp.Header.Values("X-VaultAPI-ExecutionId"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ExecutionId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XVaultAPIExecutionID = &value
 		}
 		response.Headers200 = &headers
 	}

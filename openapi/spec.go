@@ -33,6 +33,7 @@ const (
 	OpDeleteAPIAccessTokens         = "deleteApiAccessTokens"
 	OpValidateSessionUser           = "validateSessionUser"
 	OpEndSession                    = "endSession"
+	OpDiscoverAuthType              = "discoverAuthType"
 )
 
 // Operations lists every operation ID in the spec.
@@ -41,6 +42,6 @@ func Operations() []string {
 		OpGenerateAPIAccessToken, OpGenerateMyAPIAccessToken, OpGenerateSandboxAPIAccessToken,
 		OpAuthenticate, OpAuthenticateOAuth, OpRetrieveAPIVersions,
 		OpQueryAPIAccessTokens, OpQueryAPIAccessTokensPage, OpDeleteAPIAccessTokens,
-		OpValidateSessionUser, OpEndSession,
+		OpValidateSessionUser, OpEndSession, OpDiscoverAuthType,
 	}
 }

@@ -55,6 +55,7 @@ func TestSpecCoversOperations(t *testing.T) {
 		openapi.OpDeleteAPIAccessTokens:         "DELETE /vobjects/api_access_token__sys",
 		openapi.OpValidateSessionUser:           "GET /objects/users/me",
 		openapi.OpEndSession:                    "DELETE /session",
+		openapi.OpDiscoverAuthType:              "POST /auth/discovery",
 	}
 	if len(openapi.Operations()) != len(want) {
 		t.Errorf("openapi.Operations() lists %d operations, want %d", len(openapi.Operations()), len(want))

@@ -24,6 +24,7 @@ const (
 	OpDeleteAPIAccessTokens         = openapi.OpDeleteAPIAccessTokens
 	OpValidateSessionUser           = openapi.OpValidateSessionUser
 	OpEndSession                    = openapi.OpEndSession
+	OpDiscoverAuthType              = openapi.OpDiscoverAuthType
 )
 
 // FaultKind is a way a call can go wrong between a client and Vault.

@@ -84,6 +84,8 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 		return failure("INVALID_DATA", problem)
 	}
 	switch rt.op {
+	case OpDiscoverAuthType:
+		return s.discover(r.URL.Query().Get("username"))
 	case OpAuthenticate:
 		return s.login(fields, now)
 	case OpAuthenticateOAuth:
@@ -228,11 +230,30 @@ func (s *Server) login(f url.Values, now time.Time) map[string]any {
 		return fail("NO_PASSWORD_PROVIDED", "No password was provided for the login call.")
 	}
 	for _, u := range s.cfg.Users {
-		if u.Username == name && u.Password == f.Get("password") {
+		if u.Username == name && u.Password == f.Get("password") && !u.SSO {
 			return s.sessionReply(u)
 		}
 	}
 	return fail("USERNAME_OR_PASSWORD_INCORRECT", "Authentication failed for user: "+name+".")
+}
+
+// discover answers Authentication Type Discovery: "sso" with the Vault's OAuth profiles
+// for an SSO user, "password" for anyone else. (Vault's answer for a user name it does not
+// know is not documented; the fake does not tell users apart from strangers.)
+func (s *Server) discover(username string) map[string]any {
+	for _, u := range s.cfg.Users {
+		if u.Username == username && u.SSO {
+			profiles := []map[string]any{}
+			for _, p := range s.cfg.OAuthProfiles {
+				profiles = append(profiles, map[string]any{
+					"id": p.ID, "label": p.ID, "description": "",
+					"vault_session_endpoint": "https://" + s.DNS + "/auth/oauth/session/" + url.PathEscape(p.ID),
+				})
+			}
+			return map[string]any{"responseStatus": "SUCCESS", "data": map[string]any{"auth_type": "sso", "auth_profiles": profiles}}
+		}
+	}
+	return map[string]any{"responseStatus": "SUCCESS", "errors": []any{}, "data": map[string]any{"auth_type": "password"}}
 }
 
 // countLogin counts a login for the user against the per-minute login limit, and reports

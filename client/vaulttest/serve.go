@@ -26,6 +26,7 @@ var operationRoutes = []struct{ op, pattern, specPath string }{
 	{OpRetrieveAPIVersions, "/api", "/"},
 	{OpAuthenticate, "/api/{version}/auth", "/auth"},
 	{OpAuthenticateOAuth, "/auth/oauth/session/{oath_oidc_profile_id}", "/auth/oauth/session/{oath_oidc_profile_id}"},
+	{OpDiscoverAuthType, "/auth/discovery", "/auth/discovery"},
 	{OpValidateSessionUser, "/api/{version}/objects/users/me", "/objects/users/me"},
 	{OpEndSession, "/api/{version}/session", "/session"},
 	{OpGenerateMyAPIAccessToken, "/api/{version}/objects/users/me/api_access_token__sys", "/objects/users/me/api_access_token__sys"},

@@ -65,6 +65,7 @@ func DefaultUsers() []User {
 		{ID: 12345, Username: "integration@veepharm.com", Password: "integration-password"},
 		{ID: 13000, Username: "veevaid.user@veepharm.com", Password: "veevaid-password", VeevaID: true},
 		{ID: 14000, Username: "wanderer@veepharm.com", Password: "wanderer-password", DefaultsElsewhere: true},
+		{ID: 15000, Username: "sso.user@veepharm.com", SSO: true},
 	}
 }
 

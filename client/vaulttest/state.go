@@ -16,6 +16,10 @@ type User struct {
 	// DefaultsElsewhere makes the user unable to log in to this Vault, so that a login
 	// returns a session for OtherVault instead (Vault's auth defaulting).
 	DefaultsElsewhere bool
+	// SSO users sign in through single sign-on: a password login is refused with
+	// USERNAME_OR_PASSWORD_INCORRECT, Authentication Type Discovery answers "sso" with the
+	// Vault's OAuth profiles, and an OAuth login (with Server.IdPToken's token) works.
+	SSO bool
 }
 
 // Token is a token the fake issued. Value is the real value: the fake is a test tool.
