@@ -39,7 +39,7 @@ func addCredFlags(cmd *cobra.Command) *credFlags {
 	fs.StringVar(&f.oauthProfile, "oauth-profile", "", "log in with OAuth 2.0 / OpenID Connect through this Vault OAuth profile ID (default $"+envOAuthProfile+")")
 	fs.BoolVar(&f.idpTokenStdin, "idp-token-stdin", false, "read the identity provider's access token for --oauth-profile from the first line of stdin")
 	fs.StringVar(&f.oauthClientID, "oauth-client-id", "", "the client application's ID at the authorization server, for Vault's token introspection")
-	fs.StringVar(&f.oauthLoginHost, "oauth-login-host", client.DefaultLoginHost, "the login host for --oauth-profile, HOST[:PORT]")
+	fs.StringVar(&f.oauthLoginHost, "oauth-login-host", client.DefaultLoginHost, "Veeva's login host, HOST[:PORT]: for --oauth-profile logins, and to tell why a password is refused for an SSO user")
 	return f
 }
 
@@ -80,8 +80,8 @@ func (a *app) credentials(cmd *cobra.Command, f *credFlags) (client.Credentials,
 		return client.Credentials{}, usageErrorf("%s needs --oauth-profile (or %s)", chosen[0], envOAuthProfile)
 	case profile != "" && envIdP == "" && !f.idpTokenStdin:
 		return client.Credentials{}, usageErrorf("%s needs the identity provider's access token: set %s or use --idp-token-stdin", profileFrom, envIdPToken)
-	case profile == "" && (cmd.Flags().Changed("oauth-client-id") || cmd.Flags().Changed("oauth-login-host")):
-		return client.Credentials{}, usageErrorf("--oauth-client-id and --oauth-login-host apply to --oauth-profile logins only")
+	case profile == "" && cmd.Flags().Changed("oauth-client-id"):
+		return client.Credentials{}, usageErrorf("--oauth-client-id applies to --oauth-profile logins only")
 	case session != "":
 		return client.SessionID(session), nil
 	case token != "":
@@ -93,6 +93,7 @@ func (a *app) credentials(cmd *cobra.Command, f *credFlags) (client.Credentials,
 	if err != nil {
 		return client.Credentials{}, err
 	}
+	a.passwordUser = user
 	return client.Password(user, pw), nil
 }
 

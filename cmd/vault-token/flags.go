@@ -63,6 +63,7 @@ func (a *app) newClient(cmd *cobra.Command, f *vaultFlags, extra ...client.Optio
 	}
 	opts := []client.Option{
 		client.WithCredentials(creds),
+		client.WithLoginHost(f.creds.oauthLoginHost), // for the SSO hint (ssoHint)
 		client.WithAPIVersion(f.apiVersion),
 		client.WithHTTPClient(&http.Client{Timeout: f.timeout}),
 		client.WithUserAgent("vault-token/" + client.Version),

@@ -43,6 +43,9 @@ type app struct {
 	// clients are the clients the run made: a session one of them logged in for is ended
 	// before the command exits.
 	clients []*client.Client
+	// passwordUser is the user name of the run's password login, if it has one: when
+	// Vault refuses the password, report asks how the user signs in (ssoHint).
+	passwordUser string
 }
 
 func main() {
@@ -181,6 +184,7 @@ func (a *app) report(ctx context.Context, command string, err error) int {
 		fmt.Fprintln(a.stderr, "vault-token: the request may have reached Vault, so it was not sent again. Before trying again, look for a token it made (and revoke it):")
 		fmt.Fprintf(a.stderr, "vault-token:   vault-token list%s %s --name %s\n", where, who, shellQuote(unknown.Find.Name))
 	}
+	a.ssoHint(ctx, err)
 	var stopped stoppedBy
 	if errors.As(context.Cause(ctx), &stopped) {
 		return 128 + int(stopped.sig)

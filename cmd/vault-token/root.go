@@ -41,7 +41,7 @@ unknown (Vault may have acted: check, with list, before you retry).`,
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
-	root.AddCommand(a.generateCmd(), a.listCmd(), a.revokeCmd(), a.rotateCmd(), a.versionsCmd(), a.demoCmd(), a.fakeCmd(), a.versionCmd(), manCmd())
+	root.AddCommand(a.generateCmd(), a.listCmd(), a.revokeCmd(), a.rotateCmd(), a.versionsCmd(), a.demoCmd(), a.fakeCmd(), a.discoverCmd(), a.versionCmd(), manCmd())
 	return root
 }
 
