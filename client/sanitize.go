@@ -27,19 +27,19 @@ const withheld = "[text withheld: it held a secret]"
 
 var (
 	// tokenShaped matches Vault API access token values, which begin with veeva-vault-.
-	tokenShaped = regexp.MustCompile(`veeva-vault-[A-Za-z0-9._~+/=%-]*`)
+	tokenShaped = lazyRegexp(`veeva-vault-[A-Za-z0-9._~+/=%-]*`)
 	// secretJSONField matches the value of a JSON field that holds a secret, escaped quotes
 	// included, even when the JSON is cut off inside the value.
-	secretJSONField = regexp.MustCompile(`("(?:token__sys|sessionId|password|access_token|id_token)"\s*:\s*")((?:[^"\\]|\\.)*)`)
+	secretJSONField = lazyRegexp(`("(?:token__sys|sessionId|password|access_token|id_token)"\s*:\s*")((?:[^"\\]|\\.)*)`)
 	// secretFormField matches the value of a form or query field that holds a secret.
 	// The value runs to the next & or space: a password may hold any other character.
-	secretFormField = regexp.MustCompile(`((?:^|[?&\s])(?:token__sys|sessionId|password|access_token|id_token)=)([^&\s]*)`)
+	secretFormField = lazyRegexp(`((?:^|[?&\s])(?:token__sys|sessionId|password|access_token|id_token)=)([^&\s]*)`)
 	// authorizationEcho matches an echoed Authorization header's credentials.
-	authorizationEcho = regexp.MustCompile(`(?i)(authorization\s*[:=]\s*(?:bearer\s+)?)([^\s"'<>&,;]+)`)
-	htmlTag           = regexp.MustCompile(`(?s)<[^>]*>`)
+	authorizationEcho = lazyRegexp(`(?i)(authorization\s*[:=]\s*(?:bearer\s+)?)([^\s"'<>&,;]+)`)
+	htmlTag           = lazyRegexp(`(?s)<[^>]*>`)
 	// escapeSequence matches terminal escape sequences: CSI (ESC [ or 0x9B), OSC (ESC ],
 	// ended by BEL or ESC \), and any other ESC and the character after it.
-	escapeSequence = regexp.MustCompile("(?:\x1b\\[|\u009b)[0-?]*[ -/]*[@-~]?|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|\x1b.?")
+	escapeSequence = lazyRegexp("(?:\x1b\\[|\u009b)[0-?]*[ -/]*[@-~]?|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|\x1b.?")
 )
 
 // fromNetwork is the one way text that came from the network (a reply's messages and
@@ -121,16 +121,16 @@ func scrub(s string, secrets []Secret) string {
 		}
 	}
 	if strings.Contains(s, "=") {
-		s = secretFormField.ReplaceAllStringFunc(s, keepName(secretFormField))
+		s = secretFormField().ReplaceAllStringFunc(s, keepName(secretFormField()))
 	}
 	if strings.Contains(s, `"`) {
-		s = secretJSONField.ReplaceAllStringFunc(s, keepName(secretJSONField))
+		s = secretJSONField().ReplaceAllStringFunc(s, keepName(secretJSONField()))
 	}
 	if strings.ContainsAny(s, ":=") {
-		s = authorizationEcho.ReplaceAllStringFunc(s, keepName(authorizationEcho))
+		s = authorizationEcho().ReplaceAllStringFunc(s, keepName(authorizationEcho()))
 	}
 	if strings.Contains(s, "veeva-vault-") {
-		s = tokenShaped.ReplaceAllString(s, redacted)
+		s = tokenShaped().ReplaceAllString(s, redacted)
 	}
 	return s
 }
@@ -139,9 +139,9 @@ func scrub(s string, secrets []Secret) string {
 func shape(s string, html bool) string {
 	s = strings.ToValidUTF8(s, "?")
 	if html {
-		s = htmlTag.ReplaceAllString(s, " ")
+		s = htmlTag().ReplaceAllString(s, " ")
 	}
-	s = escapeSequence.ReplaceAllString(s, " ")
+	s = escapeSequence().ReplaceAllString(s, " ")
 	s = strings.Map(func(r rune) rune {
 		switch {
 		case isDefaultIgnorable(r):

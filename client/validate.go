@@ -6,13 +6,21 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
 
+// lazyRegexp compiles a pattern the first time it is used, not when the package loads: a
+// program that imports the package (a command's --help) pays nothing for patterns it
+// never runs.
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
+
 var (
-	clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
-	hostPattern     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
+	clientIDPattern = lazyRegexp(`^[A-Za-z0-9._-]{1,100}$`)
+	hostPattern     = lazyRegexp(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
 )
 
 func checkVaultDNS(op, dns string) error { return checkHost(op, "vault DNS", dns) }
@@ -45,14 +53,14 @@ func checkHost(op, field, dns string) error {
 			return bad("port must be 1 to 65535")
 		}
 	}
-	if net.ParseIP(host) == nil && !hostPattern.MatchString(host) {
+	if net.ParseIP(host) == nil && !hostPattern().MatchString(host) {
 		return bad("not a valid host name")
 	}
 	return nil
 }
 
 func checkClientID(op, id string) error {
-	if !clientIDPattern.MatchString(id) {
+	if !clientIDPattern().MatchString(id) {
 		return badInput(op, "client ID", "must be 1 to 100 of letters, digits, '.', '_' and '-'")
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,12 +23,12 @@ var ErrUnsupportedVersion = errors.New("vault: unsupported API version")
 
 // versionPattern is Vault's vYY.N, without leading zeros: "v01.2" would be sent as a path
 // segment no Vault lists.
-var versionPattern = regexp.MustCompile(`^v(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]?)$`)
+var versionPattern = lazyRegexp(`^v(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]?)$`)
 
 type apiVersion struct{ major, minor int }
 
 func parseVersion(op, s string) (apiVersion, error) {
-	m := versionPattern.FindStringSubmatch(s)
+	m := versionPattern().FindStringSubmatch(s)
 	if m == nil {
 		return apiVersion{}, &InputError{Op: op, Field: "API version", Reason: fmt.Sprintf(`%q does not look like "v26.2"`, s)}
 	}
