@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -27,6 +29,42 @@ import "fmt"
 func main() { fmt.Println("hello, world") }
 `
 
+// cobraSource is the least a command of vault-token's kind starts with: cobra and
+// net/http linked, one command that prints a line. It is built at the cobra version
+// vault-token uses.
+const cobraSource = `package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	_ = http.DefaultClient
+	c := &cobra.Command{Use: "hello", Run: func(*cobra.Command, []string) { fmt.Println("hello, world") }}
+	if c.Execute() != nil {
+		os.Exit(1)
+	}
+}
+`
+
+// cobraModule is the cobra hello's go.mod: cobra at the version in ../go.mod.
+func cobraModule() (string, error) {
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(mod), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "github.com/spf13/cobra" {
+			return "module cobrahello\n\ngo 1.25\n\nrequire github.com/spf13/cobra " + f[1] + "\n", nil
+		}
+	}
+	return "", errors.New("../go.mod requires no github.com/spf13/cobra")
+}
+
 // build makes both binaries once per process, in a directory removed at exit.
 func build(b *testing.B) map[string][]string {
 	buildOnce.Do(func() {
@@ -44,16 +82,36 @@ func build(b *testing.B) map[string][]string {
 			buildErr = err
 			return
 		}
-		vt := filepath.Join(dir, "vault-token")
-		for _, c := range []*exec.Cmd{
-			exec.Command("go", "build", "-o", hello, "."),
-			exec.Command("go", "build", "-o", vt, "./cmd/vault-token"),
-		} {
-			if c.Args[len(c.Args)-1] == "." {
-				c.Dir = dir
-			} else {
-				c.Dir = ".."
+		cobraDir := filepath.Join(dir, "cobrahello")
+		mod, err := cobraModule()
+		if err != nil {
+			buildErr = err
+			return
+		}
+		sum, err := os.ReadFile("../go.sum")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		if err := os.MkdirAll(cobraDir, 0o750); err != nil {
+			buildErr = err
+			return
+		}
+		for name, data := range map[string][]byte{"main.go": []byte(cobraSource), "go.mod": []byte(mod), "go.sum": sum} {
+			if err := os.WriteFile(filepath.Join(cobraDir, name), data, 0o600); err != nil {
+				buildErr = err
+				return
 			}
+		}
+		cobraHello := filepath.Join(dir, "cobra-hello")
+		vt := filepath.Join(dir, "vault-token")
+		builds := []*exec.Cmd{
+			exec.Command("go", "build", "-o", hello, "."),
+			exec.Command("go", "build", "-mod=mod", "-o", cobraHello, "."),
+			exec.Command("go", "build", "-o", vt, "./cmd/vault-token"),
+		}
+		builds[0].Dir, builds[1].Dir, builds[2].Dir = dir, cobraDir, ".."
+		for _, c := range builds {
 			if out, err := c.CombinedOutput(); err != nil {
 				buildErr = &buildError{c.Args, out, err}
 				return
@@ -61,6 +119,7 @@ func build(b *testing.B) map[string][]string {
 		}
 		binaries = map[string][]string{
 			"hello":   {hello},
+			"cobra":   {cobraHello},
 			"help":    {vt, "--help"},
 			"version": {vt, "version"},
 		}
@@ -82,7 +141,7 @@ func (e *buildError) Error() string { return e.err.Error() + ": " + string(e.out
 // BenchmarkStartup runs each binary b.N times, one after the other.
 func BenchmarkStartup(b *testing.B) {
 	bins := build(b)
-	for _, name := range []string{"hello", "help", "version"} {
+	for _, name := range []string{"hello", "cobra", "help", "version"} {
 		b.Run("impl="+name, func(b *testing.B) {
 			var cpu time.Duration
 			var peak int64
