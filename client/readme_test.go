@@ -6,32 +6,48 @@ import (
 	"testing"
 )
 
-// TestReadmeQuickStart: the README's Quick start is the compiled function in
-// example_test.go, verbatim, so the README cannot show code that does not build or run.
+// The Go shown in README.md and docs/ is compiled code, shown verbatim: each test below
+// fails when a page and the code it shows differ, so no page can show code that does not
+// build or run.
+
 func TestReadmeQuickStart(t *testing.T) {
-	checkReadmeShows(t, "example_test.go", "README quick start", "## Quick start in Go", "\n## ")
+	checkDocShows(t, "example_test.go", "README quick start", "../README.md", "## Start here: a Go service", "\n### ")
 }
 
-// TestReadmeOAuth: the README's x/oauth2 adapter is the compiled one.
-func TestReadmeOAuth(t *testing.T) {
-	checkReadmeShows(t, "example_oauth_test.go", "README OAuth", "#### OAuth 2.0 / OpenID Connect", "\n#")
+func TestReadmeServiceTest(t *testing.T) {
+	checkDocShows(t, "vaulttest/service_test.go", "README service test", "../README.md", "### Test your service against the fake Vault", "\n## ")
 }
 
-// checkReadmeShows fails unless one of the Go blocks of the README's part from start to end
-// is the code of file between the comments "// {marker}: " and "// {marker} ends.".
-func checkReadmeShows(t *testing.T, file, marker, start, end string) {
+func TestDocsOAuth(t *testing.T) {
+	checkDocShows(t, "example_oauth_test.go", "README OAuth", "../docs/library.md", "### OAuth 2.0 / OpenID Connect", "\n## ")
+}
+
+func TestDocsSnippets(t *testing.T) {
+	for _, tt := range []struct{ marker, doc, start, end string }{
+		{"docs lifecycle", "../docs/library.md", "## Token lifecycle", "\n## "},
+		{"docs OAuth credentials", "../docs/library.md", "### OAuth 2.0 / OpenID Connect", "\n## "},
+		{"docs vaulttest", "../docs/testing.md", "# Testing against the fake Vault", "\n## "},
+	} {
+		checkDocShows(t, "docs_snippets_test.go", tt.marker, tt.doc, tt.start, tt.end)
+	}
+}
+
+// checkDocShows fails unless one of the Go blocks of doc's part from start to end is the
+// code of file between the comments "// {marker}: " and "// {marker} ends.", less the
+// marker's own paragraph and one level of indentation (a fragment inside a function).
+func checkDocShows(t *testing.T, file, marker, doc, start, end string) {
 	t.Helper()
 	src, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile("../README.md")
+	page, err := os.ReadFile(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	code := between(t, string(src), "// "+marker+": ", "// "+marker+" ends.")
-	code = strings.TrimSpace(code[strings.Index(code, "\n\n")+2:]) // after the marker's own comment
-	section := between(t, string(readme), start, end)
+	code = dedent(strings.TrimSpace(code[strings.Index(code, "\n\n")+2:]))
+	section := between(t, string(page), start, end)
 	var shown []string
 	for _, block := range strings.Split(section, "```go\n")[1:] {
 		b, _, _ := strings.Cut(block, "```")
@@ -40,7 +56,22 @@ func checkReadmeShows(t *testing.T, file, marker, start, end string) {
 		}
 		shown = append(shown, b)
 	}
-	t.Errorf("no Go block of the README (%s) is the compiled code in %s.\nREADME:\n%s\n%s:\n%s", start, file, strings.Join(shown, "\n---\n"), file, code)
+	t.Errorf("no Go block of %s (%s) is the compiled code in %s.\n%s:\n%s\n%s:\n%s", doc, start, file, doc, strings.Join(shown, "\n---\n"), file, code)
+}
+
+// dedent removes one tab from lines that begin with one, when every line that is not
+// empty does.
+func dedent(code string) string {
+	lines := strings.Split(code, "\n")
+	for _, l := range lines[1:] {
+		if l != "" && !strings.HasPrefix(l, "\t") {
+			return code
+		}
+	}
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, "\t")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // between returns the text of s after start and before the next end.
@@ -52,7 +83,7 @@ func between(t *testing.T, s, start, end string) string {
 	}
 	text, _, ok := strings.Cut(after, end)
 	if !ok {
-		t.Fatalf("%q not found after %q", end, start)
+		text = after // the last section of a page
 	}
 	return text
 }

@@ -103,10 +103,10 @@ func TestSpecVersion(t *testing.T) {
 	}
 }
 
-// TestReadmeTypeScript: the README's TypeScript snippet is openapi/tools/readme-snippet.ts,
+// TestReadmeTypeScript: docs/spec.md's TypeScript snippet is openapi/tools/readme-snippet.ts,
 // which make ts-check type-checks against the generated types; only the import path differs.
 func TestReadmeTypeScript(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../docs/spec.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,15 +114,15 @@ func TestReadmeTypeScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, _ := strings.Cut(string(readme), "## The spec for other languages")
+	_, section, _ := strings.Cut(string(readme), "## For other languages")
 	_, block, ok := strings.Cut(section, "```ts\n")
 	block, _, _ = strings.Cut(block, "```")
 	_, snippet, found := strings.Cut(string(file), "// README snippet begins\n")
 	if !ok || !found {
-		t.Fatal("the README's ```ts block or the file's marker is missing")
+		t.Fatal("docs/spec.md's ```ts block or the file's marker is missing")
 	}
 	snippet = strings.Replace(snippet, `from "./generated/vault-api"`, `from "./vault-api"`, 1)
 	if strings.TrimSpace(snippet) != strings.TrimSpace(block) {
-		t.Errorf("the README's TypeScript differs from openapi/tools/readme-snippet.ts:\nREADME:\n%s\nfile:\n%s", block, snippet)
+		t.Errorf("docs/spec.md's TypeScript differs from openapi/tools/readme-snippet.ts:\ndocs/spec.md:\n%s\nfile:\n%s", block, snippet)
 	}
 }

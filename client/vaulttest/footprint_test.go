@@ -81,13 +81,13 @@ func TestConsumerFootprint(t *testing.T) {
 	}
 	t.Logf("a service that imports client and vaulttest requires %d modules: %v", len(required), required)
 
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(root, "docs", "library.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	claim := fmt.Sprintf("requires %d other modules", len(required))
 	if !strings.Contains(string(readme), claim) {
-		t.Errorf("the README does not say %q", claim)
+		t.Errorf("docs/library.md does not say %q", claim)
 	}
 }
 

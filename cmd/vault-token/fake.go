@@ -3,7 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +21,7 @@ const fakeExample = `  vault-token fake --addr 127.0.0.1:8443 --cert-out /tmp/fa
 
 func (a *app) fakeCmd() *cobra.Command {
 	var addr, certOut string
+	output := newChoice("text", "text", "json", "env")
 	cmd := &cobra.Command{
 		Use:   "fake --addr 127.0.0.1:PORT --cert-out FILE",
 		Short: "Serve the fake Vault on loopback for other teams' integration tests",
@@ -24,15 +29,65 @@ func (a *app) fakeCmd() *cobra.Command {
 which checks every request and reply against the spec and prints each violation to stderr.
 Its address goes to stdout, its certificate to --cert-out (for curl --cacert or
 SSL_CERT_FILE), its users, their passwords and identity provider tokens for OAuth logins
-to stderr.`,
+to stderr.
+
+-o env prints export lines for a shell instead (VEEVA_VAULT_DNS, SSL_CERT_FILE, a user and
+password, VAULT_TOKEN_FAKE_PID), then closes stdout, so that a shell can read them while
+the fake goes on serving:
+
+  source <(vault-token fake -o env --cert-out /tmp/fake-vault.pem)
+  vault-token generate --me --name first-token
+  kill "$VAULT_TOKEN_FAKE_PID"
+
+-o json prints the same as one object.`,
 		Example: fakeExample,
 		Args:    noArgs,
-		RunE:    runE(func(cmd *cobra.Command, _ []string) error { return a.fake(cmd.Context(), addr, certOut) }),
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			return a.fake(cmd.Context(), addr, certOut, output.value)
+		}),
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0: any free port)")
 	cmd.Flags().StringVar(&certOut, "cert-out", "", "write the server's certificate (PEM) here")
 	markRequired(cmd, "cert-out")
+	addChoiceFlag(cmd, output, "output", "o", "text (the address), env (export lines for a shell) or json")
 	return cmd
+}
+
+// fakeUser is the user -o env and -o json name: a password user who may create tokens.
+var fakeUser = vaulttest.DefaultUsers()[0]
+
+// printFake prints where the fake is and how to log in to it, as output asks. For env it
+// closes stdout afterwards: a shell reading it (source <(...)) then goes on while the
+// fake serves.
+func (a *app) printFake(output, dns, cert string) error {
+	cert, err := filepath.Abs(cert)
+	if err != nil {
+		return err
+	}
+	switch output {
+	case "json":
+		return a.printJSON(map[string]any{
+			"dns": dns, "cert_file": cert, "pid": os.Getpid(),
+			"username": fakeUser.Username, "password": fakeUser.Password,
+			"oauth_profile": vaulttest.DefaultOAuthProfileID,
+		})
+	case "env":
+		for _, kv := range [][2]string{
+			{"VEEVA_VAULT_DNS", dns}, {"SSL_CERT_FILE", cert},
+			{"VEEVA_VAULT_USERNAME", fakeUser.Username}, {"VEEVA_VAULT_PASSWORD", fakeUser.Password},
+			{"VAULT_TOKEN_FAKE_PID", strconv.Itoa(os.Getpid())},
+		} {
+			if _, err := fmt.Fprintf(a.stdout, "export %s=%s\n", kv[0], shellQuote(kv[1])); err != nil {
+				return err
+			}
+		}
+		if c, ok := a.stdout.(io.Closer); ok {
+			return c.Close()
+		}
+		return nil
+	}
+	_, err = fmt.Fprintln(a.stdout, dns)
+	return err
 }
 
 // fakeIdPTokenLifetime is how long the identity provider tokens fake prints last: a day of
@@ -40,7 +95,7 @@ to stderr.`,
 const fakeIdPTokenLifetime = 24 * time.Hour
 
 // fake serves the fake Vault on loopback until interrupted.
-func (a *app) fake(ctx context.Context, addr, certOut string) error {
+func (a *app) fake(ctx context.Context, addr, certOut, output string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
 		return usageErrorf("--addr must be a loopback address with a port, such as 127.0.0.1:8443")
@@ -57,13 +112,17 @@ func (a *app) fake(ctx context.Context, addr, certOut string) error {
 	if err := replaceFile(certOut, fake.CertificatePEM(), 0o644); err != nil {
 		return fmt.Errorf("fake: --cert-out: %w", err)
 	}
-	fmt.Fprintln(a.stdout, fake.DNS)
+	if err := a.printFake(output, fake.DNS, certOut); err != nil {
+		return fmt.Errorf("fake: %w", err)
+	}
 	fmt.Fprintf(a.stderr, "vault-token fake: serving a fake Vault at https://%s (certificate in %s). Users:\n", fake.DNS, certOut)
 	for _, u := range vaulttest.DefaultUsers() {
 		note := ""
 		switch {
 		case u.VeevaID:
 			note = " (VeevaID: tokens refused)"
+		case u.SSO:
+			note = " (SSO: a password is refused; log in with OAuth)"
 		case u.DefaultsElsewhere:
 			note = " (auth defaulting: sessions for another Vault)"
 		case u.Admin:

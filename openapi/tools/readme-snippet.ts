@@ -1,6 +1,6 @@
-// The README's TypeScript snippet ("The spec for other languages"), type-checked by
-// `make ts-check`. TestReadmeTypeScript in openapi/spec_test.go fails when the README's copy
-// and this one differ; only the import path may (the README's is the file a reader makes).
+// docs/spec.md's TypeScript snippet ("For other languages"), type-checked by
+// `make ts-check`. TestReadmeTypeScript in openapi/spec_test.go fails when the page's copy
+// and this one differ; only the import path may (the page's is the file a reader makes).
 declare const process: { env: Record<string, string | undefined> };
 
 // README snippet begins
