@@ -28,7 +28,7 @@ func addVaultFlags(cmd *cobra.Command) *vaultFlags {
 	fs.StringVar(&f.apiVersion, "api-version", client.DefaultAPIVersion, "the Vault API version")
 	fs.StringVar(&f.clientID, "client-id", "", "X-VaultAPI-ClientID for Vault's API usage logs, such as acme-vault-ops-server-tokenbot")
 	fs.DurationVar(&f.timeout, "timeout", time.Minute, "give up after this long")
-	fs.BoolVar(&f.verbose, "verbose", false, "log each request to stderr (secrets are never logged)")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log each request to stderr (secrets are never logged)")
 	f.creds = addCredFlags(cmd)
 	return f
 }

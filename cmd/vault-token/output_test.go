@@ -54,3 +54,25 @@ func TestVersionJSON(t *testing.T) {
 		t.Errorf("version %+v", v)
 	}
 }
+
+// TestShortVIsVerbose: -v is --verbose on every command that talks to a Vault, and the
+// root's --version has no -v of its own.
+func TestShortVIsVerbose(t *testing.T) {
+	root := (&app{}).newRootCmd()
+	if f := root.Flags().Lookup("version"); f == nil || f.Shorthand != "" {
+		t.Errorf("--version: %+v, want a flag without a shorthand", f)
+	}
+	n := 0
+	for _, cmd := range root.Commands() {
+		if cmd.Flags().Lookup("vault") == nil {
+			continue
+		}
+		n++
+		if f := cmd.Flags().ShorthandLookup("v"); f == nil || f.Name != "verbose" {
+			t.Errorf("%s -v is %v, want --verbose", cmd.Name(), f)
+		}
+	}
+	if n < 5 {
+		t.Errorf("%d commands take --vault, want generate, rotate, list, revoke and versions", n)
+	}
+}

@@ -40,6 +40,8 @@ unknown (Vault may have acted: check, with list, before you retry).`,
 		},
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
+	// --version without cobra's -v: -v is --verbose, as in most commands that log requests.
+	root.Flags().Bool("version", false, "print the version")
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(a.generateCmd(), a.listCmd(), a.revokeCmd(), a.rotateCmd(), a.versionsCmd(), a.demoCmd(), a.fakeCmd(), a.discoverCmd(), a.versionCmd(), manCmd())
 	return root
