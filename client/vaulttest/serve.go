@@ -81,6 +81,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, specPath stri
 		s.recordLocked(rec)
 		s.mu.Unlock()
 		s.report("%s %s: no operation in the spec matches", r.Method, r.URL.EscapedPath())
+		if !s.cfg.Lenient {
+			refuse(w, "MALFORMED_URL", "No operation of the spec matches "+r.Method+" "+r.URL.EscapedPath()+".")
+			return
+		}
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprint(w, "<html><body><h1>404 Not Found</h1></body></html>")
@@ -128,6 +132,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, specPath stri
 		return
 	}
 
+	if len(problems) > 0 && !s.cfg.Lenient {
+		refuse(w, "INVALID_DATA", "The request breaks the spec: "+printable(strings.Join(problems, "; "), 500))
+		return
+	}
 	rw := &reply{header: http.Header{}}
 	s.answer(rw, r, rt, body, fault)
 	if fault.Kind == DropAfterProcessing {
@@ -176,6 +184,14 @@ func pause(ctx context.Context, d time.Duration, until <-chan struct{}) {
 		case <-ctx.Done():
 		}
 	}
+}
+
+// refuse answers a request that breaks the spec as Vault refuses a bad request: HTTP 200,
+// FAILURE, one error. Nothing is processed.
+func refuse(w http.ResponseWriter, typ, message string) {
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("X-VaultAPI-ExecutionId", executionID())
+	_ = json.NewEncoder(w).Encode(failure(typ, message))
 }
 
 func dropConnection(w http.ResponseWriter) {

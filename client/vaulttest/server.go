@@ -56,6 +56,13 @@ type Config struct {
 	InMemory bool
 	// Report receives each way a request or a response broke the spec. Default: logged.
 	Report func(violation string)
+	// Lenient answers a request that breaks the spec as if it did not, after reporting it:
+	// the fake's behaviour before it refused them. By default the fake refuses such a
+	// request as Vault would refuse a bad one, so a client's test cannot pass against the
+	// fake and fail against Vault: FAILURE MALFORMED_URL for a path no operation has (an
+	// unescaped "/" in a sandbox name), FAILURE INVALID_DATA for anything else (a JSON body
+	// to a form-only operation, a form field the operation does not declare).
+	Lenient bool
 }
 
 // DefaultUsers are the users a zero Config holds.

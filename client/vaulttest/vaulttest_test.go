@@ -60,16 +60,18 @@ func TestRequestsThatBreakTheSpecAreReported(t *testing.T) {
 	tests := []struct {
 		name, path, ctype, body, wantViolation, wantType string
 	}{
-		{"missing name", "/api/v26.2/objects/users/me/api_access_token__sys", form, "expiry_date__v=2999-01-01", "name__v", "PARAMETER_REQUIRED"},
+		{"missing name", "/api/v26.2/objects/users/me/api_access_token__sys", form, "expiry_date__v=2999-01-01", "name__v", "INVALID_DATA"},
 		{"documentation slip: a malformed time", "/api/v26.2/objects/users/me/api_access_token__sys", form,
 			"name__v=k&expiry_date__v=2025-12-31T12:00:00:00.000Z", "expiry_date__v", "INVALID_DATA"},
 		{"documentation slip: expiry_date__sys, as the docs' curl examples send it", "/api/v26.2/objects/users/me/api_access_token__sys", form,
-			"name__v=k&expiry_date__sys=2025-12-31T12:00:00:00.000Z", "expiry_date__sys", ""},
+			"name__v=k&expiry_date__sys=2025-12-31T12:00:00:00.000Z", "expiry_date__sys", "INVALID_DATA"},
 		{"a JSON body, which the spec does not describe", "/api/v26.2/objects/users/me/api_access_token__sys", "application/json",
-			`{"name__v":"k"}`, "application/json", ""},
+			`{"name__v":"k"}`, "application/json", "INVALID_DATA"},
 		{"user ID that is not numeric", "/api/v26.2/objects/users/abc/api_access_token__sys", form, "name__v=k", "user_id", "INVALID_DATA"},
-		{"undeclared content type", "/api/v26.2/objects/users/me/api_access_token__sys", "text/plain", "name__v=k", "text/plain", "PARAMETER_REQUIRED"},
-		{"no such operation", "/api/v26.2/objects/users/me/tokens", form, "name__v=k", "no operation", ""},
+		{"undeclared content type", "/api/v26.2/objects/users/me/api_access_token__sys", "text/plain", "name__v=k", "text/plain", "INVALID_DATA"},
+		{"no such operation", "/api/v26.2/objects/users/me/tokens", form, "name__v=k", "no operation", "MALFORMED_URL"},
+		{"an unescaped / in a sandbox name", "/api/v26.2/objects/sandbox/R&D/QA%20Sandbox/users/me/api_access_token__sys", form,
+			"name__v=k", "no operation", "MALFORMED_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,17 +81,34 @@ func TestRequestsThatBreakTheSpecAreReported(t *testing.T) {
 			if len(got) == 0 || !strings.Contains(strings.Join(got, "\n"), tt.wantViolation) {
 				t.Errorf("violations = %q, want one naming %q", got, tt.wantViolation)
 			}
-			if tt.wantType == "" {
-				return
-			}
-			// The fake still answers as Vault does.
+			// The fake refuses it, as Vault refuses a bad request: nothing is processed.
 			if reply["responseStatus"] != "FAILURE" || !strings.Contains(toJSON(reply["errors"]), tt.wantType) {
 				t.Errorf("reply = %v, want FAILURE %s", reply, tt.wantType)
 			}
 		})
 	}
+	if n := len(s.Tokens()); n != 0 {
+		t.Errorf("%d tokens made by refused requests", n)
+	}
 	if len(c.v) != len(s.Violations()) {
 		t.Errorf("Report saw %d violations, Violations() %d", len(c.v), len(s.Violations()))
+	}
+}
+
+// TestLenientAnswersAsBefore: with Config.Lenient, a request that breaks the spec is
+// reported and then answered as if it did not: the form field the docs' own curl examples
+// misspell is ignored and the token made.
+func TestLenientAnswersAsBefore(t *testing.T) {
+	var c collector
+	s := vaulttest.NewTestServer(t, vaulttest.Config{Report: c.report, Lenient: true})
+	session, err := s.SessionFor("olivia@veepharm.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := post(t, s, "/api/v26.2/objects/users/me/api_access_token__sys", session, "application/x-www-form-urlencoded",
+		"name__v=k&expiry_date__sys=2999-12-31T12:00:00Z")
+	if reply["responseStatus"] != "SUCCESS" || len(c.v) != 1 || len(s.Tokens()) != 1 {
+		t.Errorf("reply %v, violations %q, %d tokens: want SUCCESS, one violation, one token", reply, c.v, len(s.Tokens()))
 	}
 }
 

@@ -21,12 +21,15 @@ const fakeExample = `  vault-token fake --addr 127.0.0.1:8443 --cert-out /tmp/fa
 
 func (a *app) fakeCmd() *cobra.Command {
 	var addr, certOut string
+	var lenient bool
 	output := newChoice("text", "text", "json", "env")
 	cmd := &cobra.Command{
 		Use:   "fake --addr 127.0.0.1:PORT --cert-out FILE",
 		Short: "Serve the fake Vault on loopback for other teams' integration tests",
 		Long: `Serve the fake Vault on loopback until stopped: the same fake the library's tests use,
-which checks every request and reply against the spec and prints each violation to stderr.
+which checks every request and reply against the spec, prints each violation to stderr and
+refuses a request that breaks the spec as Vault refuses a bad one (FAILURE INVALID_DATA, or
+MALFORMED_URL for a path no operation has; --lenient answers it as if it did not).
 Its address goes to stdout, its certificate to --cert-out (for curl --cacert or
 SSL_CERT_FILE), its users, their passwords and identity provider tokens for OAuth logins
 to stderr.
@@ -43,11 +46,12 @@ the fake goes on serving:
 		Example: fakeExample,
 		Args:    noArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			return a.fake(cmd.Context(), addr, certOut, output.value)
+			return a.fake(cmd.Context(), addr, certOut, output.value, lenient)
 		}),
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0: any free port)")
 	cmd.Flags().StringVar(&certOut, "cert-out", "", "write the server's certificate (PEM) here")
+	cmd.Flags().BoolVar(&lenient, "lenient", false, "answer a request that breaks the spec as if it did not (after printing the violation), instead of refusing it")
 	markRequired(cmd, "cert-out")
 	addChoiceFlag(cmd, output, "output", "o", "text (the address), env (export lines for a shell) or json")
 	return cmd
@@ -95,14 +99,15 @@ func (a *app) printFake(output, dns, cert string) error {
 const fakeIdPTokenLifetime = 24 * time.Hour
 
 // fake serves the fake Vault on loopback until interrupted.
-func (a *app) fake(ctx context.Context, addr, certOut, output string) error {
+func (a *app) fake(ctx context.Context, addr, certOut, output string, lenient bool) error {
 	host, _, err := net.SplitHostPort(addr)
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
 		return usageErrorf("--addr must be a loopback address with a port, such as 127.0.0.1:8443")
 	}
 	fake, err := vaulttest.Start(vaulttest.Config{
-		Addr:   addr,
-		Report: func(v string) { fmt.Fprintf(a.stderr, "vault-token fake: SPEC VIOLATION: %s\n", v) },
+		Addr:    addr,
+		Lenient: lenient,
+		Report:  func(v string) { fmt.Fprintf(a.stderr, "vault-token fake: SPEC VIOLATION: %s\n", v) },
 	})
 	if err != nil {
 		return fmt.Errorf("fake: %w", err)
