@@ -223,7 +223,7 @@ func newOgen(dns string, hc *http.Client, opts ...ogenclient.ClientOption) (gene
 		if err != nil {
 			return "", "", err
 		}
-		r, ok := res.(*ogenclient.TokenReplyHeaders)
+		r, ok := res, res != nil
 		if !ok || r.Response.ResponseStatus != ogenclient.ResponseStatusSUCCESS {
 			return "", "", fmt.Errorf("reply %T", res)
 		}

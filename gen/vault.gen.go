@@ -805,6 +805,10 @@ type ClientInterface interface {
 	// docs imply it; unconfirmed). Tokens survive a refresh of the sandbox. Same body, limits
 	// and reply as `generateApiAccessToken`.
 	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// token may or may not have been created: list the user's tokens before trying again.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys (the `GenerateSandboxAPIAccessToken` operationId).
@@ -816,6 +820,10 @@ type ClientInterface interface {
 	// sandboxes, named as on the *My Vaults* page. Send it to the production Vault's DNS (the
 	// docs imply it; unconfirmed). Tokens survive a refresh of the sandbox. Same body, limits
 	// and reply as `generateApiAccessToken`.
+	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// token may or may not have been created: list the user's tokens before trying again.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -836,6 +844,10 @@ type ClientInterface interface {
 	// Creates an API access token for the user the request authenticates as. Same body,
 	// limits and reply as `generateApiAccessToken`.
 	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// token may or may not have been created: list the user's tokens before trying again.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /objects/users/me/api_access_token__sys (the `GenerateMyAPIAccessToken` operationId).
@@ -845,6 +857,10 @@ type ClientInterface interface {
 	//
 	// Creates an API access token for the user the request authenticates as. Same body,
 	// limits and reply as `generateApiAccessToken`.
+	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// token may or may not have been created: list the user's tokens before trying again.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -861,6 +877,10 @@ type ClientInterface interface {
 	// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
 	// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// token may or may not have been created: list the user's tokens before trying again.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
@@ -875,6 +895,10 @@ type ClientInterface interface {
 	// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
 	// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
 	// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
+	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// token may or may not have been created: list the user's tokens before trying again.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -947,6 +971,10 @@ type ClientInterface interface {
 	// is unknown can be sent again; a token already gone then fails, and a query for it
 	// tells whether it is still active.
 	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// tokens may or may not have been deleted (sending the delete again is safe).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with DELETE /vobjects/api_access_token__sys (the `DeleteAPIAccessTokens` operationId).
@@ -960,6 +988,10 @@ type ClientInterface interface {
 	// succeeds. Repeating a delete cannot remove anything else, so a delete whose outcome
 	// is unknown can be sent again; a token already gone then fails, and a query for it
 	// tells whether it is still active.
+	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// tokens may or may not have been deleted (sending the delete again is safe).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1134,6 +1166,10 @@ func (c *Client) AuthenticateOAuthWithFormdataBody(ctx context.Context, profileI
 // docs imply it; unconfirmed). Tokens survive a refresh of the sandbox. Same body, limits
 // and reply as `generateApiAccessToken`.
 //
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// token may or may not have been created: list the user's tokens before trying again.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys (the `GenerateSandboxAPIAccessToken` operationId).
@@ -1155,6 +1191,10 @@ func (c *Client) GenerateSandboxAPIAccessTokenWithBody(ctx context.Context, sand
 // sandboxes, named as on the *My Vaults* page. Send it to the production Vault's DNS (the
 // docs imply it; unconfirmed). Tokens survive a refresh of the sandbox. Same body, limits
 // and reply as `generateApiAccessToken`.
+//
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// token may or may not have been created: list the user's tokens before trying again.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -1195,6 +1235,10 @@ func (c *Client) ValidateSessionUser(ctx context.Context, params *ValidateSessio
 // Creates an API access token for the user the request authenticates as. Same body,
 // limits and reply as `generateApiAccessToken`.
 //
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// token may or may not have been created: list the user's tokens before trying again.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /objects/users/me/api_access_token__sys (the `GenerateMyAPIAccessToken` operationId).
@@ -1214,6 +1258,10 @@ func (c *Client) GenerateMyAPIAccessTokenWithBody(ctx context.Context, params *G
 //
 // Creates an API access token for the user the request authenticates as. Same body,
 // limits and reply as `generateApiAccessToken`.
+//
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// token may or may not have been created: list the user's tokens before trying again.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -1240,6 +1288,10 @@ func (c *Client) GenerateMyAPIAccessTokenWithFormdataBody(ctx context.Context, p
 // users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
 // type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 //
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// token may or may not have been created: list the user's tokens before trying again.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
@@ -1264,6 +1316,10 @@ func (c *Client) GenerateAPIAccessTokenWithBody(ctx context.Context, userID User
 // A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
 // users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
 // type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
+//
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// token may or may not have been created: list the user's tokens before trying again.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -1386,6 +1442,10 @@ func (c *Client) EndSession(ctx context.Context, params *EndSessionParams, reqEd
 // is unknown can be sent again; a token already gone then fails, and a query for it
 // tells whether it is still active.
 //
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// tokens may or may not have been deleted (sending the delete again is safe).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with DELETE /vobjects/api_access_token__sys (the `DeleteAPIAccessTokens` operationId).
@@ -1409,6 +1469,10 @@ func (c *Client) DeleteAPIAccessTokensWithBody(ctx context.Context, params *Dele
 // succeeds. Repeating a delete cannot remove anything else, so a delete whose outcome
 // is unknown can be sent again; a token already gone then fails, and a query for it
 // tells whether it is still active.
+//
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// tokens may or may not have been deleted (sending the delete again is safe).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2277,6 +2341,10 @@ type ClientWithResponsesInterface interface {
 	// docs imply it; unconfirmed). Tokens survive a refresh of the sandbox. Same body, limits
 	// and reply as `generateApiAccessToken`.
 	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// token may or may not have been created: list the user's tokens before trying again.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys (the `GenerateSandboxAPIAccessToken` operationId).
@@ -2288,6 +2356,10 @@ type ClientWithResponsesInterface interface {
 	// sandboxes, named as on the *My Vaults* page. Send it to the production Vault's DNS (the
 	// docs imply it; unconfirmed). Tokens survive a refresh of the sandbox. Same body, limits
 	// and reply as `generateApiAccessToken`.
+	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// token may or may not have been created: list the user's tokens before trying again.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2310,6 +2382,10 @@ type ClientWithResponsesInterface interface {
 	// Creates an API access token for the user the request authenticates as. Same body,
 	// limits and reply as `generateApiAccessToken`.
 	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// token may or may not have been created: list the user's tokens before trying again.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /objects/users/me/api_access_token__sys (the `GenerateMyAPIAccessToken` operationId).
@@ -2319,6 +2395,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates an API access token for the user the request authenticates as. Same body,
 	// limits and reply as `generateApiAccessToken`.
+	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// token may or may not have been created: list the user's tokens before trying again.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2335,6 +2415,10 @@ type ClientWithResponsesInterface interface {
 	// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
 	// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// token may or may not have been created: list the user's tokens before trying again.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
@@ -2349,6 +2433,10 @@ type ClientWithResponsesInterface interface {
 	// A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
 	// users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
 	// type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
+	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// token may or may not have been created: list the user's tokens before trying again.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2425,6 +2513,10 @@ type ClientWithResponsesInterface interface {
 	// is unknown can be sent again; a token already gone then fails, and a query for it
 	// tells whether it is still active.
 	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// tokens may or may not have been deleted (sending the delete again is safe).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /vobjects/api_access_token__sys (the `DeleteAPIAccessTokens` operationId).
@@ -2438,6 +2530,10 @@ type ClientWithResponsesInterface interface {
 	// succeeds. Repeating a delete cannot remove anything else, so a delete whose outcome
 	// is unknown can be sent again; a token already gone then fails, and a query for it
 	// tells whether it is still active.
+	//
+	// A reply with another HTTP status than 200 does not come from Vault but from something
+	// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+	// tokens may or may not have been deleted (sending the delete again is safe).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3201,6 +3297,10 @@ func (c *ClientWithResponses) AuthenticateOAuthWithFormdataBodyWithResponse(ctx 
 // docs imply it; unconfirmed). Tokens survive a refresh of the sandbox. Same body, limits
 // and reply as `generateApiAccessToken`.
 //
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// token may or may not have been created: list the user's tokens before trying again.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys (the `GenerateSandboxAPIAccessToken` operationId).
@@ -3218,6 +3318,10 @@ func (c *ClientWithResponses) GenerateSandboxAPIAccessTokenWithBodyWithResponse(
 // sandboxes, named as on the *My Vaults* page. Send it to the production Vault's DNS (the
 // docs imply it; unconfirmed). Tokens survive a refresh of the sandbox. Same body, limits
 // and reply as `generateApiAccessToken`.
+//
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// token may or may not have been created: list the user's tokens before trying again.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3252,6 +3356,10 @@ func (c *ClientWithResponses) ValidateSessionUserWithResponse(ctx context.Contex
 // Creates an API access token for the user the request authenticates as. Same body,
 // limits and reply as `generateApiAccessToken`.
 //
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// token may or may not have been created: list the user's tokens before trying again.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /objects/users/me/api_access_token__sys (the `GenerateMyAPIAccessToken` operationId).
@@ -3267,6 +3375,10 @@ func (c *ClientWithResponses) GenerateMyAPIAccessTokenWithBodyWithResponse(ctx c
 //
 // Creates an API access token for the user the request authenticates as. Same body,
 // limits and reply as `generateApiAccessToken`.
+//
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// token may or may not have been created: list the user's tokens before trying again.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3289,6 +3401,10 @@ func (c *ClientWithResponses) GenerateMyAPIAccessTokenWithFormdataBodyWithRespon
 // users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
 // type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
 //
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// token may or may not have been created: list the user's tokens before trying again.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /objects/users/{user_id}/api_access_token__sys (the `GenerateAPIAccessToken` operationId).
@@ -3309,6 +3425,10 @@ func (c *ClientWithResponses) GenerateAPIAccessTokenWithBodyWithResponse(ctx con
 // A user can hold at most 25 active tokens, and tokens cannot be generated for VeevaID
 // users. Either refusal arrives as a `FAILURE` envelope; Vault's docs do not name the error
 // type (the fake Vault in this project answers `OPERATION_NOT_ALLOWED`).
+//
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// token may or may not have been created: list the user's tokens before trying again.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3415,6 +3535,10 @@ func (c *ClientWithResponses) EndSessionWithResponse(ctx context.Context, params
 // is unknown can be sent again; a token already gone then fails, and a query for it
 // tells whether it is still active.
 //
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// tokens may or may not have been deleted (sending the delete again is safe).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /vobjects/api_access_token__sys (the `DeleteAPIAccessTokens` operationId).
@@ -3434,6 +3558,10 @@ func (c *ClientWithResponses) DeleteAPIAccessTokensWithBodyWithResponse(ctx cont
 // succeeds. Repeating a delete cannot remove anything else, so a delete whose outcome
 // is unknown can be sent again; a token already gone then fails, and a query for it
 // tells whether it is still active.
+//
+// A reply with another HTTP status than 200 does not come from Vault but from something
+// in between (a proxy, a gateway), often as an HTML page, and is not described here; the
+// tokens may or may not have been deleted (sending the delete again is safe).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

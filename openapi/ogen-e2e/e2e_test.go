@@ -52,7 +52,7 @@ func TestOgenClient(t *testing.T) {
 	res, err := anon.Authenticate(ctx, &oas.AuthRequest{
 		Username: "olivia@veepharm.com", Password: "demo-password", VaultDNS: oas.NewOptString(fake.DNS),
 	}, oas.AuthenticateParams{})
-	login, ok := res.(*oas.AuthReplyHeaders)
+	login, ok := res, res != nil
 	if err != nil || !ok || login.Response.ResponseStatus != oas.ResponseStatusSUCCESS || login.Response.SessionId.Value == "" {
 		t.Fatalf("log in: %#v, %v", res, err)
 	}
@@ -70,7 +70,7 @@ func TestOgenClient(t *testing.T) {
 	ores, err := loginHost.AuthenticateOAuth(ctx, oas.NewOptOAuthLoginRequest(oas.OAuthLoginRequest{
 		VaultDNS: oas.NewOptString(fake.DNS), ClientID: oas.NewOptString("0oa-vault-integration"),
 	}), oas.AuthenticateOAuthParams{OathOidcProfileID: vaulttest.DefaultOAuthProfileID})
-	oauth, ok := ores.(*oas.AuthReplyHeaders)
+	oauth, ok := ores, ores != nil
 	if err != nil || !ok || oauth.Response.ResponseStatus != oas.ResponseStatusSUCCESS || oauth.Response.SessionId.Value == "" {
 		t.Fatalf("OAuth login: %#v, %v", ores, err)
 	}
@@ -84,7 +84,7 @@ func TestOgenClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	vres, err := versions.RetrieveApiVersions(ctx, oas.RetrieveApiVersionsParams{})
-	list, ok := vres.(*oas.VersionsReplyHeaders)
+	list, ok := vres, vres != nil
 	if err != nil || !ok || list.Response.ResponseStatus != oas.ResponseStatusSUCCESS {
 		t.Fatalf("versions: %#v, %v", vres, err)
 	}
@@ -95,26 +95,25 @@ func TestOgenClient(t *testing.T) {
 	expiry := time.Now().Add(30 * 24 * time.Hour).UTC().Format("2006-01-02T15:04:05Z")
 	tokens := []struct {
 		name string
-		call func() (any, error)
+		call func() (*oas.TokenReplyHeaders, error)
 	}{
-		{"user 12345", func() (any, error) {
+		{"user 12345", func() (*oas.TokenReplyHeaders, error) {
 			return vault.GenerateApiAccessToken(ctx, &oas.TokenRequest{NameV: "ogen user token"}, oas.GenerateApiAccessTokenParams{UserID: "12345"})
 		}},
-		{"me, with an expiry", func() (any, error) {
+		{"me, with an expiry", func() (*oas.TokenReplyHeaders, error) {
 			return vault.GenerateMyApiAccessToken(ctx, &oas.TokenRequest{NameV: "ogen my token", ExpiryDateV: oas.NewOptString(expiry)}, oas.GenerateMyApiAccessTokenParams{})
 		}},
-		{"sandbox VeePharm Sandbox", func() (any, error) {
+		{"sandbox VeePharm Sandbox", func() (*oas.TokenReplyHeaders, error) {
 			return vault.GenerateSandboxApiAccessToken(ctx, &oas.TokenRequest{NameV: "ogen sandbox token"}, oas.GenerateSandboxApiAccessTokenParams{SandboxName: "VeePharm Sandbox"})
 		}},
-		{"sandbox R&D/QA Sandbox", func() (any, error) {
+		{"sandbox R&D/QA Sandbox", func() (*oas.TokenReplyHeaders, error) {
 			return vault.GenerateSandboxApiAccessToken(ctx, &oas.TokenRequest{NameV: "ogen sandbox token"}, oas.GenerateSandboxApiAccessTokenParams{SandboxName: "R&D/QA Sandbox"})
 		}},
 	}
 	for _, tt := range tokens {
 		res, err := tt.call()
-		reply, ok := res.(*oas.TokenReplyHeaders)
-		if err != nil || !ok || reply.Response.ResponseStatus != oas.ResponseStatusSUCCESS ||
-			!strings.HasPrefix(reply.Response.Data.Value.TokenSys, "veeva-vault-") {
+		if err != nil || res == nil || res.Response.ResponseStatus != oas.ResponseStatusSUCCESS ||
+			!strings.HasPrefix(res.Response.Data.Value.TokenSys, "veeva-vault-") {
 			t.Errorf("token for %s: %#v, %v", tt.name, res, err)
 		}
 	}
@@ -127,7 +126,7 @@ func TestOgenClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	fres, err := stranger.GenerateMyApiAccessToken(ctx, &oas.TokenRequest{NameV: "refused"}, oas.GenerateMyApiAccessTokenParams{})
-	refused, ok := fres.(*oas.TokenReplyHeaders)
+	refused, ok := fres, fres != nil
 	if err != nil || !ok || refused.Response.ResponseStatus != oas.ResponseStatusFAILURE ||
 		len(refused.Response.Errors) == 0 || refused.Response.Errors[0].Type != "INVALID_SESSION_ID" {
 		t.Errorf("a bad session: %#v, %v", fres, err)
