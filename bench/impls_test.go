@@ -186,9 +186,19 @@ func newGen(dns string, hc *http.Client) (generateFunc, error) {
 		if err != nil {
 			return "", "", err
 		}
-		r := res.JSON200
-		if r == nil || r.ResponseStatus != gen.ResponseStatusSUCCESS || r.Data == nil {
+		if res.JSON200 == nil {
 			return "", "", fmt.Errorf("HTTP %d: %.100s", res.StatusCode(), res.Body)
+		}
+		status, err := res.JSON200.Discriminator()
+		if err != nil {
+			return "", "", err
+		}
+		if status != string(gen.ResponseStatusSUCCESS) {
+			return "", "", fmt.Errorf("reply %q: %.100s", status, res.Body)
+		}
+		r, err := res.JSON200.AsTokenSuccess()
+		if err != nil {
+			return "", "", err
 		}
 		return r.Data.ID, r.Data.Token, nil
 	}, nil
@@ -223,11 +233,10 @@ func newOgen(dns string, hc *http.Client, opts ...ogenclient.ClientOption) (gene
 		if err != nil {
 			return "", "", err
 		}
-		r, ok := res, res != nil
-		if !ok || r.Response.ResponseStatus != ogenclient.ResponseStatusSUCCESS {
-			return "", "", fmt.Errorf("reply %T", res)
+		if res == nil || !res.Response.IsTokenSuccess() {
+			return "", "", fmt.Errorf("reply %+v", res)
 		}
-		return r.Response.Data.Value.ID, r.Response.Data.Value.TokenSys, nil
+		return res.Response.TokenSuccess.Data.ID, res.Response.TokenSuccess.Data.TokenSys, nil
 	}, nil
 }
 

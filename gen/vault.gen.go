@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,78 @@ import (
 
 	"github.com/oapi-codegen/runtime"
 )
+
+// Defines values for AuthSuccessResponseStatus.
+const (
+	AuthSuccessResponseStatusSUCCESS AuthSuccessResponseStatus = "SUCCESS"
+	AuthSuccessResponseStatusWARNING AuthSuccessResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the AuthSuccessResponseStatus enum.
+func (e AuthSuccessResponseStatus) Valid() bool {
+	switch e {
+	case AuthSuccessResponseStatusSUCCESS:
+		return true
+	case AuthSuccessResponseStatusWARNING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeleteRecordsSuccessResponseStatus.
+const (
+	DeleteRecordsSuccessResponseStatusSUCCESS DeleteRecordsSuccessResponseStatus = "SUCCESS"
+	DeleteRecordsSuccessResponseStatusWARNING DeleteRecordsSuccessResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the DeleteRecordsSuccessResponseStatus enum.
+func (e DeleteRecordsSuccessResponseStatus) Valid() bool {
+	switch e {
+	case DeleteRecordsSuccessResponseStatusSUCCESS:
+		return true
+	case DeleteRecordsSuccessResponseStatusWARNING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DiscoverySuccessResponseStatus.
+const (
+	DiscoverySuccessResponseStatusSUCCESS DiscoverySuccessResponseStatus = "SUCCESS"
+	DiscoverySuccessResponseStatusWARNING DiscoverySuccessResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the DiscoverySuccessResponseStatus enum.
+func (e DiscoverySuccessResponseStatus) Valid() bool {
+	switch e {
+	case DiscoverySuccessResponseStatusSUCCESS:
+		return true
+	case DiscoverySuccessResponseStatusWARNING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FailureResponseStatus.
+const (
+	FailureResponseStatusEXCEPTION FailureResponseStatus = "EXCEPTION"
+	FailureResponseStatusFAILURE   FailureResponseStatus = "FAILURE"
+)
+
+// Valid indicates whether the value is a known member of the FailureResponseStatus enum.
+func (e FailureResponseStatus) Valid() bool {
+	switch e {
+	case FailureResponseStatusEXCEPTION:
+		return true
+	case FailureResponseStatusFAILURE:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for ResponseStatus.
 const (
@@ -34,6 +107,78 @@ func (e ResponseStatus) Valid() bool {
 	case ResponseStatusSUCCESS:
 		return true
 	case ResponseStatusWARNING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SessionUserSuccessResponseStatus.
+const (
+	SessionUserSuccessResponseStatusSUCCESS SessionUserSuccessResponseStatus = "SUCCESS"
+	SessionUserSuccessResponseStatusWARNING SessionUserSuccessResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the SessionUserSuccessResponseStatus enum.
+func (e SessionUserSuccessResponseStatus) Valid() bool {
+	switch e {
+	case SessionUserSuccessResponseStatusSUCCESS:
+		return true
+	case SessionUserSuccessResponseStatusWARNING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TokenQuerySuccessResponseStatus.
+const (
+	TokenQuerySuccessResponseStatusSUCCESS TokenQuerySuccessResponseStatus = "SUCCESS"
+	TokenQuerySuccessResponseStatusWARNING TokenQuerySuccessResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the TokenQuerySuccessResponseStatus enum.
+func (e TokenQuerySuccessResponseStatus) Valid() bool {
+	switch e {
+	case TokenQuerySuccessResponseStatusSUCCESS:
+		return true
+	case TokenQuerySuccessResponseStatusWARNING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TokenSuccessResponseStatus.
+const (
+	TokenSuccessResponseStatusSUCCESS TokenSuccessResponseStatus = "SUCCESS"
+	TokenSuccessResponseStatusWARNING TokenSuccessResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the TokenSuccessResponseStatus enum.
+func (e TokenSuccessResponseStatus) Valid() bool {
+	switch e {
+	case TokenSuccessResponseStatusSUCCESS:
+		return true
+	case TokenSuccessResponseStatusWARNING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VersionsSuccessResponseStatus.
+const (
+	VersionsSuccessResponseStatusSUCCESS VersionsSuccessResponseStatus = "SUCCESS"
+	VersionsSuccessResponseStatusWARNING VersionsSuccessResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the VersionsSuccessResponseStatus enum.
+func (e VersionsSuccessResponseStatus) Valid() bool {
+	switch e {
+	case VersionsSuccessResponseStatusSUCCESS:
+		return true
+	case VersionsSuccessResponseStatusWARNING:
 		return true
 	default:
 		return false
@@ -72,35 +217,10 @@ type AuthProfile struct {
 	VaultSessionEndpoint *string `json:"vault_session_endpoint,omitempty"`
 }
 
-// AuthReply The reply to a login.
+// AuthReply The reply to a login. `SUCCESS` or `WARNING` carries the result, `FAILURE` or
+// `EXCEPTION` the errors: branch on `responseStatus`.
 type AuthReply struct {
-	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
-	ErrorType *string `json:"errorType,omitempty"`
-
-	// Errors Why the call was not processed; present with `FAILURE` and `EXCEPTION`.
-	Errors *[]Message `json:"errors,omitempty"`
-
-	// ResponseMessage A human-readable summary, on some replies.
-	ResponseMessage *string `json:"responseMessage,omitempty"`
-
-	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
-	// user error. `EXCEPTION`: not processed, a system error.
-	ResponseStatus ResponseStatus `json:"responseStatus"`
-
-	// SessionID The session ID. A secret.
-	SessionID *string `json:"sessionId,omitempty"`
-
-	// UserID The ID of the user logged in.
-	UserID *int64 `json:"userId,omitempty"`
-
-	// VaultID The ID of the Vault the session is for; compare it with the one asked for.
-	VaultID *int64 `json:"vaultId,omitempty"`
-
-	// VaultIDs The Vaults the user can log in to.
-	VaultIDs *[]VaultRef `json:"vaultIds,omitempty"`
-
-	// Warnings What to know about a call that was processed; present with `WARNING`.
-	Warnings *[]Message `json:"warnings,omitempty"`
+	union json.RawMessage
 }
 
 // AuthRequest A user name and password login.
@@ -122,27 +242,58 @@ type AuthRequest struct {
 	VaultDNS *string `json:"vaultDNS,omitempty"`
 }
 
-// DeleteRecordsReply The outcome of a delete, one result per record.
-type DeleteRecordsReply struct {
-	// Data One result per record, in the order sent; present with `SUCCESS`.
-	Data *[]RecordResult `json:"data,omitempty"`
-
-	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
-	ErrorType *string `json:"errorType,omitempty"`
-
-	// Errors Why the call was not processed; present with `FAILURE` and `EXCEPTION`.
+// AuthSuccess The reply to a login, carried out (`SUCCESS`, or `WARNING` with `warnings`).
+type AuthSuccess struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
 	Errors *[]Message `json:"errors,omitempty"`
 
 	// ResponseMessage A human-readable summary, on some replies.
-	ResponseMessage *string `json:"responseMessage,omitempty"`
+	ResponseMessage *string                   `json:"responseMessage,omitempty"`
+	ResponseStatus  AuthSuccessResponseStatus `json:"responseStatus"`
 
-	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
-	// user error. `EXCEPTION`: not processed, a system error.
-	ResponseStatus ResponseStatus `json:"responseStatus"`
+	// SessionID The session ID. A secret.
+	SessionID string `json:"sessionId"`
+
+	// UserID The ID of the user logged in.
+	UserID *int64 `json:"userId,omitempty"`
+
+	// VaultID The ID of the Vault the session is for; compare it with the one asked for.
+	VaultID *int64 `json:"vaultId,omitempty"`
+
+	// VaultIDs The Vaults the user can log in to.
+	VaultIDs *[]VaultRef `json:"vaultIds,omitempty"`
 
 	// Warnings What to know about a call that was processed; present with `WARNING`.
 	Warnings *[]Message `json:"warnings,omitempty"`
 }
+
+// AuthSuccessResponseStatus defines model for AuthSuccess.ResponseStatus.
+type AuthSuccessResponseStatus string
+
+// DeleteRecordsReply The outcome of a delete, one result per record. `SUCCESS` or `WARNING` carries the
+// result, `FAILURE` or `EXCEPTION` the errors: branch on `responseStatus`.
+type DeleteRecordsReply struct {
+	union json.RawMessage
+}
+
+// DeleteRecordsSuccess The outcome of a delete, one result per record, carried out (`SUCCESS`, or `WARNING` with `warnings`).
+type DeleteRecordsSuccess struct {
+	// Data One result per record, in the order sent; present with `SUCCESS`.
+	Data []RecordResult `json:"data"`
+
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                            `json:"responseMessage,omitempty"`
+	ResponseStatus  DeleteRecordsSuccessResponseStatus `json:"responseStatus"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// DeleteRecordsSuccessResponseStatus defines model for DeleteRecordsSuccess.ResponseStatus.
+type DeleteRecordsSuccessResponseStatus string
 
 // DiscoveryData How the user signs in; present with `SUCCESS`.
 type DiscoveryData struct {
@@ -156,27 +307,47 @@ type DiscoveryData struct {
 	AuthType string `json:"auth_type"`
 }
 
-// DiscoveryReply The reply to an Authentication Type Discovery call.
+// DiscoveryReply The reply to an Authentication Type Discovery call. `SUCCESS` or `WARNING` carries the
+// result, `FAILURE` or `EXCEPTION` the errors: branch on `responseStatus`.
 type DiscoveryReply struct {
+	union json.RawMessage
+}
+
+// DiscoverySuccess The reply to an Authentication Type Discovery call, carried out (`SUCCESS`, or `WARNING` with `warnings`).
+type DiscoverySuccess struct {
 	// Data How the user signs in; present with `SUCCESS`.
-	Data *DiscoveryData `json:"data,omitempty"`
+	Data DiscoveryData `json:"data"`
 
-	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
-	ErrorType *string `json:"errorType,omitempty"`
-
-	// Errors Why the call was not processed; present with `FAILURE` and `EXCEPTION`.
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
 	Errors *[]Message `json:"errors,omitempty"`
 
 	// ResponseMessage A human-readable summary, on some replies.
-	ResponseMessage *string `json:"responseMessage,omitempty"`
-
-	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
-	// user error. `EXCEPTION`: not processed, a system error.
-	ResponseStatus ResponseStatus `json:"responseStatus"`
+	ResponseMessage *string                        `json:"responseMessage,omitempty"`
+	ResponseStatus  DiscoverySuccessResponseStatus `json:"responseStatus"`
 
 	// Warnings What to know about a call that was processed; present with `WARNING`.
 	Warnings *[]Message `json:"warnings,omitempty"`
 }
+
+// DiscoverySuccessResponseStatus defines model for DiscoverySuccess.ResponseStatus.
+type DiscoverySuccessResponseStatus string
+
+// Failure A call Vault refused (`FAILURE`, a user error) or could not carry out (`EXCEPTION`, a
+// system error): nothing was processed. Branch on `errors[].type`, never on `message`.
+type Failure struct {
+	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
+	ErrorType *string `json:"errorType,omitempty"`
+
+	// Errors Why the call was not processed.
+	Errors []Message `json:"errors"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string               `json:"responseMessage,omitempty"`
+	ResponseStatus  FailureResponseStatus `json:"responseStatus"`
+}
+
+// FailureResponseStatus defines model for Failure.ResponseStatus.
+type FailureResponseStatus string
 
 // Message An error or a warning.
 type Message struct {
@@ -287,23 +458,23 @@ type ResponseEnvelope struct {
 // user error. `EXCEPTION`: not processed, a system error.
 type ResponseStatus string
 
-// SessionUserReply The reply to a Validate Session User call.
+// SessionUserReply The reply to a Validate Session User call. `SUCCESS` or `WARNING` carries the result,
+// `FAILURE` or `EXCEPTION` the errors: branch on `responseStatus`.
 type SessionUserReply struct {
-	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
-	ErrorType *string `json:"errorType,omitempty"`
+	union json.RawMessage
+}
 
-	// Errors Why the call was not processed; present with `FAILURE` and `EXCEPTION`.
+// SessionUserSuccess The reply to a Validate Session User call, carried out (`SUCCESS`, or `WARNING` with `warnings`).
+type SessionUserSuccess struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
 	Errors *[]Message `json:"errors,omitempty"`
 
 	// ResponseMessage A human-readable summary, on some replies.
-	ResponseMessage *string `json:"responseMessage,omitempty"`
-
-	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
-	// user error. `EXCEPTION`: not processed, a system error.
-	ResponseStatus ResponseStatus `json:"responseStatus"`
+	ResponseMessage *string                          `json:"responseMessage,omitempty"`
+	ResponseStatus  SessionUserSuccessResponseStatus `json:"responseStatus"`
 
 	// Users One entry, the authenticated user; present with `SUCCESS`.
-	Users *[]struct {
+	Users []struct {
 		User struct {
 			// ID The user's numeric ID.
 			//
@@ -315,36 +486,42 @@ type SessionUserReply struct {
 			// Example: olivia@veepharm.com
 			Username *string `json:"user_name__v,omitempty"`
 		} `json:"user"`
-	} `json:"users,omitempty"`
+	} `json:"users"`
 
 	// Warnings What to know about a call that was processed; present with `WARNING`.
 	Warnings *[]Message `json:"warnings,omitempty"`
 }
 
-// TokenQueryReply A page of a token query.
+// SessionUserSuccessResponseStatus defines model for SessionUserSuccess.ResponseStatus.
+type SessionUserSuccessResponseStatus string
+
+// TokenQueryReply A page of a token query. `SUCCESS` or `WARNING` carries the result, `FAILURE` or
+// `EXCEPTION` the errors: branch on `responseStatus`.
 type TokenQueryReply struct {
+	union json.RawMessage
+}
+
+// TokenQuerySuccess A page of a token query, carried out (`SUCCESS`, or `WARNING` with `warnings`).
+type TokenQuerySuccess struct {
 	// Data The tokens on this page; present with `SUCCESS`.
-	Data *[]TokenRecord `json:"data,omitempty"`
+	Data []TokenRecord `json:"data"`
 
-	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
-	ErrorType *string `json:"errorType,omitempty"`
-
-	// Errors Why the call was not processed; present with `FAILURE` and `EXCEPTION`.
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
 	Errors *[]Message `json:"errors,omitempty"`
 
 	// ResponseDetails Where this page is in the query's results.
 	ResponseDetails *QueryDetails `json:"responseDetails,omitempty"`
 
 	// ResponseMessage A human-readable summary, on some replies.
-	ResponseMessage *string `json:"responseMessage,omitempty"`
-
-	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
-	// user error. `EXCEPTION`: not processed, a system error.
-	ResponseStatus ResponseStatus `json:"responseStatus"`
+	ResponseMessage *string                         `json:"responseMessage,omitempty"`
+	ResponseStatus  TokenQuerySuccessResponseStatus `json:"responseStatus"`
 
 	// Warnings What to know about a call that was processed; present with `WARNING`.
 	Warnings *[]Message `json:"warnings,omitempty"`
 }
+
+// TokenQuerySuccessResponseStatus defines model for TokenQuerySuccess.ResponseStatus.
+type TokenQuerySuccessResponseStatus string
 
 // TokenRecord An API access token as its `api_access_token__sys` record shows it (never its value).
 // Fields not selected are absent.
@@ -385,26 +562,10 @@ type TokenRecord struct {
 	UserID *string `json:"user__sys,omitempty"`
 }
 
-// TokenReply The reply to a token request.
+// TokenReply The reply to a token request. `SUCCESS` or `WARNING` carries the result, `FAILURE` or
+// `EXCEPTION` the errors: branch on `responseStatus`.
 type TokenReply struct {
-	// Data A new API access token. Present only when `responseStatus` is `SUCCESS` or `WARNING`.
-	Data *APIAccessToken `json:"data,omitempty"`
-
-	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
-	ErrorType *string `json:"errorType,omitempty"`
-
-	// Errors Why the call was not processed; present with `FAILURE` and `EXCEPTION`.
-	Errors *[]Message `json:"errors,omitempty"`
-
-	// ResponseMessage A human-readable summary, on some replies.
-	ResponseMessage *string `json:"responseMessage,omitempty"`
-
-	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
-	// user error. `EXCEPTION`: not processed, a system error.
-	ResponseStatus ResponseStatus `json:"responseStatus"`
-
-	// Warnings What to know about a call that was processed; present with `WARNING`.
-	Warnings *[]Message `json:"warnings,omitempty"`
+	union json.RawMessage
 }
 
 // TokenRequest What to call the new token and when it should expire, sent form-encoded.
@@ -438,6 +599,25 @@ type TokenRequest struct {
 	Name string `json:"name__v"`
 }
 
+// TokenSuccess A token request carried out (`SUCCESS`, or `WARNING` with `warnings`).
+type TokenSuccess struct {
+	// Data A new API access token. Present only when `responseStatus` is `SUCCESS` or `WARNING`.
+	Data APIAccessToken `json:"data"`
+
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                    `json:"responseMessage,omitempty"`
+	ResponseStatus  TokenSuccessResponseStatus `json:"responseStatus"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// TokenSuccessResponseStatus defines model for TokenSuccess.ResponseStatus.
+type TokenSuccessResponseStatus string
+
 // VaultRef A Vault the user can log in to.
 type VaultRef struct {
 	// ID Example: 1776
@@ -452,27 +632,30 @@ type VaultRef struct {
 	URL string `json:"url"`
 }
 
-// VersionsReply The reply to a version list request.
+// VersionsReply The reply to a version list request. `SUCCESS` or `WARNING` carries the result,
+// `FAILURE` or `EXCEPTION` the errors: branch on `responseStatus`.
 type VersionsReply struct {
-	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
-	ErrorType *string `json:"errorType,omitempty"`
+	union json.RawMessage
+}
 
-	// Errors Why the call was not processed; present with `FAILURE` and `EXCEPTION`.
+// VersionsSuccess The reply to a version list request, carried out (`SUCCESS`, or `WARNING` with `warnings`).
+type VersionsSuccess struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
 	Errors *[]Message `json:"errors,omitempty"`
 
 	// ResponseMessage A human-readable summary, on some replies.
-	ResponseMessage *string `json:"responseMessage,omitempty"`
-
-	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
-	// user error. `EXCEPTION`: not processed, a system error.
-	ResponseStatus ResponseStatus `json:"responseStatus"`
+	ResponseMessage *string                       `json:"responseMessage,omitempty"`
+	ResponseStatus  VersionsSuccessResponseStatus `json:"responseStatus"`
 
 	// Values Each supported version, mapped to its base URL.
-	Values *map[string]string `json:"values,omitempty"`
+	Values map[string]string `json:"values"`
 
 	// Warnings What to know about a call that was processed; present with `WARNING`.
 	Warnings *[]Message `json:"warnings,omitempty"`
 }
+
+// VersionsSuccessResponseStatus defines model for VersionsSuccess.ResponseStatus.
+type VersionsSuccessResponseStatus string
 
 // ClientID defines model for ClientID.
 type ClientID = string
@@ -623,6 +806,629 @@ type QueryAPIAccessTokensFormdataRequestBody = QueryRequest
 
 // DeleteAPIAccessTokensJSONRequestBody defines body for DeleteAPIAccessTokens for application/json ContentType.
 type DeleteAPIAccessTokensJSONRequestBody = DeleteAPIAccessTokensJSONBody
+
+// AsAuthSuccess returns the union data inside the AuthReply as a AuthSuccess
+func (t AuthReply) AsAuthSuccess() (AuthSuccess, error) {
+	var body AuthSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAuthSuccess overwrites any union data inside the AuthReply as the provided AuthSuccess
+func (t *AuthReply) FromAuthSuccess(v AuthSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAuthSuccess performs a merge with any union data inside the AuthReply, using the provided AuthSuccess
+func (t *AuthReply) MergeAuthSuccess(v AuthSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFailure returns the union data inside the AuthReply as a Failure
+func (t AuthReply) AsFailure() (Failure, error) {
+	var body Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFailure overwrites any union data inside the AuthReply as the provided Failure
+func (t *AuthReply) FromFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFailure performs a merge with any union data inside the AuthReply, using the provided Failure
+func (t *AuthReply) MergeFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t AuthReply) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"responseStatus"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t AuthReply) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "EXCEPTION":
+		return t.AsFailure()
+	case "FAILURE":
+		return t.AsFailure()
+	case "SUCCESS":
+		return t.AsAuthSuccess()
+	case "WARNING":
+		return t.AsAuthSuccess()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t AuthReply) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *AuthReply) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsDeleteRecordsSuccess returns the union data inside the DeleteRecordsReply as a DeleteRecordsSuccess
+func (t DeleteRecordsReply) AsDeleteRecordsSuccess() (DeleteRecordsSuccess, error) {
+	var body DeleteRecordsSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDeleteRecordsSuccess overwrites any union data inside the DeleteRecordsReply as the provided DeleteRecordsSuccess
+func (t *DeleteRecordsReply) FromDeleteRecordsSuccess(v DeleteRecordsSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDeleteRecordsSuccess performs a merge with any union data inside the DeleteRecordsReply, using the provided DeleteRecordsSuccess
+func (t *DeleteRecordsReply) MergeDeleteRecordsSuccess(v DeleteRecordsSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFailure returns the union data inside the DeleteRecordsReply as a Failure
+func (t DeleteRecordsReply) AsFailure() (Failure, error) {
+	var body Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFailure overwrites any union data inside the DeleteRecordsReply as the provided Failure
+func (t *DeleteRecordsReply) FromFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFailure performs a merge with any union data inside the DeleteRecordsReply, using the provided Failure
+func (t *DeleteRecordsReply) MergeFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t DeleteRecordsReply) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"responseStatus"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t DeleteRecordsReply) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "EXCEPTION":
+		return t.AsFailure()
+	case "FAILURE":
+		return t.AsFailure()
+	case "SUCCESS":
+		return t.AsDeleteRecordsSuccess()
+	case "WARNING":
+		return t.AsDeleteRecordsSuccess()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t DeleteRecordsReply) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *DeleteRecordsReply) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsDiscoverySuccess returns the union data inside the DiscoveryReply as a DiscoverySuccess
+func (t DiscoveryReply) AsDiscoverySuccess() (DiscoverySuccess, error) {
+	var body DiscoverySuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDiscoverySuccess overwrites any union data inside the DiscoveryReply as the provided DiscoverySuccess
+func (t *DiscoveryReply) FromDiscoverySuccess(v DiscoverySuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDiscoverySuccess performs a merge with any union data inside the DiscoveryReply, using the provided DiscoverySuccess
+func (t *DiscoveryReply) MergeDiscoverySuccess(v DiscoverySuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFailure returns the union data inside the DiscoveryReply as a Failure
+func (t DiscoveryReply) AsFailure() (Failure, error) {
+	var body Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFailure overwrites any union data inside the DiscoveryReply as the provided Failure
+func (t *DiscoveryReply) FromFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFailure performs a merge with any union data inside the DiscoveryReply, using the provided Failure
+func (t *DiscoveryReply) MergeFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t DiscoveryReply) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"responseStatus"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t DiscoveryReply) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "EXCEPTION":
+		return t.AsFailure()
+	case "FAILURE":
+		return t.AsFailure()
+	case "SUCCESS":
+		return t.AsDiscoverySuccess()
+	case "WARNING":
+		return t.AsDiscoverySuccess()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t DiscoveryReply) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *DiscoveryReply) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsSessionUserSuccess returns the union data inside the SessionUserReply as a SessionUserSuccess
+func (t SessionUserReply) AsSessionUserSuccess() (SessionUserSuccess, error) {
+	var body SessionUserSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSessionUserSuccess overwrites any union data inside the SessionUserReply as the provided SessionUserSuccess
+func (t *SessionUserReply) FromSessionUserSuccess(v SessionUserSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSessionUserSuccess performs a merge with any union data inside the SessionUserReply, using the provided SessionUserSuccess
+func (t *SessionUserReply) MergeSessionUserSuccess(v SessionUserSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFailure returns the union data inside the SessionUserReply as a Failure
+func (t SessionUserReply) AsFailure() (Failure, error) {
+	var body Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFailure overwrites any union data inside the SessionUserReply as the provided Failure
+func (t *SessionUserReply) FromFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFailure performs a merge with any union data inside the SessionUserReply, using the provided Failure
+func (t *SessionUserReply) MergeFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SessionUserReply) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"responseStatus"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t SessionUserReply) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "EXCEPTION":
+		return t.AsFailure()
+	case "FAILURE":
+		return t.AsFailure()
+	case "SUCCESS":
+		return t.AsSessionUserSuccess()
+	case "WARNING":
+		return t.AsSessionUserSuccess()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t SessionUserReply) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SessionUserReply) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsTokenQuerySuccess returns the union data inside the TokenQueryReply as a TokenQuerySuccess
+func (t TokenQueryReply) AsTokenQuerySuccess() (TokenQuerySuccess, error) {
+	var body TokenQuerySuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTokenQuerySuccess overwrites any union data inside the TokenQueryReply as the provided TokenQuerySuccess
+func (t *TokenQueryReply) FromTokenQuerySuccess(v TokenQuerySuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTokenQuerySuccess performs a merge with any union data inside the TokenQueryReply, using the provided TokenQuerySuccess
+func (t *TokenQueryReply) MergeTokenQuerySuccess(v TokenQuerySuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFailure returns the union data inside the TokenQueryReply as a Failure
+func (t TokenQueryReply) AsFailure() (Failure, error) {
+	var body Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFailure overwrites any union data inside the TokenQueryReply as the provided Failure
+func (t *TokenQueryReply) FromFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFailure performs a merge with any union data inside the TokenQueryReply, using the provided Failure
+func (t *TokenQueryReply) MergeFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t TokenQueryReply) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"responseStatus"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t TokenQueryReply) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "EXCEPTION":
+		return t.AsFailure()
+	case "FAILURE":
+		return t.AsFailure()
+	case "SUCCESS":
+		return t.AsTokenQuerySuccess()
+	case "WARNING":
+		return t.AsTokenQuerySuccess()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t TokenQueryReply) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *TokenQueryReply) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsTokenSuccess returns the union data inside the TokenReply as a TokenSuccess
+func (t TokenReply) AsTokenSuccess() (TokenSuccess, error) {
+	var body TokenSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTokenSuccess overwrites any union data inside the TokenReply as the provided TokenSuccess
+func (t *TokenReply) FromTokenSuccess(v TokenSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTokenSuccess performs a merge with any union data inside the TokenReply, using the provided TokenSuccess
+func (t *TokenReply) MergeTokenSuccess(v TokenSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFailure returns the union data inside the TokenReply as a Failure
+func (t TokenReply) AsFailure() (Failure, error) {
+	var body Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFailure overwrites any union data inside the TokenReply as the provided Failure
+func (t *TokenReply) FromFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFailure performs a merge with any union data inside the TokenReply, using the provided Failure
+func (t *TokenReply) MergeFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t TokenReply) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"responseStatus"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t TokenReply) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "EXCEPTION":
+		return t.AsFailure()
+	case "FAILURE":
+		return t.AsFailure()
+	case "SUCCESS":
+		return t.AsTokenSuccess()
+	case "WARNING":
+		return t.AsTokenSuccess()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t TokenReply) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *TokenReply) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsVersionsSuccess returns the union data inside the VersionsReply as a VersionsSuccess
+func (t VersionsReply) AsVersionsSuccess() (VersionsSuccess, error) {
+	var body VersionsSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromVersionsSuccess overwrites any union data inside the VersionsReply as the provided VersionsSuccess
+func (t *VersionsReply) FromVersionsSuccess(v VersionsSuccess) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeVersionsSuccess performs a merge with any union data inside the VersionsReply, using the provided VersionsSuccess
+func (t *VersionsReply) MergeVersionsSuccess(v VersionsSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFailure returns the union data inside the VersionsReply as a Failure
+func (t VersionsReply) AsFailure() (Failure, error) {
+	var body Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFailure overwrites any union data inside the VersionsReply as the provided Failure
+func (t *VersionsReply) FromFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFailure performs a merge with any union data inside the VersionsReply, using the provided Failure
+func (t *VersionsReply) MergeFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t VersionsReply) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"responseStatus"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t VersionsReply) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "EXCEPTION":
+		return t.AsFailure()
+	case "FAILURE":
+		return t.AsFailure()
+	case "SUCCESS":
+		return t.AsVersionsSuccess()
+	case "WARNING":
+		return t.AsVersionsSuccess()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t VersionsReply) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *VersionsReply) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error

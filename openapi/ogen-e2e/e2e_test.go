@@ -53,10 +53,19 @@ func TestOgenClient(t *testing.T) {
 		Username: "olivia@veepharm.com", Password: "demo-password", VaultDNS: oas.NewOptString(fake.DNS),
 	}, oas.AuthenticateParams{})
 	login, ok := res, res != nil
-	if err != nil || !ok || login.Response.ResponseStatus != oas.ResponseStatusSUCCESS || login.Response.SessionId.Value == "" {
+	if err != nil || !ok || !login.Response.IsAuthSuccess() || login.Response.AuthSuccess.SessionId == "" {
 		t.Fatalf("log in: %#v, %v", res, err)
 	}
-	sess := session(login.Response.SessionId.Value)
+	sess := session(login.Response.AuthSuccess.SessionId)
+
+	// A wrong password: HTTP 200 all the same; ogen's sum type makes the caller ask which
+	// shape arrived before reading a session or errors.
+	wrong, err := anon.Authenticate(ctx, &oas.AuthRequest{
+		Username: "olivia@veepharm.com", Password: "not-the-password", VaultDNS: oas.NewOptString(fake.DNS),
+	}, oas.AuthenticateParams{})
+	if err != nil || wrong == nil || !wrong.Response.IsFailure() || wrong.Response.Failure.Errors[0].Type != "USERNAME_OR_PASSWORD_INCORRECT" {
+		t.Errorf("a wrong password: %#v, %v; want a Failure with USERNAME_OR_PASSWORD_INCORRECT", wrong, err)
+	}
 
 	// An OAuth login at the login host, which the fake serves on its own address.
 	tok, err := fake.IdPToken(vaulttest.DefaultOAuthProfileID, "integration@veepharm.com", 0)
@@ -71,7 +80,7 @@ func TestOgenClient(t *testing.T) {
 		VaultDNS: oas.NewOptString(fake.DNS), ClientID: oas.NewOptString("0oa-vault-integration"),
 	}), oas.AuthenticateOAuthParams{OathOidcProfileID: vaulttest.DefaultOAuthProfileID})
 	oauth, ok := ores, ores != nil
-	if err != nil || !ok || oauth.Response.ResponseStatus != oas.ResponseStatusSUCCESS || oauth.Response.SessionId.Value == "" {
+	if err != nil || !ok || !oauth.Response.IsAuthSuccess() || oauth.Response.AuthSuccess.SessionId == "" {
 		t.Fatalf("OAuth login: %#v, %v", ores, err)
 	}
 
@@ -85,11 +94,11 @@ func TestOgenClient(t *testing.T) {
 	}
 	vres, err := versions.RetrieveApiVersions(ctx, oas.RetrieveApiVersionsParams{})
 	list, ok := vres, vres != nil
-	if err != nil || !ok || list.Response.ResponseStatus != oas.ResponseStatusSUCCESS {
+	if err != nil || !ok || !list.Response.IsVersionsSuccess() {
 		t.Fatalf("versions: %#v, %v", vres, err)
 	}
-	if _, ok := list.Response.Values.Value["v26.2"]; !ok {
-		t.Errorf("versions lists no v26.2: %v", list.Response.Values.Value)
+	if _, ok := list.Response.VersionsSuccess.Values["v26.2"]; !ok {
+		t.Errorf("versions lists no v26.2: %v", list.Response.VersionsSuccess.Values)
 	}
 
 	expiry := time.Now().Add(30 * 24 * time.Hour).UTC().Format("2006-01-02T15:04:05Z")
@@ -112,8 +121,8 @@ func TestOgenClient(t *testing.T) {
 	}
 	for _, tt := range tokens {
 		res, err := tt.call()
-		if err != nil || res == nil || res.Response.ResponseStatus != oas.ResponseStatusSUCCESS ||
-			!strings.HasPrefix(res.Response.Data.Value.TokenSys, "veeva-vault-") {
+		if err != nil || res == nil || !res.Response.IsTokenSuccess() ||
+			!strings.HasPrefix(res.Response.TokenSuccess.Data.TokenSys, "veeva-vault-") {
 			t.Errorf("token for %s: %#v, %v", tt.name, res, err)
 		}
 	}
@@ -127,8 +136,8 @@ func TestOgenClient(t *testing.T) {
 	}
 	fres, err := stranger.GenerateMyApiAccessToken(ctx, &oas.TokenRequest{NameV: "refused"}, oas.GenerateMyApiAccessTokenParams{})
 	refused, ok := fres, fres != nil
-	if err != nil || !ok || refused.Response.ResponseStatus != oas.ResponseStatusFAILURE ||
-		len(refused.Response.Errors) == 0 || refused.Response.Errors[0].Type != "INVALID_SESSION_ID" {
+	if err != nil || !ok || !refused.Response.IsFailure() ||
+		refused.Response.Failure.Errors[0].Type != "INVALID_SESSION_ID" {
 		t.Errorf("a bad session: %#v, %v", fres, err)
 	}
 	var unexpected *ogenerrors.DecodeBodyError

@@ -97,18 +97,21 @@ export class VaultError extends Error {
   }
 }
 
-function check(reply: Schemas["ResponseEnvelope"]): Schemas["Message"][] {
+// succeeded returns the success shape of a reply (a oneOf on responseStatus), or throws
+// the failure: the types allow no other way to the reply's data.
+function succeeded<S extends { responseStatus: "SUCCESS" | "WARNING" }>(reply: S | Schemas["Failure"]): S {
   switch (reply.responseStatus) {
     case "SUCCESS":
-      return [];
     case "WARNING":
-      return reply.warnings ?? [];
+      return reply as S;
     case "FAILURE":
-    case "EXCEPTION":
-      throw new VaultError(reply.responseStatus, reply.errors ?? [], reply.errorType);
+    case "EXCEPTION": {
+      const failure = reply as Schemas["Failure"];
+      throw new VaultError(failure.responseStatus, failure.errors, failure.errorType);
+    }
     default: {
-      const unknown: never = reply.responseStatus;
-      throw new Error(`unknown responseStatus ${String(unknown)}`);
+      const unknown: never = reply;
+      throw new Error(`unknown responseStatus ${JSON.stringify(unknown)}`);
     }
   }
 }
@@ -118,29 +121,23 @@ export function readToken(reply: Reply<"generateApiAccessToken"> | Reply<"genera
   token: string;
   warnings: Schemas["Message"][];
 } {
-  const warnings = check(reply);
-  if (reply.data === undefined) {
-    throw new Error("a successful reply without data: the token may exist");
-  }
-  return { id: reply.data.id, token: reply.data.token__sys, warnings };
+  const ok = succeeded(reply);
+  return { id: ok.data.id, token: ok.data.token__sys, warnings: ok.warnings ?? [] };
 }
 
 export function readSession(reply: Reply<"authenticate">, askedDNS: string): string {
-  check(reply);
-  const vault = (reply.vaultIds ?? []).find((v) => v.id === reply.vaultId);
+  const ok = succeeded(reply);
+  const vault = (ok.vaultIds ?? []).find((v) => v.id === ok.vaultId);
   if (vault === undefined || new URL(vault.url).host !== askedDNS) {
     throw new Error("auth defaulting: the session is for another Vault");
   }
-  if (reply.sessionId === undefined) {
-    throw new Error("no session");
-  }
-  return reply.sessionId;
+  return ok.sessionId;
 }
 
 export function readVersions(reply: Reply<"retrieveApiVersions">): string[] {
-  check(reply);
+  const ok = succeeded(reply);
   const num = (v: string): number[] => v.slice(1).split(".").map(Number);
-  return Object.keys(reply.values ?? {}).sort((a, b) => {
+  return Object.keys(ok.values).sort((a, b) => {
     const [x, y] = [num(a), num(b)];
     return (x[0] ?? 0) - (y[0] ?? 0) || (x[1] ?? 0) - (y[1] ?? 0);
   });

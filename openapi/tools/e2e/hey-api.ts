@@ -15,7 +15,16 @@ void main("hey-api", async () => {
   const versions = createClient({ baseUrl: versionsBaseUrl });
 
   const login = await authenticate({ client: vault, body: user });
-  const sessionId = login.data?.sessionId ?? "";
+  // A wrong password: HTTP 200 all the same, and the types make the caller look at
+  // responseStatus before errors (or sessionId) can be read.
+  const wrong = await authenticate({ client: vault, body: { ...user, password: "not-the-password" } });
+  check(
+    wrong.data?.responseStatus === "FAILURE" && wrong.data.errors[0]?.type === "USERNAME_OR_PASSWORD_INCORRECT",
+    "a wrong password, a FAILURE through the generated types",
+    wrong.data,
+  );
+  // The reply is a union on responseStatus: the session is there only once the type is narrowed.
+  const sessionId = login.data?.responseStatus === "SUCCESS" ? login.data.sessionId : "";
   check(login.data?.responseStatus === "SUCCESS" && sessionId !== "" && login.data.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", login.data);
   // The OAuth login's security scheme is the identity provider's bearer token: the SDK adds
   // "Bearer " itself.

@@ -11,9 +11,19 @@ void main("openapi-fetch", async () => {
   const versions = createClient<paths>({ baseUrl: versionsBaseUrl });
 
   const login = await vault.POST("/auth", { body: user, headers: form });
-  const sessionId = login.data?.sessionId ?? "";
+  // The reply is a union on responseStatus: the session is there only once the type is narrowed.
+  const sessionId = login.data?.responseStatus === "SUCCESS" ? login.data.sessionId : "";
   check(login.data?.responseStatus === "SUCCESS" && sessionId !== "" && login.data.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", login.data);
   const auth = { Authorization: sessionId };
+
+  // A wrong password: HTTP 200 all the same, and the types make the caller look at
+  // responseStatus before errors (or sessionId) can be read.
+  const wrong = await vault.POST("/auth", { body: { ...user, password: "not-the-password" }, headers: form });
+  check(
+    wrong.data?.responseStatus === "FAILURE" && wrong.data.errors[0]?.type === "USERNAME_OR_PASSWORD_INCORRECT",
+    "a wrong password, a FAILURE through the generated types",
+    wrong.data,
+  );
 
   const loginHost = createClient<paths>({ baseUrl: loginHostBaseUrl });
   const oauth = await loginHost.POST("/auth/oauth/session/{oath_oidc_profile_id}", {
