@@ -204,8 +204,8 @@ func newGen(dns string, hc *http.Client) (generateFunc, error) {
 	}, nil
 }
 
-// ogenSession is ogen's security source: the session for the spec's sessionId scheme, the
-// other schemes skipped.
+// ogenSession is ogen's security source for vault-api.yaml: the session for the sessionId
+// scheme, the bearer token skipped.
 type ogenSession struct{}
 
 func (ogenSession) SessionId(context.Context, ogenclient.OperationName) (ogenclient.SessionId, error) {
@@ -214,10 +214,6 @@ func (ogenSession) SessionId(context.Context, ogenclient.OperationName) (ogencli
 
 func (ogenSession) BearerToken(context.Context, ogenclient.OperationName) (ogenclient.BearerToken, error) {
 	return ogenclient.BearerToken{}, ogenerrors.ErrSkipClientSecurity
-}
-
-func (ogenSession) IdpToken(context.Context, ogenclient.OperationName) (ogenclient.IdpToken, error) {
-	return ogenclient.IdpToken{}, ogenerrors.ErrSkipClientSecurity
 }
 
 // newOgen is the client ogen generates from the same spec, with its defaults (OpenTelemetry

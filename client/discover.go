@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/acme/vault-token/gen"
+	"github.com/acme/vault-token/gen/genlogin"
 )
 
 // How a user signs in, as Discover reports it. Vault documents these two; others may come.
@@ -40,8 +40,8 @@ func (c *Client) Discover(ctx context.Context, username string) (*Discovery, err
 	var reply discoveryReply
 	secrets := c.auth.held() // none are sent; any a reply echoed are removed all the same
 	meta, err := c.exchange(ctx, call{op: OpDiscoverAuthType, secrets: secrets, build: func() (*http.Request, error) {
-		return gen.NewDiscoverAuthTypeRequest("https://"+c.settings.loginHost+"/",
-			&gen.DiscoverAuthTypeParams{Username: username, ClientID: c.clientID()})
+		return genlogin.NewDiscoverAuthTypeRequest("https://"+c.settings.loginHost+"/",
+			&genlogin.DiscoverAuthTypeParams{Username: username, ClientID: c.clientID()})
 	}}, &reply)
 	if err != nil {
 		return nil, err

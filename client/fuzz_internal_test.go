@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/acme/vault-token/gen"
+	"github.com/acme/vault-token/gen/genversions"
 	"github.com/acme/vault-token/openapi"
 )
 
@@ -221,7 +222,7 @@ func FuzzValidation(f *testing.F) {
 	clientID := specPattern(f, func(d *openapi3.T) string { return d.Components.Parameters["ClientID"].Value.Schema.Value.Pattern })
 	f.Fuzz(func(t *testing.T, dns, version, user, client, sandbox string) {
 		if checkVaultDNS(OpNew, dns) == nil {
-			req, err := gen.NewRetrieveAPIVersionsRequest("https://"+dns+"/api/", nil)
+			req, err := genversions.NewRetrieveAPIVersionsRequest("https://"+dns+"/api/", nil)
 			if err != nil || req.URL.Host != dns || req.URL.Path != "/api/" || req.URL.User != nil || req.URL.RawQuery != "" {
 				t.Fatalf("DNS %q accepted, request URL %v (%v)", dns, req.URL, err)
 			}

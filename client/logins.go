@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/acme/vault-token/gen"
+	"github.com/acme/vault-token/gen/genlogin"
 )
 
 // noAuthorization is a login sent without an Authorization header.
@@ -41,12 +42,12 @@ func oauthLogin(o oauthSettings, idpToken SecretSource) loginMethod {
 		},
 		check: func() error { return o.check(idpToken) },
 		request: func(c *Client, _ Secret) (*http.Request, error) {
-			body := gen.OAuthLoginRequest{VaultDNS: &c.dns}
+			body := genlogin.OAuthLoginRequest{VaultDNS: &c.dns}
 			if o.clientID != "" {
 				body.ClientID = &o.clientID
 			}
-			return gen.NewAuthenticateOAuthRequestWithFormdataBody("https://"+o.loginHost+"/", o.profileID,
-				&gen.AuthenticateOAuthParams{ClientID: c.clientID()}, body)
+			return genlogin.NewAuthenticateOAuthRequestWithFormdataBody("https://"+o.loginHost+"/", o.profileID,
+				&genlogin.AuthenticateOAuthParams{ClientID: c.clientID()}, body)
 		},
 		authz: func(token Secret) Secret { return NewSecret("Bearer " + token.Reveal()) },
 	}

@@ -1,6 +1,9 @@
 package client
 
-import "github.com/acme/vault-token/gen"
+import (
+	"github.com/acme/vault-token/gen"
+	"github.com/acme/vault-token/gen/genlogin"
+)
 
 // The replies exchange decodes. Each embeds envelope, the fields every Vault reply shares,
 // beside its own data, so that one json.Unmarshal reads both: the status that decides
@@ -40,7 +43,7 @@ type versionsReply struct {
 // discoveryReply is gen.DiscoveryReply.
 type discoveryReply struct {
 	envelope
-	Data *gen.DiscoveryData `json:"data,omitempty"`
+	Data *genlogin.DiscoveryData `json:"data,omitempty"`
 }
 
 // sessionUserReply is gen.SessionUserReply.

@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme/vault-token/gen"
+	"github.com/acme/vault-token/gen/genlogin"
+	"github.com/acme/vault-token/gen/genversions"
 )
 
 // FuzzShapes: the hand-written shape checks agree with the regexps they stand for.
@@ -48,10 +50,10 @@ func TestRepliesMatchTheSpec(t *testing.T) {
 	for _, tt := range []struct{ ours, success any }{
 		{tokenReply{}, gen.TokenSuccess{}},
 		{authReply{}, gen.AuthSuccess{}},
-		{versionsReply{}, gen.VersionsSuccess{}},
+		{versionsReply{}, genversions.VersionsSuccess{}},
 		{deleteReply{}, gen.DeleteRecordsSuccess{}},
 		{sessionUserReply{}, gen.SessionUserSuccess{}},
-		{discoveryReply{}, gen.DiscoverySuccess{}},
+		{discoveryReply{}, genlogin.DiscoverySuccess{}},
 	} {
 		spec := jsonFields(reflect.TypeOf(tt.success))
 		spec = append(spec, jsonFields(reflect.TypeFor[gen.Failure]())...)

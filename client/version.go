@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/acme/vault-token/gen"
+	"github.com/acme/vault-token/gen/genversions"
 )
 
 // MinTokenAPIVersion is the oldest API version the client sends token requests with.
@@ -82,7 +82,7 @@ func (l *VersionList) Supports(v string) bool { return slices.Contains(l.Version
 func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
 	var reply versionsReply
 	meta, err := c.authedExchange(ctx, call{op: OpRetrieveAPIVersions, build: func() (*http.Request, error) {
-		return gen.NewRetrieveAPIVersionsRequest("https://"+c.dns+"/api/", &gen.RetrieveAPIVersionsParams{ClientID: c.clientID()})
+		return genversions.NewRetrieveAPIVersionsRequest("https://"+c.dns+"/api/", &genversions.RetrieveAPIVersionsParams{ClientID: c.clientID()})
 	}}, &reply)
 	if err != nil {
 		return nil, err

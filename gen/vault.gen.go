@@ -53,24 +53,6 @@ func (e DeleteRecordsSuccessResponseStatus) Valid() bool {
 	}
 }
 
-// Defines values for DiscoverySuccessResponseStatus.
-const (
-	DiscoverySuccessResponseStatusSUCCESS DiscoverySuccessResponseStatus = "SUCCESS"
-	DiscoverySuccessResponseStatusWARNING DiscoverySuccessResponseStatus = "WARNING"
-)
-
-// Valid indicates whether the value is a known member of the DiscoverySuccessResponseStatus enum.
-func (e DiscoverySuccessResponseStatus) Valid() bool {
-	switch e {
-	case DiscoverySuccessResponseStatusSUCCESS:
-		return true
-	case DiscoverySuccessResponseStatusWARNING:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for FailureResponseStatus.
 const (
 	FailureResponseStatusEXCEPTION FailureResponseStatus = "EXCEPTION"
@@ -167,24 +149,6 @@ func (e TokenSuccessResponseStatus) Valid() bool {
 	}
 }
 
-// Defines values for VersionsSuccessResponseStatus.
-const (
-	VersionsSuccessResponseStatusSUCCESS VersionsSuccessResponseStatus = "SUCCESS"
-	VersionsSuccessResponseStatusWARNING VersionsSuccessResponseStatus = "WARNING"
-)
-
-// Valid indicates whether the value is a known member of the VersionsSuccessResponseStatus enum.
-func (e VersionsSuccessResponseStatus) Valid() bool {
-	switch e {
-	case VersionsSuccessResponseStatusSUCCESS:
-		return true
-	case VersionsSuccessResponseStatusWARNING:
-		return true
-	default:
-		return false
-	}
-}
-
 // APIAccessToken A new API access token. Present only when `responseStatus` is `SUCCESS` or `WARNING`.
 type APIAccessToken struct {
 	// ID The ID of the token's `api_access_token__sys` record (used to find it with VQL or
@@ -201,20 +165,6 @@ type APIAccessToken struct {
 	//
 	// Example: veeva-vault-5c8bd5e1a5ec4d3c9c8a1e7b2f0d9a64
 	Token string `json:"token__sys"`
-}
-
-// AuthProfile An OAuth 2.0 / OpenID Connect profile. Vault also sends `use_adal`, `use_msal`,
-// `as_client_id` and the authorization server's metadata (`as_metadata`); the spec lists
-// the fields a login needs.
-type AuthProfile struct {
-	Description *string `json:"description,omitempty"`
-
-	// ID The profile's ID, which `authenticateOAuth` takes.
-	ID    string  `json:"id"`
-	Label *string `json:"label,omitempty"`
-
-	// VaultSessionEndpoint The profile's `authenticateOAuth` URL.
-	VaultSessionEndpoint *string `json:"vault_session_endpoint,omitempty"`
 }
 
 // AuthReply The reply to a login. `SUCCESS` or `WARNING` carries the result, `FAILURE` or
@@ -295,43 +245,6 @@ type DeleteRecordsSuccess struct {
 // DeleteRecordsSuccessResponseStatus defines model for DeleteRecordsSuccess.ResponseStatus.
 type DeleteRecordsSuccessResponseStatus string
 
-// DiscoveryData How the user signs in; present with `SUCCESS`.
-type DiscoveryData struct {
-	// AuthProfiles For `sso`, the user's OAuth 2.0 / OpenID Connect profiles.
-	AuthProfiles *[]AuthProfile `json:"auth_profiles,omitempty"`
-
-	// AuthType `password` or `sso`, as Vault's docs list them; other values may come.
-	//
-	//
-	// Example: sso
-	AuthType string `json:"auth_type"`
-}
-
-// DiscoveryReply The reply to an Authentication Type Discovery call. `SUCCESS` or `WARNING` carries the
-// result, `FAILURE` or `EXCEPTION` the errors: branch on `responseStatus`.
-type DiscoveryReply struct {
-	union json.RawMessage
-}
-
-// DiscoverySuccess The reply to an Authentication Type Discovery call, carried out (`SUCCESS`, or `WARNING` with `warnings`).
-type DiscoverySuccess struct {
-	// Data How the user signs in; present with `SUCCESS`.
-	Data DiscoveryData `json:"data"`
-
-	// Errors Empty or absent on success (some replies send `errors` as `[]`).
-	Errors *[]Message `json:"errors,omitempty"`
-
-	// ResponseMessage A human-readable summary, on some replies.
-	ResponseMessage *string                        `json:"responseMessage,omitempty"`
-	ResponseStatus  DiscoverySuccessResponseStatus `json:"responseStatus"`
-
-	// Warnings What to know about a call that was processed; present with `WARNING`.
-	Warnings *[]Message `json:"warnings,omitempty"`
-}
-
-// DiscoverySuccessResponseStatus defines model for DiscoverySuccess.ResponseStatus.
-type DiscoverySuccessResponseStatus string
-
 // Failure A call Vault refused (`FAILURE`, a user error) or could not carry out (`EXCEPTION`, a
 // system error): nothing was processed. Branch on `errors[].type`, never on `message`.
 type Failure struct {
@@ -366,22 +279,6 @@ type Message struct {
 	//
 	// Example: INVALID_SESSION_ID
 	Type string `json:"type"`
-}
-
-// OAuthLoginRequest An OAuth 2.0 / OpenID Connect login's optional fields.
-type OAuthLoginRequest struct {
-	// ClientID The client application's ID at the authorization server, which Vault uses to
-	// introspect the token. Not the `X-VaultAPI-ClientID` header.
-	//
-	//
-	// Example: acme-vault-tokenbot
-	ClientID *string `json:"client_id,omitempty"`
-
-	// VaultDNS The DNS of the Vault to log in to. Without it Vault picks one (auth defaulting).
-	//
-	//
-	// Example: myvault.veevavault.com
-	VaultDNS *string `json:"vaultDNS,omitempty"`
 }
 
 // QueryDetails Where this page is in the query's results.
@@ -577,8 +474,8 @@ type TokenReply struct {
 //
 // Vault's docs do not say what Vault does with a field it does not know (such as
 // `expiry_date__sys`, which two of the docs' curl examples send by mistake): do not rely
-// on it being refused. The fake Vault in this project reports one as a spec violation
-// and ignores it, so such a token never expires.
+// on it being refused. The fake Vault in this project refuses one (`INVALID_DATA`), as it
+// refuses any request that breaks the spec.
 type TokenRequest struct {
 	// ExpiryDate When the token expires: a UTC time to the second, `YYYY-MM-DDTHH:MM:SSZ`, or a date,
 	// `YYYY-MM-DD`, meaning 23:59:59 on that date in the user's time zone. Omit it for a
@@ -632,72 +529,14 @@ type VaultRef struct {
 	URL string `json:"url"`
 }
 
-// VersionsReply The reply to a version list request. `SUCCESS` or `WARNING` carries the result,
-// `FAILURE` or `EXCEPTION` the errors: branch on `responseStatus`.
-type VersionsReply struct {
-	union json.RawMessage
-}
-
-// VersionsSuccess The reply to a version list request, carried out (`SUCCESS`, or `WARNING` with `warnings`).
-type VersionsSuccess struct {
-	// Errors Empty or absent on success (some replies send `errors` as `[]`).
-	Errors *[]Message `json:"errors,omitempty"`
-
-	// ResponseMessage A human-readable summary, on some replies.
-	ResponseMessage *string                       `json:"responseMessage,omitempty"`
-	ResponseStatus  VersionsSuccessResponseStatus `json:"responseStatus"`
-
-	// Values Each supported version, mapped to its base URL.
-	Values map[string]string `json:"values"`
-
-	// Warnings What to know about a call that was processed; present with `WARNING`.
-	Warnings *[]Message `json:"warnings,omitempty"`
-}
-
-// VersionsSuccessResponseStatus defines model for VersionsSuccess.ResponseStatus.
-type VersionsSuccessResponseStatus string
-
 // ClientID defines model for ClientID.
 type ClientID = string
 
 // UserID defines model for UserID.
 type UserID = string
 
-// RetrieveAPIVersionsParams defines parameters for RetrieveAPIVersions.
-type RetrieveAPIVersionsParams struct {
-	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
-	// letters, digits, `.`, `_` and `-`; the recommended shape is
-	// `{company}-{organization}-{team}-{server|client}-{program}`. Vault logs an invalid one as
-	// `invalid_client_id`, and a Vault with Client ID Filtering on refuses unknown ones.
-	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
-}
-
 // AuthenticateParams defines parameters for Authenticate.
 type AuthenticateParams struct {
-	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
-	// letters, digits, `.`, `_` and `-`; the recommended shape is
-	// `{company}-{organization}-{team}-{server|client}-{program}`. Vault logs an invalid one as
-	// `invalid_client_id`, and a Vault with Client ID Filtering on refuses unknown ones.
-	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
-}
-
-// DiscoverAuthTypeParams defines parameters for DiscoverAuthType.
-type DiscoverAuthTypeParams struct {
-	// Username The user's Vault user name.
-	Username string `form:"username" json:"username"`
-
-	// OAuthClientID The user's mapped authorization server client ID (SSO users only).
-	OAuthClientID *string `form:"client_id,omitempty" json:"client_id,omitempty"`
-
-	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
-	// letters, digits, `.`, `_` and `-`; the recommended shape is
-	// `{company}-{organization}-{team}-{server|client}-{program}`. Vault logs an invalid one as
-	// `invalid_client_id`, and a Vault with Client ID Filtering on refuses unknown ones.
-	ClientID *ClientID `json:"X-VaultAPI-ClientID,omitempty"`
-}
-
-// AuthenticateOAuthParams defines parameters for AuthenticateOAuth.
-type AuthenticateOAuthParams struct {
 	// ClientID Identifies the calling program in Vault's API usage logs. 1 to 100 characters among
 	// letters, digits, `.`, `_` and `-`; the recommended shape is
 	// `{company}-{organization}-{team}-{server|client}-{program}`. Vault logs an invalid one as
@@ -788,9 +627,6 @@ type DeleteAPIAccessTokensParams struct {
 
 // AuthenticateFormdataRequestBody defines body for Authenticate for application/x-www-form-urlencoded ContentType.
 type AuthenticateFormdataRequestBody = AuthRequest
-
-// AuthenticateOAuthFormdataRequestBody defines body for AuthenticateOAuth for application/x-www-form-urlencoded ContentType.
-type AuthenticateOAuthFormdataRequestBody = OAuthLoginRequest
 
 // GenerateSandboxAPIAccessTokenFormdataRequestBody defines body for GenerateSandboxAPIAccessToken for application/x-www-form-urlencoded ContentType.
 type GenerateSandboxAPIAccessTokenFormdataRequestBody = TokenRequest
@@ -981,95 +817,6 @@ func (t DeleteRecordsReply) MarshalJSON() ([]byte, error) {
 }
 
 func (t *DeleteRecordsReply) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
-// AsDiscoverySuccess returns the union data inside the DiscoveryReply as a DiscoverySuccess
-func (t DiscoveryReply) AsDiscoverySuccess() (DiscoverySuccess, error) {
-	var body DiscoverySuccess
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromDiscoverySuccess overwrites any union data inside the DiscoveryReply as the provided DiscoverySuccess
-func (t *DiscoveryReply) FromDiscoverySuccess(v DiscoverySuccess) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeDiscoverySuccess performs a merge with any union data inside the DiscoveryReply, using the provided DiscoverySuccess
-func (t *DiscoveryReply) MergeDiscoverySuccess(v DiscoverySuccess) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsFailure returns the union data inside the DiscoveryReply as a Failure
-func (t DiscoveryReply) AsFailure() (Failure, error) {
-	var body Failure
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromFailure overwrites any union data inside the DiscoveryReply as the provided Failure
-func (t *DiscoveryReply) FromFailure(v Failure) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeFailure performs a merge with any union data inside the DiscoveryReply, using the provided Failure
-func (t *DiscoveryReply) MergeFailure(v Failure) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t DiscoveryReply) Discriminator() (string, error) {
-	var discriminator struct {
-		Discriminator string `json:"responseStatus"`
-	}
-	err := json.Unmarshal(t.union, &discriminator)
-	return discriminator.Discriminator, err
-}
-
-func (t DiscoveryReply) ValueByDiscriminator() (interface{}, error) {
-	discriminator, err := t.Discriminator()
-	if err != nil {
-		return nil, err
-	}
-	switch discriminator {
-	case "EXCEPTION":
-		return t.AsFailure()
-	case "FAILURE":
-		return t.AsFailure()
-	case "SUCCESS":
-		return t.AsDiscoverySuccess()
-	case "WARNING":
-		return t.AsDiscoverySuccess()
-	default:
-		return nil, errors.New("unknown discriminator value: " + discriminator)
-	}
-}
-
-func (t DiscoveryReply) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *DiscoveryReply) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -1341,95 +1088,6 @@ func (t *TokenReply) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// AsVersionsSuccess returns the union data inside the VersionsReply as a VersionsSuccess
-func (t VersionsReply) AsVersionsSuccess() (VersionsSuccess, error) {
-	var body VersionsSuccess
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromVersionsSuccess overwrites any union data inside the VersionsReply as the provided VersionsSuccess
-func (t *VersionsReply) FromVersionsSuccess(v VersionsSuccess) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeVersionsSuccess performs a merge with any union data inside the VersionsReply, using the provided VersionsSuccess
-func (t *VersionsReply) MergeVersionsSuccess(v VersionsSuccess) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsFailure returns the union data inside the VersionsReply as a Failure
-func (t VersionsReply) AsFailure() (Failure, error) {
-	var body Failure
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromFailure overwrites any union data inside the VersionsReply as the provided Failure
-func (t *VersionsReply) FromFailure(v Failure) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeFailure performs a merge with any union data inside the VersionsReply, using the provided Failure
-func (t *VersionsReply) MergeFailure(v Failure) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t VersionsReply) Discriminator() (string, error) {
-	var discriminator struct {
-		Discriminator string `json:"responseStatus"`
-	}
-	err := json.Unmarshal(t.union, &discriminator)
-	return discriminator.Discriminator, err
-}
-
-func (t VersionsReply) ValueByDiscriminator() (interface{}, error) {
-	discriminator, err := t.Discriminator()
-	if err != nil {
-		return nil, err
-	}
-	switch discriminator {
-	case "EXCEPTION":
-		return t.AsFailure()
-	case "FAILURE":
-		return t.AsFailure()
-	case "SUCCESS":
-		return t.AsVersionsSuccess()
-	case "WARNING":
-		return t.AsVersionsSuccess()
-	default:
-		return nil, errors.New("unknown discriminator value: " + discriminator)
-	}
-}
-
-func (t VersionsReply) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *VersionsReply) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
@@ -1504,19 +1162,6 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
-	// RetrieveAPIVersions List the API versions the Vault supports; call https://{vaultDNS}/api/, without a version
-	//
-	// Served at `https://{vaultDNS}/api/`, with no version segment: this path has its own
-	// server, so the `/` above means `/api/`. Most generators ignore a path's own server and
-	// would call `https://{vaultDNS}/api/v26.2/` (a 404): give this call a client whose base
-	// URL is `https://{vaultDNS}/api`. `values` maps each supported
-	// version to its base URL. The order of an object's keys carries no meaning: sort the
-	// versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
-	// version, which can still change; older versions are frozen.
-	//
-	// Corresponds with GET / (the `RetrieveAPIVersions` operationId).
-	RetrieveAPIVersions(ctx context.Context, params *RetrieveAPIVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
-
 	// AuthenticateWithBody Log in with a user name and password
 	//
 	// Returns a session ID to send as the `Authorization` header of later calls. Sessions end
@@ -1556,53 +1201,6 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /auth (the `Authenticate` operationId).
 	AuthenticateWithFormdataBody(ctx context.Context, params *AuthenticateParams, body AuthenticateFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// DiscoverAuthType Find how a user signs in (password or SSO) and their OAuth / OpenID Connect profiles
-	//
-	// Authentication Type Discovery: tells, for a user name, whether the user signs in with a
-	// password (`auth_type` `password`) or through single sign-on (`sso`), and for SSO the
-	// OAuth 2.0 / OpenID Connect profiles whose IDs `authenticateOAuth` takes. Sent to
-	// Veeva's login host with no credentials; the parameters are in the query string, as
-	// Vault's docs show them, and the body is empty.
-	//
-	// Corresponds with POST /auth/discovery (the `DiscoverAuthType` operationId).
-	DiscoverAuthType(ctx context.Context, params *DiscoverAuthTypeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// AuthenticateOAuthWithBody Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
-	//
-	// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
-	// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
-	// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
-	// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
-	// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
-	// `vaultId` and `vaultIds[].url` against the Vault asked for.
-	//
-	// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
-	// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
-	// types): an expired token must be refreshed at the identity provider, not sent again.
-	//
-	// Takes any type of body and a specified content type.
-	//
-	// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
-	AuthenticateOAuthWithBody(ctx context.Context, profileID string, params *AuthenticateOAuthParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
-
-	// AuthenticateOAuthWithFormdataBody Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
-	//
-	// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
-	// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
-	// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
-	// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
-	// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
-	// `vaultId` and `vaultIds[].url` against the Vault asked for.
-	//
-	// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
-	// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
-	// types): an expired token must be refreshed at the identity provider, not sent again.
-	//
-	// Takes a body of the `application/x-www-form-urlencoded` content type.
-	//
-	// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
-	AuthenticateOAuthWithFormdataBody(ctx context.Context, profileID string, params *AuthenticateOAuthParams, body AuthenticateOAuthFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GenerateSandboxAPIAccessTokenWithBody Generate an API access token for the authenticated user in a sandbox
 	//
@@ -1805,29 +1403,6 @@ type ClientInterface interface {
 	DeleteAPIAccessTokens(ctx context.Context, params *DeleteAPIAccessTokensParams, body DeleteAPIAccessTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// RetrieveAPIVersions List the API versions the Vault supports; call https://{vaultDNS}/api/, without a version
-//
-// Served at `https://{vaultDNS}/api/`, with no version segment: this path has its own
-// server, so the `/` above means `/api/`. Most generators ignore a path's own server and
-// would call `https://{vaultDNS}/api/v26.2/` (a 404): give this call a client whose base
-// URL is `https://{vaultDNS}/api`. `values` maps each supported
-// version to its base URL. The order of an object's keys carries no meaning: sort the
-// versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
-// version, which can still change; older versions are frozen.
-//
-// Corresponds with GET / (the `RetrieveAPIVersions` operationId).
-func (c *Client) RetrieveAPIVersions(ctx context.Context, params *RetrieveAPIVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRetrieveAPIVersionsRequest(c.Server, params)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
 // AuthenticateWithBody Log in with a user name and password
 //
 // Returns a session ID to send as the `Authorization` header of later calls. Sessions end
@@ -1878,83 +1453,6 @@ func (c *Client) AuthenticateWithBody(ctx context.Context, params *AuthenticateP
 // Corresponds with POST /auth (the `Authenticate` operationId).
 func (c *Client) AuthenticateWithFormdataBody(ctx context.Context, params *AuthenticateParams, body AuthenticateFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAuthenticateRequestWithFormdataBody(c.Server, params, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// DiscoverAuthType Find how a user signs in (password or SSO) and their OAuth / OpenID Connect profiles
-//
-// Authentication Type Discovery: tells, for a user name, whether the user signs in with a
-// password (`auth_type` `password`) or through single sign-on (`sso`), and for SSO the
-// OAuth 2.0 / OpenID Connect profiles whose IDs `authenticateOAuth` takes. Sent to
-// Veeva's login host with no credentials; the parameters are in the query string, as
-// Vault's docs show them, and the body is empty.
-//
-// Corresponds with POST /auth/discovery (the `DiscoverAuthType` operationId).
-func (c *Client) DiscoverAuthType(ctx context.Context, params *DiscoverAuthTypeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDiscoverAuthTypeRequest(c.Server, params)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// AuthenticateOAuthWithBody Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
-//
-// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
-// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
-// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
-// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
-// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
-// `vaultId` and `vaultIds[].url` against the Vault asked for.
-//
-// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
-// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
-// types): an expired token must be refreshed at the identity provider, not sent again.
-//
-// Takes any type of body and a specified content type.
-//
-// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
-func (c *Client) AuthenticateOAuthWithBody(ctx context.Context, profileID string, params *AuthenticateOAuthParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAuthenticateOAuthRequestWithBody(c.Server, profileID, params, contentType, body)
-	if err != nil {
-		return nil, err
-	}
-	req = req.WithContext(ctx)
-	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
-		return nil, err
-	}
-	return c.Client.Do(req)
-}
-
-// AuthenticateOAuthWithFormdataBody Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
-//
-// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
-// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
-// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
-// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
-// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
-// `vaultId` and `vaultIds[].url` against the Vault asked for.
-//
-// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
-// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
-// types): an expired token must be refreshed at the identity provider, not sent again.
-//
-// Takes a body of the `application/x-www-form-urlencoded` content type.
-//
-// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
-func (c *Client) AuthenticateOAuthWithFormdataBody(ctx context.Context, profileID string, params *AuthenticateOAuthParams, body AuthenticateOAuthFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAuthenticateOAuthRequestWithFormdataBody(c.Server, profileID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2295,48 +1793,6 @@ func (c *Client) DeleteAPIAccessTokens(ctx context.Context, params *DeleteAPIAcc
 	return c.Client.Do(req)
 }
 
-// NewRetrieveAPIVersionsRequest constructs an http.Request for the RetrieveAPIVersions method
-func NewRetrieveAPIVersionsRequest(server string, params *RetrieveAPIVersionsParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-
-		if params.ClientID != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
-		}
-
-	}
-
-	return req, nil
-}
-
 // NewAuthenticateRequestWithFormdataBody calls the generic Authenticate builder with application/x-www-form-urlencoded body
 func NewAuthenticateRequestWithFormdataBody(server string, params *AuthenticateParams, body AuthenticateFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2358,145 +1814,6 @@ func NewAuthenticateRequestWithBody(server string, params *AuthenticateParams, c
 	}
 
 	operationPath := fmt.Sprintf("/auth")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
-	if err != nil {
-		return nil, err
-	}
-
-	req.Header.Add("Content-Type", contentType)
-
-	if params != nil {
-
-		if params.ClientID != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
-		}
-
-	}
-
-	return req, nil
-}
-
-// NewDiscoverAuthTypeRequest constructs an http.Request for the DiscoverAuthType method
-func NewDiscoverAuthTypeRequest(server string, params *DiscoverAuthTypeParams) (*http.Request, error) {
-	var err error
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/auth/discovery")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-		// queryValues collects non-styled parameters (passthrough, JSON)
-		// that are safe to round-trip through url.Values.Encode().
-		queryValues := queryURL.Query()
-		// rawQueryFragments collects pre-encoded query fragments from
-		// styled parameters, preserving literal commas as delimiters
-		// per the OpenAPI spec (e.g. "color=blue,black,brown").
-		var rawQueryFragments []string
-
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "username", params.Username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-			return nil, err
-		} else {
-			for _, qp := range strings.Split(queryFrag, "&") {
-				rawQueryFragments = append(rawQueryFragments, qp)
-			}
-		}
-
-		if params.OAuthClientID != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "client_id", *params.OAuthClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if encoded := queryValues.Encode(); encoded != "" {
-			rawQueryFragments = append(rawQueryFragments, encoded)
-		}
-		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-
-	if params != nil {
-
-		if params.ClientID != nil {
-			var headerParam0 string
-
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
-
-			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
-		}
-
-	}
-
-	return req, nil
-}
-
-// NewAuthenticateOAuthRequestWithFormdataBody calls the generic AuthenticateOAuth builder with application/x-www-form-urlencoded body
-func NewAuthenticateOAuthRequestWithFormdataBody(server string, profileID string, params *AuthenticateOAuthParams, body AuthenticateOAuthFormdataRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewAuthenticateOAuthRequestWithBody(server, profileID, params, "application/x-www-form-urlencoded", bodyReader)
-}
-
-// NewAuthenticateOAuthRequestWithBody constructs an http.Request for the AuthenticateOAuth method, with any body, and a specified content type
-func NewAuthenticateOAuthRequestWithBody(server string, profileID string, params *AuthenticateOAuthParams, contentType string, body io.Reader) (*http.Request, error) {
-	var err error
-
-	var pathParam0 string
-
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "oath_oidc_profile_id", profileID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
-
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
-	operationPath := fmt.Sprintf("/auth/oauth/session/%s", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3036,21 +2353,6 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
-	// RetrieveAPIVersionsWithResponse List the API versions the Vault supports; call https://{vaultDNS}/api/, without a version
-	//
-	// Served at `https://{vaultDNS}/api/`, with no version segment: this path has its own
-	// server, so the `/` above means `/api/`. Most generators ignore a path's own server and
-	// would call `https://{vaultDNS}/api/v26.2/` (a 404): give this call a client whose base
-	// URL is `https://{vaultDNS}/api`. `values` maps each supported
-	// version to its base URL. The order of an object's keys carries no meaning: sort the
-	// versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
-	// version, which can still change; older versions are frozen.
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with GET / (the `RetrieveAPIVersions` operationId).
-	RetrieveAPIVersionsWithResponse(ctx context.Context, params *RetrieveAPIVersionsParams, reqEditors ...RequestEditorFn) (*RetrieveAPIVersionsReply, error)
-
 	// AuthenticateWithBodyWithResponse Log in with a user name and password
 	//
 	// Returns a session ID to send as the `Authorization` header of later calls. Sessions end
@@ -3090,55 +2392,6 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /auth (the `Authenticate` operationId).
 	AuthenticateWithFormdataBodyWithResponse(ctx context.Context, params *AuthenticateParams, body AuthenticateFormdataRequestBody, reqEditors ...RequestEditorFn) (*AuthenticateReply, error)
-
-	// DiscoverAuthTypeWithResponse Find how a user signs in (password or SSO) and their OAuth / OpenID Connect profiles
-	//
-	// Authentication Type Discovery: tells, for a user name, whether the user signs in with a
-	// password (`auth_type` `password`) or through single sign-on (`sso`), and for SSO the
-	// OAuth 2.0 / OpenID Connect profiles whose IDs `authenticateOAuth` takes. Sent to
-	// Veeva's login host with no credentials; the parameters are in the query string, as
-	// Vault's docs show them, and the body is empty.
-	//
-	// Returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /auth/discovery (the `DiscoverAuthType` operationId).
-	DiscoverAuthTypeWithResponse(ctx context.Context, params *DiscoverAuthTypeParams, reqEditors ...RequestEditorFn) (*DiscoverAuthTypeReply, error)
-
-	// AuthenticateOAuthWithBodyWithResponse Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
-	//
-	// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
-	// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
-	// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
-	// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
-	// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
-	// `vaultId` and `vaultIds[].url` against the Vault asked for.
-	//
-	// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
-	// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
-	// types): an expired token must be refreshed at the identity provider, not sent again.
-	//
-	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
-	AuthenticateOAuthWithBodyWithResponse(ctx context.Context, profileID string, params *AuthenticateOAuthParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AuthenticateOAuthReply, error)
-
-	// AuthenticateOAuthWithFormdataBodyWithResponse Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
-	//
-	// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
-	// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
-	// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
-	// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
-	// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
-	// `vaultId` and `vaultIds[].url` against the Vault asked for.
-	//
-	// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
-	// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
-	// types): an expired token must be refreshed at the identity provider, not sent again.
-	//
-	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
-	//
-	// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
-	AuthenticateOAuthWithFormdataBodyWithResponse(ctx context.Context, profileID string, params *AuthenticateOAuthParams, body AuthenticateOAuthFormdataRequestBody, reqEditors ...RequestEditorFn) (*AuthenticateOAuthReply, error)
 
 	// GenerateSandboxAPIAccessTokenWithBodyWithResponse Generate an API access token for the authenticated user in a sandbox
 	//
@@ -3347,57 +2600,6 @@ type ClientWithResponsesInterface interface {
 	DeleteAPIAccessTokensWithResponse(ctx context.Context, params *DeleteAPIAccessTokensParams, body DeleteAPIAccessTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteAPIAccessTokensReply, error)
 }
 
-// RetrieveAPIVersionsReply200Headers the declared response headers of an HTTP 200 response for RetrieveAPIVersions
-type RetrieveAPIVersionsReply200Headers struct {
-	XVaultAPIBurstLimit          *int32
-	XVaultAPIBurstLimitRemaining *int32
-	XVaultAPIExecutionID         *string
-	XVaultAPIResponseDelay       *int32
-}
-
-type RetrieveAPIVersionsReply struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *VersionsReply
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *RetrieveAPIVersionsReply200Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r RetrieveAPIVersionsReply) GetJSON200() *VersionsReply {
-	return r.JSON200
-}
-
-// GetBody returns the raw response body bytes
-func (r RetrieveAPIVersionsReply) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r RetrieveAPIVersionsReply) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r RetrieveAPIVersionsReply) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r RetrieveAPIVersionsReply) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
 // AuthenticateReply200Headers the declared response headers of an HTTP 200 response for Authenticate
 type AuthenticateReply200Headers struct {
 	XVaultAPIBurstLimit          *int32
@@ -3443,105 +2645,6 @@ func (r AuthenticateReply) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AuthenticateReply) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// DiscoverAuthTypeReply200Headers the declared response headers of an HTTP 200 response for DiscoverAuthType
-type DiscoverAuthTypeReply200Headers struct {
-	XVaultAPIExecutionID *string
-}
-
-type DiscoverAuthTypeReply struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *DiscoveryReply
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *DiscoverAuthTypeReply200Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r DiscoverAuthTypeReply) GetJSON200() *DiscoveryReply {
-	return r.JSON200
-}
-
-// GetBody returns the raw response body bytes
-func (r DiscoverAuthTypeReply) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r DiscoverAuthTypeReply) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r DiscoverAuthTypeReply) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r DiscoverAuthTypeReply) ContentType() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Header.Get("Content-Type")
-	}
-	return ""
-}
-
-// AuthenticateOAuthReply200Headers the declared response headers of an HTTP 200 response for AuthenticateOAuth
-type AuthenticateOAuthReply200Headers struct {
-	XVaultAPIBurstLimit          *int32
-	XVaultAPIBurstLimitRemaining *int32
-	XVaultAPIExecutionID         *string
-	XVaultAPIResponseDelay       *int32
-}
-
-type AuthenticateOAuthReply struct {
-	Body         []byte
-	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *AuthReply
-	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *AuthenticateOAuthReply200Headers
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r AuthenticateOAuthReply) GetJSON200() *AuthReply {
-	return r.JSON200
-}
-
-// GetBody returns the raw response body bytes
-func (r AuthenticateOAuthReply) GetBody() []byte {
-	return r.Body
-}
-
-// Status returns HTTPResponse.Status
-func (r AuthenticateOAuthReply) Status() string {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.Status
-	}
-	return http.StatusText(0)
-}
-
-// StatusCode returns HTTPResponse.StatusCode
-func (r AuthenticateOAuthReply) StatusCode() int {
-	if r.HTTPResponse != nil {
-		return r.HTTPResponse.StatusCode
-	}
-	return 0
-}
-
-// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r AuthenticateOAuthReply) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3956,27 +3059,6 @@ func (r DeleteAPIAccessTokensReply) ContentType() string {
 	return ""
 }
 
-// RetrieveAPIVersionsWithResponse List the API versions the Vault supports; call https://{vaultDNS}/api/, without a version
-//
-// Served at `https://{vaultDNS}/api/`, with no version segment: this path has its own
-// server, so the `/` above means `/api/`. Most generators ignore a path's own server and
-// would call `https://{vaultDNS}/api/v26.2/` (a 404): give this call a client whose base
-// URL is `https://{vaultDNS}/api`. `values` maps each supported
-// version to its base URL. The order of an object's keys carries no meaning: sort the
-// versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
-// version, which can still change; older versions are frozen.
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with GET / (the `RetrieveAPIVersions` operationId).
-func (c *ClientWithResponses) RetrieveAPIVersionsWithResponse(ctx context.Context, params *RetrieveAPIVersionsParams, reqEditors ...RequestEditorFn) (*RetrieveAPIVersionsReply, error) {
-	rsp, err := c.RetrieveAPIVersions(ctx, params, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseRetrieveAPIVersionsReply(rsp)
-}
-
 // AuthenticateWithBodyWithResponse Log in with a user name and password
 //
 // Returns a session ID to send as the `Authorization` header of later calls. Sessions end
@@ -4027,73 +3109,6 @@ func (c *ClientWithResponses) AuthenticateWithFormdataBodyWithResponse(ctx conte
 		return nil, err
 	}
 	return ParseAuthenticateReply(rsp)
-}
-
-// DiscoverAuthTypeWithResponse Find how a user signs in (password or SSO) and their OAuth / OpenID Connect profiles
-//
-// Authentication Type Discovery: tells, for a user name, whether the user signs in with a
-// password (`auth_type` `password`) or through single sign-on (`sso`), and for SSO the
-// OAuth 2.0 / OpenID Connect profiles whose IDs `authenticateOAuth` takes. Sent to
-// Veeva's login host with no credentials; the parameters are in the query string, as
-// Vault's docs show them, and the body is empty.
-//
-// Returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /auth/discovery (the `DiscoverAuthType` operationId).
-func (c *ClientWithResponses) DiscoverAuthTypeWithResponse(ctx context.Context, params *DiscoverAuthTypeParams, reqEditors ...RequestEditorFn) (*DiscoverAuthTypeReply, error) {
-	rsp, err := c.DiscoverAuthType(ctx, params, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseDiscoverAuthTypeReply(rsp)
-}
-
-// AuthenticateOAuthWithBodyWithResponse Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
-//
-// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
-// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
-// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
-// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
-// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
-// `vaultId` and `vaultIds[].url` against the Vault asked for.
-//
-// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
-// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
-// types): an expired token must be refreshed at the identity provider, not sent again.
-//
-// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
-func (c *ClientWithResponses) AuthenticateOAuthWithBodyWithResponse(ctx context.Context, profileID string, params *AuthenticateOAuthParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AuthenticateOAuthReply, error) {
-	rsp, err := c.AuthenticateOAuthWithBody(ctx, profileID, params, contentType, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseAuthenticateOAuthReply(rsp)
-}
-
-// AuthenticateOAuthWithFormdataBodyWithResponse Log in with an OAuth 2.0 / OpenID Connect access token from your identity provider
-//
-// Exchanges an access token from the identity provider an OAuth 2.0 / OpenID Connect
-// profile trusts (Okta, Entra ID, Ping, ...) for a Vault session. Sent to Veeva's login
-// host (a server of its own: set its base URL, `https://login.veevavault.com`, yourself),
-// with the identity provider's token as `Authorization: Bearer {token}`, not a Vault
-// session. The reply is the same as `authenticate`'s, with the same auth defaulting: check
-// `vaultId` and `vaultIds[].url` against the Vault asked for.
-//
-// Refusals arrive as `FAILURE` envelopes. Besides the login types of `authenticate`,
-// integrations see `INVALID_TOKEN` and `EXPIRED_TOKEN` (not in Vault's list of error
-// types): an expired token must be refreshed at the identity provider, not sent again.
-//
-// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
-//
-// Corresponds with POST /auth/oauth/session/{oath_oidc_profile_id} (the `AuthenticateOAuth` operationId).
-func (c *ClientWithResponses) AuthenticateOAuthWithFormdataBodyWithResponse(ctx context.Context, profileID string, params *AuthenticateOAuthParams, body AuthenticateOAuthFormdataRequestBody, reqEditors ...RequestEditorFn) (*AuthenticateOAuthReply, error) {
-	rsp, err := c.AuthenticateOAuthWithFormdataBody(ctx, profileID, params, body, reqEditors...)
-	if err != nil {
-		return nil, err
-	}
-	return ParseAuthenticateOAuthReply(rsp)
 }
 
 // GenerateSandboxAPIAccessTokenWithBodyWithResponse Generate an API access token for the authenticated user in a sandbox
@@ -4380,66 +3395,6 @@ func (c *ClientWithResponses) DeleteAPIAccessTokensWithResponse(ctx context.Cont
 	return ParseDeleteAPIAccessTokensReply(rsp)
 }
 
-// ParseRetrieveAPIVersionsReply parses an HTTP response from a RetrieveAPIVersionsWithResponse call
-func ParseRetrieveAPIVersionsReply(rsp *http.Response) (*RetrieveAPIVersionsReply, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &RetrieveAPIVersionsReply{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest VersionsReply
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers RetrieveAPIVersionsReply200Headers
-		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
-			var value int32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
-				return nil, err
-			}
-			headers.XVaultAPIBurstLimit = &value
-		}
-		if values := rsp.Header.Values("X-VaultAPI-BurstLimitRemaining"); len(values) > 0 {
-			var value int32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
-				return nil, err
-			}
-			headers.XVaultAPIBurstLimitRemaining = &value
-		}
-		if values := rsp.Header.Values("X-VaultAPI-ExecutionId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ExecutionId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XVaultAPIExecutionID = &value
-		}
-		if values := rsp.Header.Values("X-VaultAPI-ResponseDelay"); len(values) > 0 {
-			var value int32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
-				return nil, err
-			}
-			headers.XVaultAPIResponseDelay = &value
-		}
-		response.Headers200 = &headers
-	}
-
-	return response, nil
-}
-
 // ParseAuthenticateReply parses an HTTP response from a AuthenticateWithResponse call
 func ParseAuthenticateReply(rsp *http.Response) (*AuthenticateReply, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4466,105 +3421,6 @@ func ParseAuthenticateReply(rsp *http.Response) (*AuthenticateReply, error) {
 	switch {
 	case rsp.StatusCode == 200:
 		var headers AuthenticateReply200Headers
-		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
-			var value int32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
-				return nil, err
-			}
-			headers.XVaultAPIBurstLimit = &value
-		}
-		if values := rsp.Header.Values("X-VaultAPI-BurstLimitRemaining"); len(values) > 0 {
-			var value int32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimitRemaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
-				return nil, err
-			}
-			headers.XVaultAPIBurstLimitRemaining = &value
-		}
-		if values := rsp.Header.Values("X-VaultAPI-ExecutionId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ExecutionId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XVaultAPIExecutionID = &value
-		}
-		if values := rsp.Header.Values("X-VaultAPI-ResponseDelay"); len(values) > 0 {
-			var value int32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ResponseDelay", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
-				return nil, err
-			}
-			headers.XVaultAPIResponseDelay = &value
-		}
-		response.Headers200 = &headers
-	}
-
-	return response, nil
-}
-
-// ParseDiscoverAuthTypeReply parses an HTTP response from a DiscoverAuthTypeWithResponse call
-func ParseDiscoverAuthTypeReply(rsp *http.Response) (*DiscoverAuthTypeReply, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &DiscoverAuthTypeReply{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest DiscoveryReply
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers DiscoverAuthTypeReply200Headers
-		if values := rsp.Header.Values("X-VaultAPI-ExecutionId"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-ExecutionId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XVaultAPIExecutionID = &value
-		}
-		response.Headers200 = &headers
-	}
-
-	return response, nil
-}
-
-// ParseAuthenticateOAuthReply parses an HTTP response from a AuthenticateOAuthWithResponse call
-func ParseAuthenticateOAuthReply(rsp *http.Response) (*AuthenticateOAuthReply, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &AuthenticateOAuthReply{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest AuthReply
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	}
-
-	switch {
-	case rsp.StatusCode == 200:
-		var headers AuthenticateOAuthReply200Headers
 		if values := rsp.Header.Values("X-VaultAPI-BurstLimit"); len(values) > 0 {
 			var value int32
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-VaultAPI-BurstLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {

@@ -11,16 +11,32 @@ import (
 	"github.com/acme/vault-token/openapi"
 )
 
-// TestSpecValidates loads the embedded spec the way other tools will and validates it,
-// examples included, so a broken example fails here before another team's generator sees it.
+// TestSpecValidates loads each of the embedded documents the way other tools will and
+// validates it, examples included, so a broken example fails here before another team's
+// generator sees it. Each must be complete on its own: one base URL, no per-path or
+// per-operation servers.
 func TestSpecValidates(t *testing.T) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(openapi.Spec)
-	if err != nil {
-		t.Fatalf("load spec: %v", err)
-	}
-	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
-		t.Fatalf("spec does not validate: %v", err)
+	for name, data := range openapi.Documents() {
+		doc, err := openapi3.NewLoader().LoadFromData(data)
+		if err != nil {
+			t.Fatalf("load %s: %v", name, err)
+		}
+		if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
+			t.Errorf("%s does not validate: %v", name, err)
+		}
+		if len(doc.Servers) != 1 {
+			t.Errorf("%s has %d servers, want one base URL", name, len(doc.Servers))
+		}
+		for path, item := range doc.Paths.Map() {
+			if len(item.Servers) > 0 {
+				t.Errorf("%s: path %s has servers of its own", name, path)
+			}
+			for method, op := range item.Operations() {
+				if op.Servers != nil && len(*op.Servers) > 0 {
+					t.Errorf("%s: %s %s has servers of its own", name, method, path)
+				}
+			}
+		}
 	}
 }
 
@@ -37,33 +53,41 @@ func TestSpecRejectsBadExample(t *testing.T) {
 	}
 }
 
-// TestSpecCoversOperations pins the operation IDs other teams generate code against.
+// TestSpecCoversOperations pins the operation IDs other teams generate code against, and
+// the document that holds each.
 func TestSpecCoversOperations(t *testing.T) {
-	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
-	if err != nil {
-		t.Fatalf("load spec: %v", err)
-	}
 	want := map[string]string{
 		openapi.OpGenerateAPIAccessToken:        "POST /objects/users/{user_id}/api_access_token__sys",
 		openapi.OpGenerateMyAPIAccessToken:      "POST /objects/users/me/api_access_token__sys",
 		openapi.OpGenerateSandboxAPIAccessToken: "POST /objects/sandbox/{sandbox_name}/users/me/api_access_token__sys",
 		openapi.OpAuthenticate:                  "POST /auth",
-		openapi.OpAuthenticateOAuth:             "POST /auth/oauth/session/{oath_oidc_profile_id}",
-		openapi.OpRetrieveAPIVersions:           "GET /",
+		openapi.OpAuthenticateOAuth:             "vault-login.yaml POST /auth/oauth/session/{oath_oidc_profile_id}",
+		openapi.OpRetrieveAPIVersions:           "vault-versions.yaml GET /",
 		openapi.OpQueryAPIAccessTokens:          "POST /query",
 		openapi.OpQueryAPIAccessTokensPage:      "POST /query/{query_id}",
 		openapi.OpDeleteAPIAccessTokens:         "DELETE /vobjects/api_access_token__sys",
 		openapi.OpValidateSessionUser:           "GET /objects/users/me",
 		openapi.OpEndSession:                    "DELETE /session",
-		openapi.OpDiscoverAuthType:              "POST /auth/discovery",
+		openapi.OpDiscoverAuthType:              "vault-login.yaml POST /auth/discovery",
 	}
 	if len(openapi.Operations()) != len(want) {
 		t.Errorf("openapi.Operations() lists %d operations, want %d", len(openapi.Operations()), len(want))
 	}
+	for id, route := range want {
+		if !strings.HasPrefix(route, "vault-") {
+			want[id] = "vault-api.yaml " + route
+		}
+	}
 	got := map[string]string{}
-	for path, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			got[op.OperationID] = method + " " + path
+	for name, data := range openapi.Documents() {
+		doc, err := openapi3.NewLoader().LoadFromData(data)
+		if err != nil {
+			t.Fatalf("load %s: %v", name, err)
+		}
+		for path, item := range doc.Paths.Map() {
+			for method, op := range item.Operations() {
+				got[op.OperationID] = name + " " + method + " " + path
+			}
 		}
 	}
 	for id, route := range want {
@@ -91,15 +115,17 @@ func TestSpecRejectsBadReplyExample(t *testing.T) {
 	}
 }
 
-// TestSpecVersion keeps SpecVersion, which the command prints, and the spec's own version
-// in step.
+// TestSpecVersion keeps SpecVersion, which the command prints, and each document's own
+// version in step.
 func TestSpecVersion(t *testing.T) {
-	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if doc.Info.Version != openapi.SpecVersion {
-		t.Errorf("spec's info.version %q, openapi.SpecVersion %q", doc.Info.Version, openapi.SpecVersion)
+	for name, data := range openapi.Documents() {
+		doc, err := openapi3.NewLoader().LoadFromData(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if doc.Info.Version != openapi.SpecVersion {
+			t.Errorf("%s's info.version %q, openapi.SpecVersion %q", name, doc.Info.Version, openapi.SpecVersion)
+		}
 	}
 }
 

@@ -17,34 +17,42 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 )
 
-// operationRoutes maps each operation to its ServeMux pattern and its path in the spec.
+// operationRoutes maps each operation to its ServeMux pattern, the spec's document that
+// holds it, and its path there.
 // ServeMux prefers the literal "me" over the {user_id} wildcard. Patterns carry no method,
 // so that a request with the wrong one is recorded and reported like any other request
 // that breaks the spec.
-var operationRoutes = []struct{ op, pattern, specPath string }{
-	{OpRetrieveAPIVersions, "/api/{$}", "/"},
-	{OpRetrieveAPIVersions, "/api", "/"},
-	{OpAuthenticate, "/api/{version}/auth", "/auth"},
-	{OpAuthenticateOAuth, "/auth/oauth/session/{oath_oidc_profile_id}", "/auth/oauth/session/{oath_oidc_profile_id}"},
-	{OpDiscoverAuthType, "/auth/discovery", "/auth/discovery"},
-	{OpValidateSessionUser, "/api/{version}/objects/users/me", "/objects/users/me"},
-	{OpEndSession, "/api/{version}/session", "/session"},
-	{OpGenerateMyAPIAccessToken, "/api/{version}/objects/users/me/api_access_token__sys", "/objects/users/me/api_access_token__sys"},
-	{OpGenerateAPIAccessToken, "/api/{version}/objects/users/{user_id}/api_access_token__sys", "/objects/users/{user_id}/api_access_token__sys"},
-	{OpGenerateSandboxAPIAccessToken, "/api/{version}/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys",
+// The spec's documents, by file name (openapi.Documents).
+const (
+	apiDoc      = "vault-api.yaml"
+	versionsDoc = "vault-versions.yaml"
+	loginDoc    = "vault-login.yaml"
+)
+
+var operationRoutes = []struct{ op, pattern, doc, specPath string }{
+	{OpRetrieveAPIVersions, "/api/{$}", versionsDoc, "/"},
+	{OpRetrieveAPIVersions, "/api", versionsDoc, "/"},
+	{OpAuthenticate, "/api/{version}/auth", apiDoc, "/auth"},
+	{OpAuthenticateOAuth, "/auth/oauth/session/{oath_oidc_profile_id}", loginDoc, "/auth/oauth/session/{oath_oidc_profile_id}"},
+	{OpDiscoverAuthType, "/auth/discovery", loginDoc, "/auth/discovery"},
+	{OpValidateSessionUser, "/api/{version}/objects/users/me", apiDoc, "/objects/users/me"},
+	{OpEndSession, "/api/{version}/session", apiDoc, "/session"},
+	{OpGenerateMyAPIAccessToken, "/api/{version}/objects/users/me/api_access_token__sys", apiDoc, "/objects/users/me/api_access_token__sys"},
+	{OpGenerateAPIAccessToken, "/api/{version}/objects/users/{user_id}/api_access_token__sys", apiDoc, "/objects/users/{user_id}/api_access_token__sys"},
+	{OpGenerateSandboxAPIAccessToken, "/api/{version}/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys", apiDoc,
 		"/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys"},
-	{OpQueryAPIAccessTokens, "/api/{version}/query", "/query"},
-	{OpQueryAPIAccessTokensPage, "/api/{version}/query/{query_id}", "/query/{query_id}"},
-	{OpDeleteAPIAccessTokens, "/api/{version}/vobjects/api_access_token__sys", "/vobjects/api_access_token__sys"},
+	{OpQueryAPIAccessTokens, "/api/{version}/query", apiDoc, "/query"},
+	{OpQueryAPIAccessTokensPage, "/api/{version}/query/{query_id}", apiDoc, "/query/{query_id}"},
+	{OpDeleteAPIAccessTokens, "/api/{version}/vobjects/api_access_token__sys", apiDoc, "/vobjects/api_access_token__sys"},
 }
 
 // newMux routes each operation's pattern to serve; anything else is not found.
 func (s *Server) newMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, rt := range operationRoutes {
-		mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, rt.op, rt.specPath) })
+		mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, rt.op, rt.doc, rt.specPath) })
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, "", "") })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, "", "", "") })
 	return mux
 }
 
@@ -68,14 +76,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 type sentURLKey struct{}
 
-// serve handles one request for operation op (empty when no pattern matched).
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, specPath string) {
+// serve handles one request for operation op (empty when no pattern matched), which the
+// spec's document doc holds at specPath.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, doc, specPath string) {
 	if sent, ok := r.Context().Value(sentURLKey{}).(*url.URL); ok {
 		r.URL = sent
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	rec := s.record(r, body)
-	rt, ok := s.routeTo(r, op, specPath)
+	rt, ok := s.routeTo(r, op, doc, specPath)
 	if !ok {
 		s.mu.Lock()
 		s.recordLocked(rec)
@@ -221,13 +230,14 @@ type route struct {
 	version string
 }
 
-// routeTo finds op in the spec, checks the request's method against it, and collects the
+// routeTo finds op in the spec's document doc, checks the request's method against it, and collects the
 // path parameters the mux decoded.
-func (s *Server) routeTo(r *http.Request, op, specPath string) (route, bool) {
+func (s *Server) routeTo(r *http.Request, op, doc, specPath string) (route, bool) {
 	if op == "" {
 		return route{}, false
 	}
-	item := s.spec.Paths.Value(specPath)
+	spec := s.spec[doc]
+	item := spec.Paths.Value(specPath)
 	if item == nil {
 		return route{}, false
 	}
@@ -253,7 +263,7 @@ func (s *Server) routeTo(r *http.Request, op, specPath string) (route, bool) {
 	version, _ := value("version")
 	return route{
 		op:      op,
-		route:   &routers.Route{Spec: s.spec, Path: specPath, PathItem: item, Method: r.Method, Operation: operation},
+		route:   &routers.Route{Spec: spec, Path: specPath, PathItem: item, Method: r.Method, Operation: operation},
 		params:  params,
 		version: version,
 	}, true

@@ -92,8 +92,8 @@ type Server struct {
 	cfg    Config
 	tb     TB // from NewTestServer: a refused fault fails the test
 	srv    *httptest.Server
-	memory *memoryListener // with Config.InMemory
-	spec   *openapi3.T
+	memory *memoryListener        // with Config.InMemory
+	spec   map[string]*openapi3.T // the spec's documents, by file name
 	mux    *http.ServeMux
 
 	mu         sync.Mutex
@@ -229,15 +229,20 @@ func (s *Server) listen() (net.Listener, error) {
 	return l, nil
 }
 
-func loadSpec() (*openapi3.T, error) {
-	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
-	if err != nil {
-		return nil, fmt.Errorf("load spec: %w", err)
+// loadSpec loads and validates the spec's documents, by file name.
+func loadSpec() (map[string]*openapi3.T, error) {
+	docs := map[string]*openapi3.T{}
+	for name, data := range openapi.Documents() {
+		doc, err := openapi3.NewLoader().LoadFromData(data)
+		if err != nil {
+			return nil, fmt.Errorf("load spec %s: %w", name, err)
+		}
+		if err := doc.Validate(context.Background()); err != nil {
+			return nil, fmt.Errorf("spec %s: %w", name, err)
+		}
+		docs[name] = doc
 	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("spec: %w", err)
-	}
-	return doc, nil
+	return docs, nil
 }
 
 // Close shuts the server down.

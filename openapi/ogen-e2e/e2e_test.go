@@ -11,6 +11,8 @@ import (
 
 	"github.com/acme/vault-token/client/vaulttest"
 	"github.com/acme/vault-token/openapi/ogen-e2e/oas"
+	"github.com/acme/vault-token/openapi/ogen-e2e/oaslogin"
+	"github.com/acme/vault-token/openapi/ogen-e2e/oasversions"
 )
 
 // session is the spec's security: the session ID as the Authorization header. ogen asks
@@ -25,15 +27,23 @@ func (session) BearerToken(context.Context, oas.OperationName) (oas.BearerToken,
 	return oas.BearerToken{}, ogenerrors.ErrSkipClientSecurity
 }
 
-func (session) IdpToken(context.Context, oas.OperationName) (oas.IdpToken, error) {
-	return oas.IdpToken{}, ogenerrors.ErrSkipClientSecurity
+// versionsSession is the same for the version list's document.
+type versionsSession string
+
+func (s versionsSession) SessionId(context.Context, oasversions.OperationName) (oasversions.SessionId, error) {
+	return oasversions.SessionId{APIKey: string(s)}, nil
 }
 
-// idpToken is the OAuth login's security: the identity provider's token as a Bearer token.
-type idpToken struct{ session }
+func (versionsSession) BearerToken(context.Context, oasversions.OperationName) (oasversions.BearerToken, error) {
+	return oasversions.BearerToken{}, ogenerrors.ErrSkipClientSecurity
+}
 
-func (t idpToken) IdpToken(context.Context, oas.OperationName) (oas.IdpToken, error) {
-	return oas.IdpToken{Token: string(t.session)}, nil
+// idpToken is the login document's only security: the identity provider's token as a
+// Bearer token. (Discovery takes none.)
+type idpToken string
+
+func (t idpToken) IdpToken(context.Context, oaslogin.OperationName) (oaslogin.IdpToken, error) {
+	return oaslogin.IdpToken{Token: string(t)}, nil
 }
 
 // TestOgenClient: log in with a password and with OAuth, list versions, four tokens, a
@@ -72,13 +82,13 @@ func TestOgenClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loginHost, err := oas.NewClient("https://"+fake.DNS, idpToken{session(tok)}, hc)
+	loginHost, err := oaslogin.NewClient("https://"+fake.DNS, idpToken(tok), oaslogin.WithClient(fake.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ores, err := loginHost.AuthenticateOAuth(ctx, oas.NewOptOAuthLoginRequest(oas.OAuthLoginRequest{
-		VaultDNS: oas.NewOptString(fake.DNS), ClientID: oas.NewOptString("0oa-vault-integration"),
-	}), oas.AuthenticateOAuthParams{OathOidcProfileID: vaulttest.DefaultOAuthProfileID})
+	ores, err := loginHost.AuthenticateOAuth(ctx, oaslogin.NewOptOAuthLoginRequest(oaslogin.OAuthLoginRequest{
+		VaultDNS: oaslogin.NewOptString(fake.DNS), ClientID: oaslogin.NewOptString("0oa-vault-integration"),
+	}), oaslogin.AuthenticateOAuthParams{OathOidcProfileID: vaulttest.DefaultOAuthProfileID})
 	oauth, ok := ores, ores != nil
 	if err != nil || !ok || !oauth.Response.IsAuthSuccess() || oauth.Response.AuthSuccess.SessionId == "" {
 		t.Fatalf("OAuth login: %#v, %v", ores, err)
@@ -88,11 +98,11 @@ func TestOgenClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	versions, err := oas.NewClient(versionsURL, sess, hc)
+	versions, err := oasversions.NewClient(versionsURL, versionsSession(sess), oasversions.WithClient(fake.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	vres, err := versions.RetrieveApiVersions(ctx, oas.RetrieveApiVersionsParams{})
+	vres, err := versions.RetrieveApiVersions(ctx, oasversions.RetrieveApiVersionsParams{})
 	list, ok := vres, vres != nil
 	if err != nil || !ok || !list.Response.IsVersionsSuccess() {
 		t.Fatalf("versions: %#v, %v", vres, err)

@@ -7,16 +7,17 @@ oasdiff=${OASDIFF:-go run github.com/oasdiff/oasdiff@v1.35.0}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Add scope__v to TokenRequest's properties and to its required list.
+# Add scope__v to TokenRequest's properties and to its required list (the bundle writes the
+# list one item a line).
 awk '
   /^    TokenRequest:$/ { in_req = 1 }
-  in_req && /^      required: \[name__v\]$/ { print "      required: [name__v, scope__v]"; next }
+  in_req && /^        - name__v$/ { print; print "        - scope__v"; next }
   in_req && /^      properties:$/ {
     print; print "        scope__v:"; print "          type: string"; print "          description: A new required field."; in_req = 0; next
   }
   { print }
 ' openapi/vault-api.yaml > "$tmp/broken.yaml"
-grep -q 'required: \[name__v, scope__v\]' "$tmp/broken.yaml" || { echo "selftest: could not build the broken spec"; exit 1; }
+grep -q '^        - scope__v$' "$tmp/broken.yaml" || { echo "selftest: could not build the broken spec"; exit 1; }
 
 if $oasdiff breaking --fail-on ERR openapi/vault-api.yaml "$tmp/broken.yaml" > "$tmp/out.txt" 2>&1; then
   cat "$tmp/out.txt"

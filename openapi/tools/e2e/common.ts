@@ -1,5 +1,5 @@
 // Shared by the end-to-end programs: each logs in (with a password, and with OAuth), lists versions, creates four tokens and
-// reads a FAILURE envelope through a client generated from openapi/vault-api.yaml, against
+// reads a FAILURE envelope through clients generated from the spec's three documents, against
 // `vault-token fake`. Only the base URLs are written by hand.
 
 // The two Node globals used here, declared rather than pulling in @types/node for them.

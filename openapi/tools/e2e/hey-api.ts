@@ -1,18 +1,21 @@
 // The flow through the SDK @hey-api/openapi-ts generates, with its bundled fetch client.
-import { createClient } from "../generated/hey-api/client";
+// One SDK per document of the spec, each with its document's base URL.
+import { createClient } from "../generated/hey-api/vault-api/client";
 import {
   authenticate,
-  authenticateOAuth,
   generateApiAccessToken,
   generateMyApiAccessToken,
   generateSandboxApiAccessToken,
-  retrieveApiVersions,
-} from "../generated/hey-api/sdk.gen";
+} from "../generated/hey-api/vault-api/sdk.gen";
+import { createClient as createLoginClient } from "../generated/hey-api/vault-login/client";
+import { authenticateOAuth } from "../generated/hey-api/vault-login/sdk.gen";
+import { createClient as createVersionsClient } from "../generated/hey-api/vault-versions/client";
+import { retrieveApiVersions } from "../generated/hey-api/vault-versions/sdk.gen";
 import { baseUrl, check, dns, expiry, idpToken, isToken, loginHostBaseUrl, main, oauthProfile, user, versionsBaseUrl } from "./common";
 
 void main("hey-api", async () => {
   const vault = createClient({ baseUrl });
-  const versions = createClient({ baseUrl: versionsBaseUrl });
+  const versions = createVersionsClient({ baseUrl: versionsBaseUrl });
 
   const login = await authenticate({ client: vault, body: user });
   // A wrong password: HTTP 200 all the same, and the types make the caller look at
@@ -28,7 +31,7 @@ void main("hey-api", async () => {
   check(login.data?.responseStatus === "SUCCESS" && sessionId !== "" && login.data.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", login.data);
   // The OAuth login's security scheme is the identity provider's bearer token: the SDK adds
   // "Bearer " itself.
-  const loginHost = createClient({ baseUrl: loginHostBaseUrl, auth: () => idpToken });
+  const loginHost = createLoginClient({ baseUrl: loginHostBaseUrl, auth: () => idpToken });
   const oauth = await authenticateOAuth({
     client: loginHost,
     path: { oath_oidc_profile_id: oauthProfile },

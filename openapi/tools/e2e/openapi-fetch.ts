@@ -1,6 +1,8 @@
 // The flow through openapi-typescript's types and openapi-fetch.
 import createClient from "openapi-fetch";
 import type { paths } from "../generated/vault-api";
+import type { paths as loginPaths } from "../generated/vault-login";
+import type { paths as versionsPaths } from "../generated/vault-versions";
 import { baseUrl, check, dns, expiry, idpToken, isToken, loginHostBaseUrl, main, oauthProfile, user, versionsBaseUrl } from "./common";
 
 // openapi-fetch knows the spec's types, not the spec: a form body needs its Content-Type.
@@ -8,7 +10,8 @@ const form = { "Content-Type": "application/x-www-form-urlencoded" } as const;
 
 void main("openapi-fetch", async () => {
   const vault = createClient<paths>({ baseUrl });
-  const versions = createClient<paths>({ baseUrl: versionsBaseUrl });
+  // One client per document, each with its document's base URL, set once.
+  const versions = createClient<versionsPaths>({ baseUrl: versionsBaseUrl });
 
   const login = await vault.POST("/auth", { body: user, headers: form });
   // The reply is a union on responseStatus: the session is there only once the type is narrowed.
@@ -25,7 +28,7 @@ void main("openapi-fetch", async () => {
     wrong.data,
   );
 
-  const loginHost = createClient<paths>({ baseUrl: loginHostBaseUrl });
+  const loginHost = createClient<loginPaths>({ baseUrl: loginHostBaseUrl });
   const oauth = await loginHost.POST("/auth/oauth/session/{oath_oidc_profile_id}", {
     params: { path: { oath_oidc_profile_id: oauthProfile } },
     body: { vaultDNS: dns, client_id: "0oa-vault-integration" },
