@@ -160,15 +160,22 @@ breaking:
 docs: node-deps
 	for d in $(SPEC_DOCS); do ( $(NPX) redocly build-docs ../$$d.yaml --inlineBundle --output build/$$d.html ) || exit 1; done
 
-# Clients generated from the spec by other teams' generators, run against the fake Vault:
-# openapi-typescript + openapi-fetch and @hey-api/openapi-ts under Node against
-# `vault-token fake`, and ogen (a Go generator) in a module of its own. Each logs in, lists
-# the versions, creates four tokens and reads a FAILURE; any failed step or spec violation
-# the fake reports fails the target.
+# Clients generated from the spec's three documents by other teams' generators, run against
+# the strict fake Vault: openapi-typescript + openapi-fetch, @hey-api/openapi-ts, orval,
+# swagger-typescript-api and openapi-typescript-codegen under Node against `vault-token
+# fake`, and ogen (a Go generator) in a module of its own (oapi-codegen's client is run by
+# go test ./openapi). Each logs in, reads a wrong password as a Failure, logs in with
+# OAuth, lists the versions, creates four tokens and reads a FAILURE; any failed step or
+# request the fake refuses fails the target.
 spec-e2e: $(TS_TYPES)
-	for d in $(SPEC_DOCS); do ( $(NPX) openapi-ts -i ../$$d.yaml -o generated/hey-api/$$d -c @hey-api/client-fetch --no-log-file ) || exit 1; done
+	for d in $(SPEC_DOCS); do \
+		( $(NPX) openapi-ts -i ../$$d.yaml -o generated/hey-api/$$d -c @hey-api/client-fetch --no-log-file ) && \
+		( $(NPX) swagger-typescript-api generate --path ../$$d.yaml --output generated/sta/$$d --name api.ts >/dev/null ) && \
+		( $(NPX) openapi --input ../$$d.yaml --output generated/otc/$$d --client fetch ) || exit 1; \
+	done
+	$(NPX) orval --config orval.config.cjs
 	$(NPX) tsc -p e2e/tsconfig.json
-	bash $(TOOLS)/e2e/run.sh "node $(TOOLS)/build/e2e/e2e/openapi-fetch.js" "node $(TOOLS)/build/e2e/e2e/hey-api.js"
+	bash $(TOOLS)/e2e/run.sh $(foreach p,openapi-fetch hey-api orval sta otc,"node $(TOOLS)/build/e2e/e2e/$(p).js")
 	cd openapi/ogen-e2e && $(GO) generate ./... && $(GO) test -count=1 ./...
 
 spec-checks: check-bundled lint-spec ts-check breaking docs spec-e2e
