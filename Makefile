@@ -176,6 +176,7 @@ spec-e2e: $(TS_TYPES)
 	$(NPX) orval --config orval.config.cjs
 	$(NPX) tsc -p e2e/tsconfig.json
 	bash $(TOOLS)/e2e/run.sh $(foreach p,openapi-fetch hey-api orval sta otc,"node $(TOOLS)/build/e2e/e2e/$(p).js")
+	$(GO) test -count=1 -run '^TestOapiCodegenClient$$' ./openapi
 	cd openapi/ogen-e2e && $(GO) generate ./... && $(GO) test -count=1 ./...
 
 spec-checks: check-bundled lint-spec ts-check breaking docs spec-e2e
