@@ -166,12 +166,13 @@ docs: node-deps
 # fake`, and ogen (a Go generator) in a module of its own (oapi-codegen's client is run by
 # go test ./openapi). Each logs in, reads a wrong password as a Failure, logs in with
 # OAuth, lists the versions, creates four tokens and reads a FAILURE; any failed step or
-# request the fake refuses fails the target.
+# request the fake refuses fails the target. openapi-typescript-codegen is run by its path:
+# its command, openapi, has the name of one of Redocly CLI's, which npm may link instead.
 spec-e2e: $(TS_TYPES)
 	for d in $(SPEC_DOCS); do \
 		( $(NPX) openapi-ts -i ../$$d.yaml -o generated/hey-api/$$d -c @hey-api/client-fetch --no-log-file ) && \
 		( $(NPX) swagger-typescript-api generate --path ../$$d.yaml --output generated/sta/$$d --name api.ts >/dev/null ) && \
-		( $(NPX) openapi --input ../$$d.yaml --output generated/otc/$$d --client fetch ) || exit 1; \
+		( cd $(TOOLS) && node node_modules/openapi-typescript-codegen/bin/index.js --input ../$$d.yaml --output generated/otc/$$d --client fetch ) || exit 1; \
 	done
 	$(NPX) orval --config orval.config.cjs
 	$(NPX) tsc -p e2e/tsconfig.json
