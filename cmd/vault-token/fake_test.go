@@ -85,6 +85,21 @@ func TestFakeCommand(t *testing.T) {
 	}
 }
 
+// trustingClient is an HTTP client that trusts the certificate vault-token fake wrote to
+// certFile, as curl --cacert would.
+func trustingClient(t *testing.T, certFile string) *http.Client {
+	t.Helper()
+	pemBytes, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		t.Fatal("--cert-out wrote no certificate")
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+}
+
 func TestFakeRefusesNonLoopback(t *testing.T) {
 	h := &harness{t: t, cert: os.DevNull}
 	r := h.run(nil, "", "fake", "--addr", "0.0.0.0:0", "--cert-out", filepath.Join(t.TempDir(), "c.pem"))
@@ -123,15 +138,7 @@ func TestPasswordPrompt(t *testing.T) {
 // with the raw session ID) against the fake command, trusting only the certificate it wrote.
 func readmeCurlCalls(t *testing.T, dns, certFile string) {
 	t.Helper()
-	pemBytes, err := os.ReadFile(certFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pemBytes) {
-		t.Fatal("--cert-out wrote no certificate")
-	}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	hc := trustingClient(t, certFile)
 	post := func(path, auth string, form url.Values) map[string]any {
 		req, _ := http.NewRequest(http.MethodPost, "https://"+dns+path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

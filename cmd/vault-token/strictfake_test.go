@@ -3,12 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -85,13 +82,7 @@ func startFakeCommand(t *testing.T, args ...string) (string, *http.Client, func(
 	if err != nil {
 		t.Fatalf("no address on stdout: %v", err)
 	}
-	pemBytes, err := os.ReadFile(cert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pemBytes)
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	hc := trustingClient(t, cert)
 	stopped := false
 	stop := func() string {
 		if !stopped {
