@@ -632,20 +632,12 @@ func (c *Client) AuthenticateOAuthWithFormdataBody(ctx context.Context, profileI
 func NewDiscoverAuthTypeRequest(server string, params *DiscoverAuthTypeParams) (*http.Request, error) {
 	var err error
 
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
 	operationPath := fmt.Sprintf("/auth/discovery")
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
+	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, nil)
 	if err != nil {
 		return nil, err
 	}
+	queryURL := req.URL
 
 	if params != nil {
 		// queryValues collects non-styled parameters (passthrough, JSON)
@@ -680,11 +672,6 @@ func NewDiscoverAuthTypeRequest(server string, params *DiscoverAuthTypeParams) (
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
-	if err != nil {
-		return nil, err
 	}
 
 	if params != nil {
@@ -727,22 +714,8 @@ func NewAuthenticateOAuthRequestWithBody(server string, profileID string, params
 		return nil, err
 	}
 
-	serverURL, err := url.Parse(server)
-	if err != nil {
-		return nil, err
-	}
-
 	operationPath := fmt.Sprintf("/auth/oauth/session/%s", pathParam0)
-	if operationPath[0] == '/' {
-		operationPath = "." + operationPath
-	}
-
-	queryURL, err := serverURL.Parse(operationPath)
-	if err != nil {
-		return nil, err
-	}
-
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, body)
 	if err != nil {
 		return nil, err
 	}
