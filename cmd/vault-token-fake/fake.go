@@ -2,37 +2,42 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/internal/command"
 )
 
-const fakeExample = `  vault-token fake --addr 127.0.0.1:8443 --cert-out /tmp/fake-vault.pem &
+const fakeExample = `  vault-token-fake --addr 127.0.0.1:8443 --cert-out /tmp/fake-vault.pem &
   curl --cacert /tmp/fake-vault.pem -X POST https://127.0.0.1:8443/api/v26.2/auth \
     -d username=olivia@veepharm.com -d password=demo-password`
 
+// outputs are the forms -o takes: the address alone, export lines for a shell, JSON.
+var outputs = []string{"text", "env", "json"}
+
 func (a *app) fakeCmd() *cobra.Command {
-	var addr, certOut string
+	var addr, certOut, output string
 	var lenient bool
-	output := newChoice("text", "text", "json", "env")
 	cmd := &cobra.Command{
-		Use:   "fake --addr 127.0.0.1:PORT --cert-out FILE",
+		Use:   name + " --cert-out FILE [--addr 127.0.0.1:PORT] [-o text|env|json] [--lenient]",
 		Short: "Serve the fake Vault on loopback for other teams' integration tests",
-		Long: `Serve the fake Vault on loopback until stopped: the same fake the library's tests use,
-which checks every request and reply against the spec, prints each violation to stderr and
-refuses a request that breaks the spec as Vault refuses a bad one (FAILURE INVALID_DATA, or
-MALFORMED_URL for a path no operation has; --lenient answers it as if it did not).
-Its address goes to stdout, its certificate to --cert-out (for curl --cacert or
-SSL_CERT_FILE), its users, their passwords and identity provider tokens for OAuth logins
-to stderr.
+		Long: `Serve the fake Vault on loopback until stopped (vault-token fake runs this program): the
+same fake the library's tests use, which checks every request and reply against the spec,
+prints each violation to stderr and refuses a request that breaks the spec as Vault refuses
+a bad one (FAILURE INVALID_DATA, or MALFORMED_URL for a path no operation has; --lenient
+answers it as if it did not). Its address goes to stdout, its certificate to --cert-out
+(for curl --cacert or SSL_CERT_FILE), its users, their passwords and identity provider
+tokens for OAuth logins to stderr.
 
 -o env prints export lines for a shell instead (VEEVA_VAULT_DNS, SSL_CERT_FILE, a user and
 password, VAULT_TOKEN_FAKE_PID), then closes stdout, so that a shell can read them while
@@ -46,18 +51,23 @@ the fake goes on serving:
 		Example: fakeExample,
 		Args:    noArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			return a.fake(cmd.Context(), addr, certOut, output.value, lenient)
+			if certOut == "" {
+				return usageErrorf("give --cert-out FILE: where to write the server's certificate")
+			}
+			if !slices.Contains(outputs, output) {
+				return usageErrorf("-o must be text, env or json")
+			}
+			return a.fake(cmd.Context(), addr, certOut, output, lenient)
 		}),
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0: any free port)")
 	cmd.Flags().StringVar(&certOut, "cert-out", "", "write the server's certificate (PEM) here")
 	cmd.Flags().BoolVar(&lenient, "lenient", false, "answer a request that breaks the spec as if it did not (after printing the violation), instead of refusing it")
-	markRequired(cmd, "cert-out")
-	addChoiceFlag(cmd, output, "output", "o", "text (the address), env (export lines for a shell) or json")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "text (the address), env (export lines for a shell) or json")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputs, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-// fakeUser is the user -o env and -o json name: a password user who may create tokens.
 var fakeUser = vaulttest.DefaultUsers()[0]
 
 // printFake prints where the fake is and how to log in to it, as output asks. For env it
@@ -81,7 +91,7 @@ func (a *app) printFake(output, dns, cert string) error {
 			{"VEEVA_VAULT_USERNAME", fakeUser.Username}, {"VEEVA_VAULT_PASSWORD", fakeUser.Password},
 			{"VAULT_TOKEN_FAKE_PID", strconv.Itoa(os.Getpid())},
 		} {
-			if _, err := fmt.Fprintf(a.stdout, "export %s=%s\n", kv[0], shellQuote(kv[1])); err != nil {
+			if _, err := fmt.Fprintf(a.stdout, "export %s=%s\n", kv[0], command.ShellQuote(kv[1])); err != nil {
 				return err
 			}
 		}
@@ -107,7 +117,7 @@ func (a *app) fake(ctx context.Context, addr, certOut, output string, lenient bo
 	fake, err := vaulttest.Start(vaulttest.Config{
 		Addr:    addr,
 		Lenient: lenient,
-		Report:  func(v string) { fmt.Fprintf(a.stderr, "vault-token fake: SPEC VIOLATION: %s\n", v) },
+		Report:  func(v string) { fmt.Fprintf(a.stderr, name+": SPEC VIOLATION: %s\n", v) },
 	})
 	if err != nil {
 		return fmt.Errorf("fake: %w", err)
@@ -120,7 +130,7 @@ func (a *app) fake(ctx context.Context, addr, certOut, output string, lenient bo
 	if err := a.printFake(output, fake.DNS, certOut); err != nil {
 		return fmt.Errorf("fake: %w", err)
 	}
-	fmt.Fprintf(a.stderr, "vault-token fake: serving a fake Vault at https://%s (certificate in %s). Users:\n", fake.DNS, certOut)
+	fmt.Fprintf(a.stderr, name+": serving a fake Vault at https://%s (certificate in %s). Users:\n", fake.DNS, certOut)
 	for _, u := range vaulttest.DefaultUsers() {
 		note := ""
 		switch {
@@ -146,6 +156,42 @@ func (a *app) fake(ctx context.Context, addr, certOut, output string, lenient bo
 	}
 	fmt.Fprintln(a.stderr, `Sandboxes: "VeePharm Sandbox" and "R&D/QA Sandbox". Stop with Ctrl-C.`)
 	<-ctx.Done()
-	fmt.Fprintln(a.stderr, "vault-token fake: stopped")
+	fmt.Fprintln(a.stderr, name+": stopped")
 	return nil
+}
+
+// printJSON prints v as vault-token prints JSON: indented by two spaces, one line at the end.
+func (a *app) printJSON(v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = a.stdout.Write(append(b, '\n'))
+	return err
+}
+
+// replaceFile writes data to a temporary file beside path and renames it over path: a
+// symbolic link or a device at path is replaced, never written through (os.WriteFile would
+// follow a link to /dev/null, or to another user's file).
+func replaceFile(path string, data []byte, perm os.FileMode) error {
+	if info, err := os.Lstat(path); err == nil && info.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".vault-token-*")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.Remove(tmp.Name()) }() // gone after a rename; removed after a failure
+	if _, err := tmp.Write(data); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra/doc"
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/openapi"
@@ -87,18 +92,34 @@ func TestFlagsAnywhere(t *testing.T) {
 	}
 }
 
+// manDir is where TestManPages writes the man pages: make man sets it; otherwise a
+// temporary folder.
+var manDir = flag.String("man-dir", "", "write the man pages here (make man)")
+
+// TestManPages renders a man page per command, as packagers ship them: "make man" runs it
+// with -man-dir. Rendering lives in a test, not in a command, so that vault-token does not
+// link a Markdown renderer whose packages it would initialize on every start.
 func TestManPages(t *testing.T) {
-	h := &harness{t: t, cert: os.DevNull}
-	dir := t.TempDir()
-	r := h.run(nil, "", "man", "--dir", dir)
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	dir := *manDir
+	if dir == "" {
+		dir = filepath.Join(t.TempDir(), "man", "man1") // made by MkdirAll, as make man's folder may need
 	}
-	for _, page := range []string{"vault-token.1", "vault-token-generate.1", "vault-token-versions.1", "vault-token-fake.1"} {
+	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // man pages are for everyone to read
+		t.Fatal(err)
+	}
+	root := (&app{}).newRootCmd()
+	root.DisableAutoGenTag = true // the pages do not change from build to build
+	if err := doc.GenManTree(root, &doc.GenManHeader{Title: "VAULT-TOKEN", Section: "1", Source: versionInfo()}, dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, page := range []string{"vault-token.1", "vault-token-generate.1", "vault-token-versions.1", "vault-token-fake.1", "vault-token-demo.1"} {
 		b, err := os.ReadFile(filepath.Join(dir, page))
 		if err != nil || !strings.Contains(string(b), `.TH "VAULT-TOKEN"`) {
 			t.Errorf("%s: %v, %d bytes", page, err, len(b))
 		}
+	}
+	if *manDir != "" {
+		t.Logf("man pages written to %s", dir)
 	}
 }
 
@@ -127,10 +148,27 @@ func TestDistance(t *testing.T) {
 	}
 }
 
-func TestShellQuote(t *testing.T) {
-	for in, want := range map[string]string{"CI": "CI", "CI key": "'CI key'", "it's": `'it'\''s'`, "": "''", "a/b-c_d.e": "a/b-c_d.e", "$(x)": "'$(x)'"} {
-		if got := shellQuote(in); got != want {
-			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+// TestFakeProgramMissing: without vault-token-fake beside it or on PATH, vault-token fake
+// and demo say how to install it, and exit 1.
+func TestFakeProgramMissing(t *testing.T) {
+	data, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone := filepath.Join(t.TempDir(), filepath.Base(binary))
+	if err := os.WriteFile(alone, data, 0o755); err != nil { //nolint:gosec // a program, run below
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"demo"}, {"fake", "--cert-out", filepath.Join(t.TempDir(), "c.pem")}} {
+		cmd := exec.Command(alone, args...)
+		cmd.Env = []string{"PATH=" + t.TempDir()}
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 || stdout.Len() != 0 ||
+			!strings.Contains(stderr.String(), "go install ./cmd/...") {
+			t.Errorf("%v: %v, stdout %q, stderr %q; want exit 1 and how to install vault-token-fake", args, err, stdout.String(), stderr.String())
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/internal/command"
 )
 
 // The environment variables the command reads. The VEEVA_ prefix keeps them apart from
@@ -66,22 +67,22 @@ func (a *app) credentials(cmd *cobra.Command, f *credFlags) (client.Credentials,
 	chosen := describeKinds(kinds[0:1], kinds[1:2], kinds[2:5], kinds[5:8])
 	switch {
 	case len(chosen) == 0:
-		return client.Credentials{}, usageErrorf("no credentials: set %s, %s, %s (with %s or --password-stdin), or use --oauth-profile (with %s or --idp-token-stdin)",
+		return client.Credentials{}, command.UsageErrorf("no credentials: set %s, %s, %s (with %s or --password-stdin), or use --oauth-profile (with %s or --idp-token-stdin)",
 			envSessionID, envAccessToken, envUsername, envPassword, envIdPToken)
 	case len(chosen) > 1:
-		return client.Credentials{}, usageErrorf("two kinds of credentials: %s; keep one", strings.Join(chosen, " and "))
+		return client.Credentials{}, command.UsageErrorf("two kinds of credentials: %s; keep one", strings.Join(chosen, " and "))
 	case envPw != "" && f.passwordStdin:
-		return client.Credentials{}, usageErrorf("two passwords: %s and --password-stdin; keep one", envPassword)
+		return client.Credentials{}, command.UsageErrorf("two passwords: %s and --password-stdin; keep one", envPassword)
 	case envIdP != "" && f.idpTokenStdin:
-		return client.Credentials{}, usageErrorf("two identity provider tokens: %s and --idp-token-stdin; keep one", envIdPToken)
+		return client.Credentials{}, command.UsageErrorf("two identity provider tokens: %s and --idp-token-stdin; keep one", envIdPToken)
 	case (envPw != "" || f.passwordStdin) && user == "":
-		return client.Credentials{}, usageErrorf("%s needs %s", chosen[0], envUsername)
+		return client.Credentials{}, command.UsageErrorf("%s needs %s", chosen[0], envUsername)
 	case (envIdP != "" || f.idpTokenStdin) && profile == "":
-		return client.Credentials{}, usageErrorf("%s needs --oauth-profile (or %s)", chosen[0], envOAuthProfile)
+		return client.Credentials{}, command.UsageErrorf("%s needs --oauth-profile (or %s)", chosen[0], envOAuthProfile)
 	case profile != "" && envIdP == "" && !f.idpTokenStdin:
-		return client.Credentials{}, usageErrorf("%s needs the identity provider's access token: set %s or use --idp-token-stdin", profileFrom, envIdPToken)
+		return client.Credentials{}, command.UsageErrorf("%s needs the identity provider's access token: set %s or use --idp-token-stdin", profileFrom, envIdPToken)
 	case profile == "" && cmd.Flags().Changed("oauth-client-id"):
-		return client.Credentials{}, usageErrorf("--oauth-client-id applies to --oauth-profile logins only")
+		return client.Credentials{}, command.UsageErrorf("--oauth-client-id applies to --oauth-profile logins only")
 	case session != "":
 		return client.SessionID(session), nil
 	case token != "":
@@ -128,7 +129,7 @@ func (a *app) oauth(profile, envIdP string, f *credFlags) (client.Credentials, e
 	if f.idpTokenStdin {
 		line, err := bufio.NewReader(a.stdin).ReadString('\n')
 		if err != nil && line == "" {
-			return client.Credentials{}, usageErrorf("--idp-token-stdin: nothing to read on stdin")
+			return client.Credentials{}, command.UsageErrorf("--idp-token-stdin: nothing to read on stdin")
 		}
 		tok = strings.TrimSpace(line) // tokens hold no spaces; an echo or a paste adds them
 	}
@@ -143,7 +144,7 @@ func (a *app) password(cmd *cobra.Command, user string, fromStdin bool) (string,
 	if fromStdin {
 		line, err := bufio.NewReader(a.stdin).ReadString('\n')
 		if err != nil && line == "" {
-			return "", usageErrorf("--password-stdin: nothing to read on stdin")
+			return "", command.UsageErrorf("--password-stdin: nothing to read on stdin")
 		}
 		return strings.TrimRight(line, "\r\n"), nil
 	}
@@ -151,7 +152,7 @@ func (a *app) password(cmd *cobra.Command, user string, fromStdin bool) (string,
 		return pw, nil
 	}
 	if !a.isTerminal() {
-		return "", usageErrorf("no password for %s: set %s, use --password-stdin, or run on a terminal to be asked", user, envPassword)
+		return "", command.UsageErrorf("no password for %s: set %s, use --password-stdin, or run on a terminal to be asked", user, envPassword)
 	}
 	fmt.Fprintf(a.stderr, "Password for %s: ", user)
 	pw, err := a.readPassword(cmd.Context())

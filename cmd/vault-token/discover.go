@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/internal/command"
 )
 
 func (a *app) discoverCmd() *cobra.Command {
@@ -27,13 +28,13 @@ the user's OAuth 2.0 / OpenID Connect profiles. It needs no credentials and no V
 		Example: "  vault-token discover olivia@veepharm.com\n  vault-token discover olivia@veepharm.com -o json",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageErrorf("give one user name, such as olivia@veepharm.com")
+				return command.UsageErrorf("give one user name, such as olivia@veepharm.com")
 			}
 			return nil
 		},
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			if timeout <= 0 {
-				return usageErrorf("--timeout must be positive")
+				return command.UsageErrorf("--timeout must be positive")
 			}
 			cl, err := client.New(loginHost, client.WithLoginHost(loginHost),
 				client.WithHTTPClient(&http.Client{Timeout: timeout}), client.WithUserAgent("vault-token/"+client.Version))

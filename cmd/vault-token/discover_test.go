@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/internal/command"
 )
 
 func TestDiscoverCommand(t *testing.T) {
@@ -26,7 +27,7 @@ func TestDiscoverCommand(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("JSON (-want +got):\n%s", diff)
 	}
-	if r := h.run(nil, "", "discover"); r.code != exitUsage || !strings.Contains(r.stderr, "give one user name") {
+	if r := h.run(nil, "", "discover"); r.code != command.ExitUsage || !strings.Contains(r.stderr, "give one user name") {
 		t.Errorf("no user: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if n := h.fake.Count(vaulttest.OpDiscoverAuthType); n != 2 {
@@ -44,11 +45,11 @@ func TestSSOHint(t *testing.T) {
 	args := []string{"generate", "--me", "--name", "k", "--oauth-login-host", h.fake.DNS}
 	r := h.run(env("sso.user@veepharm.com"), "", args...)
 	hint := "sso.user@veepharm.com signs in with SSO, not a password: log in with --oauth-profile " + vaulttest.DefaultOAuthProfileID
-	if r.code != exitVault || !strings.Contains(r.stderr, hint) {
+	if r.code != command.ExitVault || !strings.Contains(r.stderr, hint) {
 		t.Errorf("SSO user: exit %d, stderr %q; want exit 1 and %q", r.code, r.stderr, hint)
 	}
 	r = h.run(env("olivia@veepharm.com"), "", args...)
-	if r.code != exitVault || strings.Contains(r.stderr, "SSO") {
+	if r.code != command.ExitVault || strings.Contains(r.stderr, "SSO") {
 		t.Errorf("password user: exit %d, stderr %q; want exit 1 and no hint", r.code, r.stderr)
 	}
 	h.checkNoSecrets("not-it")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/internal/command"
 )
 
 // parseExpires reads --expires: an RFC 3339 time (sent in UTC), a date YYYY-MM-DD (23:59:59
@@ -28,7 +29,7 @@ func parseExpires(s string, now time.Time) (client.TokenRequest, error) {
 		r.ExpiresAt = now.Add(d)
 		return r, nil
 	}
-	return r, usageErrorf("--expires %q: give an RFC 3339 time (2026-12-31T12:00:00Z), a date (2026-12-31) or a duration (90d, 2w, 12h)", s)
+	return r, command.UsageErrorf("--expires %q: give an RFC 3339 time (2026-12-31T12:00:00Z), a date (2026-12-31) or a duration (90d, 2w, 12h)", s)
 }
 
 func parseDuration(s string) (time.Duration, bool) {

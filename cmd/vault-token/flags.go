@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/internal/command"
 )
 
 // vaultFlags are the flags of every command that talks to a Vault.
@@ -52,10 +53,10 @@ func (a *app) newClient(cmd *cobra.Command, f *vaultFlags, extra ...client.Optio
 		dns = a.getenv("VEEVA_VAULT_DNS")
 	}
 	if strings.TrimSpace(dns) == "" {
-		return nil, usageErrorf("--vault is required (or set VEEVA_VAULT_DNS)")
+		return nil, command.UsageErrorf("--vault is required (or set VEEVA_VAULT_DNS)")
 	}
 	if f.timeout <= 0 {
-		return nil, usageErrorf("--timeout must be positive")
+		return nil, command.UsageErrorf("--timeout must be positive")
 	}
 	creds, err := a.credentials(cmd, f.creds)
 	if err != nil {
@@ -90,7 +91,7 @@ func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, 
 			return err
 		}
 		if err := f(cmd, args); err != nil {
-			return &ranError{err}
+			return &command.RanError{Err: err}
 		}
 		return nil
 	}
@@ -116,9 +117,9 @@ func missingFlags(cmd *cobra.Command) error {
 	case 0:
 		return nil
 	case 1:
-		return usageErrorf("give %s: it has no default", missing[0])
+		return command.UsageErrorf("give %s: it has no default", missing[0])
 	}
-	return usageErrorf("give %s: they have no default", strings.Join(missing, " and "))
+	return command.UsageErrorf("give %s: they have no default", strings.Join(missing, " and "))
 }
 
 // exactlyOne refuses a command line that sets none, or more than one, of the named flags,
@@ -138,9 +139,9 @@ func exactlyOne(cmd *cobra.Command, names ...string) error {
 	list := strings.Join(flags[:len(flags)-1], ", ") + " or " + flags[len(flags)-1]
 	switch {
 	case len(set) == 0:
-		return usageErrorf("say whose tokens: give one of %s", list)
+		return command.UsageErrorf("say whose tokens: give one of %s", list)
 	case len(set) > 1:
-		return usageErrorf("%s cannot be used together: give one of %s", strings.Join(set, " and "), list)
+		return command.UsageErrorf("%s cannot be used together: give one of %s", strings.Join(set, " and "), list)
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/acme/vault-token/internal/command"
 )
 
 // FuzzParseExpires: --expires is refused as a usage error, or gives exactly one expiry that
@@ -17,7 +19,7 @@ func FuzzParseExpires(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		r, err := parseExpires(s, now)
 		if err != nil {
-			var ue *usageError
+			var ue *command.UsageError
 			if !errors.As(err, &ue) {
 				t.Fatalf("parseExpires(%q): %v is not a usage error", s, err)
 			}

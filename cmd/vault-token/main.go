@@ -14,21 +14,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/term"
 
 	"github.com/acme/vault-token/client"
-)
-
-const (
-	exitOK      = 0
-	exitVault   = 1
-	exitUsage   = 2
-	exitUnknown = 3
+	"github.com/acme/vault-token/internal/command"
 )
 
 // app is the command with its surroundings, so tests can run it in-process too.
@@ -49,7 +40,7 @@ type app struct {
 }
 
 func main() {
-	ctx, stop := withSignals(context.Background())
+	ctx, stop := command.WithSignals(context.Background())
 	fd := int(os.Stdin.Fd())
 	a := &app{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
@@ -60,31 +51,6 @@ func main() {
 	code := a.run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
-}
-
-// stoppedBy is the cause of a context a signal ended.
-type stoppedBy struct{ sig syscall.Signal }
-
-func (s stoppedBy) Error() string { return "stopped by " + s.sig.String() }
-
-// withSignals returns a context that every signal the command can catch ends (so a call
-// in flight ends, and a temporary --out-file is removed) instead of killing the process
-// where it stands. After the first signal a second one has its usual effect.
-func withSignals(parent context.Context) (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(parent)
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
-	go func() {
-		select {
-		case s := <-ch:
-			signal.Stop(ch)
-			if sig, ok := s.(syscall.Signal); ok {
-				cancel(stoppedBy{sig})
-			}
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, func() { signal.Stop(ch); cancel(nil) }
 }
 
 // readPassword reads a line from the terminal without echo. A signal (Ctrl-C) ends the
@@ -142,33 +108,18 @@ func (a *app) endSessions(ctx context.Context) {
 	}
 }
 
-// usageError is a mistake in the command line.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usageErrorf(format string, args ...any) error {
-	return &usageError{fmt.Sprintf(format, args...)}
-}
-
-// ranError marks an error a command's body returned, as opposed to one cobra found in the
-// command line before running it (an unknown flag, a missing required one).
-type ranError struct{ err error }
-
-func (e *ranError) Error() string { return e.err.Error() }
-func (e *ranError) Unwrap() error { return e.err }
-
 // report prints err once, for a person, and picks the exit status.
-func (a *app) report(ctx context.Context, command string, err error) int {
+func (a *app) report(ctx context.Context, cmdPath string, err error) int {
 	if err == nil {
-		return exitOK
+		return command.ExitOK
 	}
-	var ran *ranError
-	var usage *usageError
+	var exited *exitedError
 	switch {
-	case !errors.As(err, &ran) || errors.As(err, &usage) || errors.Is(err, client.ErrInvalidInput):
-		fmt.Fprintf(a.stderr, "%s: %s\nRun '%s --help' for usage.\n", command, message(err), command)
-		return exitUsage
+	case errors.As(err, &exited):
+		return exited.code
+	case command.IsUsage(err) || errors.Is(err, client.ErrInvalidInput):
+		fmt.Fprintf(a.stderr, "%s: %s\nRun '%s --help' for usage.\n", cmdPath, message(err), cmdPath)
+		return command.ExitUsage
 	}
 	fmt.Fprintf(a.stderr, "vault-token: %s\n", message(err))
 	var unknown *client.UnknownOutcomeError
@@ -182,17 +133,17 @@ func (a *app) report(ctx context.Context, command string, err error) int {
 			where = " --vault SANDBOX-DNS"
 		}
 		fmt.Fprintln(a.stderr, "vault-token: the request may have reached Vault, so it was not sent again. Before trying again, look for a token it made (and revoke it):")
-		fmt.Fprintf(a.stderr, "vault-token:   vault-token list%s %s --name %s\n", where, who, shellQuote(unknown.Find.Name))
+		fmt.Fprintf(a.stderr, "vault-token:   vault-token list%s %s --name %s\n", where, who, command.ShellQuote(unknown.Find.Name))
 	}
 	a.ssoHint(ctx, err)
-	var stopped stoppedBy
+	var stopped command.StoppedBy
 	if errors.As(context.Cause(ctx), &stopped) {
-		return 128 + int(stopped.sig)
+		return stopped.ExitStatus()
 	}
 	if errors.As(err, &unknown) {
-		return exitUnknown
+		return command.ExitUnknown
 	}
-	return exitVault
+	return command.ExitVault
 }
 
 // message is err for the operator: invalid input as the field and what is wrong with it
@@ -203,20 +154,4 @@ func message(err error) string {
 		return "invalid " + in.Field + ": " + in.Reason
 	}
 	return err.Error()
-}
-
-// shellQuote quotes s for a POSIX shell when it needs quoting.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, needsQuoting) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-func needsQuoting(r rune) bool {
-	switch {
-	case r == '-', r == '_', r == '.', r == '/', '0' <= r && r <= '9', 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
-		return false
-	}
-	return true
 }

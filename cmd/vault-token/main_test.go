@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/internal/command"
 )
 
 // These tests run the built binary as a subprocess against the fake Vault, the way an
@@ -31,7 +32,8 @@ func TestMain(m *testing.M) {
 	if runtime.GOOS == "windows" {
 		binary += ".exe"
 	}
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	// vault-token-fake goes beside vault-token, where "vault-token fake" looks for it.
+	if out, err := exec.Command("go", "build", "-o", dir+string(filepath.Separator), ".", "../vault-token-fake").CombinedOutput(); err != nil {
 		panic(fmt.Sprintf("go build: %v\n%s", err, out))
 	}
 	code := m.Run()
@@ -285,7 +287,7 @@ func TestUnknownOutcomeIsNotRetried(t *testing.T) {
 	env := []string{"VEEVA_VAULT_SESSION_ID=" + h.session(), "VEEVA_VAULT_DNS=" + h.fake.DNS}
 	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
 	r := h.run(env, "", "generate", "--me", "--name", "k")
-	if r.code != exitUnknown || !strings.Contains(r.stderr, "may have been created") || !strings.Contains(r.stderr, "vault-token list --me --name k") {
+	if r.code != command.ExitUnknown || !strings.Contains(r.stderr, "may have been created") || !strings.Contains(r.stderr, "vault-token list --me --name k") {
 		t.Fatalf("generate: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if calls := h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken); calls != 1 || len(h.fake.Tokens()) != 1 {
@@ -293,7 +295,7 @@ func TestUnknownOutcomeIsNotRetried(t *testing.T) {
 	}
 
 	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
-	if r := h.run(env, "", "rotate", "--me", "--name", "k"); r.code != exitUnknown || !strings.Contains(r.stderr, "may have been created") {
+	if r := h.run(env, "", "rotate", "--me", "--name", "k"); r.code != command.ExitUnknown || !strings.Contains(r.stderr, "may have been created") {
 		t.Errorf("rotate: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if n := h.fake.Count(vaulttest.OpDeleteAPIAccessTokens); n != 0 {
@@ -302,7 +304,7 @@ func TestUnknownOutcomeIsNotRetried(t *testing.T) {
 
 	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpDeleteAPIAccessTokens, Kind: vaulttest.DropAfterProcessing})
 	id := h.fake.Tokens()[0].ID
-	if r := h.run(env, "", "revoke", id); r.code != exitUnknown || !strings.Contains(r.stderr, "sending the revoke again is safe") {
+	if r := h.run(env, "", "revoke", id); r.code != command.ExitUnknown || !strings.Contains(r.stderr, "sending the revoke again is safe") {
 		t.Errorf("revoke: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if r := h.run(env, "", "revoke", id); r.code != 0 || r.stdout != id+" already revoked\n" {

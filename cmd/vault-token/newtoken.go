@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/internal/command"
 )
 
 // newTokenFlags are the flags of the commands that create a token (generate, rotate):
@@ -49,13 +50,13 @@ func (a *app) start(cmd *cobra.Command, f *newTokenFlags, dryRun bool) (client.T
 	}
 	req.Name = f.name
 	if cmd.Flags().Changed("out-file") && f.outFile == "" {
-		return req, nil, usageErrorf("--out-file is empty: name the file the token goes to (an unset variable?), or leave the flag out to print the token")
+		return req, nil, command.UsageErrorf("--out-file is empty: name the file the token goes to (an unset variable?), or leave the flag out to print the token")
 	}
 	var out *outputFile
 	switch {
 	case f.outFile != "" && dryRun:
 		if err := checkTarget(f.outFile, f.force); err != nil {
-			return req, nil, usageErrorf("--out-file: %v", err)
+			return req, nil, command.UsageErrorf("--out-file: %v", err)
 		}
 	case f.outFile != "":
 		if out, err = prepareOutputFile(f.outFile, f.force); err != nil {

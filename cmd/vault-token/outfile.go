@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/internal/command"
 )
 
 // --out-file: where a new token's value goes when it must not reach stdout. Vault shows a
@@ -82,11 +83,11 @@ func describeMode(m fs.FileMode) string {
 
 func prepareOutputFile(target string, force bool) (*outputFile, error) {
 	if err := checkTarget(target, force); err != nil {
-		return nil, usageErrorf("--out-file: %v", err)
+		return nil, command.UsageErrorf("--out-file: %v", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(target), ".vault-token-*")
 	if err != nil {
-		return nil, usageErrorf("--out-file: cannot write in %s: %v", filepath.Dir(target), err)
+		return nil, command.UsageErrorf("--out-file: cannot write in %s: %v", filepath.Dir(target), err)
 	}
 	if err := tmp.Chmod(0o600); err != nil {
 		_ = tmp.Close()
@@ -174,30 +175,4 @@ func lockOutputFile(ctx context.Context, target string, waiting func(lock string
 			return nil, fmt.Errorf("another run still holds the --out-file lock %s: %w", path, context.Cause(ctx))
 		}
 	}
-}
-
-// replaceFile writes data to a temporary file beside path and renames it over path: a
-// symbolic link or a device at path is replaced, never written through (os.WriteFile would
-// follow a link to /dev/null, or to another user's file).
-func replaceFile(path string, data []byte, perm os.FileMode) error {
-	if info, err := os.Lstat(path); err == nil && info.IsDir() {
-		return fmt.Errorf("%s is a directory", path)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".vault-token-*")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = os.Remove(tmp.Name()) }() // gone after a rename; removed after a failure
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/internal/command"
 	"github.com/acme/vault-token/openapi"
 )
 
@@ -36,14 +37,19 @@ unknown (Vault may have acted: check, with list, before you retry).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cmd.SetOut(cmd.ErrOrStderr())
 			_ = cmd.Usage()
-			return usageErrorf("a command is required")
+			return command.UsageErrorf("a command is required")
 		},
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	// --version without cobra's -v: -v is --verbose, as in most commands that log requests.
 	root.Flags().Bool("version", false, "print the version")
 	root.SetFlagErrorFunc(flagError)
-	root.AddCommand(a.generateCmd(), a.listCmd(), a.revokeCmd(), a.rotateCmd(), a.versionsCmd(), a.demoCmd(), a.fakeCmd(), a.discoverCmd(), a.versionCmd(), manCmd())
+	root.AddCommand(a.generateCmd(), a.listCmd(), a.revokeCmd(), a.rotateCmd(), a.versionsCmd(), a.discoverCmd(), a.versionCmd(),
+		a.forwardCmd("demo [--verbose]", "Run the whole flow against an in-process fake Vault (no network, no credentials)",
+			"  vault-token demo --verbose", "demo"),
+		a.forwardCmd("fake --cert-out FILE [--addr 127.0.0.1:PORT] [-o text|env|json] [--lenient]",
+			"Serve the fake Vault on loopback for other teams' integration tests",
+			"  source <(vault-token fake -o env --cert-out /tmp/fake-vault.pem)\n  vault-token generate --me --name first-token"))
 	return root
 }
 
@@ -104,7 +110,7 @@ func (a *app) versionCmd() *cobra.Command {
 // name with spaces left unquoted.
 func noArgs(_ *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usageErrorf("unexpected argument %q (quote a name with spaces)", args[0])
+		return command.UsageErrorf("unexpected argument %q (quote a name with spaces)", args[0])
 	}
 	return nil
 }
@@ -119,7 +125,7 @@ func flagError(cmd *cobra.Command, err error) error {
 		name = notExist.GetSpecifiedName()
 	}
 	if name == "" {
-		return usageErrorf("%s", msg)
+		return command.UsageErrorf("%s", msg)
 	}
 	best, bestDist := "", 3
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
@@ -135,9 +141,9 @@ func flagError(cmd *cobra.Command, err error) error {
 		}
 	})
 	if best != "" {
-		return usageErrorf("%s (did you mean --%s?)", msg, best)
+		return command.UsageErrorf("%s (did you mean --%s?)", msg, best)
 	}
-	return usageErrorf("%s", msg)
+	return command.UsageErrorf("%s", msg)
 }
 
 // distance is the number of edits from a to b: inserting, deleting or changing a letter,

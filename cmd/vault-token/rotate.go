@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/internal/command"
 )
 
 const rotateExample = `  # Nightly: a new 30-day token for user 12345 named "CI", written to a 0600 file first,
@@ -72,7 +73,7 @@ creates, revokes and writes nothing.`,
 
 func (a *app) rotate(cmd *cobra.Command, o *rotateOptions) error {
 	if (o.sandbox != "") != (o.sandboxVault != "") {
-		return usageErrorf("--sandbox and --sandbox-vault go together: a sandbox's tokens are listed and revoked in its own Vault, at --sandbox-vault DNS")
+		return command.UsageErrorf("--sandbox and --sandbox-vault go together: a sandbox's tokens are listed and revoked in its own Vault, at --sandbox-vault DNS")
 	}
 	req, out, err := a.start(cmd, o.newTokenFlags, o.dryRun)
 	if err != nil {

@@ -1,0 +1,107 @@
+// Command vault-token-fake serves the fake Veeva Vault of package vaulttest on loopback,
+// for trying vault-token and for other teams' integration tests, and runs the demo: the
+// library's whole flow against an in-process fake. "vault-token fake" and
+// "vault-token demo" run it.
+//
+// It is a program of its own because the fake checks every request and reply against the
+// spec with kin-openapi, whose packages take several milliseconds to initialize: linked
+// into vault-token, every start of every command would pay for them.
+//
+// stdout carries only the result (the fake's address or export lines, the demo's story);
+// messages go to stderr. Exit status: 0 on success (a fake stopped by a signal included),
+// 1 on an error, 2 on a usage error.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acme/vault-token/internal/command"
+)
+
+const name = "vault-token-fake"
+
+// app is the program with its surroundings, so tests can run it in-process too.
+type app struct {
+	stdout, stderr io.Writer
+	now            func() time.Time
+}
+
+func main() {
+	ctx, stop := command.WithSignals(context.Background())
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
+	code := a.run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func (a *app) run(ctx context.Context, args []string) int {
+	root := a.fakeCmd()
+	root.AddCommand(a.demoCmd())
+	root.SetArgs(args)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SilenceErrors, root.SilenceUsage = true, true
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
+	root.CompletionOptions.DisableDefaultCmd = true // vault-token's completion covers vault-token fake
+	cmd, err := root.ExecuteContextC(ctx)
+	return a.report(ctx, cmd.CommandPath(), err)
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// ranError marks an error a command's body returned, as opposed to one cobra found in the
+// command line before running it.
+type ranError struct{ err error }
+
+func (e *ranError) Error() string { return e.err.Error() }
+func (e *ranError) Unwrap() error { return e.err }
+
+// runE marks the errors f returns as its own.
+func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := f(cmd, args); err != nil {
+			return &ranError{err}
+		}
+		return nil
+	}
+}
+
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("unexpected argument %q", args[0])
+	}
+	return nil
+}
+
+// report prints err once and picks the exit status.
+func (a *app) report(ctx context.Context, cmdPath string, err error) int {
+	if err == nil {
+		return command.ExitOK
+	}
+	var ran *ranError
+	var usage *usageError
+	if !errors.As(err, &ran) || errors.As(err, &usage) {
+		fmt.Fprintf(a.stderr, "%s: %s\nRun '%s --help' for usage.\n", cmdPath, err, cmdPath)
+		return command.ExitUsage
+	}
+	fmt.Fprintf(a.stderr, "%s: %s\n", name, err)
+	var stopped command.StoppedBy
+	if errors.As(context.Cause(ctx), &stopped) {
+		return stopped.ExitStatus()
+	}
+	return command.ExitVault
+}
