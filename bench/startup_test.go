@@ -13,7 +13,8 @@ import (
 )
 
 // The command's start-up: vault-token --help and vault-token version against a Go
-// hello-world, each built with plain go build in this run. cpu-ns/op is the child's CPU
+// hello-world, a hello that links net/http and one that links cobra too, and
+// vault-token-fake --help, each built with plain go build in this run. cpu-ns/op is the child's CPU
 // time (user and system, from its rusage), peak-rss-KiB its most resident memory.
 
 var (
@@ -32,6 +33,20 @@ func main() { fmt.Println("hello, world") }
 // cobraSource is the least a command of vault-token's kind starts with: cobra and
 // net/http linked, one command that prints a line. It is built at the cobra version
 // vault-token uses.
+// nethttpSource is a hello that links net/http: the least any HTTPS client starts from.
+const nethttpSource = `package main
+
+import (
+	"fmt"
+	"net/http"
+)
+
+func main() {
+	_ = http.DefaultClient
+	fmt.Println("hello, world")
+}
+`
+
 const cobraSource = `package main
 
 import (
@@ -73,14 +88,21 @@ func build(b *testing.B) map[string][]string {
 			buildErr = err
 			return
 		}
-		hello := filepath.Join(dir, "hello")
-		if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(helloSource), 0o600); err != nil {
-			buildErr = err
-			return
-		}
-		if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hello\n\ngo 1.25\n"), 0o600); err != nil {
-			buildErr = err
-			return
+		hello, nethttp := filepath.Join(dir, "hello"), filepath.Join(dir, "nethttp-hello")
+		for name, src := range map[string]string{"hello": helloSource, "nethttp": nethttpSource} {
+			sub := filepath.Join(dir, name+"-src")
+			if err := os.MkdirAll(sub, 0o750); err != nil {
+				buildErr = err
+				return
+			}
+			if err := os.WriteFile(filepath.Join(sub, "main.go"), []byte(src), 0o600); err != nil {
+				buildErr = err
+				return
+			}
+			if err := os.WriteFile(filepath.Join(sub, "go.mod"), []byte("module "+name+"\n\ngo 1.25\n"), 0o600); err != nil {
+				buildErr = err
+				return
+			}
 		}
 		cobraDir := filepath.Join(dir, "cobrahello")
 		mod, err := cobraModule()
@@ -104,13 +126,14 @@ func build(b *testing.B) map[string][]string {
 			}
 		}
 		cobraHello := filepath.Join(dir, "cobra-hello")
-		vt := filepath.Join(dir, "vault-token")
+		vt, vtFake := filepath.Join(dir, "vault-token"), filepath.Join(dir, "vault-token-fake")
 		builds := []*exec.Cmd{
 			exec.Command("go", "build", "-o", hello, "."),
+			exec.Command("go", "build", "-o", nethttp, "."),
 			exec.Command("go", "build", "-mod=mod", "-o", cobraHello, "."),
-			exec.Command("go", "build", "-o", vt, "./cmd/vault-token"),
+			exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/vault-token", "./cmd/vault-token-fake"),
 		}
-		builds[0].Dir, builds[1].Dir, builds[2].Dir = dir, cobraDir, ".."
+		builds[0].Dir, builds[1].Dir, builds[2].Dir, builds[3].Dir = filepath.Join(dir, "hello-src"), filepath.Join(dir, "nethttp-src"), cobraDir, ".."
 		for _, c := range builds {
 			if out, err := c.CombinedOutput(); err != nil {
 				buildErr = &buildError{c.Args, out, err}
@@ -118,10 +141,12 @@ func build(b *testing.B) map[string][]string {
 			}
 		}
 		binaries = map[string][]string{
-			"hello":   {hello},
-			"cobra":   {cobraHello},
-			"help":    {vt, "--help"},
-			"version": {vt, "version"},
+			"hello":     {hello},
+			"nethttp":   {nethttp},
+			"cobra":     {cobraHello},
+			"help":      {vt, "--help"},
+			"version":   {vt, "version"},
+			"fake-help": {vtFake, "--help"},
 		}
 	})
 	if buildErr != nil {
@@ -138,10 +163,13 @@ type buildError struct {
 
 func (e *buildError) Error() string { return e.err.Error() + ": " + string(e.out) }
 
+// startupImpls are the programs BenchmarkStartup starts, in its order.
+var startupImpls = []string{"hello", "nethttp", "cobra", "help", "version", "fake-help"}
+
 // BenchmarkStartup runs each binary b.N times, one after the other.
 func BenchmarkStartup(b *testing.B) {
 	bins := build(b)
-	for _, name := range []string{"hello", "cobra", "help", "version"} {
+	for _, name := range startupImpls {
 		b.Run("impl="+name, func(b *testing.B) {
 			var cpu time.Duration
 			var peak int64
