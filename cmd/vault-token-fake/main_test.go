@@ -61,7 +61,8 @@ func TestUsageErrors(t *testing.T) {
 }
 
 // TestDocsCommandLines: every command line in README.md and docs/ that runs the fake (as
-// vault-token fake, vault-token demo or vault-token-fake) parses against this program.
+// vault-token fake, vault-token demo, vault-token-fake or go run ./cmd/vault-token-fake)
+// parses against this program.
 func TestDocsCommandLines(t *testing.T) {
 	pages, err := docshell.Pages("../..")
 	if err != nil {
@@ -84,6 +85,11 @@ func TestDocsCommandLines(t *testing.T) {
 				}
 			}
 			lines = append(lines, docshell.Calls(block, name)...)
+			for _, args := range docshell.Calls(block, "go") {
+				if len(args) >= 2 && args[0] == "run" && args[1] == "./cmd/"+name {
+					lines = append(lines, args[2:])
+				}
+			}
 			for _, args := range lines {
 				checked++
 				root := (&app{}).fakeCmd()

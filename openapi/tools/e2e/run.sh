@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs clients generated from openapi/vault-api.yaml by other languages' generators against
-# `vault-token fake`: each logs in (with a password, and with OAuth), lists the versions,
-# creates four tokens (for a user, for itself with an expiry, in two sandboxes) and reads a
-# FAILURE envelope. Fails when a step fails or when the fake reports any spec violation.
+# the fake Vault (`vault-token-fake`, which `vault-token fake` runs): each logs in (with a
+# password, and with OAuth), lists the versions, creates four tokens (for a user, for itself
+# with an expiry, in two sandboxes) and reads a FAILURE envelope. Fails when a step fails or when the fake reports any spec violation.
 # `make spec-e2e` runs it.
 #
 # Usage: run.sh PROGRAM...  (each is run as PROGRAM HOST:PORT IDP_TOKEN, with the fake's CA
@@ -13,8 +13,8 @@ cd "$(dirname "$0")/../../.."
 work=$(mktemp -d)
 trap 'kill "$fake_pid" 2>/dev/null || true; wait "$fake_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-go build -o "$work/vault-token" ./cmd/vault-token
-"$work/vault-token" fake --addr 127.0.0.1:0 --cert-out "$work/fake.pem" >"$work/addr" 2>"$work/fake.log" &
+go build -o "$work/vault-token-fake" ./cmd/vault-token-fake
+"$work/vault-token-fake" --addr 127.0.0.1:0 --cert-out "$work/fake.pem" >"$work/addr" 2>"$work/fake.log" &
 fake_pid=$!
 for _ in $(seq 100); do grep -q "Stop with Ctrl-C" "$work/fake.log" 2>/dev/null && break; sleep 0.1; done
 dns=$(head -n 1 "$work/addr")
