@@ -2,7 +2,8 @@
 # Runs clients generated from openapi/vault-api.yaml by other languages' generators against
 # the fake Vault (`vault-token-fake`, which `vault-token fake` runs): each logs in (with a
 # password, and with OAuth), lists the versions, creates four tokens (for a user, for itself
-# with an expiry, in two sandboxes) and reads a FAILURE envelope. Fails when a step fails or when the fake reports any spec violation.
+# with an expiry, in two sandboxes) and reads a FAILURE envelope. Fails when a step fails or
+# when the fake reports any spec violation.
 # `make spec-e2e` runs it.
 #
 # Usage: run.sh PROGRAM...  (each is run as PROGRAM HOST:PORT IDP_TOKEN, with the fake's CA
