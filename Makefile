@@ -33,6 +33,12 @@ check-generated: generate
 		echo "gen/ is stale: run 'make generate' and commit the result:"; echo "$$status"; \
 		git --no-pager diff --stat -- gen/; exit 1; \
 	fi
+	@# openapi/templates/upstream-client.tmpl must be the pinned oapi-codegen's client.tmpl;
+	@# TestClientTemplateFollowsUpstream holds our client.tmpl to it, but for one change.
+	@cmp -s openapi/templates/upstream-client.tmpl \
+		"$$($(GO) list -m -f '{{.Dir}}' github.com/oapi-codegen/oapi-codegen/v2)/pkg/codegen/templates/client.tmpl" || { \
+		echo "openapi/templates/upstream-client.tmpl is not the pinned oapi-codegen's client.tmpl: copy it,"; \
+		echo "then make the change in openapi/templates/client.tmpl again (see its first lines)"; exit 1; }
 
 vet:
 	$(GO) vet ./...

@@ -2,7 +2,6 @@ package openapi_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,17 +48,13 @@ const (
 	ourNewRequest = "{{end}}{{/* if .QueryParams */}}\n"
 )
 
-// TestClientTemplateFollowsUpstream checks that openapi/templates/client.tmpl is the
-// client.tmpl of the oapi-codegen version go.mod pins, but for its opening comment and the
-// one change it states. When oapi-codegen is upgraded and its template changed, this fails:
-// copy the new template and make the change again.
+// TestClientTemplateFollowsUpstream checks that openapi/templates/client.tmpl is
+// upstream-client.tmpl, oapi-codegen's client.tmpl at the version go.mod pins (make
+// check-generated holds the copy to the module's), but for its opening comment and the one
+// change it states. When oapi-codegen is upgraded and its template changed, copy the new
+// one and make the change again.
 func TestClientTemplateFollowsUpstream(t *testing.T) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/oapi-codegen/oapi-codegen/v2").Output()
-	dir := strings.TrimSpace(string(out))
-	if err != nil || dir == "" {
-		t.Fatalf("oapi-codegen's module is not in the module cache (run go mod download): %v", err)
-	}
-	upstream, err := os.ReadFile(filepath.Join(dir, "pkg", "codegen", "templates", "client.tmpl"))
+	upstream, err := os.ReadFile(filepath.Join("templates", "upstream-client.tmpl"))
 	if err != nil {
 		t.Fatal(err)
 	}
