@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -50,7 +51,7 @@ var errNoFakeProgram = errors.New(fakeProgram + " is neither beside vault-token 
 // links resolved), else on PATH.
 func findFakeProgram() (string, error) {
 	name := fakeProgram
-	if filepath.Ext(os.Args[0]) == ".exe" {
+	if runtime.GOOS == "windows" {
 		name += ".exe"
 	}
 	if self, err := os.Executable(); err == nil {
