@@ -172,3 +172,32 @@ func TestFakeProgramMissing(t *testing.T) {
 		}
 	}
 }
+
+// TestStartPaysNoValidator: vault-token links neither the fake's spec validation nor a
+// man-page renderer, whose package inits would run on every start (docs/performance.md);
+// vault-token-fake links the validation, so the check can see it.
+func TestStartPaysNoValidator(t *testing.T) {
+	heavy := []string{"github.com/getkin/kin-openapi/", "github.com/santhosh-tekuri/jsonschema/",
+		"github.com/russross/blackfriday/", "github.com/spf13/cobra/doc"}
+	links := func(pkg string) []string {
+		out, err := exec.Command("go", "list", "-deps", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		var found []string
+		for _, p := range strings.Fields(string(out)) {
+			for _, h := range heavy {
+				if strings.HasPrefix(p, h) {
+					found = append(found, p)
+				}
+			}
+		}
+		return found
+	}
+	if found := links("."); len(found) > 0 {
+		t.Errorf("vault-token links %v", found)
+	}
+	if found := links("../vault-token-fake"); len(found) == 0 {
+		t.Error("vault-token-fake links no kin-openapi package: the check looks for the wrong names")
+	}
+}
