@@ -52,10 +52,10 @@ the fake goes on serving:
 		Args:    noArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			if certOut == "" {
-				return usageErrorf("give --cert-out FILE: where to write the server's certificate")
+				return command.UsageErrorf("give --cert-out FILE: where to write the server's certificate")
 			}
 			if !slices.Contains(outputs, output) {
-				return usageErrorf("-o must be text, env or json")
+				return command.UsageErrorf("-o must be text, env or json")
 			}
 			return a.fake(cmd.Context(), addr, certOut, output, lenient)
 		}),
@@ -112,7 +112,7 @@ const fakeIdPTokenLifetime = 24 * time.Hour
 func (a *app) fake(ctx context.Context, addr, certOut, output string, lenient bool) error {
 	host, _, err := net.SplitHostPort(addr)
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		return usageErrorf("--addr must be a loopback address with a port, such as 127.0.0.1:8443")
+		return command.UsageErrorf("--addr must be a loopback address with a port, such as 127.0.0.1:8443")
 	}
 	fake, err := vaulttest.Start(vaulttest.Config{
 		Addr:    addr,

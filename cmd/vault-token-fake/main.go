@@ -48,33 +48,17 @@ func (a *app) run(ctx context.Context, args []string) int {
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SilenceErrors, root.SilenceUsage = true, true
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return command.UsageErrorf("%s", err) })
 	root.CompletionOptions.DisableDefaultCmd = true // vault-token's completion covers vault-token fake
 	cmd, err := root.ExecuteContextC(ctx)
 	return a.report(ctx, cmd.CommandPath(), err)
 }
 
-// usageError is a mistake in the command line.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usageErrorf(format string, args ...any) error {
-	return &usageError{fmt.Sprintf(format, args...)}
-}
-
-// ranError marks an error a command's body returned, as opposed to one cobra found in the
-// command line before running it.
-type ranError struct{ err error }
-
-func (e *ranError) Error() string { return e.err.Error() }
-func (e *ranError) Unwrap() error { return e.err }
-
 // runE marks the errors f returns as its own.
 func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := f(cmd, args); err != nil {
-			return &ranError{err}
+			return &command.RanError{Err: err}
 		}
 		return nil
 	}
@@ -82,7 +66,7 @@ func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, 
 
 func noArgs(_ *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usageErrorf("unexpected argument %q", args[0])
+		return command.UsageErrorf("unexpected argument %q", args[0])
 	}
 	return nil
 }
@@ -92,9 +76,7 @@ func (a *app) report(ctx context.Context, cmdPath string, err error) int {
 	if err == nil {
 		return command.ExitOK
 	}
-	var ran *ranError
-	var usage *usageError
-	if !errors.As(err, &ran) || errors.As(err, &usage) {
+	if command.IsUsage(err) {
 		fmt.Fprintf(a.stderr, "%s: %s\nRun '%s --help' for usage.\n", cmdPath, err, cmdPath)
 		return command.ExitUsage
 	}
