@@ -233,7 +233,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response
 	unexpected := func(reason string) *UnexpectedResponseError {
 		return &UnexpectedResponseError{
 			Op: cl.op, HTTPStatus: res.StatusCode,
-			ContentType: fromNetwork(res.Header.Get(headerContentType), secrets, fieldRunes, false),
+			ContentType: fromNetwork(headerValue(res.Header, headerContentType), secrets, fieldRunes, false),
 			Reason:      fromNetwork(reason, secrets, messageRunes, false),
 			Excerpt:     excerpt(body, secrets), Response: meta,
 		}
@@ -245,7 +245,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response
 		return ambiguous(errorf(cl.op, "reading reply: %w", readErr))
 	case res.StatusCode != http.StatusOK:
 		return ambiguous(unexpected("Vault answers with HTTP 200; this reply came from something in between"))
-	case !isJSON(res.Header.Get(headerContentType)):
+	case !isJSON(headerValue(res.Header, headerContentType)):
 		return ambiguous(unexpected("not JSON"))
 	case repeatsStatus(body):
 		// encoding/json keeps the last of two keys, another parser the first: a reply

@@ -26,8 +26,9 @@ type Response struct {
 }
 
 // Header names as Vault documents them, in their canonical form (X-Vaultapi-Executionid),
-// which is how net/http keys a reply's headers whatever case they arrived in: read with
-// these, Header.Get does not canonicalize on every reply.
+// which is how net/http keys a reply's headers whatever case they arrived in. headerValue
+// reads them from the map directly: Header.Get would check and canonicalize the name again
+// on every reply.
 var (
 	headerExecutionID    = http.CanonicalHeaderKey("X-VaultAPI-ExecutionId")
 	headerBurstLimit     = http.CanonicalHeaderKey("X-VaultAPI-BurstLimit")
@@ -42,7 +43,7 @@ var (
 // errors and logs, so they go through fromNetwork.
 func responseFrom(res *http.Response, secrets []Secret) Response {
 	h := res.Header
-	text := func(name string) string { return fromNetwork(h.Get(name), secrets, fieldRunes, false) }
+	text := func(name string) string { return fromNetwork(headerValue(h, name), secrets, fieldRunes, false) }
 	r := Response{
 		HTTPStatus:          res.StatusCode,
 		ExecutionID:         text(headerExecutionID),
@@ -57,8 +58,16 @@ func responseFrom(res *http.Response, secrets []Secret) Response {
 	return r
 }
 
+// headerValue is h.Get(name) for a name already in canonical form.
+func headerValue(h http.Header, name string) string {
+	if v := h[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 func headerInt(h http.Header, name string) int {
-	v := h.Get(name)
+	v := headerValue(h, name)
 	if v == "" { // the common case for a delay: no strconv error to build
 		return -1
 	}
