@@ -72,15 +72,14 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 		}
 		user = id
 	}
-	version, err := c.tokenVersion(ctx, OpQueryAPIAccessTokens)
+	api, err := c.tokenAPI(ctx, OpQueryAPIAccessTokens)
 	if err != nil {
 		return nil, err
 	}
-	server := c.serverURL(version)
 	list := &TokenList{}
 	var page tokenQueryReply
 	meta, err := c.authedExchange(ctx, call{op: OpQueryAPIAccessTokens, build: func() (*http.Request, error) {
-		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(server,
+		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(api.server,
 			&gen.QueryAPIAccessTokensParams{ClientID: c.clientID()}, gen.QueryRequest{Q: f.query(user)})
 	}}, &page)
 	if err != nil {
@@ -107,13 +106,13 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 		if pages == maxQueryPages {
 			return nil, errorf(OpQueryAPIAccessTokensPage, "the query has more than %d pages; narrow the filter", maxQueryPages)
 		}
-		queryID, params, err := c.nextPage(next, version, meta)
+		queryID, params, err := c.nextPage(next, api.version, meta)
 		if err != nil {
 			return nil, err
 		}
 		page = tokenQueryReply{}
 		if meta, err = c.authedExchange(ctx, call{op: OpQueryAPIAccessTokensPage, build: func() (*http.Request, error) {
-			return gen.NewQueryAPIAccessTokensPageRequest(server, queryID, params)
+			return gen.NewQueryAPIAccessTokensPageRequest(api.server, queryID, params)
 		}}, &page); err != nil {
 			return nil, err
 		}
@@ -310,13 +309,13 @@ func (c *Client) fetchMyUserID(ctx context.Context) (string, error) {
 			return s.userID, nil
 		}
 	}
-	version, err := c.tokenVersion(ctx, OpFindUser)
+	api, err := c.tokenAPI(ctx, OpFindUser)
 	if err != nil {
 		return "", err
 	}
 	var reply sessionUserReply
 	if _, err := c.authedExchange(ctx, call{op: OpValidateSessionUser, build: func() (*http.Request, error) {
-		return gen.NewValidateSessionUserRequest(c.serverURL(version), &gen.ValidateSessionUserParams{ClientID: c.clientID()})
+		return gen.NewValidateSessionUserRequest(api.server, &gen.ValidateSessionUserParams{ClientID: c.clientID()})
 	}}, &reply); err != nil {
 		return "", err
 	}

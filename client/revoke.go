@@ -77,11 +77,10 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 			unique = append(unique, id)
 		}
 	}
-	version, err := c.tokenVersion(ctx, OpDeleteAPIAccessTokens)
+	api, err := c.tokenAPI(ctx, OpDeleteAPIAccessTokens)
 	if err != nil {
 		return nil, err
 	}
-	server := c.serverURL(version)
 	byID := map[string]Revocation{}
 	results := func() []Revocation {
 		out := make([]Revocation, 0, len(ids))
@@ -104,7 +103,7 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 		}
 		var reply deleteReply
 		meta, err := c.authedExchange(ctx, call{op: OpDeleteAPIAccessTokens, changesVault: true, build: func() (*http.Request, error) {
-			return gen.NewDeleteAPIAccessTokensRequestWithBody(server, &gen.DeleteAPIAccessTokensParams{ClientID: c.clientID()},
+			return gen.NewDeleteAPIAccessTokensRequestWithBody(api.server, &gen.DeleteAPIAccessTokensParams{ClientID: c.clientID()},
 				"application/json", bytes.NewReader(body))
 		}}, &reply)
 		if err != nil {
@@ -179,14 +178,14 @@ func (c *Client) LookupAPIAccessTokens(ctx context.Context, ids ...string) ([]To
 
 // lookup finds the token with record ID id; nil when Vault has no record of it.
 func (c *Client) lookup(ctx context.Context, id string) (*TokenInfo, error) {
-	version, err := c.tokenVersion(ctx, OpQueryAPIAccessTokens)
+	api, err := c.tokenAPI(ctx, OpQueryAPIAccessTokens)
 	if err != nil {
 		return nil, err
 	}
 	var page tokenQueryReply
 	q := "SELECT " + queriedFields + " FROM api_access_token__sys WHERE id = " + vqlQuote(id)
 	meta, err := c.authedExchange(ctx, call{op: OpQueryAPIAccessTokens, build: func() (*http.Request, error) {
-		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(c.serverURL(version),
+		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(api.server,
 			&gen.QueryAPIAccessTokensParams{ClientID: c.clientID()}, gen.QueryRequest{Q: q})
 	}}, &page)
 	if err != nil {

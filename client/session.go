@@ -192,9 +192,9 @@ func (c *Client) EndSession(ctx context.Context) error {
 	}
 	s := *held
 	a.session.dropIf(func(h session) bool { return h.id.Equal(s.id) })
-	version, err := c.tokenVersion(ctx, OpEndSession)
+	api, err := c.tokenAPI(ctx, OpEndSession)
 	if err != nil {
-		version = DefaultAPIVersion // the session ends whatever version calls are pinned to
+		api.server = c.serverURL(DefaultAPIVersion) // the session ends whatever version calls are pinned to
 	}
 	var reply envelope
 	_, err = c.exchange(ctx, call{
@@ -202,7 +202,7 @@ func (c *Client) EndSession(ctx context.Context) error {
 		authz:   s.cred.authz,
 		secrets: s.cred.secrets,
 		build: func() (*http.Request, error) {
-			return gen.NewEndSessionRequest(c.serverURL(version), &gen.EndSessionParams{ClientID: c.clientID()})
+			return gen.NewEndSessionRequest(api.server, &gen.EndSessionParams{ClientID: c.clientID()})
 		},
 	}, &reply)
 	return err

@@ -150,14 +150,13 @@ func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest,
 	if err != nil {
 		return nil, err
 	}
-	version, err := c.tokenVersion(ctx, op)
+	api, err := c.tokenAPI(ctx, op)
 	if err != nil {
 		return nil, err
 	}
-	server := c.serverURL(version)
 	var reply tokenReply
 	cl := call{
-		op: op, build: func() (*http.Request, error) { return build(server, body) },
+		op: op, build: func() (*http.Request, error) { return build(api.server, body) },
 		changesVault: true, find: &find, sandbox: sandbox,
 	}
 	meta, err := c.authedExchange(ctx, cl, &reply)

@@ -99,21 +99,27 @@ func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
 	return list, nil
 }
 
-// tokenVersion is the API version for token calls: the pinned one, or the one chosen
-// from the Vault's list. The list is asked for once per client, by one call at a time
+// tokenAPI is the API version for token calls, and its server URL (the base the
+// generated builders join their paths to).
+type tokenAPI struct{ version, server string }
+
+// tokenAPI is the API version for token calls: the pinned one, or the one chosen from
+// the Vault's list. The list is asked for once per client, by one call at a time
 // with the others waiting for its outcome; once it has been read, the choice is made from
 // it without another call, so an unsupported version fails at once every time. A valid
 // version, pinned or chosen, is checked once and then only read. op is the call that
-// needs it, which an error names.
-func (c *Client) tokenVersion(ctx context.Context, op string) (string, error) {
-	if v := c.version.Load(); v != nil {
-		return *v, nil
+// needs it, which an error names. The server URL is made once, with the choice.
+func (c *Client) tokenAPI(ctx context.Context, op string) (tokenAPI, error) {
+	if api := c.tokenVersion.Load(); api != nil {
+		return *api, nil
 	}
 	v, err := c.chooseTokenVersion(ctx, op)
-	if err == nil {
-		c.version.Store(&v)
+	if err != nil {
+		return tokenAPI{}, err
 	}
-	return v, err
+	api := tokenAPI{version: v, server: c.serverURL(v)}
+	c.tokenVersion.Store(&api)
+	return api, nil
 }
 
 func (c *Client) chooseTokenVersion(ctx context.Context, op string) (string, error) {
