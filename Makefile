@@ -34,11 +34,11 @@ check-generated: generate
 		git --no-pager diff --stat -- gen/; exit 1; \
 	fi
 	@# openapi/templates/upstream-client.tmpl must be the pinned oapi-codegen's client.tmpl;
-	@# TestClientTemplateFollowsUpstream holds our client.tmpl to it, but for one change.
+	@# TestClientTemplateFollowsUpstream holds our client.tmpl to it, but for the changes it lists.
 	@cmp -s openapi/templates/upstream-client.tmpl \
 		"$$($(GO) list -m -f '{{.Dir}}' github.com/oapi-codegen/oapi-codegen/v2)/pkg/codegen/templates/client.tmpl" || { \
 		echo "openapi/templates/upstream-client.tmpl is not the pinned oapi-codegen's client.tmpl: copy it,"; \
-		echo "then make the change in openapi/templates/client.tmpl again (see its first lines)"; exit 1; }
+		echo "then make the changes in openapi/templates/client.tmpl again (openapi/template_test.go lists them)"; exit 1; }
 
 vet:
 	$(GO) vet ./...

@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -1796,11 +1795,32 @@ func (c *Client) DeleteAPIAccessTokens(ctx context.Context, params *DeleteAPIAcc
 // NewAuthenticateRequestWithFormdataBody calls the generic Authenticate builder with application/x-www-form-urlencoded body
 func NewAuthenticateRequestWithFormdataBody(server string, params *AuthenticateParams, body AuthenticateFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
-	if err != nil {
-		return nil, err
+
+	var form strings.Builder
+
+	if form.Len() > 0 {
+		form.WriteByte('&')
 	}
-	bodyReader = strings.NewReader(bodyStr.Encode())
+	form.WriteString(url.QueryEscape("password"))
+	form.WriteByte('=')
+	form.WriteString(url.QueryEscape(string(body.Password)))
+
+	if form.Len() > 0 {
+		form.WriteByte('&')
+	}
+	form.WriteString(url.QueryEscape("username"))
+	form.WriteByte('=')
+	form.WriteString(url.QueryEscape(string(body.Username)))
+
+	if body.VaultDNS != nil {
+		if form.Len() > 0 {
+			form.WriteByte('&')
+		}
+		form.WriteString(url.QueryEscape("vaultDNS"))
+		form.WriteByte('=')
+		form.WriteString(url.QueryEscape(string(*body.VaultDNS)))
+	}
+	bodyReader = strings.NewReader(form.String())
 	return NewAuthenticateRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
@@ -1808,23 +1828,20 @@ func NewAuthenticateRequestWithFormdataBody(server string, params *AuthenticateP
 func NewAuthenticateRequestWithBody(server string, params *AuthenticateParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
-	operationPath := fmt.Sprintf("/auth")
+	operationPath := "/auth"
 	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, body)
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header.Add("Content-Type", contentType)
+	req.Header["Content-Type"] = []string{contentType}
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
+			headerParam0 = string(*params.ClientID)
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -1837,11 +1854,25 @@ func NewAuthenticateRequestWithBody(server string, params *AuthenticateParams, c
 // NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody calls the generic GenerateSandboxAPIAccessToken builder with application/x-www-form-urlencoded body
 func NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody(server string, sandboxName string, params *GenerateSandboxAPIAccessTokenParams, body GenerateSandboxAPIAccessTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
-	if err != nil {
-		return nil, err
+
+	var form strings.Builder
+	if body.ExpiryDate != nil {
+		if form.Len() > 0 {
+			form.WriteByte('&')
+		}
+		form.WriteString(url.QueryEscape("expiry_date__v"))
+		form.WriteByte('=')
+		form.WriteString(url.QueryEscape(string(*body.ExpiryDate)))
 	}
-	bodyReader = strings.NewReader(bodyStr.Encode())
+
+	if form.Len() > 0 {
+		form.WriteByte('&')
+	}
+	form.WriteString(url.QueryEscape("name__v"))
+	form.WriteByte('=')
+	form.WriteString(url.QueryEscape(string(body.Name)))
+
+	bodyReader = strings.NewReader(form.String())
 	return NewGenerateSandboxAPIAccessTokenRequestWithBody(server, sandboxName, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
@@ -1851,28 +1882,22 @@ func NewGenerateSandboxAPIAccessTokenRequestWithBody(server string, sandboxName 
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sandbox_name", sandboxName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
+	pathParam0 = url.PathEscape(string(sandboxName))
 
-	operationPath := fmt.Sprintf("/objects/sandbox/%s/users/me/api_access_token__sys", pathParam0)
+	operationPath := "/objects/sandbox/" + pathParam0 + "/users/me/api_access_token__sys"
 	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, body)
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header.Add("Content-Type", contentType)
+	req.Header["Content-Type"] = []string{contentType}
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
+			headerParam0 = string(*params.ClientID)
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -1886,7 +1911,7 @@ func NewGenerateSandboxAPIAccessTokenRequestWithBody(server string, sandboxName 
 func NewValidateSessionUserRequest(server string, params *ValidateSessionUserParams) (*http.Request, error) {
 	var err error
 
-	operationPath := fmt.Sprintf("/objects/users/me")
+	operationPath := "/objects/users/me"
 	req, err := http.NewRequest(http.MethodGet, strings.TrimSuffix(server, "/")+operationPath, nil)
 	if err != nil {
 		return nil, err
@@ -1897,10 +1922,7 @@ func NewValidateSessionUserRequest(server string, params *ValidateSessionUserPar
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
+			headerParam0 = string(*params.ClientID)
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -1913,11 +1935,25 @@ func NewValidateSessionUserRequest(server string, params *ValidateSessionUserPar
 // NewGenerateMyAPIAccessTokenRequestWithFormdataBody calls the generic GenerateMyAPIAccessToken builder with application/x-www-form-urlencoded body
 func NewGenerateMyAPIAccessTokenRequestWithFormdataBody(server string, params *GenerateMyAPIAccessTokenParams, body GenerateMyAPIAccessTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
-	if err != nil {
-		return nil, err
+
+	var form strings.Builder
+	if body.ExpiryDate != nil {
+		if form.Len() > 0 {
+			form.WriteByte('&')
+		}
+		form.WriteString(url.QueryEscape("expiry_date__v"))
+		form.WriteByte('=')
+		form.WriteString(url.QueryEscape(string(*body.ExpiryDate)))
 	}
-	bodyReader = strings.NewReader(bodyStr.Encode())
+
+	if form.Len() > 0 {
+		form.WriteByte('&')
+	}
+	form.WriteString(url.QueryEscape("name__v"))
+	form.WriteByte('=')
+	form.WriteString(url.QueryEscape(string(body.Name)))
+
+	bodyReader = strings.NewReader(form.String())
 	return NewGenerateMyAPIAccessTokenRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
@@ -1925,23 +1961,20 @@ func NewGenerateMyAPIAccessTokenRequestWithFormdataBody(server string, params *G
 func NewGenerateMyAPIAccessTokenRequestWithBody(server string, params *GenerateMyAPIAccessTokenParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
-	operationPath := fmt.Sprintf("/objects/users/me/api_access_token__sys")
+	operationPath := "/objects/users/me/api_access_token__sys"
 	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, body)
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header.Add("Content-Type", contentType)
+	req.Header["Content-Type"] = []string{contentType}
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
+			headerParam0 = string(*params.ClientID)
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -1954,11 +1987,25 @@ func NewGenerateMyAPIAccessTokenRequestWithBody(server string, params *GenerateM
 // NewGenerateAPIAccessTokenRequestWithFormdataBody calls the generic GenerateAPIAccessToken builder with application/x-www-form-urlencoded body
 func NewGenerateAPIAccessTokenRequestWithFormdataBody(server string, userID UserID, params *GenerateAPIAccessTokenParams, body GenerateAPIAccessTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
-	if err != nil {
-		return nil, err
+
+	var form strings.Builder
+	if body.ExpiryDate != nil {
+		if form.Len() > 0 {
+			form.WriteByte('&')
+		}
+		form.WriteString(url.QueryEscape("expiry_date__v"))
+		form.WriteByte('=')
+		form.WriteString(url.QueryEscape(string(*body.ExpiryDate)))
 	}
-	bodyReader = strings.NewReader(bodyStr.Encode())
+
+	if form.Len() > 0 {
+		form.WriteByte('&')
+	}
+	form.WriteString(url.QueryEscape("name__v"))
+	form.WriteByte('=')
+	form.WriteString(url.QueryEscape(string(body.Name)))
+
+	bodyReader = strings.NewReader(form.String())
 	return NewGenerateAPIAccessTokenRequestWithBody(server, userID, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
@@ -1968,28 +2015,22 @@ func NewGenerateAPIAccessTokenRequestWithBody(server string, userID UserID, para
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
+	pathParam0 = url.PathEscape(string(userID))
 
-	operationPath := fmt.Sprintf("/objects/users/%s/api_access_token__sys", pathParam0)
+	operationPath := "/objects/users/" + pathParam0 + "/api_access_token__sys"
 	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, body)
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header.Add("Content-Type", contentType)
+	req.Header["Content-Type"] = []string{contentType}
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
+			headerParam0 = string(*params.ClientID)
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -2002,11 +2043,17 @@ func NewGenerateAPIAccessTokenRequestWithBody(server string, userID UserID, para
 // NewQueryAPIAccessTokensRequestWithFormdataBody calls the generic QueryAPIAccessTokens builder with application/x-www-form-urlencoded body
 func NewQueryAPIAccessTokensRequestWithFormdataBody(server string, params *QueryAPIAccessTokensParams, body QueryAPIAccessTokensFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
-	if err != nil {
-		return nil, err
+
+	var form strings.Builder
+
+	if form.Len() > 0 {
+		form.WriteByte('&')
 	}
-	bodyReader = strings.NewReader(bodyStr.Encode())
+	form.WriteString(url.QueryEscape("q"))
+	form.WriteByte('=')
+	form.WriteString(url.QueryEscape(string(body.Q)))
+
+	bodyReader = strings.NewReader(form.String())
 	return NewQueryAPIAccessTokensRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
@@ -2014,23 +2061,20 @@ func NewQueryAPIAccessTokensRequestWithFormdataBody(server string, params *Query
 func NewQueryAPIAccessTokensRequestWithBody(server string, params *QueryAPIAccessTokensParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
-	operationPath := fmt.Sprintf("/query")
+	operationPath := "/query"
 	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, body)
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header.Add("Content-Type", contentType)
+	req.Header["Content-Type"] = []string{contentType}
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
+			headerParam0 = string(*params.ClientID)
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -2046,12 +2090,9 @@ func NewQueryAPIAccessTokensPageRequest(server string, queryID string, params *Q
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "query_id", queryID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
+	pathParam0 = url.PathEscape(string(queryID))
 
-	operationPath := fmt.Sprintf("/query/%s", pathParam0)
+	operationPath := "/query/" + pathParam0 + ""
 	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, nil)
 	if err != nil {
 		return nil, err
@@ -2102,10 +2143,7 @@ func NewQueryAPIAccessTokensPageRequest(server string, queryID string, params *Q
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
+			headerParam0 = string(*params.ClientID)
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -2119,7 +2157,7 @@ func NewQueryAPIAccessTokensPageRequest(server string, queryID string, params *Q
 func NewEndSessionRequest(server string, params *EndSessionParams) (*http.Request, error) {
 	var err error
 
-	operationPath := fmt.Sprintf("/session")
+	operationPath := "/session"
 	req, err := http.NewRequest(http.MethodDelete, strings.TrimSuffix(server, "/")+operationPath, nil)
 	if err != nil {
 		return nil, err
@@ -2130,10 +2168,7 @@ func NewEndSessionRequest(server string, params *EndSessionParams) (*http.Reques
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
+			headerParam0 = string(*params.ClientID)
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -2158,23 +2193,20 @@ func NewDeleteAPIAccessTokensRequest(server string, params *DeleteAPIAccessToken
 func NewDeleteAPIAccessTokensRequestWithBody(server string, params *DeleteAPIAccessTokensParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
-	operationPath := fmt.Sprintf("/vobjects/api_access_token__sys")
+	operationPath := "/vobjects/api_access_token__sys"
 	req, err := http.NewRequest(http.MethodDelete, strings.TrimSuffix(server, "/")+operationPath, body)
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header.Add("Content-Type", contentType)
+	req.Header["Content-Type"] = []string{contentType}
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
+			headerParam0 = string(*params.ClientID)
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}

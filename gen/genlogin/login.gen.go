@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -632,7 +631,7 @@ func (c *Client) AuthenticateOAuthWithFormdataBody(ctx context.Context, profileI
 func NewDiscoverAuthTypeRequest(server string, params *DiscoverAuthTypeParams) (*http.Request, error) {
 	var err error
 
-	operationPath := fmt.Sprintf("/auth/discovery")
+	operationPath := "/auth/discovery"
 	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, nil)
 	if err != nil {
 		return nil, err
@@ -679,10 +678,7 @@ func NewDiscoverAuthTypeRequest(server string, params *DiscoverAuthTypeParams) (
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
+			headerParam0 = string(*params.ClientID)
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -695,11 +691,25 @@ func NewDiscoverAuthTypeRequest(server string, params *DiscoverAuthTypeParams) (
 // NewAuthenticateOAuthRequestWithFormdataBody calls the generic AuthenticateOAuth builder with application/x-www-form-urlencoded body
 func NewAuthenticateOAuthRequestWithFormdataBody(server string, profileID string, params *AuthenticateOAuthParams, body AuthenticateOAuthFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
-	if err != nil {
-		return nil, err
+
+	var form strings.Builder
+	if body.ClientID != nil {
+		if form.Len() > 0 {
+			form.WriteByte('&')
+		}
+		form.WriteString(url.QueryEscape("client_id"))
+		form.WriteByte('=')
+		form.WriteString(url.QueryEscape(string(*body.ClientID)))
 	}
-	bodyReader = strings.NewReader(bodyStr.Encode())
+	if body.VaultDNS != nil {
+		if form.Len() > 0 {
+			form.WriteByte('&')
+		}
+		form.WriteString(url.QueryEscape("vaultDNS"))
+		form.WriteByte('=')
+		form.WriteString(url.QueryEscape(string(*body.VaultDNS)))
+	}
+	bodyReader = strings.NewReader(form.String())
 	return NewAuthenticateOAuthRequestWithBody(server, profileID, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
@@ -709,28 +719,22 @@ func NewAuthenticateOAuthRequestWithBody(server string, profileID string, params
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "oath_oidc_profile_id", profileID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
-	if err != nil {
-		return nil, err
-	}
+	pathParam0 = url.PathEscape(string(profileID))
 
-	operationPath := fmt.Sprintf("/auth/oauth/session/%s", pathParam0)
+	operationPath := "/auth/oauth/session/" + pathParam0 + ""
 	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, body)
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header.Add("Content-Type", contentType)
+	req.Header["Content-Type"] = []string{contentType}
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
+			headerParam0 = string(*params.ClientID)
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}

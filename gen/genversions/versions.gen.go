@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -325,7 +324,7 @@ func (c *Client) RetrieveAPIVersions(ctx context.Context, params *RetrieveAPIVer
 func NewRetrieveAPIVersionsRequest(server string, params *RetrieveAPIVersionsParams) (*http.Request, error) {
 	var err error
 
-	operationPath := fmt.Sprintf("/")
+	operationPath := "/"
 	req, err := http.NewRequest(http.MethodGet, strings.TrimSuffix(server, "/")+operationPath, nil)
 	if err != nil {
 		return nil, err
@@ -336,10 +335,7 @@ func NewRetrieveAPIVersionsRequest(server string, params *RetrieveAPIVersionsPar
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
-			if err != nil {
-				return nil, err
-			}
+			headerParam0 = string(*params.ClientID)
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
