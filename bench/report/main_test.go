@@ -65,3 +65,26 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+// TestOverlap: a difference is stated only where the runs' ranges are apart.
+func TestOverlap(t *testing.T) {
+	r := newResults()
+	err := r.read(strings.NewReader(`BenchmarkCredentials/InMemory/creds=session/impl=client    100   1000 ns/op   1000 cpu-ns/op
+BenchmarkCredentials/InMemory/creds=session/impl=client    100   1100 ns/op   1100 cpu-ns/op
+BenchmarkCredentials/InMemory/creds=password/impl=client    100   1050 ns/op   1050 cpu-ns/op
+BenchmarkCredentials/InMemory/creds=password/impl=client    100   1300 ns/op   1300 cpu-ns/op
+BenchmarkCredentials/InMemory/creds=session/impl=client-2    100   1000 ns/op   1000 cpu-ns/op
+BenchmarkCredentials/InMemory/creds=session/impl=client-2    100   1100 ns/op   1100 cpu-ns/op
+BenchmarkCredentials/InMemory/creds=password/impl=client-2    100   1101 ns/op   1101 cpu-ns/op
+BenchmarkCredentials/InMemory/creds=password/impl=client-2    100   1300 ns/op   1300 cpu-ns/op
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const session, password = "Credentials/InMemory/creds=session/impl=client-", "Credentials/InMemory/creds=password/impl=client-"
+	for procs, want := range map[string]string{"1": "overlap: no difference shown", "2": "apart: a difference"} {
+		if got := r.overlap(session+procs, password+procs, cpu); got != want {
+			t.Errorf("GOMAXPROCS %s: %q, want %q", procs, got, want)
+		}
+	}
+}
