@@ -40,8 +40,12 @@ check-generated: generate
 		echo "openapi/templates/upstream-client.tmpl is not the pinned oapi-codegen's client.tmpl: copy it,"; \
 		echo "then make the changes in openapi/templates/client.tmpl again (openapi/template_test.go lists them)"; exit 1; }
 
+# vet also for Windows and macOS: the command runs there (exec_other.go, lock_other.go), and
+# the README's go test ./... must at least build there; Unix-only tests carry a build tag.
 vet:
 	$(GO) vet ./...
+	GOOS=windows $(GO) vet ./...
+	GOOS=darwin $(GO) vet ./...
 
 lint: vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }

@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/acme/vault-token/internal/docshell"
@@ -45,14 +44,14 @@ func TestReadmeOperatorRecipe(t *testing.T) {
 	script := "set -euo pipefail\n" + strings.ReplaceAll(recipe, "/tmp/", dir+"/")
 	cmd := exec.Command("bash", "-c", script)
 	cmd.Env = []string{"PATH=" + filepath.Dir(binary) + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + dir}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // the fake included: killed below if the recipe fails
+	inOwnGroup(cmd) // the fake included: killed below if the recipe fails
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	t.Cleanup(func() { killGroup(cmd) })
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("the recipe failed: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	}
