@@ -30,14 +30,14 @@ const defaultMaxReplyBytes = 1 << 20
 // Client calls one Vault. It is safe for concurrent use; create one per Vault and reuse
 // it, so sessions and connections are shared.
 type Client struct {
-	dns          string
-	settings     settings // as New left them, defaults filled in; never changed after
-	hc           *http.Client
-	auth         authenticator
-	versions     *sharedValue[*VersionList] // the Vault's list, for WithAPIVersionCheck and WithLatestAPIVersion
-	me           *sharedValue[string]       // the authenticated user's ID, for a list of "my" tokens
-	tokenVersion atomic.Pointer[tokenAPI]   // the token calls' API version, once checked
-	now          func() time.Time           // replaced in tests
+	dns            string
+	settings       settings // as New left them, defaults filled in; never changed after
+	hc             *http.Client
+	auth           authenticator
+	versions       *sharedValue[*VersionList] // the Vault's list, for WithAPIVersionCheck and WithLatestAPIVersion
+	me             *sharedValue[string]       // the authenticated user's ID, for a list of "my" tokens
+	tokenAPIChosen atomic.Pointer[tokenAPI]   // the token calls' API version and server URL, once checked
+	now            func() time.Time           // replaced in tests
 	// accept and userAgent are the header values every request carries, made once and
 	// shared read-only by every request (a RoundTripper must not modify a request).
 	accept, userAgent []string

@@ -99,18 +99,18 @@ func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
 	return list, nil
 }
 
-// tokenAPI is the API version for token calls, and its server URL (the base the
+// tokenAPI is the API version of the token calls, and its server URL (the base the
 // generated builders join their paths to).
 type tokenAPI struct{ version, server string }
 
-// tokenAPI is the API version for token calls: the pinned one, or the one chosen from
+// tokenAPI returns the token calls' API version: the pinned one, or the one chosen from
 // the Vault's list. The list is asked for once per client, by one call at a time
 // with the others waiting for its outcome; once it has been read, the choice is made from
 // it without another call, so an unsupported version fails at once every time. A valid
 // version, pinned or chosen, is checked once and then only read. op is the call that
 // needs it, which an error names. The server URL is made once, with the choice.
 func (c *Client) tokenAPI(ctx context.Context, op string) (tokenAPI, error) {
-	if api := c.tokenVersion.Load(); api != nil {
+	if api := c.tokenAPIChosen.Load(); api != nil {
 		return *api, nil
 	}
 	v, err := c.chooseTokenVersion(ctx, op)
@@ -118,7 +118,7 @@ func (c *Client) tokenAPI(ctx context.Context, op string) (tokenAPI, error) {
 		return tokenAPI{}, err
 	}
 	api := tokenAPI{version: v, server: c.serverURL(v)}
-	c.tokenVersion.Store(&api)
+	c.tokenAPIChosen.Store(&api)
 	return api, nil
 }
 
