@@ -138,8 +138,9 @@ type call struct {
 	// secrets are scrubbed from whatever the reply echoes: those the call sends, and those
 	// the client holds (a session, a static credential).
 	secrets []Secret
-	// changesVault marks a request that changes Vault (a token request, a revoke): when it
-	// may have been received but no readable reply came back, the error is an
+	// changesVault marks a request that changes Vault (a token request, a revoke, End
+	// Session): it reaches the wire at most once (sendState.atMostOnce), and when it may
+	// have been received but no readable reply came back, the error is an
 	// UnknownOutcomeError.
 	changesVault bool
 	// find and sandbox are, for a token request, where the token it may have created is
@@ -177,9 +178,9 @@ func (cl *call) request(ctx context.Context, c *Client) (*http.Request, error) {
 	return req, nil
 }
 
-// sendState tells whether a request's headers were written: from then on Vault may have
-// received it. Only calls that change Vault need to know (for UnknownOutcomeError), so
-// only they carry one.
+// sendState tells whether a request may have left the machine: from then on Vault may
+// have received it. Only calls that change Vault need to know (for UnknownOutcomeError and
+// to send them at most once), so only they carry one.
 type sendState struct {
 	sent  atomic.Bool
 	trace httptrace.ClientTrace
@@ -192,6 +193,58 @@ func newSendState() *sendState {
 }
 
 func (st *sendState) maybeSent() bool { return st != nil && st.sent.Load() }
+
+// errNotSentAgain is what a transport gets when it asks for a request's body again after the
+// request may have left: net/http's HTTP/2 transport does on REFUSED_STREAM and GOAWAY.
+var errNotSentAgain = errors.New("the transport asked to send the request again after it may have reached Vault; it was not sent again")
+
+// atMostOnce makes req, a request that changes Vault, reach the wire at most once,
+// whatever transport sends it. net/http sends a request again by itself: its HTTP/2
+// transport on REFUSED_STREAM, GOAWAY and a peer's PROTOCOL_ERROR, whenever it can make the
+// body again (GetBody) or the request has none; HTTP/1 when nothing was written. Such a
+// resend is harmless only while the request cannot have left. So:
+//
+//   - the request always has a body: an empty one where it had none, since HTTP/2 resends a
+//     request without a body freely;
+//   - reading the body marks the request sent, as writing its headers does (the trace), so
+//     a transport that gives no trace still counts;
+//   - GetBody makes a new body only while nothing was sent, and otherwise refuses, which
+//     ends the round trip with errNotSentAgain instead of a second request.
+//
+// A transport that keeps its own copy of the body and replays it is beyond reach; net/http's
+// and golang.org/x/net/http2's transports are not such (TestSentAtMostOnceOverHTTP2).
+func (st *sendState) atMostOnce(req *http.Request) {
+	getBody := req.GetBody
+	if req.Body == nil || req.Body == http.NoBody {
+		req.ContentLength = 0
+		getBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("")), nil }
+		req.Body, _ = getBody()
+	} else if getBody == nil {
+		getBody = func() (io.ReadCloser, error) { return nil, errNotSentAgain }
+	}
+	req.Body = sendMarkingBody{req.Body, st}
+	req.GetBody = func() (io.ReadCloser, error) {
+		if st.maybeSent() {
+			return nil, errNotSentAgain
+		}
+		body, err := getBody()
+		if err != nil {
+			return nil, err
+		}
+		return sendMarkingBody{body, st}, nil
+	}
+}
+
+// sendMarkingBody marks the request sent when its body is first read.
+type sendMarkingBody struct {
+	io.ReadCloser
+	st *sendState
+}
+
+func (b sendMarkingBody) Read(p []byte) (int, error) {
+	b.st.sent.Store(true)
+	return b.ReadCloser.Read(p)
+}
 
 // exchange sends a call and decodes the Vault envelope and its data into out, in one pass.
 // It returns an *APIError for FAILURE and EXCEPTION replies, with the reply's metadata in
@@ -206,6 +259,9 @@ func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response
 	req, err := cl.request(reqCtx, c)
 	if err != nil {
 		return Response{}, errorf(cl.op, "build request: %w", err)
+	}
+	if st != nil {
+		st.atMostOnce(req)
 	}
 	secrets := cl.secrets
 	start := time.Now()

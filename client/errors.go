@@ -145,10 +145,12 @@ func (e *UnexpectedResponseError) detail() string {
 	return b.String() + e.Response.executionSuffix()
 }
 
-// UnknownOutcomeError reports a call that changes Vault (a token request, a revoke) that may
-// have reached Vault but whose outcome the client could not read: the connection failed or
-// timed out after the request was sent, or the reply was not a readable Vault envelope.
-// The client never sends such a call again.
+// UnknownOutcomeError reports a call that changes Vault (a token request, a revoke, End
+// Session) that may have reached Vault but whose outcome the client could not read: the
+// connection failed or timed out after the request was sent, a transport wanted to send it
+// again (HTTP/2 REFUSED_STREAM or GOAWAY, which the client does not take on trust), or the
+// reply was not a readable Vault envelope. Such a call reaches the wire at most once: the
+// client never sends it again, and does not let the transport do so.
 //
 // After a token request, a token may exist: Find is the filter that finds it (the tokens of
 // that user with that name; in Sandbox's own Vault for a sandbox token). List them with
@@ -169,6 +171,8 @@ func (e *UnknownOutcomeError) detail() string {
 	switch {
 	case e.Op == OpDeleteAPIAccessTokens:
 		what += ", the tokens may or may not be revoked (sending the revoke again is safe)"
+	case e.Op == OpEndSession:
+		what += ", the session may or may not have ended"
 	case e.Find != nil:
 		where := ""
 		if e.Sandbox != "" {

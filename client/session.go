@@ -198,9 +198,10 @@ func (c *Client) EndSession(ctx context.Context) error {
 	}
 	var reply envelope
 	_, err = c.exchange(ctx, call{
-		op:      OpEndSession,
-		authz:   s.cred.authz,
-		secrets: s.cred.secrets,
+		op:           OpEndSession,
+		changesVault: true,
+		authz:        s.cred.authz,
+		secrets:      s.cred.secrets,
 		build: func() (*http.Request, error) {
 			return gen.NewEndSessionRequest(api.server, &gen.EndSessionParams{ClientID: c.clientID()})
 		},

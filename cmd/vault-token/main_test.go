@@ -16,6 +16,7 @@ import (
 
 	"github.com/acme/vault-token/client/vaulttest"
 	"github.com/acme/vault-token/internal/command"
+	"github.com/acme/vault-token/internal/rawh2"
 )
 
 // These tests run the built binary as a subprocess against the fake Vault, the way an
@@ -360,5 +361,34 @@ func TestDemo(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "veeva-vault-") {
 		t.Error("the demo printed a token value")
+	}
+}
+
+// TestGenerateSentOnceOverHTTP2: the command against a server that refuses the token
+// request's HTTP/2 stream (or sends GOAWAY) sends it once and exits 3: it reached the wire,
+// and a refusal the transport cannot prove harmless is an unknown outcome. Before, the
+// command sent it dozens of times, then exited 3 anyway.
+func TestGenerateSentOnceOverHTTP2(t *testing.T) {
+	for _, mode := range []rawh2.Misbehaviour{rawh2.RefuseStream, rawh2.GoAwayZero} {
+		t.Run(mode.String(), func(t *testing.T) {
+			s, err := rawh2.Start(mode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			h := &harness{t: t, cert: filepath.Join(t.TempDir(), "raw.pem")}
+			if err := os.WriteFile(h.cert, s.Cert.PEM(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := h.run([]string{"VEEVA_VAULT_ACCESS_TOKEN=veeva-vault-cmd-h2-token"}, "",
+				"generate", "--vault", s.Addr, "--user", "1", "--name", "k", "--timeout", "20s")
+			if r.code != command.ExitUnknown || r.stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 3 and nothing on stdout", r.code, r.stdout, r.stderr)
+			}
+			if got := s.Received(); len(got) != 1 {
+				t.Errorf("the server received %d token requests, want 1", len(got))
+			}
+			h.checkNoSecrets("veeva-vault-cmd-h2-token")
+		})
 	}
 }
