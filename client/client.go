@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptrace"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -248,7 +249,9 @@ func (b sendMarkingBody) Read(p []byte) (int, error) {
 
 // exchange sends a call and decodes the Vault envelope and its data into out, in one pass.
 // It returns an *APIError for FAILURE and EXCEPTION replies, with the reply's metadata in
-// every case it got one.
+// every case it got one. Every text of the reply that reaches the caller goes through one
+// scrubber, made here from the call's secrets and those the reply carries; out keeps it,
+// for what the caller builds from the reply.
 func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response, error) {
 	var st *sendState
 	reqCtx := ctx
@@ -263,69 +266,76 @@ func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response
 	if st != nil {
 		st.atMostOnce(req)
 	}
-	secrets := cl.secrets
 	start := time.Now()
 	res, err := c.hc.Do(req)
 	if err != nil {
-		err = errorf(cl.op, "%w", scrubError(err, secrets))
+		err = errorf(cl.op, "%w", newScrubber(cl.secrets).err(err))
 		c.log(ctx, cl.op, req, nil, start, err)
 		if cl.changesVault && st.maybeSent() {
 			return Response{}, cl.unknownOutcome(err)
 		}
 		return Response{}, err
 	}
-	meta := responseFrom(res, secrets)
 	body, readErr := readBounded(res.Body, res.ContentLength, c.settings.maxReplyBytes)
+	decodeErr := errNotDecoded
+	if readErr == nil && res.StatusCode == http.StatusOK && isJSON(headerValue(res.Header, headerContentType)) {
+		decodeErr = json.Unmarshal(body, out)
+	}
+	scr := newScrubber(cl.secrets, out.carried())
+	out.base().scrub = scr
+	meta := scr.response(res)
 	if readErr != nil {
-		readErr = scrubError(readErr, secrets)
+		readErr = scr.err(readErr)
 	}
 	c.log(ctx, cl.op, req, &meta, start, readErr)
-	ambiguous := func(err error) (Response, error) {
-		if cl.changesVault {
-			return meta, cl.unknownOutcome(err)
-		}
-		return meta, err
+	err = c.verdict(cl.op, res, body, readErr, decodeErr, out, scr, &meta)
+	var apiErr *APIError
+	if err != nil && cl.changesVault && !errors.As(err, &apiErr) {
+		return meta, cl.unknownOutcome(err)
 	}
-	unexpected := func(reason string) *UnexpectedResponseError {
-		return &UnexpectedResponseError{
-			Op: cl.op, HTTPStatus: res.StatusCode,
-			ContentType: fromNetwork(headerValue(res.Header, headerContentType), secrets, fieldRunes, false),
-			Reason:      fromNetwork(reason, secrets, messageRunes, false),
-			Excerpt:     excerpt(body, secrets), Response: meta,
-		}
-	}
+	return meta, err
+}
+
+// errNotDecoded stands for a body exchange did not decode, being no Vault JSON reply.
+var errNotDecoded = errors.New("not decoded")
+
+// verdict judges a reply: nil for SUCCESS or WARNING (meta gets the warnings), an
+// *APIError for FAILURE or EXCEPTION (Vault did not carry the call out), and any other
+// error for a reply that is not a readable Vault envelope.
+func (c *Client) verdict(op string, res *http.Response, body []byte, readErr, decodeErr error, out enveloped, scr *scrubber, meta *Response) error {
+	unexpected := func(reason string) error { return scr.unexpectedBody(op, res, body, *meta, reason) }
 	switch {
 	case errors.Is(readErr, errTooLarge):
-		return ambiguous(unexpected(fmt.Sprintf("body larger than %d bytes", c.settings.maxReplyBytes)))
+		return unexpected(fmt.Sprintf("body larger than %d bytes", c.settings.maxReplyBytes))
 	case readErr != nil:
-		return ambiguous(errorf(cl.op, "reading reply: %w", readErr))
+		return errorf(op, "reading reply: %w", readErr)
 	case res.StatusCode != http.StatusOK:
-		return ambiguous(unexpected("Vault answers with HTTP 200; this reply came from something in between"))
+		return unexpected("Vault answers with HTTP 200; this reply came from something in between")
 	case !isJSON(headerValue(res.Header, headerContentType)):
-		return ambiguous(unexpected("not JSON"))
+		return unexpected("not JSON")
 	case repeatsStatus(body):
 		// encoding/json keeps the last of two keys, another parser the first: a reply
 		// that says FAILURE and SUCCESS says nothing the client can act on.
-		return ambiguous(unexpected("responseStatus appears more than once"))
+		return unexpected("responseStatus appears more than once")
 	}
-	if err := json.Unmarshal(body, out); err != nil {
+	if decodeErr != nil {
 		// The data may not decode where the envelope would: a FAILURE with a malformed
 		// data field is still a FAILURE.
 		var env envelope
 		if json.Unmarshal(body, &env) != nil || !isFailure(env.ResponseStatus) {
-			return ambiguous(unexpected("malformed JSON: " + err.Error()))
+			return unexpected("malformed JSON: " + decodeErr.Error())
 		}
 		*out.fields() = env.ResponseEnvelope
 	}
 	env := out.fields()
 	if !env.ResponseStatus.Valid() {
-		return ambiguous(unexpected(fmt.Sprintf("unknown responseStatus %q", fromNetwork(string(env.ResponseStatus), secrets, fieldRunes, false))))
+		return unexpected("unknown responseStatus " + strconv.Quote(string(env.ResponseStatus)))
 	}
 	if isFailure(env.ResponseStatus) {
-		return meta, apiErrorFrom(cl.op, *env, meta, secrets)
+		return scr.apiError(op, *env, *meta)
 	}
-	meta.Warnings = messages(env.Warnings, secrets)
-	return meta, nil
+	meta.Warnings = scr.messages(env.Warnings)
+	return nil
 }
 
 // repeatsStatus reports whether a reply's top-level object has responseStatus more than
@@ -361,36 +371,6 @@ func repeatsStatus(body []byte) bool {
 
 func isFailure(s gen.ResponseStatus) bool {
 	return s == gen.ResponseStatusFAILURE || s == gen.ResponseStatusEXCEPTION
-}
-
-func apiErrorFrom(op string, env gen.ResponseEnvelope, meta Response, secrets []Secret) *APIError {
-	e := &APIError{
-		Op: op, HTTPStatus: meta.HTTPStatus, Status: string(env.ResponseStatus),
-		Errors:          messages(env.Errors, secrets),
-		ErrorType:       ErrorType(fromNetwork(deref(env.ErrorType), secrets, fieldRunes, false)),
-		ResponseMessage: fromNetwork(deref(env.ResponseMessage), secrets, messageRunes, false),
-		Response:        meta,
-	}
-	return e
-}
-
-// maxMessages bounds the errors or warnings kept from one reply: Vault sends a few, and a
-// reply with thousands is not one to keep whole.
-const maxMessages = 100
-
-func messages(in *[]gen.Message, secrets []Secret) []Message {
-	if in == nil {
-		return nil
-	}
-	kept := (*in)[:min(len(*in), maxMessages)]
-	out := make([]Message, 0, len(kept))
-	for _, m := range kept {
-		out = append(out, Message{
-			Type:    ErrorType(fromNetwork(m.Type, secrets, fieldRunes, false)),
-			Message: fromNetwork(deref(m.Message), secrets, messageRunes, false),
-		})
-	}
-	return out
 }
 
 func deref[T any](p *T) T {

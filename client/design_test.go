@@ -1,6 +1,9 @@
 package client_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,8 +30,11 @@ func TestDesignNamesEveryFile(t *testing.T) {
 			t.Errorf("docs/design.md names %s: %v", m[1], err)
 		}
 	}
-	for _, dir := range []string{"client", "cmd/vault-token", "cmd/vault-token-fake", "internal/command", "internal/docshell"} {
-		files, _ := filepath.Glob(filepath.Join("..", dir, "*.go"))
+	for _, dir := range []string{"client", "cmd/vault-token", "cmd/vault-token-fake", "internal/command", "internal/docshell", "internal/loopcert", "internal/rawh2"} {
+		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Errorf("no Go files in %s (%v): a moved folder must be named here again", dir, err)
+		}
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {
 				continue
@@ -37,5 +43,40 @@ func TestDesignNamesEveryFile(t *testing.T) {
 				t.Errorf("docs/design.md does not name %s", path)
 			}
 		}
+	}
+}
+
+// TestNetworkTextHasOnePath: every error and value that carries text from a reply is made
+// in client/fromreply.go, through the reply's scrubber, and a scrubber is made only in
+// exchange, from the call's, the client's and the reply's secrets: an error cannot be
+// built from network text without them.
+func TestNetworkTextHasOnePath(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Go files: %v", err)
+	}
+	carriesText := map[string]bool{"APIError": true, "Message": true, "UnexpectedResponseError": true, "Response": true}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CompositeLit:
+				if id, ok := n.Type.(*ast.Ident); ok && carriesText[id.Name] && len(n.Elts) > 0 && name != "fromreply.go" {
+					t.Errorf("%s: a %s is built outside fromreply.go", fset.Position(n.Pos()), id.Name)
+				}
+			case *ast.CallExpr:
+				if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "newScrubber" && name != "client.go" {
+					t.Errorf("%s: a scrubber is made outside exchange", fset.Position(n.Pos()))
+				}
+			}
+			return true
+		})
 	}
 }

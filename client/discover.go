@@ -46,16 +46,16 @@ func (c *Client) Discover(ctx context.Context, username string) (*Discovery, err
 	if err != nil {
 		return nil, err
 	}
+	scr := reply.scrub
 	if reply.Data == nil || reply.Data.AuthType == "" {
-		return nil, &UnexpectedResponseError{Op: OpDiscoverAuthType, HTTPStatus: meta.HTTPStatus,
-			ContentType: "application/json", Reason: "SUCCESS without an auth_type", Response: meta}
+		return nil, scr.unexpected(OpDiscoverAuthType, meta, "SUCCESS without an auth_type", nil)
 	}
-	d := &Discovery{AuthType: fromNetwork(reply.Data.AuthType, secrets, fieldRunes, false), Response: meta}
+	d := &Discovery{AuthType: scr.text(reply.Data.AuthType, fieldRunes), Response: meta}
 	for _, p := range deref(reply.Data.AuthProfiles) {
 		d.Profiles = append(d.Profiles, AuthProfile{
-			ID:          fromNetwork(p.ID, secrets, fieldRunes, false),
-			Label:       fromNetwork(deref(p.Label), secrets, messageRunes, false),
-			Description: fromNetwork(deref(p.Description), secrets, messageRunes, false),
+			ID:          scr.text(p.ID, fieldRunes),
+			Label:       scr.text(deref(p.Label), messageRunes),
+			Description: scr.text(deref(p.Description), messageRunes),
 		})
 	}
 	return d, nil

@@ -125,9 +125,18 @@ type UnexpectedResponseError struct {
 	HTTPStatus  int
 	ContentType string
 	Reason      string // what was wrong, in a few words
-	Excerpt     string // the start of the body, sanitized and shortened; secrets removed
+	Excerpt     string // the start of the body, sanitized and shortened; withheld if it held a credential
 	Response    Response
+	Err         error // a sentinel errors.Is finds, such as ErrTooManyPages; may be nil
 }
+
+// Unwrap returns Err.
+func (e *UnexpectedResponseError) Unwrap() error { return e.Err }
+
+// ErrTooManyPages matches the *UnexpectedResponseError of a token listing longer than the
+// client reads (maxQueryPages pages, or more than maxListedTokens tokens): a filter that
+// matches that much is not one to act on.
+var ErrTooManyPages = errors.New("vault: the listing is longer than the client reads")
 
 func (e *UnexpectedResponseError) Error() string     { return message(e.Op, e.detail()) }
 func (e *UnexpectedResponseError) operation() string { return e.Op }

@@ -49,6 +49,11 @@ type TokenList struct {
 // forever cannot keep the client going.
 const maxQueryPages = 100
 
+// maxListedTokens bounds how many records a listing reads over all its pages, so that a
+// listing's memory is bounded whatever the pages hold: Vault's pages hold up to 1,000
+// records, and a user's tokens, deleted ones included, are far fewer.
+const maxListedTokens = 10_000
+
 // queriedFields are the api_access_token__sys fields Vault documents.
 const queriedFields = "id, name__v, user__sys, status__v, expiry_date__sys, last_used_date__sys"
 
@@ -86,14 +91,19 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 		return nil, err
 	}
 	list.Response = meta
+	read := 0
 	for pages := 1; ; pages++ {
+		if read += len(page.Data); read > maxListedTokens {
+			return nil, page.scrub.unexpected(OpQueryAPIAccessTokensPage, meta,
+				fmt.Sprintf("the query returns more than %d tokens; narrow the filter", maxListedTokens), ErrTooManyPages)
+		}
 		for _, r := range page.Data {
 			if !isRecordID(r.ID) {
-				return nil, errorf(OpQueryAPIAccessTokens, "a listed token's id is not a Vault record ID (1 to 64 letters and digits)")
+				return nil, page.scrub.unexpected(OpQueryAPIAccessTokens, meta, "a listed token's id is not a Vault record ID (1 to 64 letters and digits)", nil)
 			}
 			t, err := r.info()
 			if err != nil {
-				return nil, unreadableRecord(r.ID, err, meta)
+				return nil, page.scrub.unexpected(OpQueryAPIAccessTokens, meta, "token "+r.ID+": "+err.Error(), nil)
 			}
 			if f.matches(t, user) {
 				list.Tokens = append(list.Tokens, t)
@@ -104,9 +114,10 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 			return list, nil
 		}
 		if pages == maxQueryPages {
-			return nil, errorf(OpQueryAPIAccessTokensPage, "the query has more than %d pages; narrow the filter", maxQueryPages)
+			return nil, page.scrub.unexpected(OpQueryAPIAccessTokensPage, meta,
+				fmt.Sprintf("the query has more than %d pages; narrow the filter", maxQueryPages), ErrTooManyPages)
 		}
-		queryID, params, err := c.nextPage(next, api.version, meta)
+		queryID, params, err := c.nextPage(next, api.version, meta, page.scrub)
 		if err != nil {
 			return nil, err
 		}
@@ -166,12 +177,9 @@ var vqlEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, `"`, `\"`, `%`, `\%`,
 // check is made on the path as Vault would read it, percent-decoded and with dot segments
 // removed: exactly /api/{version}/query/{query ID}, the ID one segment of letters, digits,
 // '-' and '_'. Anything else ends the listing with an *UnexpectedResponseError.
-func (c *Client) nextPage(next, version string, meta Response) (string, *gen.QueryAPIAccessTokensPageParams, error) {
+func (c *Client) nextPage(next, version string, meta Response, scr *scrubber) (string, *gen.QueryAPIAccessTokensPageParams, error) {
 	bad := func(why string) error {
-		return &UnexpectedResponseError{
-			Op: OpQueryAPIAccessTokensPage, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
-			Reason: "next_page " + strconv.Quote(fromNetwork(next, nil, fieldRunes, false)) + " " + why,
-		}
+		return scr.unexpected(OpQueryAPIAccessTokensPage, meta, "next_page "+strconv.Quote(scr.text(next, fieldRunes))+" "+why, nil)
 	}
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Fragment != "" {
@@ -314,21 +322,15 @@ func (c *Client) fetchMyUserID(ctx context.Context) (string, error) {
 		return "", err
 	}
 	var reply sessionUserReply
-	if _, err := c.authedExchange(ctx, call{op: OpValidateSessionUser, build: func() (*http.Request, error) {
+	meta, err := c.authedExchange(ctx, call{op: OpValidateSessionUser, build: func() (*http.Request, error) {
 		return gen.NewValidateSessionUserRequest(api.server, &gen.ValidateSessionUserParams{ClientID: c.clientID()})
-	}}, &reply); err != nil {
+	}}, &reply)
+	if err != nil {
 		return "", err
 	}
 	if len(reply.Users) != 1 || reply.Users[0].User.ID <= 0 {
-		return "", errorf(OpValidateSessionUser, "the reply names %d users, want the one authenticated user", len(reply.Users))
+		return "", reply.scrub.unexpected(OpValidateSessionUser, meta,
+			fmt.Sprintf("the reply names %d users, want the one authenticated user", len(reply.Users)), nil)
 	}
 	return strconv.FormatInt(reply.Users[0].User.ID, 10), nil
-}
-
-// unreadableRecord is a listed token with a field the client cannot read.
-func unreadableRecord(id string, err error, meta Response) error {
-	return &UnexpectedResponseError{
-		Op: OpQueryAPIAccessTokens, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
-		Reason: "token " + id + ": " + err.Error(),
-	}
 }

@@ -11,18 +11,38 @@ import (
 // (gen); gen's reply types repeat the envelope's fields instead of embedding them, which
 // would make a second decode necessary.
 
-// envelope is gen.ResponseEnvelope, embedded in each reply.
-type envelope struct{ gen.ResponseEnvelope }
+// envelope is gen.ResponseEnvelope, embedded in each reply, with the scrubber exchange
+// read the reply with: whatever is built from the reply's text goes through it.
+type envelope struct {
+	gen.ResponseEnvelope
+	scrub *scrubber
+}
 
 func (e *envelope) fields() *gen.ResponseEnvelope { return &e.ResponseEnvelope }
+func (e *envelope) base() *envelope               { return e }
+
+// carried are the secrets a reply carries, which its own text must not echo: none but for
+// the replies below that override it.
+func (e *envelope) carried() []Secret { return nil }
 
 // enveloped is a reply exchange can decode once.
-type enveloped interface{ fields() *gen.ResponseEnvelope }
+type enveloped interface {
+	fields() *gen.ResponseEnvelope
+	base() *envelope
+	carried() []Secret
+}
 
 // tokenReply is gen.TokenReply.
 type tokenReply struct {
 	envelope
 	Data *gen.APIAccessToken `json:"data"`
+}
+
+func (r *tokenReply) carried() []Secret {
+	if r.Data == nil {
+		return nil
+	}
+	return []Secret{NewSecret(r.Data.Token)}
 }
 
 // authReply is gen.AuthReply.
@@ -32,6 +52,13 @@ type authReply struct {
 	UserID    *int64          `json:"userId"`
 	VaultID   *int64          `json:"vaultId"`
 	VaultIDs  *[]gen.VaultRef `json:"vaultIds"`
+}
+
+func (r *authReply) carried() []Secret {
+	if r.SessionID == nil {
+		return nil
+	}
+	return []Secret{NewSecret(*r.SessionID)}
 }
 
 // versionsReply is gen.VersionsReply.

@@ -39,25 +39,6 @@ var (
 	headerContentType    = http.CanonicalHeaderKey("Content-Type")
 )
 
-// responseFrom reads a reply's metadata. Its text headers come from the network and reach
-// errors and logs, so they go through fromNetwork.
-func responseFrom(res *http.Response, secrets []Secret) Response {
-	h := res.Header
-	text := func(name string) string { return fromNetwork(headerValue(h, name), secrets, fieldRunes, false) }
-	r := Response{
-		HTTPStatus:          res.StatusCode,
-		ExecutionID:         text(headerExecutionID),
-		BurstLimit:          headerInt(h, headerBurstLimit),
-		BurstLimitRemaining: headerInt(h, headerBurstRemaining),
-		VaultID:             text(headerVaultID),
-		UserID:              text(headerUserID),
-	}
-	if ms := headerInt(h, headerResponseDelay); ms > 0 {
-		r.ResponseDelay = time.Duration(ms) * time.Millisecond
-	}
-	return r
-}
-
 // headerValue is h.Get(name) for a name already in canonical form.
 func headerValue(h http.Header, name string) string {
 	if v := h[name]; len(v) > 0 {

@@ -110,10 +110,8 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 			return results(), err
 		}
 		if len(reply.Data) != len(batch) {
-			return results(), &UnknownOutcomeError{Op: OpDeleteAPIAccessTokens, Err: &UnexpectedResponseError{
-				Op: OpDeleteAPIAccessTokens, HTTPStatus: meta.HTTPStatus, ContentType: "application/json", Response: meta,
-				Reason: "one result per record was expected, in the order sent",
-			}}
+			return results(), &UnknownOutcomeError{Op: OpDeleteAPIAccessTokens,
+				Err: reply.scrub.unexpected(OpDeleteAPIAccessTokens, meta, "one result per record was expected, in the order sent", nil)}
 		}
 		for i, id := range batch {
 			r := reply.Data[i]
@@ -121,7 +119,7 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 				byID[id] = Revocation{ID: id, Status: Revoked}
 				continue
 			}
-			apiErr := apiErrorFrom(OpDeleteAPIAccessTokens, gen.ResponseEnvelope{ResponseStatus: r.ResponseStatus, Errors: r.Errors}, meta, nil)
+			apiErr := reply.scrub.apiError(OpDeleteAPIAccessTokens, gen.ResponseEnvelope{ResponseStatus: r.ResponseStatus, Errors: r.Errors}, meta)
 			status := NotRevoked
 			// A refusal for access says the token is there. Any other refusal (Vault does not
 			// name one for a record that is gone) is checked with a lookup.
@@ -197,7 +195,7 @@ func (c *Client) lookup(ctx context.Context, id string) (*TokenInfo, error) {
 		}
 		t, err := r.info()
 		if err != nil {
-			return nil, unreadableRecord(r.ID, err, meta)
+			return nil, page.scrub.unexpected(OpQueryAPIAccessTokens, meta, "token "+r.ID+": "+err.Error(), nil)
 		}
 		return &t, nil
 	}

@@ -2,8 +2,11 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
+	"net"
 	"regexp"
 	"strings"
 	"unicode"
@@ -15,19 +18,129 @@ const (
 	messageRunes = 500 // an error or warning message, a responseMessage
 	fieldRunes   = 200 // a header value, a responseStatus, an error type
 	excerptRunes = 160 // the start of a reply that is not a Vault envelope
-	// excerptWindow is how much of a body an excerpt is taken from, in bytes.
-	excerptWindow = 16 << 10
 )
 
-// minSecretLen is the shortest secret the scrubber removes: shorter ones would take
-// ordinary words with them.
+// Bounds on text from the network, in bytes: what is shown of a text comes from its first
+// shown bytes (8 per rune shown; an excerpt of a body, shownBytes); secrets are looked for
+// in twice that, so that an encoded secret that starts in the shown part and ends past it
+// is found whole. Beyond that, nothing of a text is read or shown.
+const (
+	bytesPerRune = 8
+	shownBytes   = 16 << 10
+)
+
+// minSecretLen is the shortest secret the scrubber looks for: shorter ones would be found
+// in ordinary words.
 const minSecretLen = 4
 
-const withheld = "[text withheld: it held a secret]"
+// withheld replaces a text from the network in which a credential was found.
+const withheld = "[text withheld: it held a credential]"
+
+// A scrubber is the one way text from the network (a reply's messages and status, a
+// header, an excerpt of a body, a transport error) reaches an error, a log line or the
+// command's output. One is made per reply (newScrubber, in exchange), from every secret in
+// play: those the call sent, those the client holds, and those the reply itself carries
+// (the new token, a session ID). Errors built from a reply take their text from the
+// scrubber it came with, so there is no way to build one without those secrets.
+//
+// It reads a text the ways a browser, a terminal, a shell and a JSON parser would
+// (views): percent-decoded (repeatedly), '+' as a space, bytes that are not UTF-8 as
+// Latin-1 (JavaScript's escape()), HTML entities (named and
+// numeric, any spelling), JSON and JavaScript escapes (\u, \x, \/ and the rest), without
+// invisible characters, terminal escapes and tags, and the bytes behind base64 (both
+// alphabets, any alignment) and hex runs (either case, with or without separators);
+// and each view again, up to maxDecodeRounds deep. A text in which any view holds a
+// secret, or a value shaped like an API access token, is withheld whole: the secret is
+// not cut out of an encoding the client guessed.
+type scrubber struct {
+	secrets []string // revealed, at least minSecretLen bytes each
+}
+
+// newScrubber is a scrubber for secrets. Only exchange makes one (TestOneScrubberPerReply).
+func newScrubber(secrets ...[]Secret) *scrubber {
+	s := &scrubber{}
+	for _, list := range secrets {
+		for _, sec := range list {
+			if v := sec.Reveal(); len(v) >= minSecretLen && !containsString(s.secrets, v) {
+				s.secrets = append(s.secrets, v)
+			}
+		}
+	}
+	return s
+}
+
+func containsString(list []string, s string) bool {
+	for _, have := range list {
+		if have == s {
+			return true
+		}
+	}
+	return false
+}
+
+// text is raw as one line of printable text of at most limit runes (and an ellipsis), the
+// values of secret fields (password=…, "sessionId":"…", an echoed Authorization) replaced
+// by [REDACTED]; or withheld, when any view of it holds a secret.
+func (s *scrubber) text(raw string, limit int) string { return s.clean(raw, limit, false) }
+
+// html is text for a body that may be an HTML page: its tags are dropped too.
+func (s *scrubber) html(raw string, limit int) string { return s.clean(raw, limit, true) }
+
+func (s *scrubber) clean(raw string, limit int, html bool) string {
+	if !html && len(raw) <= limit && printableASCII(raw) && !s.holds(raw) {
+		return raw // the common case: an execution ID, an error type
+	}
+	shown := bytesPerRune * limit
+	if html {
+		shown = shownBytes
+	}
+	if s.holds(raw[:min(len(raw), 2*shown)]) {
+		return withheld
+	}
+	out := bound(shape(redactFields(raw[:min(len(raw), shown)]), html), limit)
+	if s.holds(out) { // shaping joined what was apart
+		return withheld
+	}
+	return out
+}
+
+// printableASCII reports whether s is printable ASCII that no secret field rule applies to.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '=' || c == ':' || c == '"' {
+			return false
+		}
+	}
+	return true
+}
+
+// holds reports whether any view of s holds a secret or a token-shaped value.
+func (s *scrubber) holds(text string) bool {
+	found := false
+	views(text, func(v string) bool {
+		found = s.holdsPlain(v)
+		return !found
+	})
+	return found
+}
+
+func (s *scrubber) holdsPlain(v string) bool {
+	if strings.Contains(v, tokenPrefix) {
+		return true
+	}
+	for _, sec := range s.secrets {
+		if strings.Contains(v, sec) {
+			return true
+		}
+	}
+	return false
+}
+
+// tokenPrefix starts every API access token value: a text that holds one, in any view,
+// holds a token, known to the client or not.
+const tokenPrefix = "veeva-vault-"
 
 var (
-	// tokenShaped matches Vault API access token values, which begin with veeva-vault-.
-	tokenShaped = lazyRegexp(`veeva-vault-[A-Za-z0-9._~+/=%-]*`)
 	// secretJSONField matches the value of a JSON field that holds a secret, escaped quotes
 	// included, even when the JSON is cut off inside the value.
 	secretJSONField = lazyRegexp(`("(?:token__sys|sessionId|password|access_token|id_token)"\s*:\s*")((?:[^"\\]|\\.)*)`)
@@ -36,81 +149,15 @@ var (
 	secretFormField = lazyRegexp(`((?:^|[?&\s])(?:token__sys|sessionId|password|access_token|id_token)=)([^&\s]*)`)
 	// authorizationEcho matches an echoed Authorization header's credentials.
 	authorizationEcho = lazyRegexp(`(?i)(authorization\s*[:=]\s*(?:bearer\s+)?)([^\s"'<>&,;]+)`)
-	htmlTag           = lazyRegexp(`(?s)<[^>]*>`)
+	htmlTag           = lazyRegexp(`<[A-Za-z/!?][^<>]*>`) // as a browser reads a tag: < then a letter, /, ! or ?
 	// escapeSequence matches terminal escape sequences: CSI (ESC [ or 0x9B), OSC (ESC ],
 	// ended by BEL or ESC \), and any other ESC and the character after it.
 	escapeSequence = lazyRegexp("(?:\x1b\\[|\u009b)[0-?]*[ -/]*[@-~]?|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|\x1b.?")
 )
 
-// fromNetwork is the one way text that came from the network (a reply's messages and
-// status, a header, an excerpt of a body, a transport error) reaches an error, a log line
-// or the command's output. It does three things, in this order, which is the contract:
-//
-//  1. removes every form a server could echo (raw, URL- or form-encoded, JSON- or
-//     HTML-escaped) of every secret in secrets, any token-shaped value, and the value of
-//     any secret field (JSON, form or an echoed Authorization header);
-//  2. drops terminal escape sequences, default-ignorable code points (format characters,
-//     variation selectors: invisible, so deleted outright) and control characters (a
-//     newline becomes a space, so the text stays on one line) and, for an HTML page, its
-//     tags; collapses whitespace;
-//  3. bounds the length to limit runes.
-//
-// Scrubbing comes first because shaping changes the text a secret must be found in.
-// Shaping and cutting can join pieces scrubbing left apart, so the result is scrubbed once
-// more; text that still holds a secret after that is withheld whole.
-func fromNetwork(s string, secrets []Secret, limit int, html bool) string {
-	if plain(s, limit) && !holdsSecret(s, secrets) {
-		return s
-	}
-	out := bound(shape(scrub(s, secrets), html), limit)
-	if again := scrub(out, secrets); again != out {
-		out = bound(again, limit)
-		if scrub(out, secrets) != out {
-			return withheld
-		}
-	}
-	return out
-}
-
-// plain reports whether s needs no shaping: short, printable ASCII, nothing that could
-// start a secret field.
-func plain(s string, limit int) bool {
-	if len(s) > limit {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '<' || c == '=' || c == ':' {
-			return false
-		}
-	}
-	return !strings.Contains(s, "veeva-vault-")
-}
-
-func holdsSecret(s string, secrets []Secret) bool {
-	for _, sec := range secrets {
-		if len(sec.Reveal()) < minSecretLen {
-			continue
-		}
-		for _, f := range sec.echoForms() {
-			if strings.Contains(s, f) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// scrub removes secrets: the given ones in every echo form, token-shaped values, and the
-// values of secret fields.
-func scrub(s string, secrets []Secret) string {
-	for _, sec := range secrets {
-		if len(sec.Reveal()) < minSecretLen {
-			continue
-		}
-		for _, f := range sec.echoForms() {
-			s = strings.ReplaceAll(s, f, redacted)
-		}
-	}
+// redactFields replaces the values of secret fields, which may be secrets the client does
+// not know (another user's session, a token it never saw), with [REDACTED].
+func redactFields(s string) string {
 	keepName := func(re *regexp.Regexp) func(string) string {
 		return func(m string) string {
 			sub := re.FindStringSubmatch(m)
@@ -129,9 +176,6 @@ func scrub(s string, secrets []Secret) string {
 	if strings.ContainsAny(s, ":=") {
 		s = authorizationEcho().ReplaceAllStringFunc(s, keepName(authorizationEcho()))
 	}
-	if strings.Contains(s, "veeva-vault-") {
-		s = tokenShaped().ReplaceAllString(s, redacted)
-	}
 	return s
 }
 
@@ -145,7 +189,7 @@ func shape(s string, html bool) string {
 	s = strings.Map(func(r rune) rune {
 		switch {
 		case isDefaultIgnorable(r):
-			return -1 // invisible: dropped, so that a secret split by one joins up and is scrubbed
+			return -1 // invisible: dropped
 		case unicode.IsControl(r) || unicode.IsSpace(r) || !unicode.IsPrint(r):
 			return ' '
 		}
@@ -177,54 +221,59 @@ func bound(s string, limit int) string {
 }
 
 // excerpt turns the start of a body that is not a Vault envelope into one short line.
-// When the body is longer than the window, the window's last bytes are dropped too, as
-// many as the longest form of a secret: a secret cut in two by the window would otherwise
-// leave its first part, which no scrubber can recognize.
-func excerpt(body []byte, secrets []Secret) string {
-	if len(body) > excerptWindow {
-		body = body[:excerptWindow-longestForm(secrets)]
-	}
-	return fromNetwork(string(body), secrets, excerptRunes, true)
+func (s *scrubber) excerpt(body []byte) string {
+	return s.html(string(body[:min(len(body), 2*shownBytes)]), excerptRunes)
 }
 
-func longestForm(secrets []Secret) int {
-	n := 0
-	for _, s := range secrets {
-		for _, f := range s.echoForms() {
-			n = max(n, len(f))
-		}
-	}
-	return min(n, excerptWindow/2)
+// err is a transport error whose text went through the scrubber. It is always a
+// *scrubbedError, whether or not its text changed, so that what errors.Is and errors.As
+// find does not depend on what the server sent.
+func (s *scrubber) err(err error) error {
+	return &scrubbedError{msg: s.text(err.Error(), messageRunes), cause: err}
 }
 
-// scrubbedError is a transport error whose text went through fromNetwork. It keeps the
-// original for errors.Is and errors.As when sanitizing did not change its text; when it
-// did, the original (which holds what the server sent) is dropped, and only the context
-// and end-of-file errors it wrapped are kept for errors.Is.
+// scrubbedError is a transport error with its text scrubbed. The original error is kept
+// but not exposed whole: its text may hold what the server sent (a malformed status line,
+// GOAWAY debug data). errors.Is finds the context, end-of-file and not-sent-again errors
+// in it; errors.As finds the types whose text is the client's own (a *net.OpError, a
+// *net.DNSError, TLS verification errors), and the error is a net.Error when the original
+// is one.
 type scrubbedError struct {
 	msg   string
 	cause error
 }
 
 func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.cause }
 
-func scrubError(err error, secrets []Secret) error {
-	msg := err.Error()
-	clean := fromNetwork(msg, secrets, messageRunes, false)
-	if clean == msg {
-		return err
-	}
-	var cause error
-	for _, sentinel := range safeCauses {
-		if errors.Is(err, sentinel) {
-			cause = sentinel
-			break
-		}
-	}
-	return &scrubbedError{msg: clean, cause: cause}
+// Timeout and Temporary make it a net.Error like the transport error it replaces.
+func (e *scrubbedError) Timeout() bool {
+	var ne net.Error
+	return errors.As(e.cause, &ne) && ne.Timeout()
 }
 
-// safeCauses are the errors a scrubbed transport error still matches: they carry no text
-// from the server.
-var safeCauses = []error{context.DeadlineExceeded, context.Canceled, io.ErrUnexpectedEOF, io.EOF}
+func (e *scrubbedError) Temporary() bool {
+	var ne interface{ Temporary() bool }
+	return errors.As(e.cause, &ne) && ne.Temporary()
+}
+
+func (e *scrubbedError) Is(target error) bool {
+	for _, safe := range safeCauses {
+		if target == safe {
+			return errors.Is(e.cause, safe)
+		}
+	}
+	return false
+}
+
+func (e *scrubbedError) As(target any) bool {
+	switch target.(type) {
+	case **net.OpError, **net.DNSError, **tls.CertificateVerificationError, *x509.UnknownAuthorityError,
+		*x509.HostnameError, *x509.CertificateInvalidError:
+		return errors.As(e.cause, target)
+	}
+	return false
+}
+
+// safeCauses are the errors a scrubbed transport error matches with errors.Is: they carry
+// no text from the server.
+var safeCauses = []error{context.DeadlineExceeded, context.Canceled, io.ErrUnexpectedEOF, io.EOF, errNotSentAgain, errTooLarge}

@@ -1,18 +1,11 @@
 package client
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"html"
 	"log/slog"
-	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -27,12 +20,7 @@ const redacted = "[REDACTED]"
 // secrets with Equal; == compares the pointers.
 type Secret struct{ v *secretValue }
 
-type secretValue struct {
-	s string
-
-	formsOnce sync.Once
-	forms     []string // the ways a server could echo s; see echoForms
-}
+type secretValue struct{ s string }
 
 // NewSecret wraps a value.
 func NewSecret(value string) Secret {
@@ -75,88 +63,6 @@ func (s Secret) Format(f fmt.State, verb rune) {
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(redacted)), nil }
 func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 func (s Secret) LogValue() slog.Value         { return slog.StringValue(redacted) }
-
-// echoForms are the ways a server or a proxy could send the secret back: as sent, form- or
-// URL-encoded (either case of hex digits), JSON-escaped (with and without HTML escaping),
-// HTML-escaped, hex (either case) and base64 (see base64Forms). They are computed once per
-// secret.
-func (s Secret) echoForms() []string {
-	if s.v == nil {
-		return nil
-	}
-	s.v.formsOnce.Do(func() { s.v.forms = echoForms(s.v.s) })
-	return s.v.forms
-}
-
-func echoForms(s string) []string {
-	forms := []string{s}
-	for _, f := range append([]string{
-		url.QueryEscape(s), url.PathEscape(s), lowerHex(url.QueryEscape(s)), lowerHex(url.PathEscape(s)),
-		jsonEscape(s, true), jsonEscape(s, false), html.EscapeString(s),
-		hex.EncodeToString([]byte(s)), strings.ToUpper(hex.EncodeToString([]byte(s))),
-	}, base64Forms(s)...) {
-		if !slices.Contains(forms, f) {
-			forms = append(forms, f)
-		}
-	}
-	return forms
-}
-
-// minBase64Core is the fewest bytes of a secret whose base64 form is searched for inside a
-// longer encoded string: shorter runs (4 characters of base64) would match ordinary text.
-const minBase64Core = 6
-
-// base64Forms are s in base64, standard and URL alphabets: encoded alone (padded and raw),
-// and, for a secret that starts at any of the three alignments inside a longer encoded
-// string (a Basic header, a JWT, a body a proxy encoded), the run of characters that
-// depends on s alone: its bytes from the first 3-byte group boundary, in whole groups.
-func base64Forms(s string) []string {
-	var forms []string
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
-		forms = append(forms, enc.EncodeToString([]byte(s)), enc.WithPadding(base64.NoPadding).EncodeToString([]byte(s)))
-		for skip := range 3 {
-			if skip >= len(s) {
-				break
-			}
-			core := s[skip:]
-			core = core[:len(core)/3*3]
-			if len(core) >= minBase64Core {
-				forms = append(forms, enc.EncodeToString([]byte(core)))
-			}
-		}
-	}
-	return forms
-}
-
-// jsonEscape is s as it appears inside a JSON string, with or without the HTML escaping
-// (\u003c for <) that Go's encoder applies by default.
-func jsonEscape(s string, escapeHTML bool) string {
-	var b bytes.Buffer
-	e := json.NewEncoder(&b)
-	e.SetEscapeHTML(escapeHTML)
-	_ = e.Encode(s) // a string always encodes
-	out := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-	return string(out[1 : len(out)-1])
-}
-
-// lowerHex rewrites the hex digits of percent escapes in lower case (%2f for %2F), as some
-// servers write them.
-func lowerHex(s string) string {
-	b := []byte(s)
-	for i := 0; i+2 < len(b); i++ {
-		if b[i] == '%' {
-			b[i+1], b[i+2] = toLower(b[i+1]), toLower(b[i+2])
-		}
-	}
-	return string(b)
-}
-
-func toLower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
 
 // A SecretSource supplies a secret when the client needs it: a secret manager, a file
 // that rotates, an environment variable read late. The client calls it before each request

@@ -123,7 +123,7 @@ func (a *sessionAuth) login(ctx context.Context) (session, error) {
 func (a *sessionAuth) attempt(ctx context.Context, secret Secret) (session, error) {
 	c, m := a.c, a.method
 	var reply authReply
-	_, err := c.exchange(ctx, call{
+	meta, err := c.exchange(ctx, call{
 		op:      m.op,
 		build:   func() (*http.Request, error) { return m.request(c, secret) },
 		authz:   m.authz(secret),
@@ -133,7 +133,7 @@ func (a *sessionAuth) attempt(ctx context.Context, secret Secret) (session, erro
 		return session{}, err
 	}
 	if reply.SessionID == nil || *reply.SessionID == "" {
-		return session{}, errorf(m.op, "the reply has no sessionId")
+		return session{}, reply.scrub.unexpected(m.op, meta, "SUCCESS without a sessionId", nil)
 	}
 	if err := c.checkSessionVault(m.op, reply); err != nil {
 		return session{}, err
@@ -162,7 +162,7 @@ func (c *Client) checkSessionVault(op string, reply authReply) error {
 			return &wrongVaultError{op, fmt.Sprintf("vault %d has an unreadable URL", v.ID)}
 		}
 		if !sameHost(u.Host, c.dns) {
-			return &wrongVaultError{op, fmt.Sprintf("asked for %s, got %s (vault ID %d)", c.dns, fromNetwork(u.Host, nil, fieldRunes, false), v.ID)}
+			return &wrongVaultError{op, fmt.Sprintf("asked for %s, got %s (vault ID %d)", c.dns, reply.scrub.text(u.Host, fieldRunes), v.ID)}
 		}
 		return nil
 	}

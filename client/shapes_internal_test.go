@@ -75,6 +75,9 @@ func jsonFields(typ reflect.Type) []string {
 			out = append(out, jsonFields(f.Type)...)
 			continue
 		}
+		if !f.IsExported() {
+			continue // not decoded: the envelope's scrubber
+		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		out = append(out, name)
 	}

@@ -164,10 +164,7 @@ func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest,
 		return nil, err
 	}
 	if reason := notAToken(reply.Data); reason != "" {
-		return nil, cl.unknownOutcome(&UnexpectedResponseError{
-			Op: op, HTTPStatus: meta.HTTPStatus, ContentType: "application/json",
-			Reason: string(reply.ResponseStatus) + " " + reason, Response: meta,
-		})
+		return nil, cl.unknownOutcome(reply.scrub.unexpected(op, meta, string(reply.ResponseStatus)+" "+reason, nil))
 	}
 	return &Token{
 		ID:       reply.Data.ID,

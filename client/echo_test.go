@@ -1,0 +1,92 @@
+package client_test
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/client/vaulttest"
+)
+
+// printedForms are the ways a test's caller could print what the client returned.
+func printedForms(v any) string {
+	return fmt.Sprintf("%v\n%+v\n%#v\n%s", v, v, v, v)
+}
+
+// TestRevokeRecordErrorIsScrubbed: a Delete Object Records reply whose per-record error
+// echoes the session ID (percent-encoded, as a server might) does not print it: the
+// per-record error is built through the reply's scrubber, like every error from a reply.
+// Before, it was built with no secrets at all.
+func TestRevokeRecordErrorIsScrubbed(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	user := vaulttest.DefaultUsers()[0]
+	c, err := client.New(fake.DNS, client.WithHTTPClient(fake.Client()), client.WithCredentials(client.Password(user.Username, user.Password)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.GenerateMyAPIAccessToken(t.Context(), client.TokenRequest{Name: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var session string
+	fake.Inject(vaulttest.Fault{Op: vaulttest.OpDeleteAPIAccessTokens, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, r *http.Request) {
+		session = r.Header.Get("Authorization")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"responseStatus":"SUCCESS","data":[{"responseStatus":"FAILURE","errors":[{"type":"INSUFFICIENT_ACCESS","message":"session %s may not delete"}]}]}`,
+			url.PathEscape(session))
+	}})
+	got, err := c.RevokeAPIAccessTokens(t.Context(), tok.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Status != client.NotRevoked || got[0].Err == nil {
+		t.Fatalf("revocations %+v, want one NotRevoked with Vault's error", got)
+	}
+	printed := printedForms(got) + printedForms(got[0].Err) + got[0].Err.Error()
+	for _, form := range []string{session, url.PathEscape(session), url.QueryEscape(session)} {
+		if strings.Contains(printed, form) {
+			t.Fatalf("the session ID is printed as %q in %s", form, printed)
+		}
+	}
+	if !strings.Contains(printed, "INSUFFICIENT_ACCESS") || !strings.Contains(printed, "withheld") {
+		t.Errorf("want the error type kept and the message withheld: %s", printed)
+	}
+}
+
+// TestTokenEchoedInItsOwnWarningIsScrubbed: a WARNING reply that echoes the new token (hex,
+// as a server might) in its warnings keeps the token out of Token.Response.Warnings: the
+// token a reply carries is one of the secrets that reply is read with.
+func TestTokenEchoedInItsOwnWarningIsScrubbed(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	const value = "veeva-vault-2f1e0d9c8b7a6f5e4d3c"
+	fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"responseStatus":"WARNING","warnings":[{"type":"INVALID_DATA","message":"made %s"},{"type":"INVALID_DATA","message":"made %s"}],"data":{"id":"0PI00000000C003","token__sys":"%s"}}`,
+			hex.EncodeToString([]byte(value)), strings.ToUpper(hex.EncodeToString([]byte(value))), value)
+	}})
+	session, err := fake.SessionFor(vaulttest.DefaultUsers()[0].Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(fake.DNS, client.WithHTTPClient(fake.Client()), client.WithCredentials(client.SessionID(session)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.GenerateMyAPIAccessToken(t.Context(), client.TokenRequest{Name: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Value.Reveal() != value || len(tok.Response.Warnings) != 2 {
+		t.Fatalf("token %q, warnings %v", tok.Value.Reveal(), tok.Response.Warnings)
+	}
+	printed := printedForms(tok.Response.Warnings)
+	for _, form := range []string{value, hex.EncodeToString([]byte(value)), strings.ToUpper(hex.EncodeToString([]byte(value)))} {
+		if strings.Contains(printed, form) {
+			t.Fatalf("the new token is printed as %q in %s", form, printed)
+		}
+	}
+}
