@@ -3,6 +3,7 @@ package vaulttest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/acme/vault-token/internal/loopcert"
 	"github.com/acme/vault-token/openapi"
 )
 
@@ -202,6 +204,12 @@ func Start(cfg Config) (*Server, error) {
 			}
 		},
 	}}
+	cert, err := s.certificate(l)
+	if err != nil {
+		_ = l.Close()
+		return nil, err
+	}
+	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}, MinVersion: tls.VersionTLS12}
 	s.srv.StartTLS()
 	s.DNS = s.srv.Listener.Addr().String()
 	if cfg.InMemory {
@@ -209,6 +217,23 @@ func Start(cfg Config) (*Server, error) {
 	}
 	s.burstStart = s.now()
 	return s, nil
+}
+
+// certificate makes the server's certificate: a fresh key for this server, kept in memory
+// only, and a certificate that names only the address it listens on, is not a CA and
+// expires within a day (loopcert). Trusting it trusts nothing else.
+func (s *Server) certificate(l net.Listener) (*loopcert.Cert, error) {
+	var cert *loopcert.Cert
+	var err error
+	if s.cfg.InMemory {
+		cert, err = loopcert.New(time.Now(), InMemoryDNS)
+	} else {
+		cert, err = loopcert.ForListener(time.Now(), l)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vaulttest: %w", err)
+	}
+	return cert, nil
 }
 
 // listen returns the listener Config asks for: in memory, on Config.Addr, or on any free
@@ -276,7 +301,10 @@ func (s *Server) Connections() int {
 	return s.conns
 }
 
-// CertificatePEM returns the server's certificate, for curl --cacert or SSL_CERT_FILE.
+// CertificatePEM returns the server's certificate, for curl --cacert, vault-token's
+// --ca-file or SSL_CERT_FILE. It is made for this server alone: a fresh key that never
+// leaves the process, the server's address as its only name, not a CA (it can vouch for
+// nothing else), valid for a day.
 func (s *Server) CertificatePEM() []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
 }

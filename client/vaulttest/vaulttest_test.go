@@ -1,13 +1,20 @@
 package vaulttest_test
 
 import (
+	"bytes"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme/vault-token/client/vaulttest"
 )
@@ -236,5 +243,52 @@ func TestStartReportsABusyPort(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "address already in use") {
 		t.Errorf("error = %v", err)
+	}
+}
+
+// TestCertificateVouchesForTheServerAlone: each server makes its own key (two servers'
+// differ), and its certificate names only the address it listens on, is not a CA (basic
+// constraints say so, and it may not sign certificates) and expires within a day.
+// Before, every fake presented net/http's test certificate: a CA for *.example.com and
+// 127.0.0.1 until 2084 whose key is in every Go installation.
+func TestCertificateVouchesForTheServerAlone(t *testing.T) {
+	a, b := vaulttest.NewTestServer(t, vaulttest.Config{}), vaulttest.NewTestServer(t, vaulttest.Config{})
+	parse := func(s *vaulttest.Server) *x509.Certificate {
+		block, _ := pem.Decode(s.CertificatePEM())
+		if block == nil {
+			t.Fatal("no PEM")
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	ca, cb := parse(a), parse(b)
+	if bytes.Equal(ca.RawSubjectPublicKeyInfo, cb.RawSubjectPublicKeyInfo) {
+		t.Error("two servers share a key")
+	}
+	if ca.IsCA || !ca.BasicConstraintsValid || ca.KeyUsage&x509.KeyUsageCertSign != 0 {
+		t.Errorf("the certificate is a CA: IsCA %v, key usage %b", ca.IsCA, ca.KeyUsage)
+	}
+	if life := ca.NotAfter.Sub(time.Now()); life > 24*time.Hour || life <= 0 {
+		t.Errorf("the certificate is valid for %v more", life)
+	}
+	host, _, _ := net.SplitHostPort(a.DNS)
+	var names []string
+	for _, ip := range ca.IPAddresses {
+		names = append(names, ip.String())
+	}
+	names = append(names, ca.DNSNames...)
+	if diff := cmp.Diff([]string{host, "localhost"}, names); diff != "" {
+		t.Errorf("names (-want +got):\n%s", diff)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	if _, err := ca.Verify(x509.VerifyOptions{Roots: roots, DNSName: host}); err != nil {
+		t.Errorf("the certificate does not verify for its own address: %v", err)
+	}
+	if _, err := ca.Verify(x509.VerifyOptions{Roots: roots, DNSName: "myvault.veevavault.com"}); err == nil {
+		t.Error("the certificate verifies for another name")
 	}
 }

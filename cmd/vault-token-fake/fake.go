@@ -36,16 +36,19 @@ same fake the library's tests use, which checks every request and reply against 
 prints each violation to stderr and refuses a request that breaks the spec as Vault refuses
 a bad one (FAILURE INVALID_DATA, or MALFORMED_URL for a path no operation has; --lenient
 answers it as if it did not). Its address goes to stdout, its certificate to --cert-out
-(for curl --cacert or SSL_CERT_FILE), its users, their passwords and identity provider
-tokens for OAuth logins to stderr.
+(for curl --cacert, vault-token --ca-file or NODE_EXTRA_CA_CERTS), its users, their
+passwords and identity provider tokens for OAuth logins to stderr. The certificate is made
+at each start for the address served alone, with a key that never leaves the process; it
+is not a CA and expires within a day, so trusting it trusts nothing else.
 
--o env prints export lines for a shell instead (VEEVA_VAULT_DNS, SSL_CERT_FILE, a user and
-password, VAULT_TOKEN_FAKE_PID), then closes stdout, so that a shell can read them while
-the fake goes on serving:
+-o env prints export lines for a shell instead (VEEVA_VAULT_DNS, VEEVA_VAULT_CA_FILE, a
+user and password, VAULT_TOKEN_FAKE_PID), then closes stdout, so that a shell can read
+them while the fake goes on serving; vault-token trusts VEEVA_VAULT_CA_FILE beside the
+system's roots, so the shell goes on trusting what it trusted before:
 
   source <(vault-token fake -o env --cert-out /tmp/fake-vault.pem)
   vault-token generate --me --name first-token
-  kill "$VAULT_TOKEN_FAKE_PID"
+  ` + leaveFake + `
 
 -o json prints the same as one object.`,
 		Example: fakeExample,
@@ -87,13 +90,16 @@ func (a *app) printFake(output, dns, cert string) error {
 		})
 	case "env":
 		for _, kv := range [][2]string{
-			{"VEEVA_VAULT_DNS", dns}, {"SSL_CERT_FILE", cert},
+			{"VEEVA_VAULT_DNS", dns}, {"VEEVA_VAULT_CA_FILE", cert},
 			{"VEEVA_VAULT_USERNAME", fakeUser.Username}, {"VEEVA_VAULT_PASSWORD", fakeUser.Password},
 			{"VAULT_TOKEN_FAKE_PID", strconv.Itoa(os.Getpid())},
 		} {
 			if _, err := fmt.Fprintf(a.stdout, "export %s=%s\n", kv[0], command.ShellQuote(kv[1])); err != nil {
 				return err
 			}
+		}
+		if _, err := fmt.Fprintln(a.stdout, "# to leave: "+leaveFake); err != nil {
+			return err
 		}
 		if c, ok := a.stdout.(io.Closer); ok {
 			return c.Close()
@@ -103,6 +109,9 @@ func (a *app) printFake(output, dns, cert string) error {
 	_, err = fmt.Fprintln(a.stdout, dns)
 	return err
 }
+
+// leaveFake stops the fake that -o env describes and forgets what it exported.
+const leaveFake = `kill "$VAULT_TOKEN_FAKE_PID"; unset VEEVA_VAULT_DNS VEEVA_VAULT_CA_FILE VEEVA_VAULT_USERNAME VEEVA_VAULT_PASSWORD VAULT_TOKEN_FAKE_PID`
 
 // fakeIdPTokenLifetime is how long the identity provider tokens fake prints last: a day of
 // integration tests.

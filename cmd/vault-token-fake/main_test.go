@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,5 +103,39 @@ func TestDocsCommandLines(t *testing.T) {
 	}
 	if checked < 3 {
 		t.Errorf("checked %d command lines: the pages hold more", checked)
+	}
+}
+
+// TestEnvOutputSaysHowToLeave: -o env ends with the line that stops the fake and unsets
+// every variable it exported, and the README's operator recipe ends the same way.
+func TestEnvOutputSaysHowToLeave(t *testing.T) {
+	var out bytes.Buffer
+	a := &app{stdout: &out}
+	if err := a.printFake("env", "127.0.0.1:8443", "/tmp/fake-vault.pem"); err != nil {
+		t.Fatal(err)
+	}
+	var exported []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if name, _, ok := strings.Cut(strings.TrimPrefix(line, "export "), "="); ok && strings.HasPrefix(line, "export ") {
+			exported = append(exported, name)
+		}
+	}
+	if !strings.HasSuffix(out.String(), "# to leave: "+leaveFake+"\n") {
+		t.Errorf("-o env does not end with how to leave:\n%s", out.String())
+	}
+	for _, name := range exported {
+		if !strings.Contains(leaveFake, " "+name) {
+			t.Errorf("leaving does not unset %s", name)
+		}
+	}
+	if strings.Contains(out.String(), "SSL_CERT_FILE") {
+		t.Error("-o env replaces the shell's trusted roots")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "\n"+leaveFake+"\n") {
+		t.Error("the README's recipe does not end with how to leave")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -17,7 +16,7 @@ import (
 func (a *app) discoverCmd() *cobra.Command {
 	output := newChoice("text", "text", "json")
 	var loginHost string
-	var timeout time.Duration
+	var nf *netFlags
 	cmd := &cobra.Command{
 		Use:   "discover USER",
 		Short: "Tell how a user signs in: with a password, or with SSO (and which OAuth profiles)",
@@ -33,15 +32,15 @@ the user's OAuth 2.0 / OpenID Connect profiles. It needs no credentials and no V
 			return nil
 		},
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			if timeout <= 0 {
-				return command.UsageErrorf("--timeout must be positive")
-			}
-			cl, err := client.New(loginHost, client.WithLoginHost(loginHost),
-				client.WithHTTPClient(&http.Client{Timeout: timeout}), client.WithUserAgent("vault-token/"+client.Version))
+			opts, err := a.netOptions(nf)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			cl, err := client.New(loginHost, append(opts, client.WithLoginHost(loginHost))...)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), nf.timeout)
 			defer cancel()
 			d, err := cl.Discover(ctx, args[0])
 			if err != nil {
@@ -58,7 +57,7 @@ the user's OAuth 2.0 / OpenID Connect profiles. It needs no credentials and no V
 		}),
 	}
 	cmd.Flags().StringVar(&loginHost, "oauth-login-host", client.DefaultLoginHost, "Veeva's login host, HOST[:PORT]")
-	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "give up after this long")
+	nf = addNetFlags(cmd)
 	addChoiceFlag(cmd, output, "output", "o", "text (the type, then a profile a line) or json")
 	return cmd
 }

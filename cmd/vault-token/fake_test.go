@@ -21,7 +21,7 @@ import (
 )
 
 // TestFakeCommand starts "vault-token fake", points the binary at it through
-// SSL_CERT_FILE (no insecure option exists), then stops it with an interrupt.
+// --ca-file (no insecure option exists), then stops it with an interrupt.
 func TestFakeCommand(t *testing.T) {
 	cert := filepath.Join(t.TempDir(), "fake.pem")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -117,14 +117,13 @@ func TestPasswordPrompt(t *testing.T) {
 	a := &app{
 		stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
 		getenv: func(k string) string {
-			return map[string]string{"VEEVA_VAULT_USERNAME": "olivia@veepharm.com"}[k]
+			// The fake's certificate: the same route as the binary's.
+			return map[string]string{"VEEVA_VAULT_USERNAME": "olivia@veepharm.com", "VEEVA_VAULT_CA_FILE": h.cert}[k]
 		},
 		isTerminal:   func() bool { return true },
 		readPassword: func(context.Context) ([]byte, error) { asked++; return []byte("demo-password"), nil },
 		now:          time.Now,
 	}
-	// The in-process client needs the fake's CA: the same SSL_CERT_FILE route as the binary.
-	t.Setenv("SSL_CERT_FILE", h.cert)
 	code := a.run(context.Background(), []string{"versions", "--vault", h.fake.DNS})
 	if code != 0 || asked != 1 {
 		t.Fatalf("exit %d, asked %d times; stderr %q", code, asked, stderr.String())

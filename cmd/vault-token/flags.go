@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -17,9 +16,42 @@ import (
 // vaultFlags are the flags of every command that talks to a Vault.
 type vaultFlags struct {
 	vault, apiVersion, clientID string
-	timeout                     time.Duration
-	verbose                     bool
+	net                         *netFlags
 	creds                       *credFlags
+}
+
+// netFlags are the flags of every command that makes a network call: how long to wait,
+// what to trust beside the system's roots, whether to log each request.
+type netFlags struct {
+	timeout time.Duration
+	caFile  string
+	verbose bool
+}
+
+func addNetFlags(cmd *cobra.Command) *netFlags {
+	f := &netFlags{}
+	fs := cmd.Flags()
+	fs.DurationVar(&f.timeout, "timeout", time.Minute, "give up after this long")
+	fs.StringVar(&f.caFile, "ca-file", "", "also trust the certificates in this PEM file, such as the fake Vault's (default $"+caFileEnv+")")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log each request to stderr (secrets are never logged)")
+	return f
+}
+
+// options are the client options the flags set.
+func (a *app) netOptions(f *netFlags) ([]client.Option, error) {
+	if f.timeout <= 0 {
+		return nil, command.UsageErrorf("--timeout must be positive")
+	}
+	hc, err := a.httpClient(f.caFile)
+	if err != nil {
+		return nil, err
+	}
+	hc.Timeout = f.timeout
+	opts := []client.Option{client.WithHTTPClient(hc), client.WithUserAgent("vault-token/" + client.Version)}
+	if f.verbose {
+		opts = append(opts, client.WithLogger(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	}
+	return opts, nil
 }
 
 func addVaultFlags(cmd *cobra.Command) *vaultFlags {
@@ -28,8 +60,7 @@ func addVaultFlags(cmd *cobra.Command) *vaultFlags {
 	fs.StringVar(&f.vault, "vault", "", "the Vault's DNS, such as myvault.veevavault.com (default $VEEVA_VAULT_DNS)")
 	fs.StringVar(&f.apiVersion, "api-version", client.DefaultAPIVersion, "the Vault API version")
 	fs.StringVar(&f.clientID, "client-id", "", "X-VaultAPI-ClientID for Vault's API usage logs, such as acme-vault-ops-server-tokenbot")
-	fs.DurationVar(&f.timeout, "timeout", time.Minute, "give up after this long")
-	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log each request to stderr (secrets are never logged)")
+	f.net = addNetFlags(cmd)
 	f.creds = addCredFlags(cmd)
 	return f
 }
@@ -42,7 +73,7 @@ func (a *app) connect(cmd *cobra.Command, f *vaultFlags, extra ...client.Option)
 	if err != nil {
 		return nil, cmd.Context(), func() {}, err
 	}
-	ctx, done = context.WithTimeout(cmd.Context(), f.timeout)
+	ctx, done = context.WithTimeout(cmd.Context(), f.net.timeout)
 	return cl, ctx, done, nil
 }
 
@@ -55,25 +86,21 @@ func (a *app) newClient(cmd *cobra.Command, f *vaultFlags, extra ...client.Optio
 	if strings.TrimSpace(dns) == "" {
 		return nil, command.UsageErrorf("--vault is required (or set VEEVA_VAULT_DNS)")
 	}
-	if f.timeout <= 0 {
-		return nil, command.UsageErrorf("--timeout must be positive")
+	opts, err := a.netOptions(f.net)
+	if err != nil {
+		return nil, err
 	}
 	creds, err := a.credentials(cmd, f.creds)
 	if err != nil {
 		return nil, err
 	}
-	opts := []client.Option{
+	opts = append(opts,
 		client.WithCredentials(creds),
 		client.WithLoginHost(f.creds.oauthLoginHost), // for the SSO hint (ssoHint)
 		client.WithAPIVersion(f.apiVersion),
-		client.WithHTTPClient(&http.Client{Timeout: f.timeout}),
-		client.WithUserAgent("vault-token/" + client.Version),
-	}
+	)
 	if f.clientID != "" {
 		opts = append(opts, client.WithClientID(f.clientID))
-	}
-	if f.verbose {
-		opts = append(opts, client.WithLogger(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
 	cl, err := client.New(dns, append(opts, extra...)...)
 	if err == nil {

@@ -78,7 +78,7 @@ func (h *harness) session() string {
 func (h *harness) run(env []string, stdin string, args ...string) result {
 	h.t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + h.t.TempDir(), "SSL_CERT_FILE=" + h.cert}, env...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + h.t.TempDir(), "VEEVA_VAULT_CA_FILE=" + h.cert}, env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -390,5 +390,43 @@ func TestGenerateSentOnceOverHTTP2(t *testing.T) {
 			}
 			h.checkNoSecrets("veeva-vault-cmd-h2-token")
 		})
+	}
+}
+
+// TestCAFileAddsToTheSystemRoots: --ca-file and VEEVA_VAULT_CA_FILE trust a certificate
+// beside the system's roots, not instead of them. SSL_CERT_FILE stands in for the system's
+// roots here (Go reads them from it on Linux): one fake is trusted through it, the other
+// through --ca-file, and the command reaches both. A file with no certificate is a usage
+// error.
+func TestCAFileAddsToTheSystemRoots(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("SSL_CERT_FILE stands for the system's roots on Linux only")
+	}
+	sys, extra := newHarness(t), newHarness(t)
+	for _, tt := range []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		{"--ca-file", nil, []string{"--ca-file", extra.cert}},
+		{"VEEVA_VAULT_CA_FILE", []string{"VEEVA_VAULT_CA_FILE=" + extra.cert}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, fake := range []*vaulttest.Server{sys.fake, extra.fake} {
+				cmd := exec.Command(binary, append([]string{"versions", "--vault", fake.DNS}, tt.args...)...)
+				cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SSL_CERT_FILE=" + sys.cert,
+					"VEEVA_VAULT_USERNAME=olivia@veepharm.com", "VEEVA_VAULT_PASSWORD=demo-password"}, tt.env...)
+				if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "v26.2") {
+					t.Errorf("versions at %s: %v\n%s", fake.DNS, err, out)
+				}
+			}
+		})
+	}
+	empty := filepath.Join(t.TempDir(), "empty.pem")
+	if err := os.WriteFile(empty, []byte("not a certificate\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := sys.run(nil, "", "versions", "--vault", sys.fake.DNS, "--ca-file", empty); r.code != command.ExitUsage || !strings.Contains(r.stderr, "no PEM certificate") {
+		t.Errorf("a file without a certificate: exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -88,7 +88,7 @@ func TestSignalRemovesTemporaryFile(t *testing.T) {
 			_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: t.Context().Done()})
 			dir := t.TempDir()
 			cmd := exec.Command(binary, "generate", "--vault", h.fake.DNS, "--me", "--name", "k", "--out-file", filepath.Join(dir, "token"))
-			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "SSL_CERT_FILE=" + h.cert, "VEEVA_VAULT_SESSION_ID=" + h.session()}
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "VEEVA_VAULT_CA_FILE=" + h.cert, "VEEVA_VAULT_SESSION_ID=" + h.session()}
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {

@@ -27,7 +27,7 @@ func TestConcurrentRotationsOfOneFile(t *testing.T) {
 		for i := range results {
 			wg.Go(func() {
 				cmd := exec.Command(binary, "rotate", "--user", "12345", "--name", "CI", "--out-file", file, "--force")
-				cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SSL_CERT_FILE=" + h.cert}, env...)
+				cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "VEEVA_VAULT_CA_FILE=" + h.cert}, env...)
 				var stdout, stderr bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &stdout, &stderr
 				err := cmd.Run()
@@ -219,7 +219,7 @@ func TestCommandEndsItsSession(t *testing.T) {
 	// Ctrl-C while Vault works on the token request.
 	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: t.Context().Done()})
 	cmd := exec.Command(binary, "generate", "--me", "--name", "k")
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SSL_CERT_FILE=" + h.cert}, password...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "VEEVA_VAULT_CA_FILE=" + h.cert}, password...)
 	sent := h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
