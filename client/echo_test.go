@@ -1,7 +1,9 @@
 package client_test
 
 import (
+	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -88,5 +90,72 @@ func TestTokenEchoedInItsOwnWarningIsScrubbed(t *testing.T) {
 		if strings.Contains(printed, form) {
 			t.Fatalf("the new token is printed as %q in %s", form, printed)
 		}
+	}
+}
+
+// listingOf is a token query reply holding n active tokens of user 12345 named name.
+func listingOf(n int, name string) string {
+	var b strings.Builder
+	b.WriteString(`{"responseStatus":"SUCCESS","responseDetails":{"pagesize":1000,"pageoffset":0,"size":` + fmt.Sprint(n) + `,"total":` + fmt.Sprint(n) + `},"data":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"id":"0PI%012d","name__v":%q,"user__sys":"12345","status__v":["active__v"],"expiry_date__sys":null,"last_used_date__sys":null}`, i, name)
+	}
+	b.WriteString("]}")
+	return b.String()
+}
+
+// TestRotationRefusesAnImplausibleListing: a listing with more active tokens of the name
+// than Vault lets a user hold (25) did not come from Vault as documented; a rotation
+// refuses it before creating anything, rather than revoking from it.
+func TestRotationRefusesAnImplausibleListing(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	fake.Inject(vaulttest.Fault{Op: vaulttest.OpQueryAPIAccessTokens, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, listingOf(client.MaxActiveTokens+1, "CI"))
+	}})
+	session, err := fake.SessionFor(vaulttest.DefaultUsers()[0].Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(fake.DNS, client.WithHTTPClient(fake.Client()), client.WithCredentials(client.SessionID(session)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.RotateAPIAccessToken(t.Context(), client.RotateRequest{
+		TokenRequest: client.TokenRequest{Name: "CI"}, UserID: "12345",
+		Store: func(context.Context, *client.Token) error { return nil },
+	})
+	if !errors.Is(err, client.ErrImplausibleListing) {
+		t.Errorf("error %v, want ErrImplausibleListing", err)
+	}
+	if n := fake.Count(vaulttest.OpGenerateAPIAccessToken) + fake.Count(vaulttest.OpDeleteAPIAccessTokens); n != 0 {
+		t.Errorf("%d token or delete requests sent", n)
+	}
+}
+
+// TestListingIsBoundedInRecords: a listing reads at most 10,000 records over all its pages,
+// whatever each page holds; past that it ends with an error that matches ErrTooManyPages.
+func TestListingIsBoundedInRecords(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	fake.Inject(vaulttest.Fault{Op: vaulttest.OpQueryAPIAccessTokens, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, listingOf(10_001, "CI"))
+	}})
+	session, err := fake.SessionFor(vaulttest.DefaultUsers()[0].Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(fake.DNS, client.WithHTTPClient(fake.Client()), client.WithCredentials(client.SessionID(session)),
+		client.WithMaxReplySize(64<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListAPIAccessTokens(t.Context(), client.TokenFilter{UserID: "12345"})
+	var unexpected *client.UnexpectedResponseError
+	if !errors.Is(err, client.ErrTooManyPages) || !errors.As(err, &unexpected) {
+		t.Errorf("error %v (%T), want an *UnexpectedResponseError matching ErrTooManyPages", err, err)
 	}
 }

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 )
@@ -69,6 +70,9 @@ func (c *Client) RotateAPIAccessToken(ctx context.Context, req RotateRequest) (*
 			return nil, err
 		}
 	}
+	if err := plausible(before, req.Name); err != nil {
+		return nil, err
+	}
 	rot := &Rotation{}
 	if req.DryRun {
 		rot.Kept, rot.Revoke = chooseKept(older(before, req.Name, ""), req.Keep)
@@ -101,6 +105,9 @@ func (c *Client) RotateAPIAccessToken(ctx context.Context, req RotateRequest) (*
 		if before, err = vault.ListAPIAccessTokens(ctx, TokenFilter{Me: true, Name: req.Name}); err != nil {
 			return rot, err
 		}
+		if err := plausible(before, req.Name); err != nil {
+			return rot, err
+		}
 	}
 	rot.Kept, rot.Revoke = chooseKept(older(before, req.Name, tok.ID), req.Keep)
 	if len(rot.Revoke) == 0 {
@@ -112,6 +119,26 @@ func (c *Client) RotateAPIAccessToken(ctx context.Context, req RotateRequest) (*
 	}
 	rot.Revoked, err = vault.RevokeAPIAccessTokens(ctx, ids...)
 	return rot, err
+}
+
+// MaxActiveTokens is how many active API access tokens Vault lets a user hold.
+const MaxActiveTokens = 25
+
+// ErrImplausibleListing matches a rotation refused because its listing holds more active
+// tokens of the name than Vault lets a user hold: the listing did not come from Vault as
+// documented, and revoking from it could revoke anything.
+var ErrImplausibleListing = errors.New("vault: the listing holds more active tokens than Vault allows a user")
+
+// plausible refuses a listing that holds more active tokens named name than a user can
+// hold (the new one included, for a sandbox listing made after it).
+func plausible(list *TokenList, name string) error {
+	if list == nil {
+		return nil
+	}
+	if n := len(older(list, name, "")); n > MaxActiveTokens {
+		return errorf(OpRotate, "%w: %d active tokens named %q, and a user can hold %d; nothing was revoked", ErrImplausibleListing, n, name, MaxActiveTokens)
+	}
+	return nil
 }
 
 // older are the listed active tokens named name, but for the new one.

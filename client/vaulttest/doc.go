@@ -31,8 +31,21 @@
 // Operations are named by the spec's operation IDs, as constants ([OpAuthenticate],
 // [OpGenerateMyAPIAccessToken], ...): [Server.Inject] queues a [Fault] for the next call of
 // one, [Server.Count] counts the calls received, and package client's errors carry the
-// same names as their Op. Everything received is recorded ([Server.Requests]) with secrets
-// masked.
+// same names as their Op. What was received is recorded ([Server.Requests]) with secrets
+// masked, within bounds, so that a process sending it large requests without end cannot
+// grow it without end: the latest [MaxKeptRequests] requests, weighing at most
+// [MaxKeptBytes]; [Server.Count] and [Server.WaitForRequests] count every request all the
+// same, so assert on counts, and read Requests for the latest calls' contents. A body
+// larger than [MaxRequestBody] is refused (FAILURE INVALID_DATA) and never acted on.
+//
+// The fake is strict: a request that breaks the spec gets an error reply in Vault's shape
+// (FAILURE INVALID_DATA, or MALFORMED_URL for a path no operation has) and the violation is
+// reported, so a test that passes against the fake does not fail against Vault for it.
+// [Config.Lenient] answers such a request as if it did not break the spec.
+//
+// Its TLS certificate is made at each start: a fresh key that never leaves the process, the
+// server's address as its only name, not a CA, valid for a day. [Server.Client] trusts it;
+// [Server.CertificatePEM] gives it to other programs.
 //
 // For tests of timing (deadlines, delays, pauses), start the fake inside a testing/synctest
 // bubble with [Config.InMemory]: it is then reached only through [Server.Client], over

@@ -82,12 +82,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, doc, specPath
 	if sent, ok := r.Context().Value(sentURLKey{}).(*url.URL); ok {
 		r.URL = sent
 	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxRequestBody+1))
+	if len(body) > MaxRequestBody {
+		s.refuseLarge(w, r, op)
+		return
+	}
 	rec := s.record(r, body)
 	rt, ok := s.routeTo(r, op, doc, specPath)
 	if !ok {
 		s.mu.Lock()
-		s.recordLocked(rec)
+		s.recordLocked(rec, len(body)+headerWeight(r.Header))
 		s.mu.Unlock()
 		s.report("%s %s: no operation in the spec matches", r.Method, r.URL.EscapedPath())
 		if !s.cfg.Lenient {
@@ -121,7 +125,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, doc, specPath
 		s.report("%s", msg)
 	}
 	s.mu.Lock()
-	s.recordLocked(rec)
+	s.recordLocked(rec, len(body)+headerWeight(r.Header))
 	fault := s.takeFault(rt.op)
 	s.mu.Unlock()
 
@@ -286,7 +290,32 @@ type Request struct {
 	Violations  []string
 }
 
+// MaxRequestBody is the largest request body the fake reads: a larger one is refused
+// (FAILURE INVALID_DATA) and not acted on, never cut and processed.
+const MaxRequestBody = 1 << 20
+
 const masked = "[MASKED]"
+
+// refuseLarge answers a request whose body is larger than MaxRequestBody: it is recorded
+// without its body, reported, and refused, whatever the operation.
+func (s *Server) refuseLarge(w http.ResponseWriter, r *http.Request, op string) {
+	msg := fmt.Sprintf("request %s %s has a body larger than %d bytes: refused, not processed", r.Method, r.URL.EscapedPath(), MaxRequestBody)
+	s.mu.Lock()
+	s.recordLocked(Request{Op: op, Method: r.Method, Path: r.URL.EscapedPath(), Violations: []string{msg}}, headerWeight(r.Header))
+	s.mu.Unlock()
+	s.report("%s", msg)
+	refuse(w, "INVALID_DATA", fmt.Sprintf("The request body is larger than %d bytes.", MaxRequestBody))
+}
+
+func headerWeight(h http.Header) int {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v)
+		}
+	}
+	return n
+}
 
 func (s *Server) record(r *http.Request, body []byte) Request {
 	rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), Header: r.Header.Clone()}

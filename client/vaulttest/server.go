@@ -102,8 +102,11 @@ type Server struct {
 	offset     time.Duration // the test's clock: real time plus offset
 	sessions   map[string]*session
 	tokens     []Token
-	requests   []Request
-	arrived    chan struct{} // closed, and replaced, when a request is recorded
+	requests   []Request      // the latest, within MaxKeptRequests and MaxKeptBytes
+	weights    []int          // what each kept request weighs: its body and headers, in bytes
+	keptBytes  int            // their sum
+	counts     map[string]int // every request received, by operation ("" for all)
+	arrived    chan struct{}  // closed, and replaced, when a request is recorded
 	violations []string
 	faults     []Fault
 	burstStart time.Time
@@ -333,7 +336,17 @@ func (s *Server) Tokens() []Token {
 	return append([]Token(nil), s.tokens...)
 }
 
-// Requests returns what the server received, oldest first.
+// What the server keeps of the requests it received, so that a process that sends it
+// large requests without end (any local process can) cannot grow it without end: the
+// latest MaxKeptRequests, weighing at most MaxKeptBytes (bodies and headers). Count and
+// WaitForRequests count every request, kept or not.
+const (
+	MaxKeptRequests = 1000
+	MaxKeptBytes    = 16 << 20
+)
+
+// Requests returns the requests the server received, oldest first: the latest
+// MaxKeptRequests, within MaxKeptBytes of bodies and headers. Use Count to count requests.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -341,8 +354,21 @@ func (s *Server) Requests() []Request {
 }
 
 // recordLocked records a request and wakes those waiting for one. Call with s.mu held.
-func (s *Server) recordLocked(rec Request) {
-	s.requests = append(s.requests, rec)
+func (s *Server) recordLocked(rec Request, weight int) {
+	if s.counts == nil {
+		s.counts = map[string]int{}
+	}
+	s.counts[""]++
+	if rec.Op != "" {
+		s.counts[rec.Op]++
+	}
+	s.requests, s.weights = append(s.requests, rec), append(s.weights, weight)
+	s.keptBytes += weight
+	for len(s.requests) > MaxKeptRequests || s.keptBytes > MaxKeptBytes {
+		s.keptBytes -= s.weights[0]
+		s.requests[0] = Request{}
+		s.requests, s.weights = s.requests[1:], s.weights[1:]
+	}
 	if s.arrived != nil {
 		close(s.arrived)
 		s.arrived = nil
@@ -382,15 +408,7 @@ func (s *Server) Count(op string) int {
 }
 
 // countLocked counts the requests of op, or all when op is empty. Call with s.mu held.
-func (s *Server) countLocked(op string) int {
-	n := 0
-	for _, r := range s.requests {
-		if op == "" || r.Op == op {
-			n++
-		}
-	}
-	return n
-}
+func (s *Server) countLocked(op string) int { return s.counts[op] }
 
 // Violations returns every spec violation seen so far.
 func (s *Server) Violations() []string {

@@ -292,3 +292,84 @@ func TestCertificateVouchesForTheServerAlone(t *testing.T) {
 		t.Error("the certificate verifies for another name")
 	}
 }
+
+// TestOverLongBodyIsRefusedNotCut: a token request whose body is larger than
+// MaxRequestBody is refused whole (FAILURE INVALID_DATA) and reported; no token is made.
+// Before, the fake cut the body at 1 MiB and acted on what was left: a token with a cut
+// name and no expiry.
+func TestOverLongBodyIsRefusedNotCut(t *testing.T) {
+	var reported []string
+	var mu sync.Mutex
+	s, err := vaulttest.Start(vaulttest.Config{Report: func(v string) { mu.Lock(); reported = append(reported, v); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	session, err := s.SessionFor("olivia@veepharm.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := "name__v=" + strings.Repeat("n", vaulttest.MaxRequestBody) + "&expiry_date__v=2099-12-31"
+	req, err := http.NewRequest(http.MethodPost, s.URL()+"/api/v26.2/objects/users/me/api_access_token__sys", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", session)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	if !strings.Contains(string(reply), `"FAILURE"`) || !strings.Contains(string(reply), "INVALID_DATA") {
+		t.Errorf("reply %s, want FAILURE INVALID_DATA", reply)
+	}
+	if n := len(s.Tokens()); n != 0 {
+		t.Errorf("%d tokens made from a refused request", n)
+	}
+	if n := s.Count(vaulttest.OpGenerateMyAPIAccessToken); n != 1 {
+		t.Errorf("Count = %d, want the refused request counted", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reported) != 1 || !strings.Contains(reported[0], "larger than") {
+		t.Errorf("reported %q", reported)
+	}
+}
+
+// TestWhatTheFakeKeepsIsBounded: any local process can send the fake large requests
+// without end; it keeps the latest MaxKeptRequests within MaxKeptBytes, and counts every
+// request all the same. Before, it kept every request whole: 150 requests of 1 MB took it
+// from 18 MB to 584 MB.
+func TestWhatTheFakeKeepsIsBounded(t *testing.T) {
+	s, err := vaulttest.Start(vaulttest.Config{Lenient: true, Report: func(string) {}}) // the extra field breaks the spec
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	big := strings.Repeat("x", vaulttest.MaxRequestBody-100)
+	const sent = 40
+	for range sent {
+		res, err := s.Client().Post(s.URL()+"/api/v26.2/auth", "application/x-www-form-urlencoded", strings.NewReader("username=u&password=p&x="+big))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+	}
+	kept := 0
+	for _, r := range s.Requests() {
+		for _, vs := range r.Form {
+			for _, v := range vs {
+				kept += len(v)
+			}
+		}
+	}
+	if kept > vaulttest.MaxKeptBytes || len(s.Requests()) >= sent {
+		t.Errorf("kept %d requests holding %d bytes, want at most %d bytes", len(s.Requests()), kept, vaulttest.MaxKeptBytes)
+	}
+	if n := s.Count(vaulttest.OpAuthenticate); n != sent {
+		t.Errorf("Count = %d, want every one of %d", n, sent)
+	}
+}

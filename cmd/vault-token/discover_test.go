@@ -27,11 +27,16 @@ func TestDiscoverCommand(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("JSON (-want +got):\n%s", diff)
 	}
+	// --verbose, as every other command that makes a call: the request on stderr, the result on stdout.
+	r = h.run(nil, "", append([]string{"discover", "olivia@veepharm.com", "--verbose"}, host...)...)
+	if r.code != 0 || r.stdout != "password\n" || !strings.Contains(r.stderr, "vault request") || !strings.Contains(r.stderr, "op=") {
+		t.Errorf("--verbose: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
 	if r := h.run(nil, "", "discover"); r.code != command.ExitUsage || !strings.Contains(r.stderr, "give one user name") {
 		t.Errorf("no user: exit %d, stderr %q", r.code, r.stderr)
 	}
-	if n := h.fake.Count(vaulttest.OpDiscoverAuthType); n != 2 {
-		t.Errorf("the fake saw %d discoveries, want 2", n)
+	if n := h.fake.Count(vaulttest.OpDiscoverAuthType); n != 3 {
+		t.Errorf("the fake saw %d discoveries, want 3", n)
 	}
 }
 

@@ -4,8 +4,9 @@
 // stdout carries only the result (a token, JSON, a version list); messages go to stderr.
 // Exit status: 0 on success, 1 on a Vault or network error, 2 on a usage error or invalid
 // input (nothing was sent), 3 when Vault may have acted but the outcome is unknown (a
-// token may exist, a revoke may have happened: check before you retry), 128+N when
-// stopped by signal N (130 for Ctrl-C).
+// token may exist, a revoke may have happened: check before you retry; also when a signal
+// stopped it while such a request was in flight), 128+N when stopped by signal N otherwise
+// (130 for Ctrl-C).
 package main
 
 import (
@@ -136,12 +137,14 @@ func (a *app) report(ctx context.Context, cmdPath string, err error) int {
 		fmt.Fprintf(a.stderr, "vault-token:   vault-token list%s %s --name %s\n", where, who, command.ShellQuote(unknown.Find.Name))
 	}
 	a.ssoHint(ctx, err)
+	// An unknown outcome wins over the signal that stopped the run: a script that checks
+	// for 3 must learn that a token may exist, however the run ended.
+	if errors.As(err, &unknown) {
+		return command.ExitUnknown
+	}
 	var stopped command.StoppedBy
 	if errors.As(context.Cause(ctx), &stopped) {
 		return stopped.ExitStatus()
-	}
-	if errors.As(err, &unknown) {
-		return command.ExitUnknown
 	}
 	return command.ExitVault
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -52,7 +53,9 @@ type harness struct {
 	t    *testing.T
 	fake *vaulttest.Server
 	cert string
-	// printed collects everything the binary printed where no secret belongs.
+	// printed collects everything the binary printed where no secret belongs; runs may
+	// be concurrent.
+	mu      sync.Mutex
 	printed bytes.Buffer
 }
 
@@ -90,7 +93,9 @@ func (h *harness) run(env []string, stdin string, args ...string) result {
 	} else if err != nil {
 		h.t.Fatalf("run: %v", err)
 	}
+	h.mu.Lock()
 	h.printed.Write(stderr.Bytes())
+	h.mu.Unlock()
 	return result{code, stdout.String(), stderr.String()}
 }
 

@@ -150,6 +150,12 @@ const lockPollInterval = 50 * time.Millisecond
 // system releases it too when the process ends, however it ends.
 func lockOutputFile(ctx context.Context, target string, waiting func(lock string)) (release func(), err error) {
 	path := target + ".lock"
+	// What stands at the lock's path is judged as the target is: anything but a regular
+	// file is a usage error, the same for both (openLockFile refuses a symbolic link too,
+	// should one appear meanwhile).
+	if info, err := os.Lstat(path); err == nil && !info.Mode().IsRegular() {
+		return nil, command.UsageErrorf("--out-file lock %s is %s, not a regular file: remove it", path, describeMode(info.Mode()))
+	}
 	f, err := openLockFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("--out-file lock %s: %w", path, err)

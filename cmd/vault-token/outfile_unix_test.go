@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -79,7 +81,8 @@ func TestOutFileRefusesWhatIsNotARegularFile(t *testing.T) {
 }
 
 // TestSignalRemovesTemporaryFile: a signal while the token request is in flight ends the
-// command, and the temporary file made for --out-file is removed.
+// command with exit 3 (the token may exist: that wins over the signal's 128+N), saying so,
+// and the temporary file made for --out-file is removed.
 func TestSignalRemovesTemporaryFile(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
 		t.Run(sig.String(), func(t *testing.T) {
@@ -104,12 +107,70 @@ func TestSignalRemovesTemporaryFile(t *testing.T) {
 			}
 			err := cmd.Wait()
 			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() <= 0 {
-				t.Errorf("exit: %v, want a failure exit; stderr %q", err, stderr.String())
+			if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(stderr.String(), "vault-token list --me --name k") {
+				t.Errorf("exit: %v, want 3 and how to look for the token; stderr %q", err, stderr.String())
 			}
 			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 				t.Errorf("left behind after %v: %v", sig, entries)
 			}
 		})
+	}
+}
+
+// TestRotateOutFileDecidedUnderTheLock: three rotations of one absent --out-file, without
+// --force, at once: one creates a token and writes the file; the two that waited for the
+// lock find the file and stop with a usage error before creating anything. Before, they
+// created tokens and failed after: three active tokens, two stray files.
+func TestRotateOutFileDecidedUnderTheLock(t *testing.T) {
+	h := newHarness(t)
+	env := []string{"VEEVA_VAULT_SESSION_ID=" + h.session(), "VEEVA_VAULT_DNS=" + h.fake.DNS}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "ci-token")
+	results := make([]result, 3)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Go(func() { results[i] = h.run(env, "", "rotate", "--user", "12345", "--name", "CI", "--out-file", file) })
+	}
+	wg.Wait()
+	var codes []int
+	for _, r := range results {
+		codes = append(codes, r.code)
+		if r.code == 2 && !strings.Contains(r.stderr, "exists: pass --force") {
+			t.Errorf("a refused rotation says %q", r.stderr)
+		}
+	}
+	slices.Sort(codes)
+	if !slices.Equal(codes, []int{0, 2, 2}) {
+		t.Errorf("exit codes %v, want one 0 and two 2", codes)
+	}
+	if n := h.fake.Count(vaulttest.OpGenerateAPIAccessToken); n != 1 {
+		t.Errorf("%d tokens were requested, want 1", n)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"ci-token", "ci-token.lock"}) {
+		t.Errorf("files left: %v", names)
+	}
+}
+
+// TestOutFileLockThatIsNotAFileIsAUsageError: a symbolic link (or anything but a regular
+// file) at F.lock is refused as one at F is: exit 2, nothing sent.
+func TestOutFileLockThatIsNotAFileIsAUsageError(t *testing.T) {
+	h := newHarness(t)
+	env := []string{"VEEVA_VAULT_SESSION_ID=" + h.session(), "VEEVA_VAULT_DNS=" + h.fake.DNS}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "ci-token")
+	if err := os.Symlink(filepath.Join(dir, "elsewhere"), file+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	r := h.run(env, "", "rotate", "--user", "12345", "--name", "CI", "--out-file", file)
+	if r.code != 2 || !strings.Contains(r.stderr, "a symbolic link") {
+		t.Errorf("exit %d, stderr %q; want exit 2 naming the symbolic link", r.code, r.stderr)
+	}
+	if n := h.fake.Count(vaulttest.OpGenerateAPIAccessToken); n != 0 {
+		t.Errorf("%d tokens requested", n)
 	}
 }

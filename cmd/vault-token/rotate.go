@@ -94,6 +94,11 @@ func (a *app) rotate(cmd *cobra.Command, o *rotateOptions) error {
 			return err
 		}
 		defer release()
+		// Everything about the file is decided while holding the lock: a rotation that
+		// waited for another may find the file that one wrote.
+		if err := checkTarget(o.outFile, o.force); err != nil {
+			return command.UsageErrorf("--out-file: %v", err)
+		}
 	}
 	rreq := client.RotateRequest{
 		TokenRequest: req, UserID: o.user, Me: o.me, Sandbox: o.sandbox, SandboxVault: o.sandboxVault, Keep: o.keep,
