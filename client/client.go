@@ -267,7 +267,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response
 		st.atMostOnce(req)
 	}
 	start := time.Now()
-	res, err := c.hc.Do(req)
+	res, err := c.hc.Do(req) //nolint:bodyclose // readBounded closes it, below
 	if err != nil {
 		err = errorf(cl.op, "%w", newScrubber(cl.secrets).err(err))
 		c.log(ctx, cl.op, req, nil, start, err)

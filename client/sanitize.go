@@ -21,12 +21,14 @@ const (
 )
 
 // Bounds on text from the network, in bytes: what is shown of a text comes from its first
-// shown bytes (8 per rune shown; an excerpt of a body, shownBytes); secrets are looked for
-// in twice that, so that an encoded secret that starts in the shown part and ends past it
-// is found whole. Beyond that, nothing of a text is read or shown.
+// bytes, bytesPerRune per rune shown (an excerpt of a body: shownBytes); secrets are looked
+// for in the whole text, up to examinedBytes (the size of a reply the client reads by
+// default), so that however long an encoded secret is, a part of it is never shown while
+// the rest goes unexamined.
 const (
-	bytesPerRune = 8
-	shownBytes   = 16 << 10
+	bytesPerRune  = 8
+	shownBytes    = 16 << 10
+	examinedBytes = 1 << 20
 )
 
 // minSecretLen is the shortest secret the scrubber looks for: shorter ones would be found
@@ -53,16 +55,21 @@ const withheld = "[text withheld: it held a credential]"
 // secret, or a value shaped like an API access token, is withheld whole: the secret is
 // not cut out of an encoding the client guessed.
 type scrubber struct {
-	secrets []string // revealed, at least minSecretLen bytes each
+	secrets  []string // revealed, at least minSecretLen bytes each
+	shortest int      // the fewest bytes a text must have to hold any of them, or a token
 }
 
 // newScrubber is a scrubber for secrets. Only exchange makes one (TestOneScrubberPerReply).
 func newScrubber(secrets ...[]Secret) *scrubber {
-	s := &scrubber{}
+	s := &scrubber{shortest: len(tokenPrefix)}
 	for _, list := range secrets {
 		for _, sec := range list {
 			if v := sec.Reveal(); len(v) >= minSecretLen && !containsString(s.secrets, v) {
 				s.secrets = append(s.secrets, v)
+				// Every view is made of whole encoded characters, none shorter than the
+				// character it stands for; a secret of n characters takes at least n bytes
+				// of UTF-8 too, and most views are longer still.
+				s.shortest = min(s.shortest, utf8.RuneCountInString(v))
 			}
 		}
 	}
@@ -94,7 +101,7 @@ func (s *scrubber) clean(raw string, limit int, html bool) string {
 	if html {
 		shown = shownBytes
 	}
-	if s.holds(raw[:min(len(raw), 2*shown)]) {
+	if s.holds(raw[:min(len(raw), examinedBytes)]) {
 		return withheld
 	}
 	out := bound(shape(redactFields(raw[:min(len(raw), shown)]), html), limit)
@@ -116,6 +123,9 @@ func printableASCII(s string) bool {
 
 // holds reports whether any view of s holds a secret or a token-shaped value.
 func (s *scrubber) holds(text string) bool {
+	if len(text) < s.shortest {
+		return false // too short to hold any, in any encoding
+	}
 	found := false
 	views(text, func(v string) bool {
 		found = s.holdsPlain(v)
@@ -138,7 +148,7 @@ func (s *scrubber) holdsPlain(v string) bool {
 
 // tokenPrefix starts every API access token value: a text that holds one, in any view,
 // holds a token, known to the client or not.
-const tokenPrefix = "veeva-vault-"
+const tokenPrefix = "veeva-vault-" //nolint:gosec // the prefix every token has, not a credential
 
 var (
 	// secretJSONField matches the value of a JSON field that holds a secret, escaped quotes
@@ -222,7 +232,7 @@ func bound(s string, limit int) string {
 
 // excerpt turns the start of a body that is not a Vault envelope into one short line.
 func (s *scrubber) excerpt(body []byte) string {
-	return s.html(string(body[:min(len(body), 2*shownBytes)]), excerptRunes)
+	return s.html(string(body[:min(len(body), examinedBytes)]), excerptRunes)
 }
 
 // err is a transport error whose text went through the scrubber. It is always a

@@ -2,6 +2,7 @@ package client
 
 import (
 	"html"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -16,24 +17,15 @@ const (
 	maxDecodeRounds = 4
 	// viewBudget bounds the bytes of all views of a text, as a multiple of its length:
 	// a text whose views would exceed it is treated as holding a secret (withheld).
-	viewBudget = 64
+	viewBudget = 16
 	// minRun is the shortest run of base64 or hex characters decoded: 6 base64
 	// characters are the fewest that carry a 4-byte secret.
 	minRun = 6
 )
 
-// textDecoders turn a view into another; each returns ok false when it changes nothing.
-// binaryDecoders are those that apply to the bytes behind a base64 or hex run: an encoding
-// nested inside it, not what a terminal or browser would show of raw bytes.
-var (
-	textDecoders   = []func(string) (string, bool){percentDecode, plusAsSpace, latin1, htmlUnescape, jsUnescape, invisible, unseen, base64Runs, hexRuns}
-	binaryDecoders = []func(string) (string, bool){percentDecode, plusAsSpace, htmlUnescape, jsUnescape, invisible, unseen, base64Runs, hexRuns}
-)
-
-// view is a view of a text, and whether it is the bytes behind a base64 or hex run.
-type view struct {
-	s      string
-	binary bool
+// decoders turn a view into another; each returns ok false when it changes nothing.
+var decoders = []func(string) (string, bool){
+	percentDecode, plusAsSpace, latin1, htmlUnescape, jsUnescape, invisible, unseen, base64Runs, hexRuns,
 }
 
 // views calls visit with s and each distinct view of it, until visit returns false. When
@@ -43,30 +35,26 @@ func views(s string, visit func(string) bool) {
 	if !visit(s) {
 		return
 	}
-	seen := map[string]bool{s: true}
+	seen := []string{s} // few: a slice beats a map
 	budget := viewBudget*len(s) + 4096
-	frontier := []view{{s, false}}
+	frontier := []string{s}
 	for round := 0; round < maxDecodeRounds && len(frontier) > 0; round++ {
-		var next []view
+		var next []string
 		for _, v := range frontier {
-			decoders := textDecoders
-			if v.binary {
-				decoders = binaryDecoders
-			}
-			for i, decode := range decoders {
-				d, ok := decode(v.s)
-				if !ok || seen[d] {
+			for _, decode := range decoders {
+				d, ok := decode(v)
+				if !ok || slices.Contains(seen, d) {
 					continue
 				}
 				if budget -= len(d); budget < 0 {
 					visit(tokenPrefix + "(views over budget)")
 					return
 				}
-				seen[d] = true
+				seen = append(seen, d)
 				if !visit(d) {
 					return
 				}
-				next = append(next, view{d, v.binary || i >= len(decoders)-2}) // the last two are base64Runs and hexRuns
+				next = append(next, d)
 			}
 		}
 		frontier = next
@@ -115,8 +103,8 @@ func percentDecode(s string) (string, bool) {
 				continue
 			}
 			if i+5 < len(s) && (s[i+1] == 'u' || s[i+1] == 'U') {
-				if r, err := strconv.ParseUint(s[i+2:i+6], 16, 32); err == nil {
-					b.WriteRune(rune(r))
+				if r, err := strconv.ParseUint(s[i+2:i+6], 16, 16); err == nil {
+					b.WriteRune(rune(r)) //nolint:gosec // four hex digits: 16 bits
 					i += 5
 					changed = true
 					continue
@@ -231,16 +219,16 @@ func unicodeEscape(s string) (rune, int) {
 		if err != nil || r > utf8.MaxRune {
 			return 0, 0
 		}
-		return rune(r), end + 1
+		return rune(r), end + 1 //nolint:gosec // checked against utf8.MaxRune
 	}
 	if len(s) < 4 {
 		return 0, 0
 	}
-	r, err := strconv.ParseUint(s[:4], 16, 32)
+	r, err := strconv.ParseUint(s[:4], 16, 16)
 	if err != nil {
 		return 0, 0
 	}
-	return rune(r), 4
+	return rune(r), 4 //nolint:gosec // four hex digits: 16 bits
 }
 
 // invisible drops default-ignorable code points (zero-width spaces, soft hyphens, byte
@@ -259,15 +247,21 @@ func invisible(s string) (string, bool) {
 }
 
 // unseen drops what a terminal or a browser shows as nothing, or as markup: control
-// characters, terminal escape sequences and HTML tags.
+// characters, terminal escape sequences and HTML tags. NUL stays: it separates the pieces
+// of decoded bytes (textPieces), which must not join.
 func unseen(s string) (string, bool) {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '<' || (0x80 <= r && r < 0xa0) }) {
+	if !strings.ContainsFunc(s, func(r rune) bool { return (0 < r && r < 0x20) || r == 0x7f || r == '<' || (0x80 <= r && r < 0xa0) }) {
 		return s, false
 	}
-	d := escapeSequence().ReplaceAllString(s, "")
-	d = htmlTag().ReplaceAllString(d, "")
+	d := s
+	if strings.ContainsAny(d, "\x1b\u009b") {
+		d = escapeSequence().ReplaceAllString(d, "")
+	}
+	if strings.Contains(d, "<") {
+		d = htmlTag().ReplaceAllString(d, "")
+	}
 	d = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (0x80 <= r && r < 0xa0) {
+		if (0 < r && r < 0x20) || r == 0x7f || (0x80 <= r && r < 0xa0) {
 			return -1
 		}
 		return r
@@ -279,11 +273,37 @@ func isBase64Char(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_'
 }
 
+// textPieces appends to out the pieces of decoded bytes that could hold a secret, each
+// followed by a NUL byte, which no secret holds across: the runs of at least minSecretLen
+// bytes of UTF-8 without control characters. Bytes decoded at the wrong alignment, or that
+// were never text, give few such pieces, so a view of them stays small; a secret holds no
+// control character, so none is split.
+func textPieces(out, raw []byte) []byte {
+	start := 0
+	for i := 0; i < len(raw); {
+		r, n := rune(raw[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRune(raw[i:])
+		}
+		if (r == utf8.RuneError && n == 1) || r < 0x20 || r == 0x7f || (0x80 <= r && r < 0xa0) {
+			if i-start >= minSecretLen {
+				out = append(append(out, raw[start:i]...), 0)
+			}
+			start = i + n
+		}
+		i += n
+	}
+	if len(raw)-start >= minSecretLen {
+		out = append(append(out, raw[start:]...), 0)
+	}
+	return out
+}
+
 // base64Runs decodes every run of base64 characters (standard and URL alphabets alike,
-// padding ignored) at each of the four alignments it could start at, and joins what it
-// decodes with NUL bytes, which no secret holds across.
+// padding ignored) at each of the four alignments it could start at, and keeps the pieces
+// of text it decodes (textPieces).
 func base64Runs(s string) (string, bool) {
-	var b strings.Builder
+	var out, raw []byte
 	for i := 0; i < len(s); {
 		if !isBase64Char(s[i]) {
 			i++
@@ -295,18 +315,18 @@ func base64Runs(s string) (string, bool) {
 		}
 		if j-i >= minRun {
 			for skip := range 4 {
-				decodeBase64(&b, s[i+skip:j])
-				b.WriteByte(0)
+				raw = decodeBase64(raw[:0], s[i+skip:j])
+				out = textPieces(out, raw)
 			}
 		}
 		i = j
 	}
-	return b.String(), b.Len() > 0
+	return string(out), len(out) > 0
 }
 
-// decodeBase64 writes the bytes run encodes, in whole characters from its start; the last
-// incomplete group gives the bytes it holds whole.
-func decodeBase64(b *strings.Builder, run string) {
+// decodeBase64 appends the bytes run encodes, in whole characters from its start; the
+// last incomplete group gives the bytes it holds whole.
+func decodeBase64(out []byte, run string) []byte {
 	var acc uint32
 	n := 0
 	for i := 0; i < len(run); i++ {
@@ -314,9 +334,10 @@ func decodeBase64(b *strings.Builder, run string) {
 		n += 6
 		if n >= 8 {
 			n -= 8
-			b.WriteByte(byte(acc >> n))
+			out = append(out, byte(acc>>n&0xff))
 		}
 	}
+	return out
 }
 
 func base64Value(c byte) byte {
@@ -334,15 +355,15 @@ func base64Value(c byte) byte {
 }
 
 // hexRuns decodes every run of hex digits (either case), pairs of which may be separated
-// by ':', '-', '.' or a space, at both alignments, joined with NUL bytes.
+// by ':', '-', '.' or a space, at both alignments, and keeps the pieces of text it decodes.
 func hexRuns(s string) (string, bool) {
-	var b strings.Builder
+	var out, digits, raw []byte
 	for i := 0; i < len(s); {
 		if !isHex(s[i]) {
 			i++
 			continue
 		}
-		var digits []byte
+		digits = digits[:0]
 		j := i
 		for j < len(s) {
 			if isHex(s[j]) {
@@ -358,15 +379,16 @@ func hexRuns(s string) (string, bool) {
 		}
 		if len(digits) >= 2*minSecretLen {
 			for skip := range 2 {
+				raw = raw[:0]
 				for k := skip; k+1 < len(digits); k += 2 {
 					hi, _ := unhex(digits[k])
 					lo, _ := unhex(digits[k+1])
-					b.WriteByte(hi<<4 | lo)
+					raw = append(raw, hi<<4|lo)
 				}
-				b.WriteByte(0)
+				out = textPieces(out, raw)
 			}
 		}
 		i = j
 	}
-	return b.String(), b.Len() > 0
+	return string(out), len(out) > 0
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -1795,32 +1796,11 @@ func (c *Client) DeleteAPIAccessTokens(ctx context.Context, params *DeleteAPIAcc
 // NewAuthenticateRequestWithFormdataBody calls the generic Authenticate builder with application/x-www-form-urlencoded body
 func NewAuthenticateRequestWithFormdataBody(server string, params *AuthenticateParams, body AuthenticateFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-
-	var form strings.Builder
-
-	if form.Len() > 0 {
-		form.WriteByte('&')
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
 	}
-	form.WriteString(url.QueryEscape("password"))
-	form.WriteByte('=')
-	form.WriteString(url.QueryEscape(string(body.Password)))
-
-	if form.Len() > 0 {
-		form.WriteByte('&')
-	}
-	form.WriteString(url.QueryEscape("username"))
-	form.WriteByte('=')
-	form.WriteString(url.QueryEscape(string(body.Username)))
-
-	if body.VaultDNS != nil {
-		if form.Len() > 0 {
-			form.WriteByte('&')
-		}
-		form.WriteString(url.QueryEscape("vaultDNS"))
-		form.WriteByte('=')
-		form.WriteString(url.QueryEscape(string(*body.VaultDNS)))
-	}
-	bodyReader = strings.NewReader(form.String())
+	bodyReader = strings.NewReader(bodyStr.Encode())
 	return NewAuthenticateRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
@@ -1828,20 +1808,37 @@ func NewAuthenticateRequestWithFormdataBody(server string, params *AuthenticateP
 func NewAuthenticateRequestWithBody(server string, params *AuthenticateParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
-	operationPath := "/auth"
-	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, body)
+	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header["Content-Type"] = []string{contentType}
+	operationPath := fmt.Sprintf("/auth")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0 = string(*params.ClientID)
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -1854,25 +1851,11 @@ func NewAuthenticateRequestWithBody(server string, params *AuthenticateParams, c
 // NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody calls the generic GenerateSandboxAPIAccessToken builder with application/x-www-form-urlencoded body
 func NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody(server string, sandboxName string, params *GenerateSandboxAPIAccessTokenParams, body GenerateSandboxAPIAccessTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-
-	var form strings.Builder
-	if body.ExpiryDate != nil {
-		if form.Len() > 0 {
-			form.WriteByte('&')
-		}
-		form.WriteString(url.QueryEscape("expiry_date__v"))
-		form.WriteByte('=')
-		form.WriteString(url.QueryEscape(string(*body.ExpiryDate)))
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
 	}
-
-	if form.Len() > 0 {
-		form.WriteByte('&')
-	}
-	form.WriteString(url.QueryEscape("name__v"))
-	form.WriteByte('=')
-	form.WriteString(url.QueryEscape(string(body.Name)))
-
-	bodyReader = strings.NewReader(form.String())
+	bodyReader = strings.NewReader(bodyStr.Encode())
 	return NewGenerateSandboxAPIAccessTokenRequestWithBody(server, sandboxName, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
@@ -1882,22 +1865,42 @@ func NewGenerateSandboxAPIAccessTokenRequestWithBody(server string, sandboxName 
 
 	var pathParam0 string
 
-	pathParam0 = url.PathEscape(string(sandboxName))
-
-	operationPath := "/objects/sandbox/" + pathParam0 + "/users/me/api_access_token__sys"
-	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, body)
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sandbox_name", sandboxName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header["Content-Type"] = []string{contentType}
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/objects/sandbox/%s/users/me/api_access_token__sys", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0 = string(*params.ClientID)
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -1911,8 +1914,22 @@ func NewGenerateSandboxAPIAccessTokenRequestWithBody(server string, sandboxName 
 func NewValidateSessionUserRequest(server string, params *ValidateSessionUserParams) (*http.Request, error) {
 	var err error
 
-	operationPath := "/objects/users/me"
-	req, err := http.NewRequest(http.MethodGet, strings.TrimSuffix(server, "/")+operationPath, nil)
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/objects/users/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -1922,7 +1939,10 @@ func NewValidateSessionUserRequest(server string, params *ValidateSessionUserPar
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0 = string(*params.ClientID)
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -1935,25 +1955,11 @@ func NewValidateSessionUserRequest(server string, params *ValidateSessionUserPar
 // NewGenerateMyAPIAccessTokenRequestWithFormdataBody calls the generic GenerateMyAPIAccessToken builder with application/x-www-form-urlencoded body
 func NewGenerateMyAPIAccessTokenRequestWithFormdataBody(server string, params *GenerateMyAPIAccessTokenParams, body GenerateMyAPIAccessTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-
-	var form strings.Builder
-	if body.ExpiryDate != nil {
-		if form.Len() > 0 {
-			form.WriteByte('&')
-		}
-		form.WriteString(url.QueryEscape("expiry_date__v"))
-		form.WriteByte('=')
-		form.WriteString(url.QueryEscape(string(*body.ExpiryDate)))
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
 	}
-
-	if form.Len() > 0 {
-		form.WriteByte('&')
-	}
-	form.WriteString(url.QueryEscape("name__v"))
-	form.WriteByte('=')
-	form.WriteString(url.QueryEscape(string(body.Name)))
-
-	bodyReader = strings.NewReader(form.String())
+	bodyReader = strings.NewReader(bodyStr.Encode())
 	return NewGenerateMyAPIAccessTokenRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
@@ -1961,20 +1967,37 @@ func NewGenerateMyAPIAccessTokenRequestWithFormdataBody(server string, params *G
 func NewGenerateMyAPIAccessTokenRequestWithBody(server string, params *GenerateMyAPIAccessTokenParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
-	operationPath := "/objects/users/me/api_access_token__sys"
-	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, body)
+	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header["Content-Type"] = []string{contentType}
+	operationPath := fmt.Sprintf("/objects/users/me/api_access_token__sys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0 = string(*params.ClientID)
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -1987,25 +2010,11 @@ func NewGenerateMyAPIAccessTokenRequestWithBody(server string, params *GenerateM
 // NewGenerateAPIAccessTokenRequestWithFormdataBody calls the generic GenerateAPIAccessToken builder with application/x-www-form-urlencoded body
 func NewGenerateAPIAccessTokenRequestWithFormdataBody(server string, userID UserID, params *GenerateAPIAccessTokenParams, body GenerateAPIAccessTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-
-	var form strings.Builder
-	if body.ExpiryDate != nil {
-		if form.Len() > 0 {
-			form.WriteByte('&')
-		}
-		form.WriteString(url.QueryEscape("expiry_date__v"))
-		form.WriteByte('=')
-		form.WriteString(url.QueryEscape(string(*body.ExpiryDate)))
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
 	}
-
-	if form.Len() > 0 {
-		form.WriteByte('&')
-	}
-	form.WriteString(url.QueryEscape("name__v"))
-	form.WriteByte('=')
-	form.WriteString(url.QueryEscape(string(body.Name)))
-
-	bodyReader = strings.NewReader(form.String())
+	bodyReader = strings.NewReader(bodyStr.Encode())
 	return NewGenerateAPIAccessTokenRequestWithBody(server, userID, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
@@ -2015,22 +2024,42 @@ func NewGenerateAPIAccessTokenRequestWithBody(server string, userID UserID, para
 
 	var pathParam0 string
 
-	pathParam0 = url.PathEscape(string(userID))
-
-	operationPath := "/objects/users/" + pathParam0 + "/api_access_token__sys"
-	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, body)
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header["Content-Type"] = []string{contentType}
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/objects/users/%s/api_access_token__sys", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0 = string(*params.ClientID)
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -2043,17 +2072,11 @@ func NewGenerateAPIAccessTokenRequestWithBody(server string, userID UserID, para
 // NewQueryAPIAccessTokensRequestWithFormdataBody calls the generic QueryAPIAccessTokens builder with application/x-www-form-urlencoded body
 func NewQueryAPIAccessTokensRequestWithFormdataBody(server string, params *QueryAPIAccessTokensParams, body QueryAPIAccessTokensFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-
-	var form strings.Builder
-
-	if form.Len() > 0 {
-		form.WriteByte('&')
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
 	}
-	form.WriteString(url.QueryEscape("q"))
-	form.WriteByte('=')
-	form.WriteString(url.QueryEscape(string(body.Q)))
-
-	bodyReader = strings.NewReader(form.String())
+	bodyReader = strings.NewReader(bodyStr.Encode())
 	return NewQueryAPIAccessTokensRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
@@ -2061,20 +2084,37 @@ func NewQueryAPIAccessTokensRequestWithFormdataBody(server string, params *Query
 func NewQueryAPIAccessTokensRequestWithBody(server string, params *QueryAPIAccessTokensParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
-	operationPath := "/query"
-	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, body)
+	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header["Content-Type"] = []string{contentType}
+	operationPath := fmt.Sprintf("/query")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0 = string(*params.ClientID)
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -2090,14 +2130,25 @@ func NewQueryAPIAccessTokensPageRequest(server string, queryID string, params *Q
 
 	var pathParam0 string
 
-	pathParam0 = url.PathEscape(string(queryID))
-
-	operationPath := "/query/" + pathParam0 + ""
-	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, nil)
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "query_id", queryID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
-	queryURL := req.URL
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/query/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 		// queryValues collects non-styled parameters (passthrough, JSON)
@@ -2138,12 +2189,20 @@ func NewQueryAPIAccessTokensPageRequest(server string, queryID string, params *Q
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0 = string(*params.ClientID)
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -2157,8 +2216,22 @@ func NewQueryAPIAccessTokensPageRequest(server string, queryID string, params *Q
 func NewEndSessionRequest(server string, params *EndSessionParams) (*http.Request, error) {
 	var err error
 
-	operationPath := "/session"
-	req, err := http.NewRequest(http.MethodDelete, strings.TrimSuffix(server, "/")+operationPath, nil)
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/session")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -2168,7 +2241,10 @@ func NewEndSessionRequest(server string, params *EndSessionParams) (*http.Reques
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0 = string(*params.ClientID)
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -2193,20 +2269,37 @@ func NewDeleteAPIAccessTokensRequest(server string, params *DeleteAPIAccessToken
 func NewDeleteAPIAccessTokensRequestWithBody(server string, params *DeleteAPIAccessTokensParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
-	operationPath := "/vobjects/api_access_token__sys"
-	req, err := http.NewRequest(http.MethodDelete, strings.TrimSuffix(server, "/")+operationPath, body)
+	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header["Content-Type"] = []string{contentType}
+	operationPath := fmt.Sprintf("/vobjects/api_access_token__sys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0 = string(*params.ClientID)
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -631,12 +632,20 @@ func (c *Client) AuthenticateOAuthWithFormdataBody(ctx context.Context, profileI
 func NewDiscoverAuthTypeRequest(server string, params *DiscoverAuthTypeParams) (*http.Request, error) {
 	var err error
 
-	operationPath := "/auth/discovery"
-	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, nil)
+	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
-	queryURL := req.URL
+
+	operationPath := fmt.Sprintf("/auth/discovery")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 		// queryValues collects non-styled parameters (passthrough, JSON)
@@ -673,12 +682,20 @@ func NewDiscoverAuthTypeRequest(server string, params *DiscoverAuthTypeParams) (
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0 = string(*params.ClientID)
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}
@@ -691,25 +708,11 @@ func NewDiscoverAuthTypeRequest(server string, params *DiscoverAuthTypeParams) (
 // NewAuthenticateOAuthRequestWithFormdataBody calls the generic AuthenticateOAuth builder with application/x-www-form-urlencoded body
 func NewAuthenticateOAuthRequestWithFormdataBody(server string, profileID string, params *AuthenticateOAuthParams, body AuthenticateOAuthFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
-
-	var form strings.Builder
-	if body.ClientID != nil {
-		if form.Len() > 0 {
-			form.WriteByte('&')
-		}
-		form.WriteString(url.QueryEscape("client_id"))
-		form.WriteByte('=')
-		form.WriteString(url.QueryEscape(string(*body.ClientID)))
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
 	}
-	if body.VaultDNS != nil {
-		if form.Len() > 0 {
-			form.WriteByte('&')
-		}
-		form.WriteString(url.QueryEscape("vaultDNS"))
-		form.WriteByte('=')
-		form.WriteString(url.QueryEscape(string(*body.VaultDNS)))
-	}
-	bodyReader = strings.NewReader(form.String())
+	bodyReader = strings.NewReader(bodyStr.Encode())
 	return NewAuthenticateOAuthRequestWithBody(server, profileID, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
@@ -719,22 +722,42 @@ func NewAuthenticateOAuthRequestWithBody(server string, profileID string, params
 
 	var pathParam0 string
 
-	pathParam0 = url.PathEscape(string(profileID))
-
-	operationPath := "/auth/oauth/session/" + pathParam0 + ""
-	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(server, "/")+operationPath, body)
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "oath_oidc_profile_id", profileID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
 
-	req.Header["Content-Type"] = []string{contentType}
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/auth/oauth/session/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0 = string(*params.ClientID)
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}

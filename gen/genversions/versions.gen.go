@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -324,8 +325,22 @@ func (c *Client) RetrieveAPIVersions(ctx context.Context, params *RetrieveAPIVer
 func NewRetrieveAPIVersionsRequest(server string, params *RetrieveAPIVersionsParams) (*http.Request, error) {
 	var err error
 
-	operationPath := "/"
-	req, err := http.NewRequest(http.MethodGet, strings.TrimSuffix(server, "/")+operationPath, nil)
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +350,10 @@ func NewRetrieveAPIVersionsRequest(server string, params *RetrieveAPIVersionsPar
 		if params.ClientID != nil {
 			var headerParam0 string
 
-			headerParam0 = string(*params.ClientID)
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-VaultAPI-ClientID", *params.ClientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
 
 			req.Header.Set("X-VaultAPI-ClientID", headerParam0)
 		}

@@ -8,6 +8,7 @@ package rawh2
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -56,7 +57,7 @@ type Server struct {
 // Start starts a server on 127.0.0.1 that answers every request that changes Vault with m,
 // and every other request with REFUSED_STREAM.
 func Start(m Misbehaviour) (*Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +112,7 @@ func (s *Server) Transports() map[string]http.RoundTripper {
 func (s *Server) serve(raw net.Conn) {
 	defer func() { _ = raw.Close() }()
 	conn := tls.Server(raw, &tls.Config{Certificates: []tls.Certificate{s.Cert.TLS}, NextProtos: []string{http2.NextProtoTLS}})
-	if err := conn.Handshake(); err != nil {
+	if err := conn.HandshakeContext(context.Background()); err != nil {
 		return
 	}
 	preface := make([]byte, len(http2.ClientPreface))
