@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/acme/vault-token/openapi"
 )
 
 // Credentials say how a client authenticates: a session ID, an API access token, a user
@@ -103,15 +105,15 @@ type oauthSettings struct {
 
 func (o oauthSettings) check(idpToken SecretSource) error {
 	if idpToken == nil {
-		return badInput(OpAuthenticateOAuth, "identity provider token source", "must not be nil")
+		return badInput(openapi.OpAuthenticateOAuth, "identity provider token source", "must not be nil")
 	}
-	if err := checkPathSegment(OpAuthenticateOAuth, "OAuth profile ID", o.profileID); err != nil {
+	if err := checkPathSegment(openapi.OpAuthenticateOAuth, "OAuth profile ID", o.profileID); err != nil {
 		return err
 	}
-	if err := checkText(OpAuthenticateOAuth, "OAuth client ID", o.clientID); err != nil {
+	if err := checkText(openapi.OpAuthenticateOAuth, "OAuth client ID", o.clientID); err != nil {
 		return err
 	}
-	return checkHost(OpAuthenticateOAuth, "OAuth login host", o.loginHost)
+	return checkHost(openapi.OpAuthenticateOAuth, "OAuth login host", o.loginHost)
 }
 
 // Format prints the kind of credentials, never the secret, whatever the verb.

@@ -14,7 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme/vault-token/client"
-	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 const invalidSession = `{"responseStatus":"FAILURE","errors":[{"type":"INVALID_SESSION_ID","message":"Invalid or expired session ID."}]}`
@@ -153,7 +153,7 @@ func TestFailedLoginIsNotRetried(t *testing.T) {
 	_, err := v.newClient(client.WithCredentials(client.Password("olivia@veepharm.com", secretPassword))).
 		GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Op != vaulttest.OpAuthenticate || apiErr.ErrorType != "AUTHENTICATION_FAILED" ||
+	if !errors.As(err, &apiErr) || apiErr.Op != openapi.OpAuthenticate || apiErr.ErrorType != "AUTHENTICATION_FAILED" ||
 		!errors.Is(err, client.ErrorTypeUsernameOrPasswordIncorrect) {
 		t.Fatalf("error = %v, want the login's APIError", err)
 	}

@@ -195,10 +195,6 @@ func newSendState() *sendState {
 
 func (st *sendState) maybeSent() bool { return st != nil && st.sent.Load() }
 
-// errNotSentAgain is what a transport gets when it asks for a request's body again after the
-// request may have left: net/http's HTTP/2 transport does on REFUSED_STREAM and GOAWAY.
-var errNotSentAgain = errors.New("the transport asked to send the request again after it may have reached Vault; it was not sent again")
-
 // atMostOnce makes req, a request that changes Vault, reach the wire at most once,
 // whatever transport sends it. net/http sends a request again by itself: its HTTP/2
 // transport on REFUSED_STREAM, GOAWAY and a peer's PROTOCOL_ERROR, whenever it can make the
@@ -388,8 +384,6 @@ func isJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
-
-var errTooLarge = errors.New("reply too large")
 
 // readBounded reads the body to its end if it fits in limit bytes, which hands the
 // connection back to the pool; a larger body is abandoned after limit+1 bytes and the

@@ -57,6 +57,8 @@ func TestNetworkTextHasOnePath(t *testing.T) {
 		t.Fatalf("no Go files: %v", err)
 	}
 	carriesText := map[string]bool{"APIError": true, "Message": true, "UnexpectedResponseError": true, "Response": true}
+	// Where each kind of error is made, the one place: an input error by badInput.
+	madeIn := map[string]string{"InputError": "errors.go"}
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -71,9 +73,67 @@ func TestNetworkTextHasOnePath(t *testing.T) {
 				if id, ok := n.Type.(*ast.Ident); ok && carriesText[id.Name] && len(n.Elts) > 0 && name != "fromreply.go" {
 					t.Errorf("%s: a %s is built outside fromreply.go", fset.Position(n.Pos()), id.Name)
 				}
+				if id, ok := n.Type.(*ast.Ident); ok && madeIn[id.Name] != "" && name != madeIn[id.Name] {
+					t.Errorf("%s: a %s is built outside %s (use badInput)", fset.Position(n.Pos()), id.Name, madeIn[id.Name])
+				}
 			case *ast.CallExpr:
 				if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "newScrubber" && name != "client.go" {
 					t.Errorf("%s: a scrubber is made outside exchange", fset.Position(n.Pos()))
+				}
+			}
+			return true
+		})
+	}
+}
+
+// TestNoDecisionOnErrorText: no hand-written code of the library or the commands decides
+// anything by what an error's text says (strings.Contains(err.Error(), ...), a comparison
+// with err.Error()): errors are told apart by type and sentinel, so a changed message
+// cannot change behaviour.
+func TestNoDecisionOnErrorText(t *testing.T) {
+	fset := token.NewFileSet()
+	var files []string
+	for _, dir := range []string{".", "vaulttest", "../cmd/vault-token", "../cmd/vault-token-fake", "../internal/command"} {
+		found, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(found) == 0 {
+			t.Fatalf("no Go files in %s: %v", dir, err)
+		}
+		files = append(files, found...)
+	}
+	isErrorText := func(e ast.Expr) bool {
+		call, ok := e.(*ast.CallExpr)
+		if !ok || len(call.Args) != 0 {
+			return false
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		return ok && sel.Sel.Name == "Error"
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.BinaryExpr:
+				if (n.Op == token.EQL || n.Op == token.NEQ) && (isErrorText(n.X) || isErrorText(n.Y)) {
+					t.Errorf("%s: a decision on an error's text", fset.Position(n.Pos()))
+				}
+			case *ast.CallExpr:
+				sel, ok := n.Fun.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				if pkg, isPkg := sel.X.(*ast.Ident); !isPkg || pkg.Name != "strings" {
+					return true
+				}
+				for _, a := range n.Args {
+					if isErrorText(a) && sel.Sel.Name != "TrimSpace" {
+						t.Errorf("%s: strings.%s on an error's text", fset.Position(n.Pos()), sel.Sel.Name)
+					}
 				}
 			}
 			return true

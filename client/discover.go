@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/acme/vault-token/gen/genlogin"
+	"github.com/acme/vault-token/openapi"
 )
 
 // How a user signs in, as Discover reports it. Vault documents these two; others may come.
@@ -34,12 +35,12 @@ type AuthProfile struct {
 //
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/authentication/authentication-type-discovery/
 func (c *Client) Discover(ctx context.Context, username string) (*Discovery, error) {
-	if err := checkCredential(OpDiscoverAuthType, "user name", NewSecret(username)); err != nil {
+	if err := checkCredential(openapi.OpDiscoverAuthType, "user name", NewSecret(username)); err != nil {
 		return nil, err
 	}
 	var reply discoveryReply
 	secrets := c.auth.held() // none are sent; any a reply echoed are removed all the same
-	meta, err := c.exchange(ctx, call{op: OpDiscoverAuthType, secrets: secrets, build: func() (*http.Request, error) {
+	meta, err := c.exchange(ctx, call{op: openapi.OpDiscoverAuthType, secrets: secrets, build: func() (*http.Request, error) {
 		return genlogin.NewDiscoverAuthTypeRequest("https://"+c.settings.loginHost+"/",
 			&genlogin.DiscoverAuthTypeParams{Username: username, ClientID: c.clientID()})
 	}}, &reply)
@@ -48,7 +49,7 @@ func (c *Client) Discover(ctx context.Context, username string) (*Discovery, err
 	}
 	scr := reply.scrub
 	if reply.Data == nil || reply.Data.AuthType == "" {
-		return nil, scr.unexpected(OpDiscoverAuthType, meta, "SUCCESS without an auth_type", nil)
+		return nil, scr.unexpected(openapi.OpDiscoverAuthType, meta, "SUCCESS without an auth_type", nil)
 	}
 	d := &Discovery{AuthType: scr.text(reply.Data.AuthType, fieldRunes), Response: meta}
 	for _, p := range deref(reply.Data.AuthProfiles) {

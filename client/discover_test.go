@@ -9,6 +9,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 func TestDiscover(t *testing.T) {
@@ -38,14 +39,14 @@ func TestDiscover(t *testing.T) {
 		}
 	}
 	reqs := fake.Requests()
-	if len(reqs) != 2 || reqs[0].Op != vaulttest.OpDiscoverAuthType || reqs[0].Header.Get("Authorization") != "" {
+	if len(reqs) != 2 || reqs[0].Op != openapi.OpDiscoverAuthType || reqs[0].Header.Get("Authorization") != "" {
 		t.Errorf("requests %+v: want two discoveries without credentials", reqs)
 	}
 
 	_, err = c.Discover(t.Context(), " ")
 	var in *client.InputError
-	if !errors.As(err, &in) || in.Op != client.OpDiscoverAuthType {
-		t.Errorf("an empty user name: %v, want an *InputError of %s", err, client.OpDiscoverAuthType)
+	if !errors.As(err, &in) || in.Op != openapi.OpDiscoverAuthType {
+		t.Errorf("an empty user name: %v, want an *InputError of %s", err, openapi.OpDiscoverAuthType)
 	}
 	if _, err := client.New(fake.DNS, client.WithLoginHost("https://login.veevavault.com")); !errors.Is(err, client.ErrInvalidInput) {
 		t.Errorf("a login host with a scheme: %v, want ErrInvalidInput", err)

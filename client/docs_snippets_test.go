@@ -8,6 +8,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // The Go fragments docs/library.md and docs/testing.md show, compiled and run against the
@@ -104,13 +105,13 @@ func TestDocsVaulttest(t *testing.T) {
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{}) // TLS on loopback; closed at test end
 	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
 		client.WithCredentials(client.Password("olivia@veepharm.com", "demo-password")))
-	err := fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
+	err := fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
 	fake.Advance(31 * time.Minute) // its clock: sessions idle out (30 min), tokens expire
 	fake.EndSessions()
 	fake.SetPassword("olivia@veepharm.com", "rotated") // as an administrator would
 	fake.Tokens()
 	fake.Requests()
-	fake.Count(vaulttest.OpAuthenticate)                                                       // what it issued and received (secrets masked)
+	fake.Count(openapi.OpAuthenticate)                                                         // what it issued and received (secrets masked)
 	fake.Connections()                                                                         // TCP connections accepted
 	idp, _ := fake.IdPToken(vaulttest.DefaultOAuthProfileID, "olivia@veepharm.com", time.Hour) // for OAuth logins
 	c2, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()), client.WithCredentials(client.OAuth(

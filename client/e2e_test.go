@@ -12,6 +12,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // End-to-end tests: the client against the fake Vault, which checks every request and
@@ -208,7 +209,7 @@ func TestEndToEndLoginLimit(t *testing.T) {
 			t.Fatalf("error = %v, want API_LIMIT_EXCEEDED", err)
 		}
 	}
-	if logins := fake.Count(vaulttest.OpAuthenticate); logins != 3 {
+	if logins := fake.Count(openapi.OpAuthenticate); logins != 3 {
 		t.Errorf("%d logins reached the fake, want 3 (the client stops after the limit)", logins)
 	}
 }
@@ -253,7 +254,7 @@ func TestEndToEndFaults(t *testing.T) {
 		t.Run(fmt.Sprint(tt.kind), func(t *testing.T) {
 			fake := vaulttest.NewTestServer(t, vaulttest.Config{})
 			c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"))
-			if err := fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: tt.kind}); err != nil {
+			if err := fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: tt.kind}); err != nil {
 				t.Fatal(err)
 			}
 			_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
@@ -263,7 +264,7 @@ func TestEndToEndFaults(t *testing.T) {
 			if n := len(fake.Tokens()); n != tt.wantTokens {
 				t.Errorf("fake holds %d tokens, want %d", n, tt.wantTokens)
 			}
-			if calls := fake.Count(vaulttest.OpGenerateMyAPIAccessToken); calls != 1 {
+			if calls := fake.Count(openapi.OpGenerateMyAPIAccessToken); calls != 1 {
 				t.Errorf("token call sent %d times, want once", calls)
 			}
 		})
@@ -312,9 +313,9 @@ func TestEndSession(t *testing.T) {
 	for _, kind := range loginKinds {
 		src := newRotatingSecret(kind.valid(t, fake))
 		c := fakeClient(t, fake, kind.credentials(fake, src))
-		before := fake.Count(vaulttest.OpEndSession)
-		if err := c.EndSession(ctx); err != nil || fake.Count(vaulttest.OpEndSession) != before {
-			t.Fatalf("%s: EndSession before any login: %v, %d calls", kind.name, err, fake.Count(vaulttest.OpEndSession)-before)
+		before := fake.Count(openapi.OpEndSession)
+		if err := c.EndSession(ctx); err != nil || fake.Count(openapi.OpEndSession) != before {
+			t.Fatalf("%s: EndSession before any login: %v, %d calls", kind.name, err, fake.Count(openapi.OpEndSession)-before)
 		}
 		if _, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"}); err != nil {
 			t.Fatal(err)
@@ -325,7 +326,7 @@ func TestEndSession(t *testing.T) {
 		if err := c.EndSession(ctx); err != nil {
 			t.Fatalf("%s: EndSession again: %v", kind.name, err)
 		}
-		if n := fake.Count(vaulttest.OpEndSession) - before; n != 1 {
+		if n := fake.Count(openapi.OpEndSession) - before; n != 1 {
 			t.Errorf("%s: %d End Session calls, want 1", kind.name, n)
 		}
 		logins := fake.Count(kind.op)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // printedForms are the ways a test's caller could print what the client returned.
@@ -35,7 +36,7 @@ func TestRevokeRecordErrorIsScrubbed(t *testing.T) {
 		t.Fatal(err)
 	}
 	var session string
-	fake.Inject(vaulttest.Fault{Op: vaulttest.OpDeleteAPIAccessTokens, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, r *http.Request) {
+	fake.Inject(vaulttest.Fault{Op: openapi.OpDeleteAPIAccessTokens, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, r *http.Request) {
 		session = r.Header.Get("Authorization")
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"responseStatus":"SUCCESS","data":[{"responseStatus":"FAILURE","errors":[{"type":"INSUFFICIENT_ACCESS","message":"session %s may not delete"}]}]}`,
@@ -65,7 +66,7 @@ func TestRevokeRecordErrorIsScrubbed(t *testing.T) {
 func TestTokenEchoedInItsOwnWarningIsScrubbed(t *testing.T) {
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
 	const value = "veeva-vault-2f1e0d9c8b7a6f5e4d3c"
-	fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, r *http.Request) {
+	fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"responseStatus":"WARNING","warnings":[{"type":"INVALID_DATA","message":"made %s"},{"type":"INVALID_DATA","message":"made %s"}],"data":{"id":"0PI00000000C003","token__sys":"%s"}}`,
 			hex.EncodeToString([]byte(value)), strings.ToUpper(hex.EncodeToString([]byte(value))), value)
@@ -112,7 +113,7 @@ func listingOf(n int, name string) string {
 // refuses it before creating anything, rather than revoking from it.
 func TestRotationRefusesAnImplausibleListing(t *testing.T) {
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
-	fake.Inject(vaulttest.Fault{Op: vaulttest.OpQueryAPIAccessTokens, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, _ *http.Request) {
+	fake.Inject(vaulttest.Fault{Op: openapi.OpQueryAPIAccessTokens, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, listingOf(client.MaxActiveTokens+1, "CI"))
 	}})
@@ -131,7 +132,7 @@ func TestRotationRefusesAnImplausibleListing(t *testing.T) {
 	if !errors.Is(err, client.ErrImplausibleListing) {
 		t.Errorf("error %v, want ErrImplausibleListing", err)
 	}
-	if n := fake.Count(vaulttest.OpGenerateAPIAccessToken) + fake.Count(vaulttest.OpDeleteAPIAccessTokens); n != 0 {
+	if n := fake.Count(openapi.OpGenerateAPIAccessToken) + fake.Count(openapi.OpDeleteAPIAccessTokens); n != 0 {
 		t.Errorf("%d token or delete requests sent", n)
 	}
 }
@@ -140,7 +141,7 @@ func TestRotationRefusesAnImplausibleListing(t *testing.T) {
 // whatever each page holds; past that it ends with an error that matches ErrTooManyPages.
 func TestListingIsBoundedInRecords(t *testing.T) {
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
-	fake.Inject(vaulttest.Fault{Op: vaulttest.OpQueryAPIAccessTokens, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, _ *http.Request) {
+	fake.Inject(vaulttest.Fault{Op: openapi.OpQueryAPIAccessTokens, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, listingOf(10_001, "CI"))
 	}})

@@ -3,6 +3,9 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -10,6 +13,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // The error model: every error names the operation it was made for, set where it is made;
@@ -52,15 +56,15 @@ func TestInputErrorsNameTheCallThatRefusedThem(t *testing.T) {
 			_, err := c.RotateAPIAccessToken(ctx, client.RotateRequest{UserID: "x", TokenRequest: client.TokenRequest{Name: "k"}, Store: store})
 			return err
 		}},
-		{"generate", client.OpGenerateAPIAccessToken, "user ID", func() error {
+		{"generate", openapi.OpGenerateAPIAccessToken, "user ID", func() error {
 			_, err := c.GenerateAPIAccessToken(ctx, "x", client.TokenRequest{Name: "k"})
 			return err
 		}},
-		{"sandbox", client.OpGenerateSandboxAPIAccessToken, "token name", func() error {
+		{"sandbox", openapi.OpGenerateSandboxAPIAccessToken, "token name", func() error {
 			_, err := c.GenerateSandboxAPIAccessToken(ctx, "Sandbox", client.TokenRequest{})
 			return err
 		}},
-		{"list", client.OpQueryAPIAccessTokens, "token filter", func() error {
+		{"list", openapi.OpQueryAPIAccessTokens, "token filter", func() error {
 			_, err := c.ListAPIAccessTokens(ctx, client.TokenFilter{})
 			return err
 		}},
@@ -112,7 +116,7 @@ func TestPrefixIsWrittenOnce(t *testing.T) {
 		Store: func(context.Context, *client.Token) error { return nil },
 	})
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Op != client.OpAuthenticate || !errors.Is(err, client.ErrorTypeUsernameOrPasswordIncorrect) {
+	if !errors.As(err, &apiErr) || apiErr.Op != openapi.OpAuthenticate || !errors.Is(err, client.ErrorTypeUsernameOrPasswordIncorrect) {
 		t.Fatalf("error %v: want the login's *APIError", err)
 	}
 	if apiErr.ErrorType != client.ErrorTypeAuthenticationFailed {
@@ -120,5 +124,77 @@ func TestPrefixIsWrittenOnce(t *testing.T) {
 	}
 	if n := strings.Count(err.Error(), "vault: "); n != 1 {
 		t.Errorf("message %q has the prefix %d times", err, n)
+	}
+}
+
+// TestVersionLearnedFromTheVaultIsNotInput: InputError means "refused before anything was
+// sent". A pinned version the Vault's list does not hold is learned from the network: it
+// matches ErrUnsupportedVersion, not ErrInvalidInput. A pinned version older than the
+// token calls' first one is refused before anything is sent: both.
+func TestVersionLearnedFromTheVaultIsNotInput(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{Versions: []string{"v26.2"}})
+	session, err := fake.SessionFor(vaulttest.DefaultUsers()[0].Username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fakeClient(t, fake, client.SessionID(session), client.WithAPIVersion("v26.3"), client.WithAPIVersionCheck())
+	_, err = c.GenerateMyAPIAccessToken(t.Context(), client.TokenRequest{Name: "k"})
+	var in *client.InputError
+	if !errors.Is(err, client.ErrUnsupportedVersion) || errors.Is(err, client.ErrInvalidInput) || errors.As(err, &in) {
+		t.Errorf("a version the Vault does not list: %v, want ErrUnsupportedVersion and no input error", err)
+	}
+	old := fakeClient(t, fake, client.SessionID(session), client.WithAPIVersion("v25.3"))
+	_, err = old.GenerateMyAPIAccessToken(t.Context(), client.TokenRequest{Name: "k"})
+	if !errors.Is(err, client.ErrUnsupportedVersion) || !errors.Is(err, client.ErrInvalidInput) {
+		t.Errorf("a pinned version too old: %v, want both ErrUnsupportedVersion and ErrInvalidInput", err)
+	}
+}
+
+// TestLoginWithoutSessionIDIsUnexpected: a SUCCESS login reply without a sessionId is an
+// *UnexpectedResponseError, like every other reply of the wrong shape.
+func TestLoginWithoutSessionIDIsUnexpected(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	fake.Inject(vaulttest.Fault{Op: openapi.OpAuthenticate, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"responseStatus":"SUCCESS","userId":12021,"vaultId":1776}`)
+	}})
+	user := vaulttest.DefaultUsers()[0]
+	c := fakeClient(t, fake, client.Password(user.Username, user.Password))
+	_, err := c.GenerateMyAPIAccessToken(t.Context(), client.TokenRequest{Name: "k"})
+	var unexpected *client.UnexpectedResponseError
+	if !errors.As(err, &unexpected) || unexpected.Op != openapi.OpAuthenticate {
+		t.Errorf("error %v (%T), want an *UnexpectedResponseError of the login", err, err)
+	}
+}
+
+// TestTransportErrorKeepsItsChain: a transport error is a net.Error for errors.As, and
+// its *net.OpError is found, whether or not scrubbing changed its text.
+func TestTransportErrorKeepsItsChain(t *testing.T) {
+	const session = "SESSION-chain-test-41d8cd98f00b"
+	for _, tt := range []struct {
+		name string
+		text string
+	}{
+		{"nothing to scrub", "connection reset by peer"},
+		{"the session echoed", "reset after " + session},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			hc := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
+				return nil, &net.OpError{Op: "read", Net: "tcp", Err: errors.New(tt.text)}
+			})}
+			c, err := client.New("myvault.veevavault.com", client.WithHTTPClient(hc), client.WithCredentials(client.SessionID(session)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.APIVersions(t.Context())
+			var netErr net.Error
+			var opErr *net.OpError
+			if !errors.As(err, &netErr) || !errors.As(err, &opErr) {
+				t.Errorf("error %v: net.Error %v, *net.OpError %v", err, netErr != nil, opErr != nil)
+			}
+			if strings.Contains(err.Error(), session) || strings.Contains(opErr.Error(), session) {
+				t.Errorf("the session is printed: %v; %v", err, opErr)
+			}
+		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/acme/vault-token/openapi"
 )
 
 // ErrorType is a Vault error type, such as INVALID_SESSION_ID. The constants below are
@@ -63,7 +65,7 @@ type Message struct {
 // APIError is a reply Vault processed and refused: responseStatus FAILURE or EXCEPTION
 // (with HTTP 200, as Vault answers). Vault did not carry out the call.
 type APIError struct {
-	Op              string    // the operation, such as OpGenerateAPIAccessToken
+	Op              string    // the operation, such as openapi.OpGenerateAPIAccessToken
 	HTTPStatus      int       // 200 for every reply Vault itself sends
 	Status          string    // responseStatus: FAILURE or EXCEPTION
 	Errors          []Message // every {type, message}, in Vault's order (the first 100)
@@ -121,7 +123,7 @@ func (e *APIError) Is(target error) bool {
 // status (often a proxy's HTML page), another content type, malformed or truncated JSON,
 // or a body larger than the client accepts.
 type UnexpectedResponseError struct {
-	Op          string // the operation, such as OpGenerateAPIAccessToken
+	Op          string // the operation, such as openapi.OpGenerateAPIAccessToken
 	HTTPStatus  int
 	ContentType string
 	Reason      string // what was wrong, in a few words
@@ -132,6 +134,25 @@ type UnexpectedResponseError struct {
 
 // Unwrap returns Err.
 func (e *UnexpectedResponseError) Unwrap() error { return e.Err }
+
+// ErrUnsupportedVersion matches errors for an API version the Vault does not list, or
+// one older than MinTokenAPIVersion. For a version the client was given, it is refused
+// before anything is sent (an *InputError); for one learned from the Vault's list
+// (WithAPIVersionCheck, WithLatestAPIVersion), it is not input, and ErrInvalidInput does
+// not match it.
+var ErrUnsupportedVersion = errors.New("vault: unsupported API version")
+
+// ErrImplausibleListing matches a rotation refused because its listing holds more active
+// tokens of the name than Vault lets a user hold: the listing did not come from Vault as
+// documented, and revoking from it could revoke anything.
+var ErrImplausibleListing = errors.New("vault: the listing holds more active tokens than Vault allows a user")
+
+// errNotSentAgain is what a transport gets when it asks for a request's body again after the
+// request may have left: net/http's HTTP/2 transport does on REFUSED_STREAM and GOAWAY.
+var errNotSentAgain = errors.New("the transport asked to send the request again after it may have reached Vault; it was not sent again")
+
+// errTooLarge is a reply larger than the client reads (WithMaxReplySize).
+var errTooLarge = errors.New("reply too large")
 
 // ErrTooManyPages matches the *UnexpectedResponseError of a token listing longer than the
 // client reads (maxQueryPages pages, or more than maxListedTokens tokens): a filter that
@@ -166,7 +187,7 @@ func (e *UnexpectedResponseError) detail() string {
 // ListAPIAccessTokens, revoke any you did not get, then try again: a user can hold 25.
 // After a revoke, the tokens may or may not be revoked, and sending it again is safe.
 type UnknownOutcomeError struct {
-	Op      string       // the operation, such as OpGenerateAPIAccessToken
+	Op      string       // the operation, such as openapi.OpGenerateAPIAccessToken
 	Err     error        // what went wrong: a network error, a context error, an *UnexpectedResponseError
 	Find    *TokenFilter // after a token request: what finds the token it may have created
 	Sandbox string       // after a sandbox token request: the sandbox, whose own Vault holds it
@@ -178,9 +199,9 @@ func (e *UnknownOutcomeError) operation() string { return e.Op }
 func (e *UnknownOutcomeError) detail() string {
 	what := "outcome unknown"
 	switch {
-	case e.Op == OpDeleteAPIAccessTokens:
+	case e.Op == openapi.OpDeleteAPIAccessTokens:
 		what += ", the tokens may or may not be revoked (sending the revoke again is safe)"
-	case e.Op == OpEndSession:
+	case e.Op == openapi.OpEndSession:
 		what += ", the session may or may not have ended"
 	case e.Find != nil:
 		where := ""
@@ -200,7 +221,7 @@ var ErrInvalidInput = errors.New("vault: invalid input")
 
 // InputError is input the client refused before sending anything.
 type InputError struct {
-	Op     string // the call that refused it, such as OpGenerateAPIAccessToken, or OpNew for New
+	Op     string // the call that refused it, such as openapi.OpGenerateAPIAccessToken, or OpNew for New
 	Field  string // the argument or field, such as "sandbox name"
 	Reason string
 	Err    error // a more specific sentinel, such as ErrUnsupportedVersion; may be nil
@@ -227,3 +248,82 @@ func (e *wrongVaultError) Error() string        { return message(e.op, e.detail(
 func (e *wrongVaultError) operation() string    { return e.op }
 func (e *wrongVaultError) detail() string       { return "the session is for another Vault: " + e.why }
 func (e *wrongVaultError) Is(target error) bool { return target == ErrWrongVault }
+
+// vaultError is what every error type of this package is: it knows its operation and
+// its message without the "vault: <operation>: " prefix, so that an error wrapping
+// another of the package writes the prefix once.
+type vaultError interface {
+	error
+	operation() string
+	detail() string
+}
+
+// message is how an error of op prints: "vault: <operation>: <detail>".
+func message(op, detail string) string {
+	return "vault: " + opName(op) + ": " + detail
+}
+
+// describe is err as part of the detail of an error of op: an error of this package
+// without its prefix (naming its operation when that is another), any other as it prints.
+func describe(err error, op string) string {
+	// Only err itself: an error of this package that another error wraps is part of that
+	// error's text, which prints as it is.
+	ve, ok := err.(vaultError) //nolint:errorlint // the error itself, not its chain
+	if !ok {
+		return err.Error()
+	}
+	if ve.operation() == op {
+		return ve.detail()
+	}
+	return opName(ve.operation()) + ": " + ve.detail()
+}
+
+// opError is an error the client itself found while carrying out op.
+type opError struct {
+	op  string
+	err error // fmt.Errorf's result: the detail, and what it wraps
+}
+
+func (e *opError) Error() string     { return message(e.op, e.err.Error()) }
+func (e *opError) Unwrap() error     { return e.err }
+func (e *opError) operation() string { return e.op }
+func (e *opError) detail() string    { return e.err.Error() }
+
+// errorf is fmt.Errorf (with %w) for an error of op. An argument that is an error of this
+// package prints without its prefix.
+func errorf(op, format string, args ...any) error {
+	for i, a := range args {
+		if err, ok := a.(vaultError); ok {
+			args[i] = &nested{err, op}
+		}
+	}
+	return &opError{op: op, err: fmt.Errorf(format, args...)}
+}
+
+// errorMatching is an error of op that errors.Is matches with sentinel, whose text is the
+// formatted message alone (a sentinel's own text would repeat "vault: ").
+func errorMatching(op string, sentinel error, format string, args ...any) error {
+	return &opError{op: op, err: &matching{fmt.Errorf(format, args...), sentinel}}
+}
+
+type matching struct {
+	err      error
+	sentinel error
+}
+
+func (m *matching) Error() string   { return m.err.Error() }
+func (m *matching) Unwrap() []error { return []error{m.err, m.sentinel} }
+
+// nested is an error of this package inside another one's message.
+type nested struct {
+	err vaultError
+	op  string // the wrapper's
+}
+
+func (n *nested) Error() string { return describe(n.err, n.op) }
+func (n *nested) Unwrap() error { return n.err }
+
+// badInput is the *InputError of op for field: the one way an input error is made.
+func badInput(op, field, reason string) *InputError {
+	return &InputError{Op: op, Field: field, Reason: reason}
+}

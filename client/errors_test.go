@@ -15,6 +15,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 func TestAPIErrors(t *testing.T) {
@@ -28,7 +29,7 @@ func TestAPIErrors(t *testing.T) {
 		name: "FAILURE with two errors",
 		body: `{"responseStatus":"FAILURE","errors":[{"type":"PARAMETER_REQUIRED","message":"Missing required parameter [name__v]"},{"type":"INVALID_DATA","message":"bad"}]}`,
 		want: &client.APIError{
-			Op: vaulttest.OpGenerateMyAPIAccessToken, HTTPStatus: 200, Status: "FAILURE",
+			Op: openapi.OpGenerateMyAPIAccessToken, HTTPStatus: 200, Status: "FAILURE",
 			Errors: []client.Message{{"PARAMETER_REQUIRED", "Missing required parameter [name__v]"}, {"INVALID_DATA", "bad"}},
 		},
 		matches:  []error{client.ErrorTypeParameterRequired, client.ErrorTypeInvalidData},
@@ -37,7 +38,7 @@ func TestAPIErrors(t *testing.T) {
 		name: "EXCEPTION",
 		body: `{"responseStatus":"EXCEPTION","responseMessage":"Something went wrong","errors":[{"type":"UNEXPECTED_ERROR","message":"oops"}]}`,
 		want: &client.APIError{
-			Op: vaulttest.OpGenerateMyAPIAccessToken, HTTPStatus: 200, Status: "EXCEPTION", ResponseMessage: "Something went wrong",
+			Op: openapi.OpGenerateMyAPIAccessToken, HTTPStatus: 200, Status: "EXCEPTION", ResponseMessage: "Something went wrong",
 			Errors: []client.Message{{"UNEXPECTED_ERROR", "oops"}},
 		},
 		matches: []error{client.ErrorTypeUnexpectedError},
@@ -45,7 +46,7 @@ func TestAPIErrors(t *testing.T) {
 		name: "an error type the client does not know is carried through",
 		body: `{"responseStatus":"FAILURE","errors":[{"type":"TOKEN_LIMIT_REACHED_2027","message":"25 active tokens"}],"errorType":"SOMETHING_NEW"}`,
 		want: &client.APIError{
-			Op: vaulttest.OpGenerateMyAPIAccessToken, HTTPStatus: 200, Status: "FAILURE", ErrorType: "SOMETHING_NEW",
+			Op: openapi.OpGenerateMyAPIAccessToken, HTTPStatus: 200, Status: "FAILURE", ErrorType: "SOMETHING_NEW",
 			Errors: []client.Message{{"TOKEN_LIMIT_REACHED_2027", "25 active tokens"}},
 		},
 		matches:  []error{client.ErrorType("TOKEN_LIMIT_REACHED_2027"), client.ErrorType("SOMETHING_NEW")},
@@ -199,7 +200,7 @@ func TestTimeoutAfterSend(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Delay: time.Minute})
+		_ = fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Delay: time.Minute})
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		_, err = fakeClient(t, fake, client.SessionID(session)).GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"})
@@ -207,7 +208,7 @@ func TestTimeoutAfterSend(t *testing.T) {
 		if !errors.As(err, &unknown) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("error = %v, want UnknownOutcomeError wrapping context.DeadlineExceeded", err)
 		}
-		if n := fake.Count(vaulttest.OpGenerateMyAPIAccessToken); n != 1 {
+		if n := fake.Count(openapi.OpGenerateMyAPIAccessToken); n != 1 {
 			t.Errorf("the fake received %d token requests, want 1", n)
 		}
 	})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // errorShape is how every error of the package reads: "vault: <operation>: <what
@@ -144,7 +145,7 @@ func TestErrorShape(t *testing.T) {
 	checkShape(t, err)
 
 	stalled := vaulttest.NewTestServer(t, vaulttest.Config{})
-	_ = stalled.Inject(vaulttest.Fault{Op: vaulttest.OpAuthenticate, Until: t.Context().Done()}) // a login that never ends
+	_ = stalled.Inject(vaulttest.Fault{Op: openapi.OpAuthenticate, Until: t.Context().Done()}) // a login that never ends
 	c = fakeClient(t, stalled, password)
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // README OAuth: the README shows the function below verbatim (TestReadmeOAuth fails when
@@ -65,7 +66,7 @@ func ExampleOAuth_tokenSource() {
 		log.Fatal(err)
 	}
 	fmt.Println(tok.Value, strings.HasPrefix(tok.Value.Reveal(), "veeva-vault-"))
-	fmt.Println("OAuth logins:", fake.Count(vaulttest.OpAuthenticateOAuth))
+	fmt.Println("OAuth logins:", fake.Count(openapi.OpAuthenticateOAuth))
 	// Output:
 	// [REDACTED] true
 	// OAuth logins: 1

@@ -10,6 +10,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // The examples run against the fake Vault from package vaulttest. Against a real Vault,
@@ -141,7 +142,7 @@ func ExampleUnknownOutcomeError() {
 		client.WithCredentials(client.Password("olivia@veepharm.com", "demo-password")))
 
 	// The fake creates the token, then drops the connection before replying.
-	if err := fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing}); err != nil {
+	if err := fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing}); err != nil {
 		log.Fatal(err)
 	}
 	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // authRecorder is a transport that notes every Authorization value the client sent, so the
@@ -70,9 +71,9 @@ var (
 		return c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "matrix"})
 	})
 	matrixOps = []matrixOp{
-		{"login", vaulttest.OpAuthenticate, vaulttest.OpGenerateMyAPIAccessToken, false, true, false, generateMine},
-		{"OAuth login", vaulttest.OpAuthenticateOAuth, vaulttest.OpGenerateMyAPIAccessToken, true, true, false, generateMine},
-		{"versions", vaulttest.OpRetrieveAPIVersions, vaulttest.OpRetrieveAPIVersions, false, false, true,
+		{"login", openapi.OpAuthenticate, openapi.OpGenerateMyAPIAccessToken, false, true, false, generateMine},
+		{"OAuth login", openapi.OpAuthenticateOAuth, openapi.OpGenerateMyAPIAccessToken, true, true, false, generateMine},
+		{"versions", openapi.OpRetrieveAPIVersions, openapi.OpRetrieveAPIVersions, false, false, true,
 			func(ctx context.Context, c *client.Client) (*client.Response, error) {
 				l, err := c.APIVersions(ctx)
 				if err != nil {
@@ -80,12 +81,12 @@ var (
 				}
 				return &l.Response, nil
 			}},
-		{"user token", vaulttest.OpGenerateAPIAccessToken, vaulttest.OpGenerateAPIAccessToken, false, true, false,
+		{"user token", openapi.OpGenerateAPIAccessToken, openapi.OpGenerateAPIAccessToken, false, true, false,
 			tokenCall(func(ctx context.Context, c *client.Client) (*client.Token, error) {
 				return c.GenerateAPIAccessToken(ctx, "12345", client.TokenRequest{Name: "matrix"})
 			})},
-		{"my token", vaulttest.OpGenerateMyAPIAccessToken, vaulttest.OpGenerateMyAPIAccessToken, false, true, false, generateMine},
-		{"sandbox token", vaulttest.OpGenerateSandboxAPIAccessToken, vaulttest.OpGenerateSandboxAPIAccessToken, false, true, false,
+		{"my token", openapi.OpGenerateMyAPIAccessToken, openapi.OpGenerateMyAPIAccessToken, false, true, false, generateMine},
+		{"sandbox token", openapi.OpGenerateSandboxAPIAccessToken, openapi.OpGenerateSandboxAPIAccessToken, false, true, false,
 			tokenCall(func(ctx context.Context, c *client.Client) (*client.Token, error) {
 				return c.GenerateSandboxAPIAccessToken(ctx, "VeePharm Sandbox", client.TokenRequest{Name: "matrix"})
 			})},
@@ -140,10 +141,10 @@ func TestFaultMatrix(t *testing.T) {
 
 func runMatrixCell(t *testing.T, f matrixFault, op matrixOp) {
 	fake := memoryFake(t, vaulttest.Config{BurstDelay: 50 * time.Millisecond})
-	loginOp, creds, secrets := vaulttest.OpAuthenticate, client.Password(loginUser, "demo-password"), []string{"demo-password"}
+	loginOp, creds, secrets := openapi.OpAuthenticate, client.Password(loginUser, "demo-password"), []string{"demo-password"}
 	if op.oauth {
 		tok := idpToken(t, fake, 0)
-		loginOp, creds, secrets = vaulttest.OpAuthenticateOAuth, client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(tok), client.OAuthLoginHost(fake.DNS)), []string{tok}
+		loginOp, creds, secrets = openapi.OpAuthenticateOAuth, client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(tok), client.OAuthLoginHost(fake.DNS)), []string{tok}
 	}
 	fault := vaulttest.Fault{Op: op.target, Kind: f.kind}
 	switch f.kind {
@@ -231,7 +232,7 @@ func runMatrixCell(t *testing.T, f matrixFault, op matrixOp) {
 	if got := fake.Count(loginOp); got != wantLogins {
 		t.Errorf("%d logins reached the fake, want %d", got, wantLogins)
 	}
-	if op.sends != vaulttest.OpAuthenticate {
+	if op.sends != openapi.OpAuthenticate {
 		if got := fake.Count(op.sends); got != wantSent {
 			t.Errorf("%s sent %d times, want %d", op.sends, got, wantSent)
 		}

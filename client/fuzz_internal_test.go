@@ -84,7 +84,7 @@ func FuzzTokenRequestBody(f *testing.F) {
 		if year != 0 || month != 0 || day != 0 {
 			r.ExpiresOn = Date{Year: year, Month: time.Month(month), Day: day}
 		}
-		body, err := r.body(OpGenerateMyAPIAccessToken, now)
+		body, err := r.body(openapi.OpGenerateMyAPIAccessToken, now)
 		if err != nil {
 			if in := (*InputError)(nil); !errors.As(err, &in) {
 				t.Fatalf("error %v is not an *InputError", err)
@@ -146,13 +146,13 @@ func FuzzValidation(f *testing.F) {
 		if v, err := parseVersion(OpNew, version); err == nil && fmt.Sprintf("v%d.%d", v.major, v.minor) != version {
 			t.Fatalf("version %q accepted, reads as v%d.%d", version, v.major, v.minor)
 		}
-		if checkUserID(OpGenerateAPIAccessToken, user) == nil && !userID.MatchString(user) {
+		if checkUserID(openapi.OpGenerateAPIAccessToken, user) == nil && !userID.MatchString(user) {
 			t.Fatalf("user ID %q accepted, the spec refuses it", user)
 		}
 		if checkClientID(OpNew, client) == nil && !clientID.MatchString(client) {
 			t.Fatalf("client ID %q accepted, the spec refuses it", client)
 		}
-		if checkSandboxName(OpGenerateSandboxAPIAccessToken, sandbox) == nil {
+		if checkSandboxName(openapi.OpGenerateSandboxAPIAccessToken, sandbox) == nil {
 			req, err := gen.NewGenerateSandboxAPIAccessTokenRequestWithBody("https://v.example.com/api/v26.2/", sandbox, nil, "text/plain", nil)
 			if err != nil {
 				t.Fatalf("sandbox %q accepted, request: %v", sandbox, err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // fuzzSecret is the session ID the fuzzed calls send, with characters that encode
@@ -169,7 +170,7 @@ func FuzzSandboxRoundTrip(f *testing.F) {
 	restart()
 	f.Cleanup(func() { fake.Close() })
 	f.Fuzz(func(t *testing.T, name string) {
-		if fake.Count(vaulttest.OpGenerateSandboxAPIAccessToken) > 1000 {
+		if fake.Count(openapi.OpGenerateSandboxAPIAccessToken) > 1000 {
 			restart()
 		}
 		before := len(fake.Requests())
@@ -185,7 +186,7 @@ func FuzzSandboxRoundTrip(f *testing.F) {
 			t.Fatalf("%d requests for one call", len(reqs)-before)
 		}
 		got := reqs[len(reqs)-1]
-		if got.Op != vaulttest.OpGenerateSandboxAPIAccessToken || got.Params["sandbox_name"] != name {
+		if got.Op != openapi.OpGenerateSandboxAPIAccessToken || got.Params["sandbox_name"] != name {
 			t.Fatalf("sent %q, the fake routed it to %q with sandbox_name %q", name, got.Op, got.Params["sandbox_name"])
 		}
 	})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 func tokenIDs(list *client.TokenList) []string {
@@ -168,7 +169,7 @@ func TestEndToEndSandboxRotation(t *testing.T) {
 			t.Errorf("token %s active = %v, want %v", id, active[id], a)
 		}
 	}
-	if n := fake.Count(vaulttest.OpValidateSessionUser); n != 1 {
+	if n := fake.Count(openapi.OpValidateSessionUser); n != 1 {
 		t.Errorf("%d Validate Session User calls, want 1: the sandbox leg finds its user there", n)
 	}
 }
@@ -193,7 +194,7 @@ func TestListMyTokensWithAnAccessToken(t *testing.T) {
 			t.Fatalf("listed %v, want [%s]", ids, tok.ID)
 		}
 	}
-	if n := fake.Count(vaulttest.OpValidateSessionUser); n != 1 {
+	if n := fake.Count(openapi.OpValidateSessionUser); n != 1 {
 		t.Errorf("%d Validate Session User calls for three listings, want 1", n)
 	}
 }
@@ -279,7 +280,7 @@ func TestRotationKeepsThoseThatExpireLast(t *testing.T) {
 		}
 	}
 	for _, r := range fake.Requests()[before:] {
-		if r.Op != vaulttest.OpQueryAPIAccessTokens {
+		if r.Op != openapi.OpQueryAPIAccessTokens {
 			t.Errorf("a dry run sent %s", r.Op)
 		}
 	}
@@ -294,7 +295,7 @@ func TestEndToEndFindAfterAnUnknownOutcome(t *testing.T) {
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
 	c := fakeClient(t, fake, client.Password("integration@veepharm.com", "integration-password"))
 	ctx := context.Background()
-	_ = fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
+	_ = fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
 	_, err := c.GenerateAPIAccessToken(ctx, "12345", client.TokenRequest{Name: "nightly"})
 	var unknown *client.UnknownOutcomeError
 	if !errors.As(err, &unknown) || unknown.Find == nil || unknown.Find.UserID != "12345" || unknown.Find.Name != "nightly" {

@@ -100,8 +100,9 @@ func TestListBoundsPages(t *testing.T) {
 	})
 	_, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).
 		ListAPIAccessTokens(context.Background(), client.TokenFilter{UserID: "1"})
-	if err == nil || !strings.Contains(err.Error(), "more than 100 pages") {
-		t.Fatalf("error = %v", err)
+	var unexpected *client.UnexpectedResponseError
+	if !errors.Is(err, client.ErrTooManyPages) || !errors.As(err, &unexpected) {
+		t.Fatalf("error = %v (%T), want an *UnexpectedResponseError matching ErrTooManyPages", err, err)
 	}
 	if n := len(v.requests()); n != 100 {
 		t.Errorf("%d requests, want 100", n)

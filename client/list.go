@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/acme/vault-token/gen"
+	"github.com/acme/vault-token/openapi"
 )
 
 // TokenFilter says which tokens [Client.ListAPIAccessTokens] returns: those of one user
@@ -66,7 +67,7 @@ const queriedFields = "id, name__v, user__sys, status__v, expiry_date__sys, last
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/vault-query-language-vql/submitting-a-query/
 // and https://limited.veevavault.dev/vql/query-targets/api-access-tokens/
 func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*TokenList, error) {
-	if err := f.check(OpQueryAPIAccessTokens); err != nil {
+	if err := f.check(openapi.OpQueryAPIAccessTokens); err != nil {
 		return nil, err
 	}
 	user := f.UserID
@@ -77,13 +78,13 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 		}
 		user = id
 	}
-	api, err := c.tokenAPI(ctx, OpQueryAPIAccessTokens)
+	api, err := c.tokenAPI(ctx, openapi.OpQueryAPIAccessTokens)
 	if err != nil {
 		return nil, err
 	}
 	list := &TokenList{}
 	var page tokenQueryReply
-	meta, err := c.authedExchange(ctx, call{op: OpQueryAPIAccessTokens, build: func() (*http.Request, error) {
+	meta, err := c.authedExchange(ctx, call{op: openapi.OpQueryAPIAccessTokens, build: func() (*http.Request, error) {
 		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(api.server,
 			&gen.QueryAPIAccessTokensParams{ClientID: c.clientID()}, gen.QueryRequest{Q: f.query(user)})
 	}}, &page)
@@ -94,16 +95,16 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 	read := 0
 	for pages := 1; ; pages++ {
 		if read += len(page.Data); read > maxListedTokens {
-			return nil, page.scrub.unexpected(OpQueryAPIAccessTokensPage, meta,
+			return nil, page.scrub.unexpected(openapi.OpQueryAPIAccessTokensPage, meta,
 				fmt.Sprintf("the query returns more than %d tokens; narrow the filter", maxListedTokens), ErrTooManyPages)
 		}
 		for _, r := range page.Data {
 			if !isRecordID(r.ID) {
-				return nil, page.scrub.unexpected(OpQueryAPIAccessTokens, meta, "a listed token's id is not a Vault record ID (1 to 64 letters and digits)", nil)
+				return nil, page.scrub.unexpected(openapi.OpQueryAPIAccessTokens, meta, "a listed token's id is not a Vault record ID (1 to 64 letters and digits)", nil)
 			}
 			t, err := r.info()
 			if err != nil {
-				return nil, page.scrub.unexpected(OpQueryAPIAccessTokens, meta, "token "+r.ID+": "+err.Error(), nil)
+				return nil, page.scrub.unexpected(openapi.OpQueryAPIAccessTokens, meta, "token "+r.ID+": "+err.Error(), nil)
 			}
 			if f.matches(t, user) {
 				list.Tokens = append(list.Tokens, t)
@@ -114,7 +115,7 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 			return list, nil
 		}
 		if pages == maxQueryPages {
-			return nil, page.scrub.unexpected(OpQueryAPIAccessTokensPage, meta,
+			return nil, page.scrub.unexpected(openapi.OpQueryAPIAccessTokensPage, meta,
 				fmt.Sprintf("the query has more than %d pages; narrow the filter", maxQueryPages), ErrTooManyPages)
 		}
 		queryID, params, err := c.nextPage(next, api.version, meta, page.scrub)
@@ -122,7 +123,7 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 			return nil, err
 		}
 		page = tokenQueryReply{}
-		if meta, err = c.authedExchange(ctx, call{op: OpQueryAPIAccessTokensPage, build: func() (*http.Request, error) {
+		if meta, err = c.authedExchange(ctx, call{op: openapi.OpQueryAPIAccessTokensPage, build: func() (*http.Request, error) {
 			return gen.NewQueryAPIAccessTokensPageRequest(api.server, queryID, params)
 		}}, &page); err != nil {
 			return nil, err
@@ -179,7 +180,7 @@ var vqlEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, `"`, `\"`, `%`, `\%`,
 // '-' and '_'. Anything else ends the listing with an *UnexpectedResponseError.
 func (c *Client) nextPage(next, version string, meta Response, scr *scrubber) (string, *gen.QueryAPIAccessTokensPageParams, error) {
 	bad := func(why string) error {
-		return scr.unexpected(OpQueryAPIAccessTokensPage, meta, "next_page "+strconv.Quote(scr.text(next, fieldRunes))+" "+why, nil)
+		return scr.unexpected(openapi.OpQueryAPIAccessTokensPage, meta, "next_page "+strconv.Quote(scr.text(next, fieldRunes))+" "+why, nil)
 	}
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Fragment != "" {
@@ -322,14 +323,14 @@ func (c *Client) fetchMyUserID(ctx context.Context) (string, error) {
 		return "", err
 	}
 	var reply sessionUserReply
-	meta, err := c.authedExchange(ctx, call{op: OpValidateSessionUser, build: func() (*http.Request, error) {
+	meta, err := c.authedExchange(ctx, call{op: openapi.OpValidateSessionUser, build: func() (*http.Request, error) {
 		return gen.NewValidateSessionUserRequest(api.server, &gen.ValidateSessionUserParams{ClientID: c.clientID()})
 	}}, &reply)
 	if err != nil {
 		return "", err
 	}
 	if len(reply.Users) != 1 || reply.Users[0].User.ID <= 0 {
-		return "", reply.scrub.unexpected(OpValidateSessionUser, meta,
+		return "", reply.scrub.unexpected(openapi.OpValidateSessionUser, meta,
 			fmt.Sprintf("the reply names %d users, want the one authenticated user", len(reply.Users)), nil)
 	}
 	return strconv.FormatInt(reply.Users[0].User.ID, 10), nil

@@ -5,6 +5,7 @@ import (
 
 	"github.com/acme/vault-token/gen"
 	"github.com/acme/vault-token/gen/genlogin"
+	"github.com/acme/vault-token/openapi"
 )
 
 // noAuthorization is a login sent without an Authorization header.
@@ -16,12 +17,12 @@ func noAuthorization(Secret) Secret { return Secret{} }
 // login refused with MALFORMED_URL.
 func passwordLogin(username string, password SecretSource) loginMethod {
 	return loginMethod{
-		op: OpAuthenticate, secretIs: "password", source: password,
+		op: openapi.OpAuthenticate, secretIs: "password", source: password,
 		refusals: []error{
 			ErrorTypeUsernameOrPasswordIncorrect, ErrorTypeInactiveUser, ErrorTypeUserLockedOut,
 			ErrorTypePasswordChangeRequired, ErrorTypeNoPasswordProvided, ErrWrongVault,
 		},
-		check: func() error { return checkCredential(OpAuthenticate, "user name", NewSecret(username)) },
+		check: func() error { return checkCredential(openapi.OpAuthenticate, "user name", NewSecret(username)) },
 		request: func(c *Client, pw Secret) (*http.Request, error) {
 			return gen.NewAuthenticateRequestWithFormdataBody(c.serverURL(DefaultAPIVersion),
 				&gen.AuthenticateParams{ClientID: c.clientID()},
@@ -35,7 +36,7 @@ func passwordLogin(username string, password SecretSource) loginMethod {
 // host, with the token as a Bearer Authorization header.
 func oauthLogin(o oauthSettings, idpToken SecretSource) loginMethod {
 	return loginMethod{
-		op: OpAuthenticateOAuth, secretIs: "identity provider token", source: idpToken,
+		op: openapi.OpAuthenticateOAuth, secretIs: "identity provider token", source: idpToken,
 		refusals: []error{
 			ErrorTypeInvalidToken, ErrorTypeExpiredToken, ErrorTypeInactiveUser, ErrorTypeUserLockedOut,
 			ErrorTypePasswordChangeRequired, ErrWrongVault,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // secretIdPToken is an opaque identity provider token with the characters that encode
@@ -91,7 +92,7 @@ func TestOAuthRefreshedTokenForRelogin(t *testing.T) {
 	if _, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "second"}); err != nil {
 		t.Fatalf("after the session ended: %v", err)
 	}
-	if n := fake.Count(vaulttest.OpAuthenticateOAuth); n != 2 {
+	if n := fake.Count(openapi.OpAuthenticateOAuth); n != 2 {
 		t.Errorf("%d OAuth logins, want 2", n)
 	}
 	var sent []string
@@ -123,10 +124,10 @@ func TestOAuthAuthDefaulting(t *testing.T) {
 			t.Errorf("error %q does not start with %q", err, want)
 		}
 	}
-	if n := fake.Count(vaulttest.OpAuthenticateOAuth); n != 1 {
+	if n := fake.Count(openapi.OpAuthenticateOAuth); n != 1 {
 		t.Errorf("%d OAuth logins, want 1", n)
 	}
-	if n := fake.Count(vaulttest.OpGenerateMyAPIAccessToken); n != 0 {
+	if n := fake.Count(openapi.OpGenerateMyAPIAccessToken); n != 0 {
 		t.Errorf("%d token calls were sent with another Vault's session", n)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // The client the way a service runs it: many goroutines on one client, with faults. Every
@@ -78,7 +79,7 @@ const validIdPTokenLifetime = 10 * time.Minute
 
 var loginKinds = []loginKind{
 	{
-		name: "password", op: vaulttest.OpAuthenticate, refusal: client.ErrorTypeUsernameOrPasswordIncorrect,
+		name: "password", op: openapi.OpAuthenticate, refusal: client.ErrorTypeUsernameOrPasswordIncorrect,
 		credentials: func(_ *vaulttest.Server, src client.SecretSource) client.Credentials {
 			return client.PasswordFrom(loginUser, src)
 		},
@@ -91,7 +92,7 @@ var loginKinds = []loginKind{
 		},
 	},
 	{
-		name: "OAuth", op: vaulttest.OpAuthenticateOAuth, refusal: client.ErrorTypeExpiredToken,
+		name: "OAuth", op: openapi.OpAuthenticateOAuth, refusal: client.ErrorTypeExpiredToken,
 		credentials: func(fake *vaulttest.Server, src client.SecretSource) client.Credentials {
 			return client.OAuth(vaulttest.DefaultOAuthProfileID, src, client.OAuthLoginHost(fake.DNS))
 		},
@@ -117,7 +118,7 @@ func idpToken(t *testing.T, fake *vaulttest.Server, lifetime time.Duration) stri
 
 // logins counts the logins of every kind the fake received.
 func logins(fake *vaulttest.Server) int {
-	return fake.Count(vaulttest.OpAuthenticate) + fake.Count(vaulttest.OpAuthenticateOAuth)
+	return fake.Count(openapi.OpAuthenticate) + fake.Count(openapi.OpAuthenticateOAuth)
 }
 
 // inBubble runs a test in a testing/synctest bubble: its fake Vault (memoryFake), the
@@ -255,7 +256,7 @@ func TestLoadSharesOneLoginAndOneDiscovery(t *testing.T) {
 				t.Errorf("the secret source was asked %d times for one login, want 1", n)
 			}
 			// Every APIVersions call asks the Vault; the version check asks once more, once.
-			if got, want := fake.Count(vaulttest.OpRetrieveAPIVersions), int(tally.versions.Load())+1; got != want {
+			if got, want := fake.Count(openapi.OpRetrieveAPIVersions), int(tally.versions.Load())+1; got != want {
 				t.Errorf("%d version lists, want %d: %d APIVersions calls and 1 discovery", got, want, want-1)
 			}
 			if got, want := len(fake.Tokens()), int(tally.tokens.Load()); got != want {
@@ -332,7 +333,7 @@ func TestSlowLoginOutlivesCallerDeadlines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		fake := memoryFake(t, vaulttest.Config{})
 		const loginTakes, apart, budget = 425 * time.Millisecond, 50 * time.Millisecond, 300 * time.Millisecond
-		_ = fake.Inject(vaulttest.Fault{Op: vaulttest.OpAuthenticate, Delay: loginTakes})
+		_ = fake.Inject(vaulttest.Fault{Op: openapi.OpAuthenticate, Delay: loginTakes})
 		c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"))
 		errs := inParallel(16, func(k int) error {
 			time.Sleep(time.Duration(k) * apart) // caller k arrives at k*50ms
@@ -341,7 +342,7 @@ func TestSlowLoginOutlivesCallerDeadlines(t *testing.T) {
 			_, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: fmt.Sprint("caller ", k)})
 			return err
 		})
-		if n := fake.Count(vaulttest.OpAuthenticate); n != 1 {
+		if n := fake.Count(openapi.OpAuthenticate); n != 1 {
 			t.Errorf("%d logins reached Vault, want 1", n)
 		}
 		for k, err := range errs {
@@ -385,7 +386,7 @@ func TestLoginTimeout(t *testing.T) { synctest.Test(t, testLoginTimeout) }
 
 func testLoginTimeout(t *testing.T) {
 	fake := memoryFake(t, vaulttest.Config{})
-	_ = fake.Inject(vaulttest.Fault{Op: vaulttest.OpAuthenticate, Delay: 2 * time.Second})
+	_ = fake.Inject(vaulttest.Fault{Op: openapi.OpAuthenticate, Delay: 2 * time.Second})
 	c := fakeClient(t, fake, client.Password("olivia@veepharm.com", "demo-password"), client.WithLoginTimeout(200*time.Millisecond))
 	errs := inParallel(8, func(int) error {
 		_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
@@ -396,7 +397,7 @@ func testLoginTimeout(t *testing.T) {
 			t.Errorf("caller %d: error = %v, want the login timeout", g, err)
 		}
 	}
-	if n := fake.Count(vaulttest.OpAuthenticate); n != 1 {
+	if n := fake.Count(openapi.OpAuthenticate); n != 1 {
 		t.Errorf("%d logins, want 1", n)
 	}
 }
@@ -426,7 +427,7 @@ func TestRefusedSecretIsNeverSentAgain(t *testing.T) {
 	if !errors.Is(err, client.ErrLoginNotAttempted) || !errors.Is(err, client.ErrorTypeUsernameOrPasswordIncorrect) {
 		t.Errorf("stale password again: error = %v, want the remembered refusal, not attempted", err)
 	}
-	if n := fake.Count(vaulttest.OpAuthenticate); n != 2 {
+	if n := fake.Count(openapi.OpAuthenticate); n != 2 {
 		t.Errorf("%d logins, want 2: the stale password is sent once in all", n)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/acme/vault-token/gen"
+	"github.com/acme/vault-token/openapi"
 )
 
 // RevocationStatus is what became of one token a revoke asked for.
@@ -70,14 +71,14 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 	seen := map[string]bool{}
 	for _, id := range ids {
 		if !isRecordID(id) {
-			return nil, &InputError{Op: OpDeleteAPIAccessTokens, Field: "token ID", Reason: "must be 1 to 64 letters and digits, as a token list gives them"}
+			return nil, badInput(openapi.OpDeleteAPIAccessTokens, "token ID", "must be 1 to 64 letters and digits, as a token list gives them")
 		}
 		if !seen[id] {
 			seen[id] = true
 			unique = append(unique, id)
 		}
 	}
-	api, err := c.tokenAPI(ctx, OpDeleteAPIAccessTokens)
+	api, err := c.tokenAPI(ctx, openapi.OpDeleteAPIAccessTokens)
 	if err != nil {
 		return nil, err
 	}
@@ -99,10 +100,10 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 		}
 		body, err := json.Marshal(records)
 		if err != nil {
-			return results(), errorf(OpDeleteAPIAccessTokens, "%w", err)
+			return results(), errorf(openapi.OpDeleteAPIAccessTokens, "%w", err)
 		}
 		var reply deleteReply
-		meta, err := c.authedExchange(ctx, call{op: OpDeleteAPIAccessTokens, changesVault: true, build: func() (*http.Request, error) {
+		meta, err := c.authedExchange(ctx, call{op: openapi.OpDeleteAPIAccessTokens, changesVault: true, build: func() (*http.Request, error) {
 			return gen.NewDeleteAPIAccessTokensRequestWithBody(api.server, &gen.DeleteAPIAccessTokensParams{ClientID: c.clientID()},
 				"application/json", bytes.NewReader(body))
 		}}, &reply)
@@ -110,8 +111,8 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 			return results(), err
 		}
 		if len(reply.Data) != len(batch) {
-			return results(), &UnknownOutcomeError{Op: OpDeleteAPIAccessTokens,
-				Err: reply.scrub.unexpected(OpDeleteAPIAccessTokens, meta, "one result per record was expected, in the order sent", nil)}
+			return results(), &UnknownOutcomeError{Op: openapi.OpDeleteAPIAccessTokens,
+				Err: reply.scrub.unexpected(openapi.OpDeleteAPIAccessTokens, meta, "one result per record was expected, in the order sent", nil)}
 		}
 		for i, id := range batch {
 			r := reply.Data[i]
@@ -119,7 +120,7 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 				byID[id] = Revocation{ID: id, Status: Revoked}
 				continue
 			}
-			apiErr := reply.scrub.apiError(OpDeleteAPIAccessTokens, gen.ResponseEnvelope{ResponseStatus: r.ResponseStatus, Errors: r.Errors}, meta)
+			apiErr := reply.scrub.apiError(openapi.OpDeleteAPIAccessTokens, gen.ResponseEnvelope{ResponseStatus: r.ResponseStatus, Errors: r.Errors}, meta)
 			status := NotRevoked
 			// A refusal for access says the token is there. Any other refusal (Vault does not
 			// name one for a record that is gone) is checked with a lookup.
@@ -158,7 +159,7 @@ func (c *Client) revokedBefore(ctx context.Context, id string) (RevocationStatus
 func (c *Client) LookupAPIAccessTokens(ctx context.Context, ids ...string) ([]TokenInfo, error) {
 	for _, id := range ids {
 		if !isRecordID(id) {
-			return nil, &InputError{Op: OpQueryAPIAccessTokens, Field: "token ID", Reason: "must be 1 to 64 letters and digits, as a token list gives them"}
+			return nil, badInput(openapi.OpQueryAPIAccessTokens, "token ID", "must be 1 to 64 letters and digits, as a token list gives them")
 		}
 	}
 	var out []TokenInfo
@@ -176,13 +177,13 @@ func (c *Client) LookupAPIAccessTokens(ctx context.Context, ids ...string) ([]To
 
 // lookup finds the token with record ID id; nil when Vault has no record of it.
 func (c *Client) lookup(ctx context.Context, id string) (*TokenInfo, error) {
-	api, err := c.tokenAPI(ctx, OpQueryAPIAccessTokens)
+	api, err := c.tokenAPI(ctx, openapi.OpQueryAPIAccessTokens)
 	if err != nil {
 		return nil, err
 	}
 	var page tokenQueryReply
 	q := "SELECT " + queriedFields + " FROM api_access_token__sys WHERE id = " + vqlQuote(id)
-	meta, err := c.authedExchange(ctx, call{op: OpQueryAPIAccessTokens, build: func() (*http.Request, error) {
+	meta, err := c.authedExchange(ctx, call{op: openapi.OpQueryAPIAccessTokens, build: func() (*http.Request, error) {
 		return gen.NewQueryAPIAccessTokensRequestWithFormdataBody(api.server,
 			&gen.QueryAPIAccessTokensParams{ClientID: c.clientID()}, gen.QueryRequest{Q: q})
 	}}, &page)
@@ -195,7 +196,7 @@ func (c *Client) lookup(ctx context.Context, id string) (*TokenInfo, error) {
 		}
 		t, err := r.info()
 		if err != nil {
-			return nil, page.scrub.unexpected(OpQueryAPIAccessTokens, meta, "token "+r.ID+": "+err.Error(), nil)
+			return nil, page.scrub.unexpected(openapi.OpQueryAPIAccessTokens, meta, "token "+r.ID+": "+err.Error(), nil)
 		}
 		return &t, nil
 	}

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"time"
 )
@@ -124,11 +123,6 @@ func (c *Client) RotateAPIAccessToken(ctx context.Context, req RotateRequest) (*
 // MaxActiveTokens is how many active API access tokens Vault lets a user hold.
 const MaxActiveTokens = 25
 
-// ErrImplausibleListing matches a rotation refused because its listing holds more active
-// tokens of the name than Vault lets a user hold: the listing did not come from Vault as
-// documented, and revoking from it could revoke anything.
-var ErrImplausibleListing = errors.New("vault: the listing holds more active tokens than Vault allows a user")
-
 // plausible refuses a listing that holds more active tokens named name than a user can
 // hold (the new one included, for a sandbox listing made after it).
 func plausible(list *TokenList, name string) error {
@@ -136,7 +130,7 @@ func plausible(list *TokenList, name string) error {
 		return nil
 	}
 	if n := len(older(list, name, "")); n > MaxActiveTokens {
-		return errorf(OpRotate, "%w: %d active tokens named %q, and a user can hold %d; nothing was revoked", ErrImplausibleListing, n, name, MaxActiveTokens)
+		return errorMatching(OpRotate, ErrImplausibleListing, "the listing holds %d active tokens named %q, and a user can hold %d; nothing was created or revoked", n, name, MaxActiveTokens)
 	}
 	return nil
 }

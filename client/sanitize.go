@@ -239,18 +239,19 @@ func (s *scrubber) excerpt(body []byte) string {
 // *scrubbedError, whether or not its text changed, so that what errors.Is and errors.As
 // find does not depend on what the server sent.
 func (s *scrubber) err(err error) error {
-	return &scrubbedError{msg: s.text(err.Error(), messageRunes), cause: err}
+	return &scrubbedError{msg: s.text(err.Error(), messageRunes), cause: err, scrub: s}
 }
 
 // scrubbedError is a transport error with its text scrubbed. The original error is kept
 // but not exposed whole: its text may hold what the server sent (a malformed status line,
 // GOAWAY debug data). errors.Is finds the context, end-of-file and not-sent-again errors
-// in it; errors.As finds the types whose text is the client's own (a *net.OpError, a
-// *net.DNSError, TLS verification errors), and the error is a net.Error when the original
-// is one.
+// in it; errors.As finds a *net.OpError (a copy, with what it wraps scrubbed too), a
+// *net.DNSError and TLS verification errors, and the error is a net.Error when the
+// original is one.
 type scrubbedError struct {
 	msg   string
 	cause error
+	scrub *scrubber
 }
 
 func (e *scrubbedError) Error() string { return e.msg }
@@ -276,8 +277,20 @@ func (e *scrubbedError) Is(target error) bool {
 }
 
 func (e *scrubbedError) As(target any) bool {
-	switch target.(type) {
-	case **net.OpError, **net.DNSError, **tls.CertificateVerificationError, *x509.UnknownAuthorityError,
+	switch t := target.(type) {
+	case **net.OpError:
+		// A copy, its inner error scrubbed too: what it wraps may be the server's text.
+		var op *net.OpError
+		if !errors.As(e.cause, &op) {
+			return false
+		}
+		scrubbed := *op
+		if op.Err != nil {
+			scrubbed.Err = e.scrub.err(op.Err)
+		}
+		*t = &scrubbed
+		return true
+	case **net.DNSError, **tls.CertificateVerificationError, *x509.UnknownAuthorityError,
 		*x509.HostnameError, *x509.CertificateInvalidError:
 		return errors.As(e.cause, target)
 	}

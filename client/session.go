@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/acme/vault-token/gen"
+	"github.com/acme/vault-token/openapi"
 )
 
 // Sessions last 48 hours at most; renew an hour early so a long call does not outlive one.
@@ -43,7 +44,7 @@ type sessionAuth struct {
 
 // loginMethod is how a session is obtained.
 type loginMethod struct {
-	op       string       // OpAuthenticate, OpAuthenticateOAuth
+	op       string       // openapi.OpAuthenticate, openapi.OpAuthenticateOAuth
 	secretIs string       // what the secret is, in messages: "password", "identity provider token"
 	source   SecretSource // asked for the secret before each login
 	// refusals are the errors that say the secret will not work until it changes: it is not
@@ -192,13 +193,13 @@ func (c *Client) EndSession(ctx context.Context) error {
 	}
 	s := *held
 	a.session.dropIf(func(h session) bool { return h.id.Equal(s.id) })
-	api, err := c.tokenAPI(ctx, OpEndSession)
+	api, err := c.tokenAPI(ctx, openapi.OpEndSession)
 	if err != nil {
 		api.server = c.serverURL(DefaultAPIVersion) // the session ends whatever version calls are pinned to
 	}
 	var reply envelope
 	_, err = c.exchange(ctx, call{
-		op:           OpEndSession,
+		op:           openapi.OpEndSession,
 		changesVault: true,
 		authz:        s.cred.authz,
 		secrets:      s.cred.secrets,

@@ -21,7 +21,7 @@ import (
 //
 // A held value is read without a lock, so the common case costs one atomic load.
 type sharedValue[T any] struct {
-	op      string // names the fetch in errors: OpAuthenticate, OpChooseAPIVersion
+	op      string // names the fetch in errors: openapi.OpAuthenticate, OpChooseAPIVersion
 	timeout time.Duration
 	fetch   func(context.Context) (T, error)
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/acme/vault-token/gen"
+	"github.com/acme/vault-token/openapi"
 )
 
 // TokenRequest describes a token to create. Set at most one of ExpiresAt and ExpiresOn;
@@ -34,7 +35,7 @@ type Date struct {
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return Date{}, &InputError{Field: "expiry date", Reason: fmt.Sprintf("%q is not a date YYYY-MM-DD", s)}
+		return Date{}, badInput(OpParseDate, "expiry date", fmt.Sprintf("%q is not a date YYYY-MM-DD", s))
 	}
 	return Date{t.Year(), t.Month(), t.Day()}, nil
 }
@@ -101,11 +102,11 @@ func (r TokenRequest) body(op string, now time.Time) (gen.TokenRequest, error) {
 //
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/users/api-access-tokens/generate-api-access-token/
 func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req TokenRequest) (*Token, error) {
-	if err := checkUserID(OpGenerateAPIAccessToken, userID); err != nil {
+	if err := checkUserID(openapi.OpGenerateAPIAccessToken, userID); err != nil {
 		return nil, err
 	}
 	find := TokenFilter{UserID: userID, Name: req.Name}
-	return c.generateToken(ctx, OpGenerateAPIAccessToken, req, find, "", func(server string, body gen.TokenRequest) (*http.Request, error) {
+	return c.generateToken(ctx, openapi.OpGenerateAPIAccessToken, req, find, "", func(server string, body gen.TokenRequest) (*http.Request, error) {
 		return gen.NewGenerateAPIAccessTokenRequestWithFormdataBody(server, userID,
 			&gen.GenerateAPIAccessTokenParams{ClientID: c.clientID()}, body)
 	})
@@ -117,7 +118,7 @@ func (c *Client) GenerateAPIAccessToken(ctx context.Context, userID string, req 
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/users/api-access-tokens/generate-my-api-access-token/
 func (c *Client) GenerateMyAPIAccessToken(ctx context.Context, req TokenRequest) (*Token, error) {
 	find := TokenFilter{Me: true, Name: req.Name}
-	return c.generateToken(ctx, OpGenerateMyAPIAccessToken, req, find, "", func(server string, body gen.TokenRequest) (*http.Request, error) {
+	return c.generateToken(ctx, openapi.OpGenerateMyAPIAccessToken, req, find, "", func(server string, body gen.TokenRequest) (*http.Request, error) {
 		return gen.NewGenerateMyAPIAccessTokenRequestWithFormdataBody(server,
 			&gen.GenerateMyAPIAccessTokenParams{ClientID: c.clientID()}, body)
 	})
@@ -130,11 +131,11 @@ func (c *Client) GenerateMyAPIAccessToken(ctx context.Context, req TokenRequest)
 //
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/sandbox-vaults/generate-api-access-token-for-sandbox/
 func (c *Client) GenerateSandboxAPIAccessToken(ctx context.Context, sandboxName string, req TokenRequest) (*Token, error) {
-	if err := checkSandboxName(OpGenerateSandboxAPIAccessToken, sandboxName); err != nil {
+	if err := checkSandboxName(openapi.OpGenerateSandboxAPIAccessToken, sandboxName); err != nil {
 		return nil, err
 	}
 	find := TokenFilter{Me: true, Name: req.Name}
-	return c.generateToken(ctx, OpGenerateSandboxAPIAccessToken, req, find, sandboxName, func(server string, body gen.TokenRequest) (*http.Request, error) {
+	return c.generateToken(ctx, openapi.OpGenerateSandboxAPIAccessToken, req, find, sandboxName, func(server string, body gen.TokenRequest) (*http.Request, error) {
 		return gen.NewGenerateSandboxAPIAccessTokenRequestWithFormdataBody(server, sandboxName,
 			&gen.GenerateSandboxAPIAccessTokenParams{ClientID: c.clientID()}, body)
 	})

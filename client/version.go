@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,16 +9,13 @@ import (
 	"strings"
 
 	"github.com/acme/vault-token/gen/genversions"
+	"github.com/acme/vault-token/openapi"
 )
 
 // MinTokenAPIVersion is the oldest API version the client sends token requests with.
 // The docs show the token endpoints for v26.2 and do not say which version brought them
 // (unconfirmed): lower it here once Veeva confirms an older one.
 const MinTokenAPIVersion = "v26.2"
-
-// ErrUnsupportedVersion matches errors for an API version the Vault does not list, or
-// one older than MinTokenAPIVersion.
-var ErrUnsupportedVersion = errors.New("vault: unsupported API version")
 
 // versionPattern is Vault's vYY.N, without leading zeros: "v01.2" would be sent as a path
 // segment no Vault lists.
@@ -30,7 +26,7 @@ type apiVersion struct{ major, minor int }
 func parseVersion(op, s string) (apiVersion, error) {
 	m := versionPattern().FindStringSubmatch(s)
 	if m == nil {
-		return apiVersion{}, &InputError{Op: op, Field: "API version", Reason: fmt.Sprintf(`%q does not look like "v26.2"`, s)}
+		return apiVersion{}, badInput(op, "API version", fmt.Sprintf(`%q does not look like "v26.2"`, s))
 	}
 	major, _ := strconv.Atoi(m[1])
 	minor, _ := strconv.Atoi(m[2])
@@ -81,7 +77,7 @@ func (l *VersionList) Supports(v string) bool { return slices.Contains(l.Version
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/authentication/retrieve-api-versions/
 func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
 	var reply versionsReply
-	meta, err := c.authedExchange(ctx, call{op: OpRetrieveAPIVersions, build: func() (*http.Request, error) {
+	meta, err := c.authedExchange(ctx, call{op: openapi.OpRetrieveAPIVersions, build: func() (*http.Request, error) {
 		return genversions.NewRetrieveAPIVersionsRequest("https://"+c.dns+"/api/", &genversions.RetrieveAPIVersionsParams{ClientID: c.clientID()})
 	}}, &reply)
 	if err != nil {
@@ -91,7 +87,7 @@ func (c *Client) APIVersions(ctx context.Context) (*VersionList, error) {
 	for v := range deref(reply.Values) {
 		// Keys that are not versions are left out rather than failing the call: the
 		// list is informational and Vault may add entries.
-		if _, err := parseVersion(OpRetrieveAPIVersions, v); err == nil {
+		if _, err := parseVersion(openapi.OpRetrieveAPIVersions, v); err == nil {
 			list.Versions = append(list.Versions, v)
 		}
 	}
@@ -131,26 +127,34 @@ func (c *Client) chooseTokenVersion(ctx context.Context, op string) (string, err
 	if err != nil {
 		return "", err
 	}
+	// What follows is learned from the Vault's list, not refused input: no InputError.
 	listed := strings.Join(list.Versions, ", ")
 	if s.latest {
 		v, ok := list.Latest(s.beta)
 		if !ok {
-			return "", &InputError{Op: op, Field: "API version", Err: ErrUnsupportedVersion,
-				Reason: fmt.Sprintf("the Vault lists no version to choose (it lists %q)", listed)}
+			return "", errorMatching(op, ErrUnsupportedVersion, "the Vault lists no version to choose (it lists %q)", listed)
 		}
-		return v, checkTokenVersion(op, v)
+		if tooOld(v) {
+			return "", errorMatching(op, ErrUnsupportedVersion, "the latest version %s lists is %s, older than %s, the first version documented with API access tokens",
+				c.dns, v, MinTokenAPIVersion)
+		}
+		return v, nil
 	}
 	if !list.Supports(s.version) {
-		return "", &InputError{Op: op, Field: "API version", Err: ErrUnsupportedVersion,
-			Reason: fmt.Sprintf("%s is not supported by %s (it lists %s)", s.version, c.dns, listed)}
+		return "", errorMatching(op, ErrUnsupportedVersion, "%s is not supported by %s (it lists %s)", s.version, c.dns, listed)
 	}
 	return s.version, checkTokenVersion(op, s.version)
 }
 
+// checkTokenVersion refuses a version given to the client that is too old for the token
+// calls, before anything is sent.
 func checkTokenVersion(op, v string) error {
-	if compareVersions(v, MinTokenAPIVersion) < 0 {
-		return &InputError{Op: op, Field: "API version", Err: ErrUnsupportedVersion,
-			Reason: fmt.Sprintf("%s is older than %s, the first version documented with API access tokens", v, MinTokenAPIVersion)}
+	if tooOld(v) {
+		in := badInput(op, "API version", fmt.Sprintf("%s is older than %s, the first version documented with API access tokens", v, MinTokenAPIVersion))
+		in.Err = ErrUnsupportedVersion
+		return in
 	}
 	return nil
 }
+
+func tooOld(v string) bool { return compareVersions(v, MinTokenAPIVersion) < 0 }

@@ -28,8 +28,8 @@
 // Vault, where its tokens are listed and revoked: the fake serves every Vault from one
 // address.
 //
-// Operations are named by the spec's operation IDs, as constants ([OpAuthenticate],
-// [OpGenerateMyAPIAccessToken], ...): [Server.Inject] queues a [Fault] for the next call of
+// Operations are named by the spec's operation IDs, as constants ([openapi.OpAuthenticate],
+// [openapi.OpGenerateMyAPIAccessToken], ...): [Server.Inject] queues a [Fault] for the next call of
 // one, [Server.Count] counts the calls received, and package client's errors carry the
 // same names as their Op. What was received is recorded ([Server.Requests]) with secrets
 // masked, within bounds, so that a process sending it large requests without end cannot

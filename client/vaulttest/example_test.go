@@ -9,6 +9,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // A test of code that creates tokens: a fake Vault, a client pointed at it, a session that
@@ -26,7 +27,7 @@ func ExampleNewServer() {
 	_, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "second"})
 
 	fmt.Println("error:", err)
-	fmt.Println("logins:", fake.Count(vaulttest.OpAuthenticate), "tokens:", len(fake.Tokens()))
+	fmt.Println("logins:", fake.Count(openapi.OpAuthenticate), "tokens:", len(fake.Tokens()))
 	fmt.Println("violations:", len(fake.Violations()))
 	// Output:
 	// error: <nil>
@@ -40,7 +41,7 @@ func ExampleServer_Inject() {
 	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
 		client.WithCredentials(client.Password("olivia@veepharm.com", "demo-password")))
 
-	if err := fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.GatewayError}); err != nil {
+	if err := fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.GatewayError}); err != nil {
 		log.Fatal(err)
 	}
 	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})

@@ -10,23 +10,6 @@ import (
 	"github.com/acme/vault-token/openapi"
 )
 
-// The operations the fake serves, by the spec's operation IDs: what Fault.Op, Count and
-// Request.Op use, and what package client's errors carry as their Op.
-const (
-	OpGenerateAPIAccessToken        = openapi.OpGenerateAPIAccessToken
-	OpGenerateMyAPIAccessToken      = openapi.OpGenerateMyAPIAccessToken
-	OpGenerateSandboxAPIAccessToken = openapi.OpGenerateSandboxAPIAccessToken
-	OpAuthenticate                  = openapi.OpAuthenticate
-	OpAuthenticateOAuth             = openapi.OpAuthenticateOAuth
-	OpRetrieveAPIVersions           = openapi.OpRetrieveAPIVersions
-	OpQueryAPIAccessTokens          = openapi.OpQueryAPIAccessTokens
-	OpQueryAPIAccessTokensPage      = openapi.OpQueryAPIAccessTokensPage
-	OpDeleteAPIAccessTokens         = openapi.OpDeleteAPIAccessTokens
-	OpValidateSessionUser           = openapi.OpValidateSessionUser
-	OpEndSession                    = openapi.OpEndSession
-	OpDiscoverAuthType              = openapi.OpDiscoverAuthType
-)
-
 // FaultKind is a way a call can go wrong between a client and Vault.
 type FaultKind int
 
@@ -45,11 +28,11 @@ const (
 	// OversizedBody processes the call and pads the reply past 2 MiB.
 	OversizedBody
 	// SessionEnded ends the caller's session just before the call, which Vault then refuses
-	// with INVALID_SESSION_ID. On a login (OpAuthenticate, OpAuthenticateOAuth) the login
+	// with INVALID_SESSION_ID. On a login (openapi.OpAuthenticate, openapi.OpAuthenticateOAuth) the login
 	// succeeds but the session it returns has already ended.
 	SessionEnded
 	// OverLoginLimit answers a login with API_LIMIT_EXCEEDED, as past Vault's per-minute
-	// login limit. OpAuthenticate and OpAuthenticateOAuth only.
+	// login limit. openapi.OpAuthenticate and openapi.OpAuthenticateOAuth only.
 	OverLoginLimit
 	// OverBurstLimit answers as past the burst limit: the call is processed and its reply
 	// held back by Config.BurstDelay, with X-VaultAPI-ResponseDelay saying so.
@@ -117,8 +100,8 @@ func checkFault(f Fault) error {
 	if f.Kind < None || f.Kind > HandReply {
 		return fmt.Errorf("vaulttest: Inject: unknown fault kind %d", int(f.Kind))
 	}
-	if f.Kind == OverLoginLimit && f.Op != OpAuthenticate && f.Op != OpAuthenticateOAuth {
-		return fmt.Errorf("vaulttest: Inject: OverLoginLimit applies to %s and %s only", OpAuthenticate, OpAuthenticateOAuth)
+	if f.Kind == OverLoginLimit && f.Op != openapi.OpAuthenticate && f.Op != openapi.OpAuthenticateOAuth {
+		return fmt.Errorf("vaulttest: Inject: OverLoginLimit applies to %s and %s only", openapi.OpAuthenticate, openapi.OpAuthenticateOAuth)
 	}
 	if f.Delay < 0 {
 		return fmt.Errorf("vaulttest: Inject: negative delay %v", f.Delay)

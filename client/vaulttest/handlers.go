@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/acme/vault-token/openapi"
 )
 
 type message struct {
@@ -84,11 +86,11 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 		return failure("INVALID_DATA", problem)
 	}
 	switch rt.op {
-	case OpDiscoverAuthType:
+	case openapi.OpDiscoverAuthType:
 		return s.discover(r.URL.Query().Get("username"))
-	case OpAuthenticate:
+	case openapi.OpAuthenticate:
 		return s.login(fields, now)
-	case OpAuthenticateOAuth:
+	case openapi.OpAuthenticateOAuth:
 		return s.oauthLogin(r, rt.params["oath_oidc_profile_id"], fields, now)
 	}
 	caller, vault, ok := s.caller(r, now)
@@ -101,29 +103,29 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 		h.Set("X-VaultAPI-UserId", strconv.FormatInt(caller.ID, 10))
 	}
 	switch rt.op {
-	case OpEndSession:
+	case openapi.OpEndSession:
 		if _, viaSession := s.sessions[bearer(r)]; !viaSession {
 			return failure("INVALID_SESSION_ID", "End Session takes a session ID, not an API access token.")
 		}
 		delete(s.sessions, bearer(r))
 		return map[string]any{"responseStatus": "SUCCESS"}
-	case OpValidateSessionUser:
+	case openapi.OpValidateSessionUser:
 		return map[string]any{"responseStatus": "SUCCESS", "users": []map[string]any{
 			{"user": map[string]any{"id": caller.ID, "user_name__v": caller.Username}},
 		}}
-	case OpQueryAPIAccessTokens:
+	case openapi.OpQueryAPIAccessTokens:
 		return s.query(caller, vault, rt.version, fields.Get("q"), now)
-	case OpQueryAPIAccessTokensPage:
+	case openapi.OpQueryAPIAccessTokensPage:
 		return s.queryPage(caller, rt.params["query_id"], r.URL.Query())
-	case OpDeleteAPIAccessTokens:
+	case openapi.OpDeleteAPIAccessTokens:
 		return s.deleteTokens(caller, vault, rt.version, body, now)
-	case OpRetrieveAPIVersions:
+	case openapi.OpRetrieveAPIVersions:
 		values := map[string]string{}
 		for _, v := range s.cfg.Versions {
 			values[v] = "https://" + s.DNS + "/api/" + v
 		}
 		return map[string]any{"responseStatus": "SUCCESS", "values": values}
-	case OpGenerateAPIAccessToken:
+	case openapi.OpGenerateAPIAccessToken:
 		id, err := strconv.ParseInt(rt.params["user_id"], 10, 64)
 		target, found := s.user(id)
 		if err != nil || !found {
@@ -133,9 +135,9 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 			return failure("INSUFFICIENT_ACCESS", "User does not have sufficient privileges to perform the action.")
 		}
 		return s.issue(target, vault, fields, now)
-	case OpGenerateMyAPIAccessToken:
+	case openapi.OpGenerateMyAPIAccessToken:
 		return s.issue(caller, vault, fields, now)
-	case OpGenerateSandboxAPIAccessToken:
+	case openapi.OpGenerateSandboxAPIAccessToken:
 		name := rt.params["sandbox_name"]
 		if vault != "" {
 			return failure("OPERATION_NOT_ALLOWED", "Sandbox tokens are generated on the production Vault.")

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/acme/vault-token/openapi"
 )
 
 // OAuthProfile is one of the Vault's OAuth 2.0 / OpenID Connect profiles: logins with an
@@ -96,7 +98,9 @@ func (s *Server) oauthLogin(r *http.Request, profileID string, f url.Values, now
 }
 
 // isLogin says whether op logs in, with a password or an identity provider's token.
-func isLogin(op string) bool { return op == OpAuthenticate || op == OpAuthenticateOAuth }
+func isLogin(op string) bool {
+	return op == openapi.OpAuthenticate || op == openapi.OpAuthenticateOAuth
+}
 
 // loginUser is the user a login names, for messages: the user name a password login sends,
 // or the owner of the identity provider token an OAuth login sends.

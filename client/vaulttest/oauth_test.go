@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 const formType = "application/x-www-form-urlencoded"
@@ -72,11 +73,11 @@ func TestOAuthLogin(t *testing.T) {
 		t.Errorf("violations for calls the spec allows: %q", c.v)
 	}
 	for _, r := range s.Requests() {
-		if r.Op == vaulttest.OpAuthenticateOAuth && strings.Contains(r.Header.Get("Authorization"), "eyJ") {
+		if r.Op == openapi.OpAuthenticateOAuth && strings.Contains(r.Header.Get("Authorization"), "eyJ") {
 			t.Errorf("the identity provider token was recorded: %q", r.Header.Get("Authorization"))
 		}
 	}
-	if got := s.Count(vaulttest.OpAuthenticateOAuth); got != len(tests) {
+	if got := s.Count(openapi.OpAuthenticateOAuth); got != len(tests) {
 		t.Errorf("OAuth logins counted = %d, want %d", got, len(tests))
 	}
 }
@@ -99,14 +100,14 @@ func TestOAuthLoginFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := "/auth/oauth/session/" + vaulttest.DefaultOAuthProfileID
-	if err := s.Inject(vaulttest.Fault{Op: vaulttest.OpAuthenticateOAuth, Kind: vaulttest.OverLoginLimit}); err != nil {
+	if err := s.Inject(vaulttest.Fault{Op: openapi.OpAuthenticateOAuth, Kind: vaulttest.OverLoginLimit}); err != nil {
 		t.Fatal(err)
 	}
 	if reply := post(t, s, path, "Bearer "+tok, formType, ""); errorType(reply) != "API_LIMIT_EXCEEDED" ||
 		reply["responseMessage"] != "Authentication failed for user: integration@veepharm.com" {
 		t.Errorf("with OverLoginLimit: %v", reply)
 	}
-	if err := s.Inject(vaulttest.Fault{Op: vaulttest.OpAuthenticateOAuth, Kind: vaulttest.SessionEnded}); err != nil {
+	if err := s.Inject(vaulttest.Fault{Op: openapi.OpAuthenticateOAuth, Kind: vaulttest.SessionEnded}); err != nil {
 		t.Fatal(err)
 	}
 	reply := post(t, s, path, "Bearer "+tok, formType, "")

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acme/vault-token/openapi"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -30,20 +31,20 @@ const (
 )
 
 var operationRoutes = []struct{ op, pattern, doc, specPath string }{
-	{OpRetrieveAPIVersions, "/api/{$}", versionsDoc, "/"},
-	{OpRetrieveAPIVersions, "/api", versionsDoc, "/"},
-	{OpAuthenticate, "/api/{version}/auth", apiDoc, "/auth"},
-	{OpAuthenticateOAuth, "/auth/oauth/session/{oath_oidc_profile_id}", loginDoc, "/auth/oauth/session/{oath_oidc_profile_id}"},
-	{OpDiscoverAuthType, "/auth/discovery", loginDoc, "/auth/discovery"},
-	{OpValidateSessionUser, "/api/{version}/objects/users/me", apiDoc, "/objects/users/me"},
-	{OpEndSession, "/api/{version}/session", apiDoc, "/session"},
-	{OpGenerateMyAPIAccessToken, "/api/{version}/objects/users/me/api_access_token__sys", apiDoc, "/objects/users/me/api_access_token__sys"},
-	{OpGenerateAPIAccessToken, "/api/{version}/objects/users/{user_id}/api_access_token__sys", apiDoc, "/objects/users/{user_id}/api_access_token__sys"},
-	{OpGenerateSandboxAPIAccessToken, "/api/{version}/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys", apiDoc,
+	{openapi.OpRetrieveAPIVersions, "/api/{$}", versionsDoc, "/"},
+	{openapi.OpRetrieveAPIVersions, "/api", versionsDoc, "/"},
+	{openapi.OpAuthenticate, "/api/{version}/auth", apiDoc, "/auth"},
+	{openapi.OpAuthenticateOAuth, "/auth/oauth/session/{oath_oidc_profile_id}", loginDoc, "/auth/oauth/session/{oath_oidc_profile_id}"},
+	{openapi.OpDiscoverAuthType, "/auth/discovery", loginDoc, "/auth/discovery"},
+	{openapi.OpValidateSessionUser, "/api/{version}/objects/users/me", apiDoc, "/objects/users/me"},
+	{openapi.OpEndSession, "/api/{version}/session", apiDoc, "/session"},
+	{openapi.OpGenerateMyAPIAccessToken, "/api/{version}/objects/users/me/api_access_token__sys", apiDoc, "/objects/users/me/api_access_token__sys"},
+	{openapi.OpGenerateAPIAccessToken, "/api/{version}/objects/users/{user_id}/api_access_token__sys", apiDoc, "/objects/users/{user_id}/api_access_token__sys"},
+	{openapi.OpGenerateSandboxAPIAccessToken, "/api/{version}/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys", apiDoc,
 		"/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys"},
-	{OpQueryAPIAccessTokens, "/api/{version}/query", apiDoc, "/query"},
-	{OpQueryAPIAccessTokensPage, "/api/{version}/query/{query_id}", apiDoc, "/query/{query_id}"},
-	{OpDeleteAPIAccessTokens, "/api/{version}/vobjects/api_access_token__sys", apiDoc, "/vobjects/api_access_token__sys"},
+	{openapi.OpQueryAPIAccessTokens, "/api/{version}/query", apiDoc, "/query"},
+	{openapi.OpQueryAPIAccessTokensPage, "/api/{version}/query/{query_id}", apiDoc, "/query/{query_id}"},
+	{openapi.OpDeleteAPIAccessTokens, "/api/{version}/vobjects/api_access_token__sys", apiDoc, "/vobjects/api_access_token__sys"},
 }
 
 // newMux routes each operation's pattern to serve; anything else is not found.
@@ -104,7 +105,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, doc, specPath
 		return
 	}
 	rec.Op, rec.Params = rt.op, rt.params
-	if rt.op == OpQueryAPIAccessTokens {
+	if rt.op == openapi.OpQueryAPIAccessTokens {
 		if q, err := parseTokenQuery(rec.Form.Get("q")); err == nil {
 			rec.QueryFilter = q.where
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // collector gathers violations instead of failing, for tests that break the spec on purpose.
@@ -170,12 +171,12 @@ func TestInjectRefusesWhatCannotFire(t *testing.T) {
 	reply := func(http.ResponseWriter, *http.Request) {}
 	bad := []vaulttest.Fault{
 		{Op: "generateMyAPIAccessToken", Kind: vaulttest.GatewayError},
-		{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.OverLoginLimit},
-		{Op: vaulttest.OpAuthenticate, Kind: vaulttest.FaultKind(99)},
-		{Op: vaulttest.OpAuthenticate, Kind: vaulttest.Failure},
-		{Op: vaulttest.OpAuthenticate, Kind: vaulttest.GatewayError, ErrorType: "INVALID_DATA"},
-		{Op: vaulttest.OpAuthenticate, Kind: vaulttest.HandReply},
-		{Op: vaulttest.OpAuthenticate, Kind: vaulttest.None, Reply: reply},
+		{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.OverLoginLimit},
+		{Op: openapi.OpAuthenticate, Kind: vaulttest.FaultKind(99)},
+		{Op: openapi.OpAuthenticate, Kind: vaulttest.Failure},
+		{Op: openapi.OpAuthenticate, Kind: vaulttest.GatewayError, ErrorType: "INVALID_DATA"},
+		{Op: openapi.OpAuthenticate, Kind: vaulttest.HandReply},
+		{Op: openapi.OpAuthenticate, Kind: vaulttest.None, Reply: reply},
 	}
 	for _, f := range bad {
 		if err := s.Inject(f); err == nil {
@@ -186,8 +187,8 @@ func TestInjectRefusesWhatCannotFire(t *testing.T) {
 		t.Errorf("the test was failed %d times, want %d (once per refused fault): %q", len(tb.failed), len(bad), tb.failed)
 	}
 	for _, f := range []vaulttest.Fault{
-		{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.GatewayError},
-		{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.Failure, ErrorType: "INSUFFICIENT_ACCESS"},
+		{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.GatewayError},
+		{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.Failure, ErrorType: "INSUFFICIENT_ACCESS"},
 		{Kind: vaulttest.HandReply, Reply: reply},
 	} {
 		if err := s.Inject(f); err != nil {
@@ -207,7 +208,7 @@ func TestFailureAndHandReply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = s.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.Failure,
+	_ = s.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.Failure,
 		ErrorType: "SOMETHING_NEW", Message: "not yet documented", Exception: true})
 	got := post(t, s, "/api/v26.2/objects/users/me/api_access_token__sys", session, "application/x-www-form-urlencoded", "name__v=k")
 	want := `{"errors":[{"message":"not yet documented","type":"SOMETHING_NEW"}],"responseStatus":"EXCEPTION"}`
@@ -218,7 +219,7 @@ func TestFailureAndHandReply(t *testing.T) {
 		t.Errorf("%d tokens created by a refused call", n)
 	}
 
-	_ = s.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.HandReply,
+	_ = s.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.HandReply,
 		Reply: func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
 			w.Header().Set("Content-Type", "application/json")
@@ -228,7 +229,7 @@ func TestFailureAndHandReply(t *testing.T) {
 	if toJSON(got) != `{"echo":"name__v=k","responseStatus":"SUCCESS"}` {
 		t.Errorf("hand reply %s", toJSON(got))
 	}
-	if n := s.Count(vaulttest.OpGenerateMyAPIAccessToken); n != 2 {
+	if n := s.Count(openapi.OpGenerateMyAPIAccessToken); n != 2 {
 		t.Errorf("%d requests recorded, want 2", n)
 	}
 }
@@ -328,7 +329,7 @@ func TestOverLongBodyIsRefusedNotCut(t *testing.T) {
 	if n := len(s.Tokens()); n != 0 {
 		t.Errorf("%d tokens made from a refused request", n)
 	}
-	if n := s.Count(vaulttest.OpGenerateMyAPIAccessToken); n != 1 {
+	if n := s.Count(openapi.OpGenerateMyAPIAccessToken); n != 1 {
 		t.Errorf("Count = %d, want the refused request counted", n)
 	}
 	mu.Lock()
@@ -369,7 +370,7 @@ func TestWhatTheFakeKeepsIsBounded(t *testing.T) {
 	if kept > vaulttest.MaxKeptBytes || len(s.Requests()) >= sent {
 		t.Errorf("kept %d requests holding %d bytes, want at most %d bytes", len(s.Requests()), kept, vaulttest.MaxKeptBytes)
 	}
-	if n := s.Count(vaulttest.OpAuthenticate); n != sent {
+	if n := s.Count(openapi.OpAuthenticate); n != sent {
 		t.Errorf("Count = %d, want every one of %d", n, sent)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 func (a *app) demoCmd() *cobra.Command {
@@ -171,7 +172,7 @@ func (a *app) demoOAuth(ctx context.Context, fake *vaulttest.Server, opts []clie
 		return err
 	}
 	for _, r := range fake.Requests() {
-		if r.Op == vaulttest.OpAuthenticateOAuth {
+		if r.Op == openapi.OpAuthenticateOAuth {
 			say("   sent: %s %s with Authorization: %s, client_id=%s", r.Method, r.Path, r.Header.Get("Authorization"), r.Form.Get("client_id"))
 		}
 	}

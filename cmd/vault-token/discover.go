@@ -11,6 +11,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/internal/command"
+	"github.com/acme/vault-token/openapi"
 )
 
 func (a *app) discoverCmd() *cobra.Command {
@@ -90,7 +91,7 @@ const ssoHintTimeout = 5 * time.Second
 func (a *app) ssoHint(ctx context.Context, err error) {
 	var apiErr *client.APIError
 	if a.passwordUser == "" || len(a.clients) == 0 || !errors.As(err, &apiErr) ||
-		apiErr.Op != client.OpAuthenticate || !errors.Is(err, client.ErrorTypeUsernameOrPasswordIncorrect) {
+		apiErr.Op != openapi.OpAuthenticate || !errors.Is(err, client.ErrorTypeUsernameOrPasswordIncorrect) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ssoHintTimeout)

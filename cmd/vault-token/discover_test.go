@@ -9,6 +9,7 @@ import (
 
 	"github.com/acme/vault-token/client/vaulttest"
 	"github.com/acme/vault-token/internal/command"
+	"github.com/acme/vault-token/openapi"
 )
 
 func TestDiscoverCommand(t *testing.T) {
@@ -35,7 +36,7 @@ func TestDiscoverCommand(t *testing.T) {
 	if r := h.run(nil, "", "discover"); r.code != command.ExitUsage || !strings.Contains(r.stderr, "give one user name") {
 		t.Errorf("no user: exit %d, stderr %q", r.code, r.stderr)
 	}
-	if n := h.fake.Count(vaulttest.OpDiscoverAuthType); n != 3 {
+	if n := h.fake.Count(openapi.OpDiscoverAuthType); n != 3 {
 		t.Errorf("the fake saw %d discoveries, want 3", n)
 	}
 }

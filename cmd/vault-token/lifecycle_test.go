@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // tokens makes tokens with the command itself and returns their IDs, by name.
@@ -135,7 +135,7 @@ func TestRotateCommand(t *testing.T) {
 	if r := h.run(env, "", "rotate", "--user", "12345", "--name", "CI", "--out-file", file); r.code != 2 || len(h.fake.Tokens()) != before {
 		t.Errorf("an existing --out-file: exit %d, %d new tokens", r.code, len(h.fake.Tokens())-before)
 	}
-	if n := h.fake.Count(vaulttest.OpDeleteAPIAccessTokens); n != 2 {
+	if n := h.fake.Count(openapi.OpDeleteAPIAccessTokens); n != 2 {
 		t.Errorf("%d revoke calls, want 2", n)
 	}
 	h.checkNoSecrets(h.tokenValues()...)

@@ -18,6 +18,7 @@ import (
 	"github.com/acme/vault-token/client/vaulttest"
 	"github.com/acme/vault-token/internal/command"
 	"github.com/acme/vault-token/internal/rawh2"
+	"github.com/acme/vault-token/openapi"
 )
 
 // These tests run the built binary as a subprocess against the fake Vault, the way an
@@ -281,7 +282,7 @@ func TestExitCodes(t *testing.T) {
 		t.Errorf("%d tokens created by failing runs", n)
 	}
 	h.checkNoSecrets(session, "wrong-password-123", "eyJ-idp-token")
-	if n := h.fake.Count(vaulttest.OpAuthenticateOAuth); n != 0 {
+	if n := h.fake.Count(openapi.OpAuthenticateOAuth); n != 0 {
 		t.Errorf("%d OAuth logins sent by runs refused for their usage", n)
 	}
 }
@@ -291,24 +292,24 @@ func TestExitCodes(t *testing.T) {
 func TestUnknownOutcomeIsNotRetried(t *testing.T) {
 	h := newHarness(t)
 	env := []string{"VEEVA_VAULT_SESSION_ID=" + h.session(), "VEEVA_VAULT_DNS=" + h.fake.DNS}
-	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
+	_ = h.fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
 	r := h.run(env, "", "generate", "--me", "--name", "k")
 	if r.code != command.ExitUnknown || !strings.Contains(r.stderr, "may have been created") || !strings.Contains(r.stderr, "vault-token list --me --name k") {
 		t.Fatalf("generate: exit %d, stderr %q", r.code, r.stderr)
 	}
-	if calls := h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken); calls != 1 || len(h.fake.Tokens()) != 1 {
-		t.Errorf("calls %d, tokens %d; want 1 and 1", h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken), len(h.fake.Tokens()))
+	if calls := h.fake.Count(openapi.OpGenerateMyAPIAccessToken); calls != 1 || len(h.fake.Tokens()) != 1 {
+		t.Errorf("calls %d, tokens %d; want 1 and 1", h.fake.Count(openapi.OpGenerateMyAPIAccessToken), len(h.fake.Tokens()))
 	}
 
-	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
+	_ = h.fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing})
 	if r := h.run(env, "", "rotate", "--me", "--name", "k"); r.code != command.ExitUnknown || !strings.Contains(r.stderr, "may have been created") {
 		t.Errorf("rotate: exit %d, stderr %q", r.code, r.stderr)
 	}
-	if n := h.fake.Count(vaulttest.OpDeleteAPIAccessTokens); n != 0 {
+	if n := h.fake.Count(openapi.OpDeleteAPIAccessTokens); n != 0 {
 		t.Errorf("a rotation whose new token's outcome is unknown revoked: %d deletes", n)
 	}
 
-	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpDeleteAPIAccessTokens, Kind: vaulttest.DropAfterProcessing})
+	_ = h.fake.Inject(vaulttest.Fault{Op: openapi.OpDeleteAPIAccessTokens, Kind: vaulttest.DropAfterProcessing})
 	id := h.fake.Tokens()[0].ID
 	if r := h.run(env, "", "revoke", id); r.code != command.ExitUnknown || !strings.Contains(r.stderr, "sending the revoke again is safe") {
 		t.Errorf("revoke: exit %d, stderr %q", r.code, r.stderr)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // TestOAuthLogin: the command logs in with an identity provider's token from the
@@ -44,7 +45,7 @@ func TestOAuthLogin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := h.fake.Count(vaulttest.OpAuthenticateOAuth)
+			before := h.fake.Count(openapi.OpAuthenticateOAuth)
 			tokensBefore := len(h.fake.Tokens())
 			r := h.run(tt.env, tt.stdin, tt.args...)
 			if r.code != tt.code || !strings.Contains(r.stderr, tt.inStderr) {
@@ -54,7 +55,7 @@ func TestOAuthLogin(t *testing.T) {
 			if tt.code == 2 {
 				wantLogins = 0
 			}
-			if n := h.fake.Count(vaulttest.OpAuthenticateOAuth) - before; n != wantLogins {
+			if n := h.fake.Count(openapi.OpAuthenticateOAuth) - before; n != wantLogins {
 				t.Errorf("%d OAuth logins, want %d", n, wantLogins)
 			}
 			if tt.code != 0 {
@@ -66,7 +67,7 @@ func TestOAuthLogin(t *testing.T) {
 			}
 			var last vaulttest.Request
 			for _, req := range h.fake.Requests() {
-				if req.Op == vaulttest.OpAuthenticateOAuth {
+				if req.Op == openapi.OpAuthenticateOAuth {
 					last = req
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // waitForRequest waits until the fake has received n requests of op, for at most a minute.
@@ -27,12 +28,12 @@ func waitForRequest(t *testing.T, fake *vaulttest.Server, op string, n int) {
 func TestOutFileTakenMeanwhile(t *testing.T) {
 	h := newHarness(t)
 	release := make(chan struct{})
-	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: release})
+	_ = h.fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Until: release})
 	dir := t.TempDir()
 	target := filepath.Join(dir, "token")
 	go func() {
 		defer close(release)
-		if err := h.fake.WaitForRequests(t.Context(), vaulttest.OpGenerateMyAPIAccessToken, 1); err == nil {
+		if err := h.fake.WaitForRequests(t.Context(), openapi.OpGenerateMyAPIAccessToken, 1); err == nil {
 			_ = os.WriteFile(target, []byte("someone else's"), 0o600)
 		}
 	}()

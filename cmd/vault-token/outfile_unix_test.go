@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // The --out-file cases that need what only Unix has: named pipes, device nodes, signals
@@ -65,7 +66,7 @@ func TestOutFileRefusesWhatIsNotARegularFile(t *testing.T) {
 			}
 		})
 	}
-	if n := h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken); n != 0 {
+	if n := h.fake.Count(openapi.OpGenerateMyAPIAccessToken); n != 0 {
 		t.Errorf("%d token requests were sent for refused targets", n)
 	}
 	if b, _ := os.ReadFile(regular); string(b) != "old" {
@@ -88,7 +89,7 @@ func TestSignalRemovesTemporaryFile(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			h := newHarness(t)
 			// Held until the command goes away: the signal always comes while Vault works.
-			_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: t.Context().Done()})
+			_ = h.fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Until: t.Context().Done()})
 			dir := t.TempDir()
 			cmd := exec.Command(binary, "generate", "--vault", h.fake.DNS, "--me", "--name", "k", "--out-file", filepath.Join(dir, "token"))
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "VEEVA_VAULT_CA_FILE=" + h.cert, "VEEVA_VAULT_SESSION_ID=" + h.session()}
@@ -98,7 +99,7 @@ func TestSignalRemovesTemporaryFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Wait for the request to reach the fake: the temporary file exists by then.
-			waitForRequest(t, h.fake, vaulttest.OpGenerateMyAPIAccessToken, 1)
+			waitForRequest(t, h.fake, openapi.OpGenerateMyAPIAccessToken, 1)
 			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 				t.Fatalf("before the signal: %v, want the temporary file", entries)
 			}
@@ -143,7 +144,7 @@ func TestRotateOutFileDecidedUnderTheLock(t *testing.T) {
 	if !slices.Equal(codes, []int{0, 2, 2}) {
 		t.Errorf("exit codes %v, want one 0 and two 2", codes)
 	}
-	if n := h.fake.Count(vaulttest.OpGenerateAPIAccessToken); n != 1 {
+	if n := h.fake.Count(openapi.OpGenerateAPIAccessToken); n != 1 {
 		t.Errorf("%d tokens were requested, want 1", n)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -170,7 +171,7 @@ func TestOutFileLockThatIsNotAFileIsAUsageError(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "a symbolic link") {
 		t.Errorf("exit %d, stderr %q; want exit 2 naming the symbolic link", r.code, r.stderr)
 	}
-	if n := h.fake.Count(vaulttest.OpGenerateAPIAccessToken); n != 0 {
+	if n := h.fake.Count(openapi.OpGenerateAPIAccessToken); n != 0 {
 		t.Errorf("%d tokens requested", n)
 	}
 }

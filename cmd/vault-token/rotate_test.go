@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // TestConcurrentRotationsOfOneFile: four rotations of one --out-file at once, three
@@ -94,7 +95,7 @@ func TestRotateDryRun(t *testing.T) {
 		t.Errorf("sandbox rotate --dry-run: exit %d, stdout %q", r.code, r.stdout)
 	}
 	for _, req := range h.fake.Requests()[before:] {
-		if req.Op != vaulttest.OpQueryAPIAccessTokens {
+		if req.Op != openapi.OpQueryAPIAccessTokens {
 			t.Errorf("a dry run sent %s", req.Op)
 		}
 	}
@@ -124,7 +125,7 @@ func TestRevokeDryRunAndUnknownIDs(t *testing.T) {
 			t.Errorf("revoke --dry-run: exit %d, stdout %q, want %q", r.code, r.stdout, w)
 		}
 	}
-	if n := h.fake.Count(vaulttest.OpDeleteAPIAccessTokens); n != 1 {
+	if n := h.fake.Count(openapi.OpDeleteAPIAccessTokens); n != 1 {
 		t.Errorf("%d deletes, want 1: a dry run sends none", n)
 	}
 	r = h.run(env, "", "revoke", typo)
@@ -174,7 +175,7 @@ func TestAccessTokenCredentials(t *testing.T) {
 	if old.code != 0 || r.code != 0 || !strings.Contains(r.stderr, " revoked") {
 		t.Errorf("rotate --sandbox with an access token: exit %d, stderr %q", r.code, r.stderr)
 	}
-	if n := h.fake.Count(vaulttest.OpValidateSessionUser); n != 2 {
+	if n := h.fake.Count(openapi.OpValidateSessionUser); n != 2 {
 		t.Errorf("%d Validate Session User calls, want 2 (list --me, the sandbox leg)", n)
 	}
 }
@@ -212,20 +213,20 @@ func TestCommandEndsItsSession(t *testing.T) {
 	if r := h.run(password, "", "revoke", "0PI000000000999"); r.code != 1 {
 		t.Fatalf("revoke of an unknown ID: exit %d, %s", r.code, r.stderr)
 	}
-	if n, logins := h.fake.Count(vaulttest.OpEndSession), h.fake.Count(vaulttest.OpAuthenticate); n != 2 || logins != 2 {
+	if n, logins := h.fake.Count(openapi.OpEndSession), h.fake.Count(openapi.OpAuthenticate); n != 2 || logins != 2 {
 		t.Errorf("%d End Session calls for %d logins, want 2 and 2", n, logins)
 	}
 
 	// Ctrl-C while Vault works on the token request: a token may exist, and that wins over
 	// the signal (exit 3, not 130).
-	_ = h.fake.Inject(vaulttest.Fault{Op: vaulttest.OpGenerateMyAPIAccessToken, Until: t.Context().Done()})
+	_ = h.fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Until: t.Context().Done()})
 	cmd := exec.Command(binary, "generate", "--me", "--name", "k")
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "VEEVA_VAULT_CA_FILE=" + h.cert}, password...)
-	sent := h.fake.Count(vaulttest.OpGenerateMyAPIAccessToken)
+	sent := h.fake.Count(openapi.OpGenerateMyAPIAccessToken)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitForRequest(t, h.fake, vaulttest.OpGenerateMyAPIAccessToken, sent+1)
+	waitForRequest(t, h.fake, openapi.OpGenerateMyAPIAccessToken, sent+1)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -233,13 +234,13 @@ func TestCommandEndsItsSession(t *testing.T) {
 	if err := cmd.Wait(); !errors.As(err, &ee) || ee.ExitCode() != 3 {
 		t.Errorf("after Ctrl-C during the token request: %v, want exit 3", err)
 	}
-	if n := h.fake.Count(vaulttest.OpEndSession); n != 3 {
+	if n := h.fake.Count(openapi.OpEndSession); n != 3 {
 		t.Errorf("%d End Session calls after the interrupted run, want 3", n)
 	}
 
 	// A session the run was given stays open.
 	session := []string{"VEEVA_VAULT_SESSION_ID=" + h.session(), "VEEVA_VAULT_DNS=" + h.fake.DNS}
-	if r := h.run(session, "", "generate", "--me", "--name", "k"); r.code != 0 || h.fake.Count(vaulttest.OpEndSession) != 3 {
-		t.Errorf("with a session given: exit %d, %d End Session calls, want 0 more", r.code, h.fake.Count(vaulttest.OpEndSession)-3)
+	if r := h.run(session, "", "generate", "--me", "--name", "k"); r.code != 0 || h.fake.Count(openapi.OpEndSession) != 3 {
+		t.Errorf("with a session given: exit %d, %d End Session calls, want 0 more", r.code, h.fake.Count(openapi.OpEndSession)-3)
 	}
 }
