@@ -140,3 +140,34 @@ func TestNoDecisionOnErrorText(t *testing.T) {
 		})
 	}
 }
+
+// TestOneFake: tests talk to one fake Vault, vaulttest, and script by hand only the replies
+// they are about (vaulttest's HandReply). No test starts a server of its own but those
+// listed here, which are not Vaults: a second hand-written Vault would let the client pass
+// against it and fail against vaulttest's checks.
+func TestOneFake(t *testing.T) {
+	allowed := map[string]string{
+		"example_oauth_test.go": "a stand-in identity provider, not a Vault",
+		"sendonce_test.go":      "raw HTTP/1.1 servers that misbehave below HTTP, which no fake Vault can",
+		"design_test.go":        "this test, which names what it looks for",
+	}
+	var files []string
+	for _, dir := range []string{".", "../cmd/vault-token", "../cmd/vault-token-fake", "../internal/command"} {
+		found, err := filepath.Glob(filepath.Join(dir, "*_test.go"))
+		if err != nil || len(found) == 0 {
+			t.Fatalf("no tests in %s: %v", dir, err)
+		}
+		files = append(files, found...)
+	}
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, server := range []string{"httptest.NewServer(", "httptest.NewTLSServer(", "httptest.NewUnstartedServer(", "http.Server{", ".Accept()", "http.ListenAndServe"} {
+			if strings.Contains(string(src), server) && allowed[filepath.Base(name)] == "" {
+				t.Errorf("%s starts a server of its own (%s): use client/vaulttest, and a HandReply for a reply it must shape", name, server)
+			}
+		}
+	}
+}

@@ -102,7 +102,7 @@ func listingOf(n int, name string) string {
 		if i > 0 {
 			b.WriteString(",")
 		}
-		fmt.Fprintf(&b, `{"id":"0PI%012d","name__v":%q,"user__sys":"12345","status__v":["active__v"],"expiry_date__sys":null,"last_used_date__sys":null}`, i, name)
+		fmt.Fprintf(&b, `{"id":"0PI%012d","name__v":%q,"user__sys":"12345","status__v":"active__v","expiry_date__sys":null,"last_used_date__sys":null}`, i, name)
 	}
 	b.WriteString("]}")
 	return b.String()

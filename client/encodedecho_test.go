@@ -9,9 +9,13 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // encodedEchoes are the ways a server or proxy could echo a secret in an encoding: hex in
@@ -43,46 +47,49 @@ func encodedEchoes(secret string) (echoes, found []string) {
 // holds any of them.
 func TestEncodedEchoesAreScrubbed(t *testing.T) {
 	const password = "Pa55<w0rd>&=+/\"tail-secret-42" // characters that end field rules early
+	users := []vaulttest.User{{ID: olivia.ID, Username: olivia.Username, Password: password, Admin: true}}
 	for _, tt := range []struct {
-		name   string
-		creds  func(v *handVault) client.Credentials
-		secret string // the one the server echoes
+		name string
+		// creds are the credentials; secret, the one the server echoes, given the
+		// Authorization header the echoing call was sent with.
+		creds  func(fake *vaulttest.Server) client.Credentials
+		secret func(fake *vaulttest.Server, authz string) string
 	}{
-		{"a password from a source", func(*handVault) client.Credentials {
-			return client.PasswordFrom("olivia@veepharm.com", client.SecretFunc(func(context.Context) (client.Secret, error) {
+		{"a password from a source", func(*vaulttest.Server) client.Credentials {
+			return client.PasswordFrom(olivia.Username, client.SecretFunc(func(context.Context) (client.Secret, error) {
 				return client.NewSecret(password), nil
 			}))
-		}, password},
-		{"the session of a password login", func(*handVault) client.Credentials {
-			return client.Password("olivia@veepharm.com", password)
-		}, secretSession},
-		{"an access token", func(*handVault) client.Credentials { return client.AccessToken(secretAccess) }, secretAccess},
-		{"an identity provider token from a source", func(v *handVault) client.Credentials {
-			return client.OAuth("p", client.SecretFunc(func(context.Context) (client.Secret, error) {
-				return client.NewSecret(secretIdPToken), nil
-			}), client.OAuthLoginHost(v.dns()))
-		}, secretIdPToken},
+		}, func(*vaulttest.Server, string) string { return password }},
+		{"the session of a password login", func(*vaulttest.Server) client.Credentials {
+			return client.Password(olivia.Username, password)
+		}, func(_ *vaulttest.Server, authz string) string { return authz }},
+		{"an access token", func(*vaulttest.Server) client.Credentials { return client.AccessToken(secretAccess) },
+			func(*vaulttest.Server, string) string { return secretAccess }},
+		{"an identity provider token from a source", func(fake *vaulttest.Server) client.Credentials {
+			return client.OAuth(vaulttest.DefaultOAuthProfileID, client.SecretFunc(func(context.Context) (client.Secret, error) {
+				return client.NewSecret(idpTokenOf(t, fake)), nil
+			}), client.OAuthLoginHost(fake.DNS))
+		}, func(fake *vaulttest.Server, _ string) string { return idpTokenOf(t, fake) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			echoes, found := encodedEchoes(tt.secret)
-			var v *handVault
-			v = newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
-				if strings.HasSuffix(req.Path, "/auth") || strings.HasPrefix(req.Path, oauthLoginPath) {
-					reply(w, authSuccess(v.dns()))
-					return
-				}
-				// A later call: the login is over, and its secret comes back anyway, raw,
-				// after password= and in every encoding.
+			fake := vaulttest.NewTestServer(t, vaulttest.Config{Users: users})
+			var secret string
+			var echoes, found []string
+			// The login is the fake's own; the later call echoes its secret anyway, raw,
+			// after password= and in every encoding.
+			answer(t, fake, openapi.OpGenerateMyAPIAccessToken, false, func(w http.ResponseWriter, r *http.Request) {
+				secret = tt.secret(fake, r.Header.Get("Authorization"))
+				echoes, found = encodedEchoes(secret)
 				w.Header().Set("X-VaultAPI-ExecutionId", echoes[0])
 				var msgs []string
 				for _, e := range echoes {
 					msgs = append(msgs, `{"type":"INVALID_DATA","message":"echo `+e+`"}`)
 				}
-				msgs = append(msgs, `{"type":"INVALID_DATA","message":"password=`+jsonEscaped(tt.secret)+` raw `+jsonEscaped(tt.secret)+`"}`)
+				msgs = append(msgs, `{"type":"INVALID_DATA","message":"password=`+jsonEscaped(secret)+` raw `+jsonEscaped(secret)+`"}`)
 				reply(w, `{"responseStatus":"FAILURE","errors":[`+strings.Join(msgs, ",")+`]}`)
 			})
 			var logs bytes.Buffer
-			c := v.newClient(client.WithCredentials(tt.creds(v)),
+			c := fakeClient(t, fake, tt.creds(fake),
 				client.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 			_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 			if err == nil {
@@ -96,7 +103,7 @@ func TestEncodedEchoesAreScrubbed(t *testing.T) {
 			for _, m := range apiErr.Errors {
 				out += m.Message + "\n"
 			}
-			checkNoSecret(t, out, tt.secret)
+			checkNoSecret(t, out, secret)
 			for i, f := range found {
 				if strings.Contains(out, f) {
 					t.Errorf("echo %q: its part %q, which encodes the secret, survived", echoes[i], f)
@@ -104,6 +111,22 @@ func TestEncodedEchoesAreScrubbed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// idpTokens are the identity provider tokens the fakes issued to olivia, one per fake.
+var idpTokens sync.Map
+
+// idpTokenOf is an identity provider token the fake accepts for olivia, the same each time.
+func idpTokenOf(t *testing.T, fake *vaulttest.Server) string {
+	if tok, ok := idpTokens.Load(fake); ok {
+		return tok.(string)
+	}
+	tok, err := fake.IdPToken(vaulttest.DefaultOAuthProfileID, olivia.Username, time.Hour)
+	if err != nil {
+		t.Error(err)
+	}
+	actual, _ := idpTokens.LoadOrStore(fake, tok)
+	return actual.(string)
 }
 
 func asAPIError(err error, target **client.APIError) bool { return errors.As(err, target) }

@@ -154,7 +154,8 @@ func TestVersionLearnedFromTheVaultIsNotInput(t *testing.T) {
 // *UnexpectedResponseError, like every other reply of the wrong shape.
 func TestLoginWithoutSessionIDIsUnexpected(t *testing.T) {
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
-	fake.Inject(vaulttest.Fault{Op: openapi.OpAuthenticate, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, _ *http.Request) {
+	// A login reply without its session ID breaks the spec: on purpose.
+	fake.Inject(vaulttest.Fault{Op: openapi.OpAuthenticate, Kind: vaulttest.HandReply, BreaksSpec: true, Reply: func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"responseStatus":"SUCCESS","userId":12021,"vaultId":1776}`)
 	}})

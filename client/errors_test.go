@@ -54,8 +54,9 @@ func TestAPIErrors(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) { reply(w, tt.body) })
-			_, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).
+			fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+			answer(t, fake, openapi.OpGenerateMyAPIAccessToken, false, func(w http.ResponseWriter, _ *http.Request) { reply(w, tt.body) })
+			_, err := fakeClient(t, fake, client.SessionID(secretSession)).
 				GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 			var apiErr *client.APIError
 			if !errors.As(err, &apiErr) {
@@ -109,7 +110,9 @@ func TestUnreadableReplies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
+			fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+			// Every reply here is one Vault does not send: on purpose.
+			unreadable := func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", tt.ctype)
 				w.Header().Set("X-VaultAPI-ExecutionId", "exec-2")
 				if tt.status == 302 {
@@ -117,8 +120,10 @@ func TestUnreadableReplies(t *testing.T) {
 				}
 				w.WriteHeader(tt.status)
 				fmt.Fprint(w, tt.body)
-			})
-			c := v.newClient(client.WithCredentials(client.SessionID(secretSession)), client.WithMaxReplySize(2048))
+			}
+			answer(t, fake, openapi.OpGenerateMyAPIAccessToken, true, unreadable)
+			answer(t, fake, openapi.OpRetrieveAPIVersions, true, unreadable)
+			c := fakeClient(t, fake, client.SessionID(secretSession), client.WithMaxReplySize(2048))
 			_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 			var unknown *client.UnknownOutcomeError
 			var unexpected *client.UnexpectedResponseError
@@ -134,7 +139,7 @@ func TestUnreadableReplies(t *testing.T) {
 			if tt.name != "SUCCESS without data" && unexpected.Response.ExecutionID != "exec-2" {
 				t.Errorf("execution ID = %q", unexpected.Response.ExecutionID)
 			}
-			if n := v.count("api_access_token__sys"); n != 1 {
+			if n := fake.Count(openapi.OpGenerateMyAPIAccessToken); n != 1 {
 				t.Errorf("token POST sent %d times, want exactly 1 (no retry)", n)
 			}
 			if tt.name == "SUCCESS without data" || tt.name == "oversized body" {
@@ -150,12 +155,13 @@ func TestUnreadableReplies(t *testing.T) {
 }
 
 func TestExcerptIsShort(t *testing.T) {
-	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	answer(t, fake, openapi.OpRetrieveAPIVersions, true, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(503)
 		fmt.Fprint(w, strings.Repeat("é", 3000))
 	})
-	_, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).APIVersions(context.Background())
+	_, err := fakeClient(t, fake, client.SessionID(secretSession)).APIVersions(context.Background())
 	var unexpected *client.UnexpectedResponseError
 	if !errors.As(err, &unexpected) {
 		t.Fatalf("error = %v", err)
@@ -168,15 +174,9 @@ func TestExcerptIsShort(t *testing.T) {
 // TestDroppedConnection: the server reads the request, then drops the connection. The
 // token may exist: UnknownOutcomeError, sent once.
 func TestDroppedConnection(t *testing.T) {
-	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) {
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		conn.Close()
-	})
-	_, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	_ = fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateAPIAccessToken, Kind: vaulttest.DropBeforeProcessing})
+	_, err := fakeClient(t, fake, sessionOf(t, fake, olivia.Username)).
 		GenerateAPIAccessToken(context.Background(), "12345", client.TokenRequest{Name: "k"})
 	var unknown *client.UnknownOutcomeError
 	if !errors.As(err, &unknown) {
@@ -185,7 +185,7 @@ func TestDroppedConnection(t *testing.T) {
 	if !strings.Contains(err.Error(), "may have been created") {
 		t.Errorf("error %q does not tell the caller the token may exist", err)
 	}
-	if n := v.count("api_access_token__sys"); n != 1 {
+	if n := fake.Count(openapi.OpGenerateAPIAccessToken); n != 1 {
 		t.Errorf("token POST sent %d times, want 1", n)
 	}
 }
@@ -236,16 +236,17 @@ func TestNotSent(t *testing.T) {
 
 // TestRedirectIsNotFollowed: credentials must not travel to the redirect's host.
 func TestRedirectIsNotFollowed(t *testing.T) {
-	other := newTestVault(t, func(http.ResponseWriter, *http.Request, wireRequest) {})
-	v := newTestVault(t, func(w http.ResponseWriter, r *http.Request, _ wireRequest) {
-		http.Redirect(w, r, "https://"+other.dns()+"/api/", http.StatusTemporaryRedirect)
+	other := vaulttest.NewTestServer(t, vaulttest.Config{})
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	answer(t, fake, openapi.OpRetrieveAPIVersions, true, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://"+other.DNS+"/api/", http.StatusTemporaryRedirect)
 	})
-	_, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).APIVersions(context.Background())
+	_, err := fakeClient(t, fake, client.SessionID(secretSession)).APIVersions(context.Background())
 	var unexpected *client.UnexpectedResponseError
 	if !errors.As(err, &unexpected) || unexpected.HTTPStatus != 307 {
 		t.Fatalf("error = %v, want an UnexpectedResponseError with HTTP 307", err)
 	}
-	if n := len(other.requests()); n != 0 {
+	if n := other.Count(""); n != 0 {
 		t.Errorf("the redirect target received %d requests", n)
 	}
 }

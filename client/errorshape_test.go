@@ -24,36 +24,24 @@ var errorShape = regexp.MustCompile(`^vault: (log in|log in with OAuth|list API 
 func TestErrorShape(t *testing.T) {
 	ctx := context.Background()
 	k := client.TokenRequest{Name: "k"}
-	html502 := func(w http.ResponseWriter) {
+	html502 := func(w http.ResponseWriter) { // as a proxy answers: it breaks the spec
 		w.Header().Set("Content-Type", "text/html")
 		w.Header().Set("X-VaultAPI-ExecutionId", "exec-9")
 		w.WriteHeader(502)
 	}
-	login := func(next func(w http.ResponseWriter, req wireRequest)) func(*handVault) func(http.ResponseWriter, *http.Request, wireRequest) {
-		return func(v *handVault) func(http.ResponseWriter, *http.Request, wireRequest) {
-			return func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
-				if strings.HasSuffix(req.Path, "/auth") {
-					reply(w, authSuccess(v.dns()))
-					return
-				}
-				next(w, req)
-			}
-		}
-	}
-	always := func(f func(w http.ResponseWriter, req wireRequest)) func(*handVault) func(http.ResponseWriter, *http.Request, wireRequest) {
-		return func(*handVault) func(http.ResponseWriter, *http.Request, wireRequest) {
-			return func(w http.ResponseWriter, _ *http.Request, req wireRequest) { f(w, req) }
-		}
-	}
-	password := client.Password("olivia@veepharm.com", secretPassword)
+	password := client.Password(olivia.Username, olivia.Password)
 	session := client.SessionID(secretSession)
 	failedSource := client.SessionIDFrom(client.SecretFunc(func(context.Context) (client.Secret, error) {
 		return client.Secret{}, errors.New("secret manager unreachable")
 	}))
 
 	tests := []struct {
-		name   string
-		server func(*handVault) func(http.ResponseWriter, *http.Request, wireRequest)
+		name string
+		// op, when set, is answered by write, which breaks the spec on purpose if breaks;
+		// everything else is the fake's own.
+		op     string
+		write  func(w http.ResponseWriter)
+		breaks bool
 		creds  client.Credentials
 		opts   []client.Option
 		call   func(*client.Client) error
@@ -62,70 +50,67 @@ func TestErrorShape(t *testing.T) {
 		// oauth: log in with OAuth at the test server instead of with creds
 		oauth bool
 	}{
-		{"FAILURE", always(func(w http.ResponseWriter, _ wireRequest) {
+		{"FAILURE", openapi.OpGenerateMyAPIAccessToken, func(w http.ResponseWriter) {
 			reply(w, `{"responseStatus":"FAILURE","errors":[{"type":"INVALID_DATA","message":"bad"}]}`)
-		}), session, nil, mine(ctx, k), false, false},
-		{"refused login", always(func(w http.ResponseWriter, _ wireRequest) {
-			reply(w, `{"responseStatus":"FAILURE","errors":[{"type":"USERNAME_OR_PASSWORD_INCORRECT"}],"errorType":"AUTHENTICATION_FAILED"}`)
-		}), password, nil, mine(ctx, k), false, false},
-		{"remembered refusal", always(func(w http.ResponseWriter, _ wireRequest) {
-			reply(w, `{"responseStatus":"FAILURE","errors":[{"type":"USER_LOCKED_OUT"}]}`)
-		}), password, nil, mine(ctx, k), true, false},
-		{"pause after a failed login", always(func(w http.ResponseWriter, _ wireRequest) { html502(w) }),
-			password, nil, mine(ctx, k), true, false},
-		{"wrong Vault", always(func(w http.ResponseWriter, _ wireRequest) { reply(w, authSuccess("other.veevavault.com")) }),
-			password, nil, mine(ctx, k), false, false},
-		{"no session in the reply", always(func(w http.ResponseWriter, _ wireRequest) { reply(w, `{"responseStatus":"SUCCESS"}`) }),
-			password, nil, mine(ctx, k), false, false},
-		{"unexpected reply", login(func(w http.ResponseWriter, _ wireRequest) { html502(w) }),
+		}, false, session, nil, mine(ctx, k), false, false},
+		{"refused login", openapi.OpAuthenticate, func(w http.ResponseWriter) {
+			reply(w, `{"responseStatus":"FAILURE","errors":[{"type":"USERNAME_OR_PASSWORD_INCORRECT","message":"no"}],"errorType":"AUTHENTICATION_FAILED"}`)
+		}, false, password, nil, mine(ctx, k), false, false},
+		{"remembered refusal", openapi.OpAuthenticate, func(w http.ResponseWriter) {
+			reply(w, `{"responseStatus":"FAILURE","errors":[{"type":"USER_LOCKED_OUT","message":"locked"}]}`)
+		}, false, password, nil, mine(ctx, k), true, false},
+		{"pause after a failed login", openapi.OpAuthenticate, html502, true, password, nil, mine(ctx, k), true, false},
+		{"wrong Vault", openapi.OpAuthenticate, func(w http.ResponseWriter) { reply(w, authSuccess("other.veevavault.com")) },
+			false, password, nil, mine(ctx, k), false, false},
+		{"no session in the reply", openapi.OpAuthenticate, func(w http.ResponseWriter) { reply(w, `{"responseStatus":"SUCCESS"}`) },
+			true, password, nil, mine(ctx, k), false, false},
+		{"unexpected reply", openapi.OpRetrieveAPIVersions, html502, true,
 			password, nil, func(c *client.Client) error { _, err := c.APIVersions(ctx); return err }, false, false},
-		{"unknown outcome: unexpected reply", login(func(w http.ResponseWriter, _ wireRequest) { html502(w) }),
-			password, nil, mine(ctx, k), false, false},
-		{"unknown outcome: dropped", login(func(w http.ResponseWriter, _ wireRequest) {
+		{"unknown outcome: unexpected reply", openapi.OpGenerateMyAPIAccessToken, html502, true, password, nil, mine(ctx, k), false, false},
+		{"unknown outcome: dropped", openapi.OpGenerateMyAPIAccessToken, func(w http.ResponseWriter) {
 			conn, _, _ := w.(http.Hijacker).Hijack()
 			conn.Close()
-		}), session, nil, mine(ctx, k), false, false},
-		{"unknown outcome: not a token", login(func(w http.ResponseWriter, _ wireRequest) {
+		}, true, session, nil, mine(ctx, k), false, false},
+		{"unknown outcome: not a token", openapi.OpGenerateMyAPIAccessToken, func(w http.ResponseWriter) {
 			reply(w, `{"responseStatus":"SUCCESS","data":{"id":"1","token__sys":"nope"}}`)
-		}), session, nil, mine(ctx, k), false, false},
-		{"input: a method's argument", nil, session, nil,
+		}, true, session, nil, mine(ctx, k), false, false},
+		{"input: a method's argument", "", nil, false, session, nil,
 			func(c *client.Client) error { _, err := c.GenerateAPIAccessToken(ctx, "x", k); return err }, false, false},
-		{"input: no credentials", nil, client.Credentials{}, nil, mine(ctx, k), false, false},
-		{"input: an empty session from a source", nil, client.SessionIDFrom(client.SecretFunc(func(context.Context) (client.Secret, error) {
+		{"input: no credentials", "", nil, false, client.Credentials{}, nil, mine(ctx, k), false, false},
+		{"input: an empty session from a source", "", nil, false, client.SessionIDFrom(client.SecretFunc(func(context.Context) (client.Secret, error) {
 			return client.Secret{}, nil
 		})), nil, mine(ctx, k), false, false},
-		{"input: a version older than tokens", nil, session, []client.Option{client.WithAPIVersion("v25.3")}, mine(ctx, k), false, false},
-		{"a failed secret source", nil, failedSource, nil, mine(ctx, k), false, false},
-		{"unsupported version", login(func(w http.ResponseWriter, _ wireRequest) {
-			reply(w, `{"responseStatus":"SUCCESS","values":{"v26.2":"u"}}`)
-		}), session, []client.Option{client.WithAPIVersion("v26.3"), client.WithAPIVersionCheck()}, mine(ctx, k), false, false},
-		{"OAuth: refused token, remembered", always(func(w http.ResponseWriter, _ wireRequest) {
+		{"input: a version older than tokens", "", nil, false, session, []client.Option{client.WithAPIVersion("v25.3")}, mine(ctx, k), false, false},
+		{"a failed secret source", "", nil, false, failedSource, nil, mine(ctx, k), false, false},
+		{"unsupported version", openapi.OpRetrieveAPIVersions, func(w http.ResponseWriter) {
+			reply(w, `{"responseStatus":"SUCCESS","values":{"v26.2":"https://x/api/v26.2"}}`)
+		}, false, session, []client.Option{client.WithAPIVersion("v26.3"), client.WithAPIVersionCheck()}, mine(ctx, k), false, false},
+		{"OAuth: refused token, remembered", openapi.OpAuthenticateOAuth, func(w http.ResponseWriter) {
 			reply(w, `{"responseStatus":"FAILURE","errors":[{"type":"EXPIRED_TOKEN","message":"expired"}],"errorType":"AUTHENTICATION_FAILED"}`)
-		}), client.Credentials{}, nil, mine(ctx, k), true, true},
-		{"OAuth: wrong Vault", always(func(w http.ResponseWriter, _ wireRequest) { reply(w, authSuccess("other.veevavault.com")) }),
-			client.Credentials{}, nil, mine(ctx, k), false, true},
+		}, false, client.Credentials{}, nil, mine(ctx, k), true, true},
+		{"OAuth: wrong Vault", openapi.OpAuthenticateOAuth, func(w http.ResponseWriter) { reply(w, authSuccess("other.veevavault.com")) },
+			false, client.Credentials{}, nil, mine(ctx, k), false, true},
 	}
 	var all []string
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var v *handVault
-			v = newTestVault(t, func(w http.ResponseWriter, r *http.Request, req wireRequest) {
-				if tt.server == nil {
-					t.Errorf("unexpected request %s", req.Path)
-					return
-				}
-				tt.server(v)(w, r, req)
-			})
+			fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+			if tt.op != "" {
+				answer(t, fake, tt.op, tt.breaks, func(w http.ResponseWriter, _ *http.Request) { tt.write(w) })
+			}
 			creds := tt.creds
 			if tt.oauth {
-				creds = client.OAuth("p", client.StaticSecret(secretIdPToken), client.OAuthLoginHost(v.dns()))
+				creds = client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(secretIdPToken), client.OAuthLoginHost(fake.DNS))
 			}
-			opts := append([]client.Option{client.WithCredentials(creds)}, tt.opts...)
+			opts := append([]client.Option{client.WithHTTPClient(fake.Client()), client.WithCredentials(creds)}, tt.opts...)
 			if creds == (client.Credentials{}) {
-				opts = tt.opts
+				opts = append([]client.Option{client.WithHTTPClient(fake.Client())}, tt.opts...)
 			}
-			c := v.newClient(opts...)
-			err := tt.call(c)
+			c, err := client.New(fake.DNS, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = tt.call(c)
 			if tt.twice {
 				err = tt.call(c)
 			}

@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 
@@ -23,12 +22,13 @@ const (
 	secretAccess   = "veeva-vault-access-41d8cd98f00b"
 )
 
-// Tests that must shape Vault's replies by hand (a hostile reply, an error shape, an echo
-// of a secret) run against the fake Vault with every call answered by a HandReply fault:
-// vaulttest routes the request, checks it against the spec, counts connections; the test
-// reads the request as sent (unmasked, as wireRequest) and writes the reply.
+// Tests run against the one fake Vault, vaulttest, and its own behaviour (users,
+// logins, tokens, sessions, faults). A test that must shape a reply by hand (a hostile
+// reply, an error shape, an echo of a secret) answers the one operation it is about with
+// answer; every other call is the fake's own.
 
-// wireRequest is a request as the client sent it, in the form tests compare with go-cmp.
+// wireRequest is a request as the client sent it, unmasked, in the form tests compare with
+// go-cmp (vaulttest's records mask credentials).
 type wireRequest struct {
 	Method        string
 	Path          string // escaped, as sent
@@ -42,29 +42,8 @@ type wireRequest struct {
 	JSON          any        // for JSON bodies
 }
 
-// handVault is a vaulttest fake whose every reply handle writes.
-type handVault struct {
-	t    *testing.T
-	fake *vaulttest.Server
-
-	mu   sync.Mutex
-	reqs []wireRequest
-}
-
-func newTestVault(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, req wireRequest)) *handVault {
-	t.Helper()
-	v := &handVault{t: t, fake: vaulttest.NewTestServer(t, vaulttest.Config{})}
-	_ = v.fake.Inject(vaulttest.Fault{Kind: vaulttest.HandReply, Repeat: true, Reply: func(w http.ResponseWriter, r *http.Request) {
-		req := v.read(r)
-		v.mu.Lock()
-		v.reqs = append(v.reqs, req)
-		v.mu.Unlock()
-		handle(w, r, req)
-	}})
-	return v
-}
-
-func (v *handVault) read(r *http.Request) wireRequest {
+// readWire reads r, inside a hand-written reply, as sent.
+func readWire(t *testing.T, r *http.Request) wireRequest {
 	req := wireRequest{
 		Method:        r.Method,
 		Path:          r.URL.EscapedPath(),
@@ -80,42 +59,31 @@ func (v *handVault) read(r *http.Request) wireRequest {
 		req.Form, _ = url.ParseQuery(string(body))
 	} else if mt == "application/json" {
 		if err := json.Unmarshal(body, &req.JSON); err != nil {
-			v.t.Errorf("request body is not JSON: %v", err)
+			t.Errorf("request body is not JSON: %v", err)
 		}
 	}
 	return req
 }
 
-func (v *handVault) dns() string { return v.fake.DNS }
-
-func (v *handVault) requests() []wireRequest {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return append([]wireRequest(nil), v.reqs...)
+// answer makes fake answer every call of op with write; every other call is the fake's
+// own. breaksSpec says the reply breaks the spec on purpose (hostile, malformed); without
+// it the fake checks the reply against the spec like its own.
+func answer(t *testing.T, fake *vaulttest.Server, op string, breaksSpec bool, write func(w http.ResponseWriter, r *http.Request)) {
+	t.Helper()
+	_ = fake.Inject(vaulttest.Fault{Op: op, Kind: vaulttest.HandReply, Repeat: true, BreaksSpec: breaksSpec, Reply: write})
 }
 
-func (v *handVault) count(pathSuffix string) int {
-	n := 0
-	for _, r := range v.requests() {
-		if strings.HasSuffix(r.Path, pathSuffix) {
-			n++
-		}
-	}
-	return n
-}
+// olivia is the fake's default administrator, whose password logs in.
+var olivia = vaulttest.DefaultUsers()[0]
 
-// connections are the connections the fake accepted.
-func (v *handVault) connections() int { return v.fake.Connections() }
-
-// newClient returns a client for v that trusts its certificate.
-func (v *handVault) newClient(opts ...client.Option) *client.Client {
-	v.t.Helper()
-	opts = append([]client.Option{client.WithHTTPClient(v.fake.Client())}, opts...)
-	c, err := client.New(v.dns(), opts...)
+// sessionOf is a session of the fake's for user, as a credential.
+func sessionOf(t *testing.T, fake *vaulttest.Server, user string) client.Credentials {
+	t.Helper()
+	s, err := fake.SessionFor(user)
 	if err != nil {
-		v.t.Fatalf("client.New: %v", err)
+		t.Fatal(err)
 	}
-	return c
+	return client.SessionID(s)
 }
 
 // reply writes a Vault JSON reply with the usual headers.
@@ -138,16 +106,35 @@ func authSuccessWith(dns, session string) string {
 
 const oauthLoginPath = "/auth/oauth/session/"
 
-// vaultLike answers logins, version lists and token calls successfully.
-func vaultLike(dns func() string) func(http.ResponseWriter, *http.Request, wireRequest) {
-	return func(w http.ResponseWriter, r *http.Request, req wireRequest) {
-		switch {
-		case strings.HasSuffix(req.Path, "/auth"), strings.HasPrefix(req.Path, oauthLoginPath):
-			reply(w, authSuccess(dns()))
-		case req.Path == "/api/":
-			reply(w, `{"responseStatus":"SUCCESS","values":{"v26.2":"x","v26.1":"x","v25.3":"x"}}`)
-		default:
-			reply(w, tokenSuccess)
-		}
+// script is a test's hand-written answers to a few operations, and the requests they got.
+type script struct {
+	t    *testing.T
+	mu   sync.Mutex
+	reqs []wireRequest
+}
+
+// scripted starts a fake Vault whose calls of ops are answered by handle, with the request
+// as sent; every other call is the fake's own. breaksSpec says the answers break the spec
+// on purpose; without it the fake checks them.
+func scripted(t *testing.T, breaksSpec bool, ops []string, handle func(w http.ResponseWriter, req wireRequest)) (*vaulttest.Server, *script) {
+	t.Helper()
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	s := &script{t: t}
+	for _, op := range ops {
+		answer(t, fake, op, breaksSpec, func(w http.ResponseWriter, r *http.Request) {
+			req := readWire(t, r)
+			s.mu.Lock()
+			s.reqs = append(s.reqs, req)
+			s.mu.Unlock()
+			handle(w, req)
+		})
 	}
+	return fake, s
+}
+
+// requests are the requests the script answered, in order.
+func (s *script) requests() []wireRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]wireRequest(nil), s.reqs...)
 }

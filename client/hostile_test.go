@@ -14,6 +14,8 @@ import (
 	"unicode"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // A hostile server, or a proxy that echoes what it receives. Each case is one of the
@@ -72,9 +74,13 @@ func TestHostileReplies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) { tt.write(w, req) })
+			fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+			// Hostile replies, to the login and to the token call alike: not checked.
+			hostile := func(w http.ResponseWriter, r *http.Request) { tt.write(w, readWire(t, r)) }
+			answer(t, fake, openapi.OpAuthenticate, true, hostile)
+			answer(t, fake, openapi.OpGenerateMyAPIAccessToken, true, hostile)
 			var logs bytes.Buffer
-			c := v.newClient(client.WithCredentials(tt.creds),
+			c := fakeClient(t, fake, tt.creds,
 				client.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 			_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 			if err == nil {
@@ -119,10 +125,11 @@ func TestSuccessThatIsNotAToken(t *testing.T) {
 		"data is not object": `"veeva-vault-x"`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) {
+			fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+			answer(t, fake, openapi.OpGenerateMyAPIAccessToken, true, func(w http.ResponseWriter, _ *http.Request) { // not a token: on purpose
 				reply(w, `{"responseStatus":"SUCCESS","data":`+data+`}`)
 			})
-			tok, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).
+			tok, err := fakeClient(t, fake, client.SessionID(secretSession)).
 				GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 			var unknown *client.UnknownOutcomeError
 			if tok != nil || !errors.As(err, &unknown) {
@@ -137,9 +144,7 @@ func TestSuccessThatIsNotAToken(t *testing.T) {
 // TestBadInputNeverSent: credentials and headers with control characters, and expiry years
 // past 9999, are input errors: nothing is sent.
 func TestBadInputNeverSent(t *testing.T) {
-	v := newTestVault(t, func(_ http.ResponseWriter, _ *http.Request, req wireRequest) {
-		t.Errorf("unexpected request %s", req.Path)
-	})
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
 	ctx := context.Background()
 	k := client.TokenRequest{Name: "k"}
 	tests := []struct {
@@ -161,14 +166,17 @@ func TestBadInputNeverSent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := v.newClient(client.WithCredentials(tt.creds)).GenerateMyAPIAccessToken(ctx, tt.req)
+			_, err := fakeClient(t, fake, tt.creds).GenerateMyAPIAccessToken(ctx, tt.req)
 			var in *client.InputError
 			if !errors.As(err, &in) || in.Field != tt.field {
 				t.Fatalf("error = %v, want an *InputError for %q", err, tt.field)
 			}
 		})
 	}
-	if _, err := client.New(v.dns(), client.WithUserAgent("agent\r\nX-Injected: 1")); !errors.Is(err, client.ErrInvalidInput) {
+	if _, err := client.New(fake.DNS, client.WithUserAgent("agent\r\nX-Injected: 1")); !errors.Is(err, client.ErrInvalidInput) {
 		t.Errorf("a user agent with CR LF: error = %v", err)
+	}
+	if n := fake.Count(""); n != 0 {
+		t.Errorf("%d requests sent", n)
 	}
 }

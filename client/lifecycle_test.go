@@ -14,6 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // Wire-level tests of listing, revoking and rotating, against a scripted server.
@@ -23,7 +25,7 @@ func record(id, name, user, status string) string {
 }
 
 func TestListWireRequestsAndPages(t *testing.T) {
-	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
+	fake, v := scripted(t, false, []string{openapi.OpQueryAPIAccessTokens, openapi.OpQueryAPIAccessTokensPage}, func(w http.ResponseWriter, req wireRequest) {
 		switch req.Path {
 		case "/api/v26.2/query":
 			reply(w, `{"responseStatus":"SUCCESS","responseDetails":{"pagesize":1,"pageoffset":0,"size":1,"total":3,`+
@@ -36,7 +38,7 @@ func TestListWireRequestsAndPages(t *testing.T) {
 			t.Errorf("unexpected %s %s", req.Method, req.Path)
 		}
 	})
-	c := v.newClient(client.WithCredentials(client.SessionID(secretSession)), client.WithClientID("acme-vault-ops-server-tokenbot"))
+	c := fakeClient(t, fake, client.SessionID(secretSession), client.WithClientID("acme-vault-ops-server-tokenbot"))
 	list, err := c.ListAPIAccessTokens(context.Background(), client.TokenFilter{UserID: "12345", Name: `O'Neil \ 100% OR 1=1`})
 	if err != nil {
 		t.Fatal(err)
@@ -79,10 +81,10 @@ func TestListRefusesAForeignNextPage(t *testing.T) {
 		"/api/v26.2/query/q?pagesize=-1", "/api/v26.2/query/%2e%2e", "/api/v26.2/query/.%2E", "/api/v26.2/query/%2E",
 		"/api/v26.2/query/a%2Fb", "/api/v26.2/query/q%3Fx", "/api/v26.2/query/", "/api/v26.2/query//q", "/api/v26.2/query/q#frag",
 	} {
-		v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
+		fake, v := scripted(t, true, []string{openapi.OpQueryAPIAccessTokens, openapi.OpQueryAPIAccessTokensPage}, func(w http.ResponseWriter, req wireRequest) {
 			reply(w, `{"responseStatus":"SUCCESS","responseDetails":{"next_page":`+fmt.Sprintf("%q", next)+`},"data":[]}`)
 		})
-		_, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).
+		_, err := fakeClient(t, fake, client.SessionID(secretSession)).
 			ListAPIAccessTokens(context.Background(), client.TokenFilter{Me: false, UserID: "1"})
 		var unexpected *client.UnexpectedResponseError
 		if !errors.As(err, &unexpected) || !strings.Contains(err.Error(), "next_page") {
@@ -95,10 +97,10 @@ func TestListRefusesAForeignNextPage(t *testing.T) {
 }
 
 func TestListBoundsPages(t *testing.T) {
-	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
+	fake, v := scripted(t, false, []string{openapi.OpQueryAPIAccessTokens, openapi.OpQueryAPIAccessTokensPage}, func(w http.ResponseWriter, req wireRequest) {
 		reply(w, `{"responseStatus":"SUCCESS","responseDetails":{"next_page":"/api/v26.2/query/q?pagesize=1&pageoffset=1"},"data":[]}`)
 	})
-	_, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).
+	_, err := fakeClient(t, fake, client.SessionID(secretSession)).
 		ListAPIAccessTokens(context.Background(), client.TokenFilter{UserID: "1"})
 	var unexpected *client.UnexpectedResponseError
 	if !errors.Is(err, client.ErrTooManyPages) || !errors.As(err, &unexpected) {
@@ -111,7 +113,7 @@ func TestListBoundsPages(t *testing.T) {
 
 func TestRevokeWireRequestsAndPartialFailures(t *testing.T) {
 	var calls atomic.Int32
-	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
+	fake, v := scripted(t, false, []string{openapi.OpDeleteAPIAccessTokens, openapi.OpQueryAPIAccessTokens, openapi.OpQueryAPIAccessTokensPage}, func(w http.ResponseWriter, req wireRequest) {
 		switch req.Path {
 		case "/api/v26.2/vobjects/api_access_token__sys":
 			calls.Add(1)
@@ -130,13 +132,13 @@ func TestRevokeWireRequestsAndPartialFailures(t *testing.T) {
 			reply(w, `{"responseStatus":"SUCCESS","data":[`+strings.Join(results, ",")+`]}`)
 		case "/api/v26.2/query": // the lookup of a token Vault would not delete
 			if strings.Contains(req.Form.Get("q"), "'0PI2'") {
-				reply(w, `{"responseStatus":"SUCCESS","data":[{"id":"0PI2","status__v":"active__v"}]}`)
+				reply(w, `{"responseStatus":"SUCCESS","data":[`+record("0PI2", "k", "12345", "active__v")+`]}`)
 				return
 			}
 			reply(w, `{"responseStatus":"SUCCESS","data":[]}`)
 		}
 	})
-	c := v.newClient(client.WithCredentials(client.SessionID(secretSession)))
+	c := fakeClient(t, fake, client.SessionID(secretSession))
 	got, err := c.RevokeAPIAccessTokens(context.Background(), "0PI1", "0PI2", "0PI3", "0PI1")
 	if err != nil {
 		t.Fatal(err)
@@ -176,11 +178,9 @@ func TestRevokeWireRequestsAndPartialFailures(t *testing.T) {
 // TestRevokeWithAnUnknownOutcome: a dropped delete is an unknown outcome, and says that
 // sending it again is safe.
 func TestRevokeWithAnUnknownOutcome(t *testing.T) {
-	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) {
-		conn, _, _ := w.(http.Hijacker).Hijack()
-		conn.Close()
-	})
-	_, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).RevokeAPIAccessTokens(context.Background(), "0PI1")
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	_ = fake.Inject(vaulttest.Fault{Op: openapi.OpDeleteAPIAccessTokens, Kind: vaulttest.DropBeforeProcessing})
+	_, err := fakeClient(t, fake, sessionOf(t, fake, olivia.Username)).RevokeAPIAccessTokens(context.Background(), "0PI1")
 	var unknown *client.UnknownOutcomeError
 	if !errors.As(err, &unknown) || unknown.Find != nil || !strings.Contains(err.Error(), "sending the revoke again is safe") {
 		t.Fatalf("error = %v", err)
@@ -188,7 +188,7 @@ func TestRevokeWithAnUnknownOutcome(t *testing.T) {
 }
 
 func TestRotateStopsWhenStoringFails(t *testing.T) {
-	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
+	fake, _ := scripted(t, false, []string{openapi.OpQueryAPIAccessTokens, openapi.OpQueryAPIAccessTokensPage, openapi.OpGenerateAPIAccessToken, openapi.OpDeleteAPIAccessTokens}, func(w http.ResponseWriter, req wireRequest) {
 		switch {
 		case req.Path == "/api/v26.2/query": // the older token, listed first
 			reply(w, `{"responseStatus":"SUCCESS","data":[`+record("0PI00000000C001", "k", "12345", "active__v")+`]}`)
@@ -199,7 +199,7 @@ func TestRotateStopsWhenStoringFails(t *testing.T) {
 		}
 		t.Errorf("a rotation whose store failed went on: %s %s", req.Method, req.Path)
 	})
-	c := v.newClient(client.WithCredentials(client.SessionID(secretSession)))
+	c := fakeClient(t, fake, client.SessionID(secretSession))
 	rot, err := c.RotateAPIAccessToken(context.Background(), client.RotateRequest{
 		TokenRequest: client.TokenRequest{Name: "k"}, UserID: "12345",
 		Store: func(context.Context, *client.Token) error { return errors.New("secret manager down") },
@@ -213,7 +213,7 @@ func TestRotateStopsWhenStoringFails(t *testing.T) {
 }
 
 func TestRotateKeepsTheNewTokenWhenRevokingFails(t *testing.T) {
-	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
+	fake, v := scripted(t, false, []string{openapi.OpQueryAPIAccessTokens, openapi.OpQueryAPIAccessTokensPage, openapi.OpDeleteAPIAccessTokens, openapi.OpGenerateAPIAccessToken}, func(w http.ResponseWriter, req wireRequest) {
 		switch {
 		case req.Path == "/api/v26.2/query":
 			// Listed before the new token exists: two older ones with its name (C001 expires
@@ -229,7 +229,7 @@ func TestRotateKeepsTheNewTokenWhenRevokingFails(t *testing.T) {
 		}
 	})
 	var stored *client.Token
-	rot, err := v.newClient(client.WithCredentials(client.SessionID(secretSession))).RotateAPIAccessToken(context.Background(), client.RotateRequest{
+	rot, err := fakeClient(t, fake, client.SessionID(secretSession)).RotateAPIAccessToken(context.Background(), client.RotateRequest{
 		TokenRequest: client.TokenRequest{Name: "k"}, UserID: "12345", Keep: 1,
 		Store: func(_ context.Context, tok *client.Token) error { stored = tok; return nil },
 	})
@@ -246,8 +246,13 @@ func TestRotateKeepsTheNewTokenWhenRevokingFails(t *testing.T) {
 }
 
 func TestLifecycleInputIsCheckedFirst(t *testing.T) {
-	v := newTestVault(t, func(_ http.ResponseWriter, _ *http.Request, req wireRequest) { t.Errorf("unexpected %s", req.Path) })
-	c := v.newClient(client.WithCredentials(client.SessionID(secretSession)))
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	c := fakeClient(t, fake, client.SessionID(secretSession))
+	defer func() {
+		if n := fake.Count(""); n != 0 {
+			t.Errorf("%d requests sent", n)
+		}
+	}()
 	ctx := context.Background()
 	store := func(context.Context, *client.Token) error { return nil }
 	for name, call := range map[string]func() error{

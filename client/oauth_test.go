@@ -38,15 +38,22 @@ func TestOAuthWireRequest(t *testing.T) {
 		{"without", nil, url.Values{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var v *handVault
-			v = newTestVault(t, vaultLike(func() string { return v.dns() }))
-			opts := append([]client.OAuthOption{client.OAuthLoginHost(v.dns())}, tt.opts...)
-			c := v.newClient(client.WithClientID("acme-vault-ops-server-tokenbot"),
-				client.WithCredentials(client.OAuth("team/ops profile", client.StaticSecret(secretIdPToken), opts...)))
+			// The two calls are what the test reads, byte for byte: scripted.
+			var fake *vaulttest.Server
+			fake, v := scripted(t, false, []string{openapi.OpAuthenticateOAuth, openapi.OpGenerateMyAPIAccessToken}, func(w http.ResponseWriter, req wireRequest) {
+				if strings.HasPrefix(req.Path, oauthLoginPath) {
+					reply(w, authSuccess(fake.DNS))
+					return
+				}
+				reply(w, tokenSuccess)
+			})
+			opts := append([]client.OAuthOption{client.OAuthLoginHost(fake.DNS)}, tt.opts...)
+			c := fakeClient(t, fake, client.OAuth("team/ops profile", client.StaticSecret(secretIdPToken), opts...),
+				client.WithClientID("acme-vault-ops-server-tokenbot"))
 			if _, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"}); err != nil {
 				t.Fatal(err)
 			}
-			tt.wantForm.Set("vaultDNS", v.dns())
+			tt.wantForm.Set("vaultDNS", fake.DNS)
 			want := []wireRequest{
 				{
 					Method: "POST", Path: "/auth/oauth/session/team%2Fops%20profile",
@@ -157,15 +164,14 @@ func TestOAuthInputChecks(t *testing.T) {
 		})
 	}
 
-	var v *handVault
-	v = newTestVault(t, vaultLike(func() string { return v.dns() }))
-	c := v.newClient(client.WithCredentials(client.OAuth("p", client.StaticSecret("eyJ\r\nX-Injected: 1"), client.OAuthLoginHost(v.dns()))))
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	c := fakeClient(t, fake, client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret("eyJ\r\nX-Injected: 1"), client.OAuthLoginHost(fake.DNS)))
 	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	var in *client.InputError
 	if !errors.As(err, &in) || in.Field != "identity provider token" {
 		t.Errorf("a token with a line break: error = %v, want an InputError", err)
 	}
-	if n := len(v.requests()); n != 0 {
+	if n := fake.Count(""); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}
 }
@@ -195,9 +201,10 @@ func TestOAuthTokenNeverPrinted(t *testing.T) {
 	for sourceName, src := range sources {
 		for echoName, echo := range echoes {
 			t.Run(sourceName+"/"+echoName, func(t *testing.T) {
-				v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) { echo(w, req) })
+				// Echoes of the token: hostile, not checked.
+				fake, _ := scripted(t, true, []string{openapi.OpAuthenticateOAuth}, echo)
 				var logs bytes.Buffer
-				c := v.newClient(client.WithCredentials(client.OAuth("p", src, client.OAuthLoginHost(v.dns()))),
+				c := fakeClient(t, fake, client.OAuth(vaulttest.DefaultOAuthProfileID, src, client.OAuthLoginHost(fake.DNS)),
 					client.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 				_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 				if err == nil {

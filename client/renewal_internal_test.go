@@ -2,31 +2,19 @@ package client
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // TestSessionIsRenewedBefore48Hours moves the client's clock: a session 46 hours old is
 // reused, one 47 hours old is replaced before Vault's 48-hour limit ends it.
 func TestSessionIsRenewedBefore48Hours(t *testing.T) {
-	var logins atomic.Int32
-	var srv *httptest.Server
-	srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if strings.HasSuffix(r.URL.Path, "/auth") {
-			n := logins.Add(1)
-			fmt.Fprintf(w, `{"responseStatus":"SUCCESS","sessionId":"s%d","vaultId":1,"vaultIds":[{"id":1,"url":"https://%s/api"}]}`, n, srv.Listener.Addr())
-			return
-		}
-		fmt.Fprint(w, `{"responseStatus":"SUCCESS","data":{"id":"1","token__sys":"veeva-vault-t"}}`)
-	}))
-	defer srv.Close()
-	c, err := New(srv.Listener.Addr().String(), WithHTTPClient(srv.Client()), WithCredentials(Password("u", "p")))
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	user := vaulttest.DefaultUsers()[0]
+	c, err := New(fake.DNS, WithHTTPClient(fake.Client()), WithCredentials(Password(user.Username, user.Password)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,12 +29,12 @@ func TestSessionIsRenewedBefore48Hours(t *testing.T) {
 	call()
 	now = now.Add(46 * time.Hour)
 	call()
-	if n := logins.Load(); n != 1 {
+	if n := fake.Count(openapi.OpAuthenticate); n != 1 {
 		t.Fatalf("logins after 46h = %d, want 1", n)
 	}
 	now = now.Add(time.Hour)
 	call()
-	if n := logins.Load(); n != 2 {
+	if n := fake.Count(openapi.OpAuthenticate); n != 2 {
 		t.Fatalf("logins after 47h = %d, want 2", n)
 	}
 }

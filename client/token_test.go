@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 func TestTokenWireRequests(t *testing.T) {
@@ -68,9 +70,8 @@ func TestTokenWireRequests(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) { reply(w, tokenSuccess) })
-			opts := []client.Option{client.WithCredentials(client.SessionID(secretSession)), client.WithClientID("acme-vault-ops-server-tokenbot")}
-			tok, err := tt.call(context.Background(), v.newClient(opts...))
+			fake, v := scripted(t, false, []string{openapi.OpGenerateAPIAccessToken, openapi.OpGenerateMyAPIAccessToken, openapi.OpGenerateSandboxAPIAccessToken}, func(w http.ResponseWriter, _ wireRequest) { reply(w, tokenSuccess) })
+			tok, err := tt.call(context.Background(), fakeClient(t, fake, client.SessionID(secretSession), client.WithClientID("acme-vault-ops-server-tokenbot")))
 			if err != nil {
 				t.Fatalf("call: %v", err)
 			}
@@ -90,8 +91,8 @@ func TestTokenWireRequests(t *testing.T) {
 }
 
 func TestUserAgentOption(t *testing.T) {
-	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) { reply(w, tokenSuccess) })
-	c := v.newClient(client.WithCredentials(client.SessionID(secretSession)), client.WithUserAgent("acme-tokenbot/1.2"))
+	fake, v := scripted(t, false, []string{openapi.OpGenerateMyAPIAccessToken}, func(w http.ResponseWriter, _ wireRequest) { reply(w, tokenSuccess) })
+	c := fakeClient(t, fake, client.SessionID(secretSession), client.WithUserAgent("acme-tokenbot/1.2"))
 	if _, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"}); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestUserAgentOption(t *testing.T) {
 // ones included, share one connection.
 func TestConnectionsAreReused(t *testing.T) {
 	var n int
-	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) {
+	fake, _ := scripted(t, false, []string{openapi.OpGenerateMyAPIAccessToken}, func(w http.ResponseWriter, _ wireRequest) {
 		n++
 		if n%2 == 0 {
 			reply(w, `{"responseStatus":"FAILURE","errors":[{"type":"INVALID_DATA","message":"`+strings.Repeat("x", 20000)+`"}]}`)
@@ -112,18 +113,18 @@ func TestConnectionsAreReused(t *testing.T) {
 		}
 		reply(w, tokenSuccess)
 	})
-	c := v.newClient(client.WithCredentials(client.SessionID(secretSession)))
+	c := fakeClient(t, fake, client.SessionID(secretSession))
 	for range 6 {
 		_, _ = c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	}
-	if got := v.connections(); got != 1 {
+	if got := fake.Connections(); got != 1 {
 		t.Errorf("%d connections for 6 sequential calls, want 1", got)
 	}
 }
 
 func TestAccessTokenIsSentAsBearer(t *testing.T) {
-	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) { reply(w, tokenSuccess) })
-	c := v.newClient(client.WithCredentials(client.AccessToken(secretAccess)))
+	fake, v := scripted(t, false, []string{openapi.OpGenerateMyAPIAccessToken}, func(w http.ResponseWriter, _ wireRequest) { reply(w, tokenSuccess) })
+	c := fakeClient(t, fake, client.AccessToken(secretAccess))
 	if _, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"}); err != nil {
 		t.Fatal(err)
 	}
@@ -133,14 +134,14 @@ func TestAccessTokenIsSentAsBearer(t *testing.T) {
 }
 
 func TestTokenMetadataAndWarnings(t *testing.T) {
-	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, _ wireRequest) {
+	fake, _ := scripted(t, false, []string{openapi.OpGenerateMyAPIAccessToken}, func(w http.ResponseWriter, _ wireRequest) {
 		w.Header().Set("X-VaultAPI-ResponseDelay", "500")
 		w.Header().Set("X-VaultAPI-VaultId", "1776")
 		w.Header().Set("X-VaultAPI-UserId", "12021")
 		reply(w, `{"responseStatus":"WARNING","warnings":[{"type":"NEAR_LIMIT","message":"24 of 25 tokens"}],`+
 			`"data":{"id":"V8T000000001001","token__sys":"`+secretToken+`"}}`)
 	})
-	c := v.newClient(client.WithCredentials(client.SessionID(secretSession)))
+	c := fakeClient(t, fake, client.SessionID(secretSession))
 	tok, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	if err != nil {
 		t.Fatalf("WARNING must be success: %v", err)
@@ -162,10 +163,13 @@ func TestTokenMetadataAndWarnings(t *testing.T) {
 // TestBadInputIsRefusedBeforeTheNetwork drives each kind of bad input against a server
 // that fails the test if it is called.
 func TestBadInputIsRefusedBeforeTheNetwork(t *testing.T) {
-	v := newTestVault(t, func(w http.ResponseWriter, _ *http.Request, req wireRequest) {
-		t.Errorf("unexpected request %s %s", req.Method, req.Path)
-	})
-	c := v.newClient(client.WithCredentials(client.Password("olivia@veepharm.com", secretPassword)))
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	c := fakeClient(t, fake, client.Password(olivia.Username, olivia.Password))
+	defer func() {
+		if n := fake.Count(""); n != 0 {
+			t.Errorf("%d requests sent", n)
+		}
+	}()
 	ctx := context.Background()
 	ok := client.TokenRequest{Name: "k"}
 	tests := []struct {
@@ -212,9 +216,6 @@ func TestBadInputIsRefusedBeforeTheNetwork(t *testing.T) {
 			}
 		})
 	}
-	if n := len(v.requests()); n != 0 {
-		t.Errorf("%d requests reached the server", n)
-	}
 }
 
 func TestNewRefusesBadSettings(t *testing.T) {
@@ -252,8 +253,12 @@ func TestNewRefusesBadSettings(t *testing.T) {
 }
 
 func TestMissingCredentials(t *testing.T) {
-	v := newTestVault(t, func(http.ResponseWriter, *http.Request, wireRequest) { t.Error("unexpected request") })
-	_, err := v.newClient().GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	c, err := client.New(fake.DNS, client.WithHTTPClient(fake.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	var in *client.InputError
 	if !errors.As(err, &in) || in.Field != "credentials" {
 		t.Fatalf("error = %v, want an *InputError for credentials", err)

@@ -68,8 +68,13 @@ type Fault struct {
 	Message   string
 	Exception bool
 
-	// Reply writes a HandReply's reply. The request's body can be read again.
+	// Reply writes a HandReply's reply. The request's body can be read again. The reply is
+	// checked against the spec like the fake's own, and a violation reported, unless
+	// BreaksSpec says it breaks the spec on purpose (a hostile or malformed reply). A
+	// Reply that hijacks the connection sends no HTTP reply, and nothing is checked.
 	Reply func(w http.ResponseWriter, r *http.Request)
+	// BreaksSpec marks a HandReply whose reply breaks the spec on purpose: it is not checked.
+	BreaksSpec bool
 }
 
 // Inject queues a fault; faults apply in the order they were injected. It refuses an
@@ -114,6 +119,9 @@ func checkFault(f Fault) error {
 	}
 	if (f.Kind == HandReply) != (f.Reply != nil) {
 		return fmt.Errorf("vaulttest: Inject: a HandReply needs a Reply, and a Reply needs Kind HandReply")
+	}
+	if f.BreaksSpec && f.Kind != HandReply {
+		return fmt.Errorf("vaulttest: Inject: BreaksSpec is for a HandReply; the fake's own replies keep to the spec")
 	}
 	return nil
 }

@@ -1,11 +1,13 @@
 package vaulttest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -134,7 +136,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, doc, specPath
 	switch fault.Kind {
 	case HandReply:
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		fault.Reply(w, r)
+		s.handReply(w, r, input, fault)
 		return
 	case DropBeforeProcessing:
 		dropConnection(w)
@@ -177,6 +179,58 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, doc, specPath
 	}
 	w.WriteHeader(rw.status)
 	_, _ = w.Write(out)
+}
+
+// handReply lets a HandReply fault write the reply, then checks it against the spec
+// (unless the fault says it breaks it on purpose) before it is sent.
+func (s *Server) handReply(w http.ResponseWriter, r *http.Request, input *openapi3filter.RequestValidationInput, fault Fault) {
+	hw := &handWriter{ResponseWriter: w, reply: reply{header: http.Header{}, status: http.StatusOK}}
+	fault.Reply(hw, r)
+	if hw.hijacked {
+		return
+	}
+	if !fault.BreaksSpec {
+		resp := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: input, Status: hw.status, Header: hw.header,
+			Options: &openapi3filter.Options{IncludeResponseStatus: true},
+		}
+		resp.SetBodyBytes(hw.body.Bytes())
+		if err := openapi3filter.ValidateResponse(r.Context(), resp); err != nil {
+			s.report("hand-written response to %s %s breaks the spec (set Fault.BreaksSpec if it does so on purpose): %v",
+				r.Method, r.URL.EscapedPath(), err)
+		}
+	}
+	for k, v := range hw.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(hw.status)
+	_, _ = w.Write(hw.body.Bytes())
+}
+
+// handWriter collects a hand-written reply so it can be checked before it is sent; a
+// Reply may still take the connection over.
+type handWriter struct {
+	http.ResponseWriter
+	reply
+	wroteHeader, hijacked bool
+}
+
+func (h *handWriter) Header() http.Header { return h.header }
+
+func (h *handWriter) WriteHeader(status int) {
+	if !h.wroteHeader {
+		h.status, h.wroteHeader = status, true
+	}
+}
+
+func (h *handWriter) Write(b []byte) (int, error) {
+	h.wroteHeader = true
+	return h.body.Write(b)
+}
+
+func (h *handWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h.hijacked = true
+	return h.ResponseWriter.(http.Hijacker).Hijack()
 }
 
 // pause holds a request for d, and until until is closed (when not nil), or until its

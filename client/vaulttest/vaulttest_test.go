@@ -219,7 +219,7 @@ func TestFailureAndHandReply(t *testing.T) {
 		t.Errorf("%d tokens created by a refused call", n)
 	}
 
-	_ = s.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.HandReply,
+	_ = s.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.HandReply, BreaksSpec: true,
 		Reply: func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
 			w.Header().Set("Content-Type", "application/json")
@@ -231,6 +231,38 @@ func TestFailureAndHandReply(t *testing.T) {
 	}
 	if n := s.Count(openapi.OpGenerateMyAPIAccessToken); n != 2 {
 		t.Errorf("%d requests recorded, want 2", n)
+	}
+}
+
+// TestHandReplyIsCheckedAgainstTheSpec: a hand-written reply is checked like the fake's
+// own, and a violation reported, unless the fault says it breaks the spec on purpose.
+func TestHandReplyIsCheckedAgainstTheSpec(t *testing.T) {
+	var reported []string
+	var mu sync.Mutex
+	s, err := vaulttest.Start(vaulttest.Config{Report: func(v string) { mu.Lock(); reported = append(reported, v); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	session, err := s.SessionFor("olivia@veepharm.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noData := func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"responseStatus":"SUCCESS"}`)
+	}
+	for _, breaks := range []bool{false, true} {
+		_ = s.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.HandReply, BreaksSpec: breaks, Reply: noData})
+		post(t, s, "/api/v26.2/objects/users/me/api_access_token__sys", session, "application/x-www-form-urlencoded", "name__v=k")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reported) != 1 || !strings.Contains(reported[0], "hand-written response") {
+		t.Errorf("reported %q, want the one unmarked reply without data", reported)
+	}
+	if err := s.Inject(vaulttest.Fault{Kind: vaulttest.Failure, ErrorType: "X", BreaksSpec: true}); err == nil {
+		t.Error("BreaksSpec on a Failure was accepted")
 	}
 }
 
