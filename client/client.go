@@ -195,21 +195,23 @@ func newSendState() *sendState {
 
 func (st *sendState) maybeSent() bool { return st != nil && st.sent.Load() }
 
-// atMostOnce makes req, a request that changes Vault, reach the wire at most once,
-// whatever transport sends it. net/http sends a request again by itself: its HTTP/2
-// transport on REFUSED_STREAM, GOAWAY and a peer's PROTOCOL_ERROR, whenever it can make the
-// body again (GetBody) or the request has none; HTTP/1 when nothing was written. Such a
-// resend is harmless only while the request cannot have left. So:
+// atMostOnce makes req, a request that changes Vault, reach the wire at most once.
+// net/http sends a request again by itself: its HTTP/2 transport on REFUSED_STREAM, GOAWAY
+// and a peer's PROTOCOL_ERROR, whenever it can make the body again (GetBody) or the
+// request has none; HTTP/1 when nothing was written. Such a resend is harmless only while
+// the request cannot have left, which the trace tells (WroteHeaders: net/http's and
+// golang.org/x/net/http2's transports call it as they write the headers, even when the
+// write fails). So:
 //
 //   - the request always has a body: an empty one where it had none, since HTTP/2 resends a
 //     request without a body freely;
-//   - reading the body marks the request sent, as writing its headers does (the trace), so
-//     a transport that gives no trace still counts;
-//   - GetBody makes a new body only while nothing was sent, and otherwise refuses, which
-//     ends the round trip with errNotSentAgain instead of a second request.
+//   - GetBody makes a new body only while the headers were not written, and otherwise
+//     refuses, which ends the round trip with errNotSentAgain instead of a second request.
 //
-// A transport that keeps its own copy of the body and replays it is beyond reach; net/http's
-// and golang.org/x/net/http2's transports are not such (TestSentAtMostOnceOverHTTP2).
+// The body itself stays the generated builder's in-memory reader: wrapping it would make
+// net/http flush the headers apart from the body, a second write per call. A transport of
+// the caller's own that neither traces its writes nor keeps to GetBody is beyond reach
+// (TestSentAtMostOnceOverHTTP2 covers net/http's and x/net/http2's).
 func (st *sendState) atMostOnce(req *http.Request) {
 	getBody := req.GetBody
 	if req.Body == nil || req.Body == http.NoBody {
@@ -219,28 +221,12 @@ func (st *sendState) atMostOnce(req *http.Request) {
 	} else if getBody == nil {
 		getBody = func() (io.ReadCloser, error) { return nil, errNotSentAgain }
 	}
-	req.Body = sendMarkingBody{req.Body, st}
 	req.GetBody = func() (io.ReadCloser, error) {
 		if st.maybeSent() {
 			return nil, errNotSentAgain
 		}
-		body, err := getBody()
-		if err != nil {
-			return nil, err
-		}
-		return sendMarkingBody{body, st}, nil
+		return getBody()
 	}
-}
-
-// sendMarkingBody marks the request sent when its body is first read.
-type sendMarkingBody struct {
-	io.ReadCloser
-	st *sendState
-}
-
-func (b sendMarkingBody) Read(p []byte) (int, error) {
-	b.st.sent.Store(true)
-	return b.ReadCloser.Read(p)
 }
 
 // exchange sends a call and decodes the Vault envelope and its data into out, in one pass.

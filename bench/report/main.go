@@ -208,26 +208,27 @@ func (r *results) table(w io.Writer, prefix, suffix string, cols []string, units
 	fmt.Fprintf(w, "\n%d %s ± half their range, with the ratio to the first column (allocations: the difference).\n\n", r.count(prefix+"client"+suffix), runs)
 }
 
-// target is one of issue 13's targets and whether this run met it.
+// target is a target of the benchmarks and whether this run met it; a figure reported
+// without a target has only what and measured.
 type target struct {
 	what     string
 	measured string
 	met      bool
 }
 
-func (r *results) targets() []target {
-	// A figure this run lacks is NaN, which meets no target.
-	m := func(name, unit string) float64 {
-		if v, ok := r.median(name, unit); ok {
-			return v
-		}
-		return math.NaN()
+// m is the median of name in unit; NaN, which meets no target, when the run lacks it.
+func (r *results) m(name, unit string) float64 {
+	if v, ok := r.median(name, unit); ok {
+		return v
 	}
+	return math.NaN()
+}
+
+// targets are what the client is held to: a thin wrapper over gen/ (issue 29), flat
+// growth, a bounded huge reply, and a start-up within twice a hello that links net/http.
+func (r *results) targets() []target {
+	m := r.m
 	var out []target
-	const loop = "Generate/Loopback/impl="
-	lf, lc := m(loop+"floor-2", cpu), m(loop+"client-2", cpu)
-	out = append(out, target{"loopback TLS: client within 1.10× of the idiomatic floor (CPU per op)",
-		fmt.Sprintf("%.2f×", lc/lf), lc <= 1.10*lf})
 	const seq = "Generate/InMemory/impl="
 	gen, cl := m(seq+"gen-2", cpu), m(seq+"client-2", cpu)
 	out = append(out, target{"in memory: client within 1.15× of `gen/` alone (CPU per op)",
@@ -235,9 +236,6 @@ func (r *results) targets() []target {
 	genAllocs, clAllocs := m(seq+"gen-2", "allocs/op"), m(seq+"client-2", "allocs/op")
 	out = append(out, target{"in memory: client within 10 allocations of `gen/` alone",
 		fmt.Sprintf("%+.0f", clAllocs-genAllocs), clAllocs-genAllocs <= 10})
-	og := m(seq+"ogen-2", cpu)
-	out = append(out, target{"in memory: client below ogen with its defaults (CPU per op)",
-		fmt.Sprintf("%s vs %s cpu-ns/op", num(cl), num(og)), cl < og})
 	growth := func(unit string) (float64, float64) {
 		return m("Growth/InMemory/calls=100/impl=client-2", unit), m("Growth/InMemory/calls=100000/impl=client-2", unit)
 	}
@@ -248,16 +246,28 @@ func (r *results) targets() []target {
 	peak := m("HugeReply/InMemory/impl=client-2", "peak-heap-MiB")
 	out = append(out, target{"a 1 GiB reply costs the client under 16 MiB (peak heap)",
 		fmt.Sprintf("%.1f MiB", peak), peak > 0 && peak < 16})
-	// Start-up against a hello-world, as issue 20 asks, and against a hello that links
-	// net/http, which no HTTPS client can start below.
+	// Start-up against a hello that links net/http, which no HTTPS client can start below.
 	help, version := m("Startup/impl=help-2", cpu), m("Startup/impl=version-2", cpu)
-	slowest := math.Max(help, version)
-	for _, base := range []struct{ impl, what string }{{"hello", "a hello-world"}, {"nethttp", "a hello that links net/http"}} {
-		b := m("Startup/impl="+base.impl+"-2", cpu)
-		out = append(out, target{"start-up: `vault-token --help` and `version` within 2× " + base.what + " (CPU)",
-			fmt.Sprintf("%.1f×, %.1f×", help/b, version/b), slowest <= 2*b})
-	}
+	b := m("Startup/impl=nethttp-2", cpu)
+	out = append(out, target{"start-up: `vault-token --help` and `version` within 2× a hello that links net/http (CPU)",
+		fmt.Sprintf("%.1f×, %.1f×", help/b, version/b), math.Max(help, version) <= 2*b})
 	return out
+}
+
+// reported are figures shown without a target: over loopback the generated builders'
+// own cost (reflection, three URL parses) and the network dominate, and the targets once
+// set there (1.10× the floor, below ogen, 2× a hello-world) are withdrawn (issue 29).
+func (r *results) reported() []target {
+	m := r.m
+	const loop, seq = "Generate/Loopback/impl=", "Generate/InMemory/impl="
+	lf, lc, lg := m(loop+"floor-2", cpu), m(loop+"client-2", cpu), m(loop+"gen-2", cpu)
+	cl, og := m(seq+"client-2", cpu), m(seq+"ogen-2", cpu)
+	help, version, hello := m("Startup/impl=help-2", cpu), m("Startup/impl=version-2", cpu), m("Startup/impl=hello-2", cpu)
+	return []target{
+		{what: "loopback TLS: client, and `gen/` alone, against the idiomatic floor (CPU per op)", measured: fmt.Sprintf("%.2f×, %.2f×", lc/lf, lg/lf)},
+		{what: "in memory: client against ogen with its defaults (CPU per op)", measured: fmt.Sprintf("%s vs %s cpu-ns/op", num(cl), num(og))},
+		{what: "start-up: `vault-token --help` and `version` against a hello-world (CPU)", measured: fmt.Sprintf("%.1f×, %.1f×", help/hello, version/hello)},
+	}
 }
 
 func write(w io.Writer, r *results, benchstat string) {
@@ -293,6 +303,14 @@ Machine: %s, %d cores, %s %s/%s; run on %s. Written by `+"`make bench`"+`.
 			met = "**no**"
 		}
 		fmt.Fprintf(w, "| %s | %s | %s |\n", t.what, t.measured, met)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Reported, with no target:")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| figure | this run |")
+	fmt.Fprintln(w, "|---|---|")
+	for _, t := range r.reported() {
+		fmt.Fprintf(w, "| %s | %s |\n", t.what, t.measured)
 	}
 	fmt.Fprintln(w)
 
