@@ -62,7 +62,7 @@ const queriedFields = "id, name__v, user__sys, status__v, expiry_date__sys, last
 // query (at most 100). The query is VQL on api_access_token__sys; every value in it is
 // quoted and escaped, so no name or ID can change what it asks, and the results are checked
 // against the filter once more. A list of "my" tokens needs the user's ID: the client takes
-// it from the login, or from the X-VaultAPI-UserId header of one version list call.
+// it from the login reply, or from one Validate Session User call (GET /objects/users/me).
 //
 // Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/vault-query-language-vql/submitting-a-query/
 // and https://limited.veevavault.dev/vql/query-targets/api-access-tokens/

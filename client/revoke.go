@@ -94,45 +94,54 @@ func (c *Client) RevokeAPIAccessTokens(ctx context.Context, ids ...string) ([]Re
 	}
 	for start := 0; start < len(unique); start += maxDeleteBatch {
 		batch := unique[start:min(start+maxDeleteBatch, len(unique))]
-		records := make([]gen.RecordID, len(batch))
-		for i, id := range batch {
-			records[i] = gen.RecordID{ID: id}
-		}
-		body, err := json.Marshal(records)
-		if err != nil {
-			return results(), errorf(openapi.OpDeleteAPIAccessTokens, "%w", err)
-		}
-		var reply deleteReply
-		meta, err := c.authedExchange(ctx, call{op: openapi.OpDeleteAPIAccessTokens, changesVault: true, build: func() (*http.Request, error) {
-			return gen.NewDeleteAPIAccessTokensRequestWithBody(api.server, &gen.DeleteAPIAccessTokensParams{ClientID: c.clientID()},
-				"application/json", bytes.NewReader(body))
-		}}, &reply)
-		if err != nil {
+		if err := c.revokeBatch(ctx, api, batch, byID); err != nil {
 			return results(), err
-		}
-		if len(reply.Data) != len(batch) {
-			return results(), &UnknownOutcomeError{Op: openapi.OpDeleteAPIAccessTokens,
-				Err: reply.scrub.unexpected(openapi.OpDeleteAPIAccessTokens, meta, "one result per record was expected, in the order sent", nil)}
-		}
-		for i, id := range batch {
-			r := reply.Data[i]
-			if r.ResponseStatus == gen.ResponseStatusSUCCESS || r.ResponseStatus == gen.ResponseStatusWARNING {
-				byID[id] = Revocation{ID: id, Status: Revoked}
-				continue
-			}
-			apiErr := reply.scrub.apiError(openapi.OpDeleteAPIAccessTokens, gen.ResponseEnvelope{ResponseStatus: r.ResponseStatus, Errors: r.Errors}, meta)
-			status := NotRevoked
-			// A refusal for access says the token is there. Any other refusal (Vault does not
-			// name one for a record that is gone) is checked with a lookup.
-			if !errors.Is(apiErr, ErrorTypeInsufficientAccess) {
-				if status, err = c.revokedBefore(ctx, id); err != nil {
-					return results(), err
-				}
-			}
-			byID[id] = Revocation{ID: id, Status: status, Err: apiErr}
 		}
 	}
 	return results(), nil
+}
+
+// revokeBatch sends one Delete Object Records call for batch and puts each ID's outcome in
+// byID; a token Vault would not delete is looked up (revokedBefore).
+func (c *Client) revokeBatch(ctx context.Context, api tokenAPI, batch []string, byID map[string]Revocation) error {
+	records := make([]gen.RecordID, len(batch))
+	for i, id := range batch {
+		records[i] = gen.RecordID{ID: id}
+	}
+	body, err := json.Marshal(records)
+	if err != nil {
+		return errorf(openapi.OpDeleteAPIAccessTokens, "%w", err)
+	}
+	var reply deleteReply
+	meta, err := c.authedExchange(ctx, call{op: openapi.OpDeleteAPIAccessTokens, changesVault: true, build: func() (*http.Request, error) {
+		return gen.NewDeleteAPIAccessTokensRequestWithBody(api.server, &gen.DeleteAPIAccessTokensParams{ClientID: c.clientID()},
+			"application/json", bytes.NewReader(body))
+	}}, &reply)
+	if err != nil {
+		return err
+	}
+	if len(reply.Data) != len(batch) {
+		return &UnknownOutcomeError{Op: openapi.OpDeleteAPIAccessTokens,
+			Err: reply.scrub.unexpected(openapi.OpDeleteAPIAccessTokens, meta, "one result per record was expected, in the order sent", nil)}
+	}
+	for i, id := range batch {
+		r := reply.Data[i]
+		if r.ResponseStatus == gen.ResponseStatusSUCCESS || r.ResponseStatus == gen.ResponseStatusWARNING {
+			byID[id] = Revocation{ID: id, Status: Revoked}
+			continue
+		}
+		apiErr := reply.scrub.apiError(openapi.OpDeleteAPIAccessTokens, gen.ResponseEnvelope{ResponseStatus: r.ResponseStatus, Errors: r.Errors}, meta)
+		status := NotRevoked
+		// A refusal for access says the token is there. Any other refusal (Vault does not
+		// name one for a record that is gone) is checked with a lookup.
+		if !errors.Is(apiErr, ErrorTypeInsufficientAccess) {
+			if status, err = c.revokedBefore(ctx, id); err != nil {
+				return err
+			}
+		}
+		byID[id] = Revocation{ID: id, Status: status, Err: apiErr}
+	}
+	return nil
 }
 
 // revokedBefore looks up a token Vault would not delete: inactive means it was revoked (or

@@ -104,11 +104,7 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 	}
 	switch rt.op {
 	case openapi.OpEndSession:
-		if _, viaSession := s.sessions[bearer(r)]; !viaSession {
-			return failure("INVALID_SESSION_ID", "End Session takes a session ID, not an API access token.")
-		}
-		delete(s.sessions, bearer(r))
-		return map[string]any{"responseStatus": "SUCCESS"}
+		return s.endSession(r)
 	case openapi.OpValidateSessionUser:
 		return map[string]any{"responseStatus": "SUCCESS", "users": []map[string]any{
 			{"user": map[string]any{"id": caller.ID, "user_name__v": caller.Username}},
@@ -120,34 +116,57 @@ func (s *Server) dispatch(h http.Header, r *http.Request, rt route, body []byte,
 	case openapi.OpDeleteAPIAccessTokens:
 		return s.deleteTokens(caller, vault, rt.version, body, now)
 	case openapi.OpRetrieveAPIVersions:
-		values := map[string]string{}
-		for _, v := range s.cfg.Versions {
-			values[v] = "https://" + s.DNS + "/api/" + v
-		}
-		return map[string]any{"responseStatus": "SUCCESS", "values": values}
+		return s.versionList()
 	case openapi.OpGenerateAPIAccessToken:
-		id, err := strconv.ParseInt(rt.params["user_id"], 10, 64)
-		target, found := s.user(id)
-		if err != nil || !found {
-			return failure("INVALID_DATA", "Invalid user ID ["+rt.params["user_id"]+"].")
-		}
-		if target.ID != caller.ID && !caller.Admin {
-			return failure("INSUFFICIENT_ACCESS", "User does not have sufficient privileges to perform the action.")
-		}
-		return s.issue(target, vault, fields, now)
+		return s.issueForUser(caller, rt.params["user_id"], vault, fields, now)
 	case openapi.OpGenerateMyAPIAccessToken:
 		return s.issue(caller, vault, fields, now)
 	case openapi.OpGenerateSandboxAPIAccessToken:
-		name := rt.params["sandbox_name"]
-		if vault != "" {
-			return failure("OPERATION_NOT_ALLOWED", "Sandbox tokens are generated on the production Vault.")
-		}
-		if !s.hasSandbox(name) {
-			return failure("INVALID_DATA", "Sandbox ["+name+"] not found.")
-		}
-		return s.issue(caller, name, fields, now)
+		return s.issueInSandbox(caller, rt.params["sandbox_name"], vault, fields, now)
 	}
 	return failure("METHOD_NOT_SUPPORTED", "Unsupported operation.")
+}
+
+// endSession ends the caller's session; an API access token is no session to end.
+func (s *Server) endSession(r *http.Request) map[string]any {
+	if _, viaSession := s.sessions[bearer(r)]; !viaSession {
+		return failure("INVALID_SESSION_ID", "End Session takes a session ID, not an API access token.")
+	}
+	delete(s.sessions, bearer(r))
+	return map[string]any{"responseStatus": "SUCCESS"}
+}
+
+func (s *Server) versionList() map[string]any {
+	values := map[string]string{}
+	for _, v := range s.cfg.Versions {
+		values[v] = "https://" + s.DNS + "/api/" + v
+	}
+	return map[string]any{"responseStatus": "SUCCESS", "values": values}
+}
+
+// issueForUser makes a token for the user by ID: the caller's own, or anyone's for an
+// administrator.
+func (s *Server) issueForUser(caller User, userID, vault string, fields url.Values, now time.Time) map[string]any {
+	id, err := strconv.ParseInt(userID, 10, 64)
+	target, found := s.user(id)
+	if err != nil || !found {
+		return failure("INVALID_DATA", "Invalid user ID ["+userID+"].")
+	}
+	if target.ID != caller.ID && !caller.Admin {
+		return failure("INSUFFICIENT_ACCESS", "User does not have sufficient privileges to perform the action.")
+	}
+	return s.issue(target, vault, fields, now)
+}
+
+// issueInSandbox makes the caller a token in the sandbox named, asked on the production Vault.
+func (s *Server) issueInSandbox(caller User, name, vault string, fields url.Values, now time.Time) map[string]any {
+	if vault != "" {
+		return failure("OPERATION_NOT_ALLOWED", "Sandbox tokens are generated on the production Vault.")
+	}
+	if !s.hasSandbox(name) {
+		return failure("INVALID_DATA", "Sandbox ["+name+"] not found.")
+	}
+	return s.issue(caller, name, fields, now)
 }
 
 func (s *Server) listsVersion(v string) bool {

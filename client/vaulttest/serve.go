@@ -20,11 +20,6 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 )
 
-// operationRoutes maps each operation to its ServeMux pattern, the spec's document that
-// holds it, and its path there.
-// ServeMux prefers the literal "me" over the {user_id} wildcard. Patterns carry no method,
-// so that a request with the wrong one is recorded and reported like any other request
-// that breaks the spec.
 // The spec's documents, by file name (openapi.Documents).
 const (
 	apiDoc      = "vault-api.yaml"
@@ -32,6 +27,10 @@ const (
 	loginDoc    = "vault-login.yaml"
 )
 
+// operationRoutes maps each operation to its ServeMux pattern, the spec's document that
+// holds it, and its path there. ServeMux prefers the literal "me" over the {user_id}
+// wildcard. Patterns carry no method, so that a request with the wrong one is recorded and
+// reported like any other request that breaks the spec.
 var operationRoutes = []struct{ op, pattern, doc, specPath string }{
 	{openapi.OpRetrieveAPIVersions, "/api/{$}", versionsDoc, "/"},
 	{openapi.OpRetrieveAPIVersions, "/api", versionsDoc, "/"},
@@ -90,20 +89,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, doc, specPath
 		s.refuseLarge(w, r, op)
 		return
 	}
+	weight := len(body) + headerWeight(r.Header)
 	rec := s.record(r, body)
 	rt, ok := s.routeTo(r, op, doc, specPath)
 	if !ok {
 		s.mu.Lock()
-		s.recordLocked(rec, len(body)+headerWeight(r.Header))
+		s.recordLocked(rec, weight)
 		s.mu.Unlock()
-		s.report("%s %s: no operation in the spec matches", r.Method, r.URL.EscapedPath())
-		if !s.cfg.Lenient {
-			refuse(w, "MALFORMED_URL", "No operation of the spec matches "+r.Method+" "+r.URL.EscapedPath()+".")
-			return
-		}
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprint(w, "<html><body><h1>404 Not Found</h1></body></html>")
+		s.unrouted(w, r)
 		return
 	}
 	rec.Op, rec.Params = rt.op, rt.params
@@ -113,22 +106,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, doc, specPath
 		}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	input := &openapi3filter.RequestValidationInput{
-		Request: r, PathParams: rt.params, Route: rt.route,
-		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true},
-	}
-	problems := []string{}
-	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
-		problems = append(problems, err.Error())
-	}
-	problems = append(problems, undeclaredFormFields(rt.route.Operation, r.Header.Get("Content-Type"), rec.Form)...)
-	for _, p := range problems {
-		msg := fmt.Sprintf("request %s %s breaks the spec: %s", r.Method, r.URL.EscapedPath(), p)
-		rec.Violations = append(rec.Violations, msg)
-		s.report("%s", msg)
-	}
+	input, problems := s.validateRequest(r, rt, &rec)
 	s.mu.Lock()
-	s.recordLocked(rec, len(body)+headerWeight(r.Header))
+	s.recordLocked(rec, weight)
 	fault := s.takeFault(rt.op)
 	s.mu.Unlock()
 
@@ -147,7 +127,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, doc, specPath
 		fmt.Fprint(w, "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>")
 		return
 	}
-
 	if len(problems) > 0 && !s.cfg.Lenient {
 		refuse(w, "INVALID_DATA", "The request breaks the spec: "+printable(strings.Join(problems, "; "), 500))
 		return
@@ -158,6 +137,45 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op, doc, specPath
 		dropConnection(w)
 		return
 	}
+	s.send(w, r, input, rw, fault)
+}
+
+// unrouted answers a request no operation of the spec matches, as Vault answers a bad URL
+// (or, lenient, as a web server would).
+func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
+	s.report("%s %s: no operation in the spec matches", r.Method, r.URL.EscapedPath())
+	if !s.cfg.Lenient {
+		refuse(w, "MALFORMED_URL", "No operation of the spec matches "+r.Method+" "+r.URL.EscapedPath()+".")
+		return
+	}
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(http.StatusNotFound)
+	fmt.Fprint(w, "<html><body><h1>404 Not Found</h1></body></html>")
+}
+
+// validateRequest checks a routed request against the spec, reports each violation and
+// records it in rec, and returns the problems found.
+func (s *Server) validateRequest(r *http.Request, rt route, rec *Request) (*openapi3filter.RequestValidationInput, []string) {
+	input := &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: rt.params, Route: rt.route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true},
+	}
+	var problems []string
+	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+		problems = append(problems, err.Error())
+	}
+	problems = append(problems, undeclaredFormFields(rt.route.Operation, r.Header.Get("Content-Type"), rec.Form)...)
+	for _, p := range problems {
+		msg := fmt.Sprintf("request %s %s breaks the spec: %s", r.Method, r.URL.EscapedPath(), p)
+		rec.Violations = append(rec.Violations, msg)
+		s.report("%s", msg)
+	}
+	return input, problems
+}
+
+// send writes the fake's own reply, faulted as the fault says; a reply the fault leaves
+// whole is checked against the spec first.
+func (s *Server) send(w http.ResponseWriter, r *http.Request, input *openapi3filter.RequestValidationInput, rw *reply, fault Fault) {
 	out := rw.body.Bytes()
 	switch fault.Kind {
 	case TruncatedJSON:

@@ -153,36 +153,7 @@ func NewTestServer(t TB, cfg Config) *Server {
 // Start starts a fake Vault, or says why it could not: the spec did not load, or
 // Config.Addr could not be listened on (a port in use, an address that is not local).
 func Start(cfg Config) (*Server, error) {
-	if cfg.Users == nil {
-		cfg.Users = DefaultUsers()
-	}
-	if cfg.Sandboxes == nil {
-		cfg.Sandboxes = []string{"VeePharm Sandbox", "R&D/QA Sandbox"}
-	}
-	if cfg.Versions == nil {
-		cfg.Versions = []string{"v25.3", "v26.1", "v26.2", "v26.3"}
-	}
-	if cfg.SessionIdleTimeout == 0 {
-		cfg.SessionIdleTimeout = 30 * time.Minute
-	}
-	if cfg.BurstLimit == 0 {
-		cfg.BurstLimit = 2000
-	}
-	if cfg.BurstDelay == 0 {
-		cfg.BurstDelay = 500 * time.Millisecond
-	}
-	if cfg.LoginLimit == 0 {
-		cfg.LoginLimit = 20
-	}
-	if cfg.OAuthProfiles == nil {
-		cfg.OAuthProfiles = []OAuthProfile{{ID: DefaultOAuthProfileID}}
-	}
-	if cfg.QueryPageSize == 0 {
-		cfg.QueryPageSize = 1000
-	}
-	if cfg.Report == nil {
-		cfg.Report = func(v string) { log.Printf("vaulttest: %s", v) } //nolint:gosec // report made v one printable line
-	}
+	cfg = cfg.withDefaults()
 	spec, err := loadSpec()
 	if err != nil {
 		return nil, fmt.Errorf("vaulttest: %w", err)
@@ -237,6 +208,41 @@ func (s *Server) certificate(l net.Listener) (*loopcert.Cert, error) {
 		return nil, fmt.Errorf("vaulttest: %w", err)
 	}
 	return cert, nil
+}
+
+// withDefaults is cfg with every zero field set to its documented default.
+func (cfg Config) withDefaults() Config {
+	if cfg.Users == nil {
+		cfg.Users = DefaultUsers()
+	}
+	if cfg.Sandboxes == nil {
+		cfg.Sandboxes = []string{"VeePharm Sandbox", "R&D/QA Sandbox"}
+	}
+	if cfg.Versions == nil {
+		cfg.Versions = []string{"v25.3", "v26.1", "v26.2", "v26.3"}
+	}
+	if cfg.SessionIdleTimeout == 0 {
+		cfg.SessionIdleTimeout = 30 * time.Minute
+	}
+	if cfg.BurstLimit == 0 {
+		cfg.BurstLimit = 2000
+	}
+	if cfg.BurstDelay == 0 {
+		cfg.BurstDelay = 500 * time.Millisecond
+	}
+	if cfg.LoginLimit == 0 {
+		cfg.LoginLimit = 20
+	}
+	if cfg.OAuthProfiles == nil {
+		cfg.OAuthProfiles = []OAuthProfile{{ID: DefaultOAuthProfileID}}
+	}
+	if cfg.QueryPageSize == 0 {
+		cfg.QueryPageSize = 1000
+	}
+	if cfg.Report == nil {
+		cfg.Report = func(v string) { log.Printf("vaulttest: %s", v) } //nolint:gosec // report made v one printable line
+	}
+	return cfg
 }
 
 // listen returns the listener Config asks for: in memory, on Config.Addr, or on any free

@@ -13,6 +13,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/internal/command"
 	"github.com/acme/vault-token/openapi"
 )
 
@@ -22,14 +23,26 @@ func (a *app) demoCmd() *cobra.Command {
 		Use:     "demo [--verbose]",
 		Short:   "Run the whole flow against an in-process fake Vault (no network, no credentials)",
 		Example: "  vault-token demo --verbose",
-		Args:    noArgs,
-		RunE:    runE(func(cmd *cobra.Command, _ []string) error { return a.demo(cmd.Context(), verbose) }),
+		Args:    command.NoArgs,
+		RunE:    command.RunE(func(cmd *cobra.Command, _ []string) error { return a.demo(cmd.Context(), verbose) }),
 	}
 	cmd.Flags().BoolVar(&verbose, "verbose", false, "log each request to stderr (secrets are never logged)")
 	return cmd
 }
 
 // demo runs the whole flow against an in-process fake Vault: no network, no credentials.
+// demoRun is the demo under way: the fake, the client, and what the steps share.
+type demoRun struct {
+	a    *app
+	ctx  context.Context
+	fake *vaulttest.Server
+	c    *client.Client
+	opts []client.Option // c's options, for the OAuth client of step 6
+	in90 time.Time
+}
+
+func (d *demoRun) say(format string, args ...any) { fmt.Fprintf(d.a.stdout, format+"\n", args...) }
+
 func (a *app) demo(ctx context.Context, verbose bool) error {
 	var mu sync.Mutex
 	var violations []string
@@ -57,51 +70,74 @@ func (a *app) demo(ctx context.Context, verbose bool) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	out := a.stdout
-	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+	d := &demoRun{a: a, ctx: ctx, fake: fake, c: c, opts: opts, in90: a.now().Add(90 * 24 * time.Hour)}
+	d.say("vault-token demo: the whole flow against a fake Vault at %s (in this process, no network).", fake.DNS)
+	for _, step := range []func() error{d.versions, d.userToken, d.myToken, d.sandboxToken, d.rotation, d.oauth, d.refusal} {
+		d.say("")
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	d.say("")
+	mu.Lock()
+	defer mu.Unlock()
+	d.say("The fake received %d requests and checked each request and reply against the spec: %d violations.", len(fake.Requests()), len(violations))
+	if len(violations) > 0 {
+		return fmt.Errorf("spec violations: %s", strings.Join(violations, "; "))
+	}
+	return nil
+}
 
-	say("vault-token demo: the whole flow against a fake Vault at %s (in this process, no network).", fake.DNS)
-	say("")
-	say("1. Log in as olivia@veepharm.com with a password, then list the API versions (GET /api/).")
-	list, err := c.APIVersions(ctx)
+func (d *demoRun) versions() error {
+	d.say("1. Log in as olivia@veepharm.com with a password, then list the API versions (GET /api/).")
+	list, err := d.c.APIVersions(d.ctx)
 	if err != nil {
 		return err
 	}
 	beta, _ := list.Latest(true)
-	say("   %s  (the newest, %s, may be the Beta; the client uses %s)", strings.Join(list.Versions, " "), beta, client.DefaultAPIVersion)
+	d.say("   %s  (the newest, %s, may be the Beta; the client uses %s)", strings.Join(list.Versions, " "), beta, client.DefaultAPIVersion)
+	return nil
+}
 
-	in90 := a.now().Add(90 * 24 * time.Hour)
-	say("")
-	say("2. A token for user 12345, expiring in 90 days (%s, sent in UTC).", in90.UTC().Format(time.RFC3339))
-	tok, err := c.GenerateAPIAccessToken(ctx, "12345", client.TokenRequest{Name: "Integration key", ExpiresAt: in90})
+func (d *demoRun) userToken() error {
+	d.say("2. A token for user 12345, expiring in 90 days (%s, sent in UTC).", d.in90.UTC().Format(time.RFC3339))
+	tok, err := d.c.GenerateAPIAccessToken(d.ctx, "12345", client.TokenRequest{Name: "Integration key", ExpiresAt: d.in90})
 	if err != nil {
 		return err
 	}
-	a.showToken(tok)
+	d.a.showToken(tok)
+	return nil
+}
 
-	date := client.Date{Year: in90.Year(), Month: in90.Month(), Day: in90.Day()}
-	say("")
-	say("3. A token for myself (users/me), expiring on %s (23:59:59 in my time zone).", date)
-	if tok, err = c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "My key", ExpiresOn: date}); err != nil {
+func (d *demoRun) myToken() error {
+	date := client.Date{Year: d.in90.Year(), Month: d.in90.Month(), Day: d.in90.Day()}
+	d.say("3. A token for myself (users/me), expiring on %s (23:59:59 in my time zone).", date)
+	tok, err := d.c.GenerateMyAPIAccessToken(d.ctx, client.TokenRequest{Name: "My key", ExpiresOn: date})
+	if err != nil {
 		return err
 	}
-	a.showToken(tok)
+	d.a.showToken(tok)
+	return nil
+}
 
-	say("")
-	say(`4. A token for myself in the sandbox "VeePharm Sandbox" (the name is escaped in the path).`)
-	if tok, err = c.GenerateSandboxAPIAccessToken(ctx, "VeePharm Sandbox", client.TokenRequest{Name: "Sandbox key"}); err != nil {
+func (d *demoRun) sandboxToken() error {
+	d.say(`4. A token for myself in the sandbox "VeePharm Sandbox" (the name is escaped in the path).`)
+	tok, err := d.c.GenerateSandboxAPIAccessToken(d.ctx, "VeePharm Sandbox", client.TokenRequest{Name: "Sandbox key"})
+	if err != nil {
 		return err
 	}
-	a.showToken(tok)
-	reqs := fake.Requests()
-	say("   sent: %s %s", reqs[len(reqs)-1].Method, reqs[len(reqs)-1].Path)
+	d.a.showToken(tok)
+	reqs := d.fake.Requests()
+	d.say("   sent: %s %s", reqs[len(reqs)-1].Method, reqs[len(reqs)-1].Path)
+	return nil
+}
 
-	say("")
-	say(`5. A rotation of user 12345's "Integration key": a new token, stored first, then the old one revoked.`)
-	rot, err := c.RotateAPIAccessToken(ctx, client.RotateRequest{
-		TokenRequest: client.TokenRequest{Name: "Integration key", ExpiresAt: in90}, UserID: "12345",
+func (d *demoRun) rotation() error {
+	d.say(`5. A rotation of user 12345's "Integration key": a new token, stored first, then the old one revoked.`)
+	rot, err := d.c.RotateAPIAccessToken(d.ctx, client.RotateRequest{
+		TokenRequest: client.TokenRequest{Name: "Integration key", ExpiresAt: d.in90}, UserID: "12345",
 		Store: func(_ context.Context, tok *client.Token) error {
-			say("   stored %s, value %v (a secret manager would take tok.Value.Reveal())", tok.ID, tok.Value)
+			d.say("   stored %s, value %v (a secret manager would take tok.Value.Reveal())", tok.ID, tok.Value)
 			return nil
 		},
 	})
@@ -109,53 +145,44 @@ func (a *app) demo(ctx context.Context, verbose bool) error {
 		return err
 	}
 	for _, r := range rot.Revoked {
-		say("   %s %s", r.ID, r.Status)
+		d.say("   %s %s", r.ID, r.Status)
 	}
-	tokens, err := c.ListAPIAccessTokens(ctx, client.TokenFilter{UserID: "12345", All: true})
+	tokens, err := d.c.ListAPIAccessTokens(d.ctx, client.TokenFilter{UserID: "12345", All: true})
 	if err != nil {
 		return err
 	}
-	say("   user 12345's tokens now (a VQL query on api_access_token__sys):")
+	d.say("   user 12345's tokens now (a VQL query on api_access_token__sys):")
 	for _, t := range tokens.Tokens {
-		say("   %s %q active=%v", t.ID, t.Name, t.Active)
-	}
-
-	say("")
-	say("6. An OAuth 2.0 / OpenID Connect login: olivia@veepharm.com's access token from her identity")
-	say("   provider (here, the fake's own), exchanged for a session at the login host, then a token.")
-	if err := a.demoOAuth(ctx, fake, opts, say); err != nil {
-		return err
-	}
-
-	say("")
-	say("7. A refused call: user 12345 gets tokens up to Vault's cap of %d, then one more.", vaulttest.MaxActiveTokens)
-	for i := 2; i <= vaulttest.MaxActiveTokens; i++ {
-		if _, err := c.GenerateAPIAccessToken(ctx, "12345", client.TokenRequest{Name: fmt.Sprintf("Key %d", i)}); err != nil {
-			return err
-		}
-	}
-	_, err = c.GenerateAPIAccessToken(ctx, "12345", client.TokenRequest{Name: "Key 26"})
-	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) {
-		return fmt.Errorf("the 26th token was not refused as expected: %w", err)
-	}
-	say("   error:   %v", err)
-	say("   type:    %s (errors.Is(err, client.ErrorTypeOperationNotAllowed) = %v)", apiErr.Errors[0].Type, errors.Is(err, client.ErrorTypeOperationNotAllowed))
-	say("   status:  HTTP %d with responseStatus %s: Vault refuses inside a 200 reply", apiErr.HTTPStatus, apiErr.Status)
-	say("   quote to support: execution ID %s", apiErr.Response.ExecutionID)
-
-	say("")
-	mu.Lock()
-	defer mu.Unlock()
-	say("The fake received %d requests and checked each request and reply against the spec: %d violations.", len(fake.Requests()), len(violations))
-	if len(violations) > 0 {
-		return fmt.Errorf("spec violations: %s", strings.Join(violations, "; "))
+		d.say("   %s %q active=%v", t.ID, t.Name, t.Active)
 	}
 	return nil
 }
 
-// demoOAuth logs in with OAuth: opts are the demo client's options, with its credentials
-// replaced.
+func (d *demoRun) oauth() error {
+	d.say("6. An OAuth 2.0 / OpenID Connect login: olivia@veepharm.com's access token from her identity")
+	d.say("   provider (here, the fake's own), exchanged for a session at the login host, then a token.")
+	return d.a.demoOAuth(d.ctx, d.fake, d.opts, d.say)
+}
+
+func (d *demoRun) refusal() error {
+	d.say("7. A refused call: user 12345 gets tokens up to Vault's cap of %d, then one more.", vaulttest.MaxActiveTokens)
+	for i := 2; i <= vaulttest.MaxActiveTokens; i++ {
+		if _, err := d.c.GenerateAPIAccessToken(d.ctx, "12345", client.TokenRequest{Name: fmt.Sprintf("Key %d", i)}); err != nil {
+			return err
+		}
+	}
+	_, err := d.c.GenerateAPIAccessToken(d.ctx, "12345", client.TokenRequest{Name: "Key 26"})
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) {
+		return fmt.Errorf("the 26th token was not refused as expected: %w", err)
+	}
+	d.say("   error:   %v", err)
+	d.say("   type:    %s (errors.Is(err, client.ErrorTypeOperationNotAllowed) = %v)", apiErr.Errors[0].Type, errors.Is(err, client.ErrorTypeOperationNotAllowed))
+	d.say("   status:  HTTP %d with responseStatus %s: Vault refuses inside a 200 reply", apiErr.HTTPStatus, apiErr.Status)
+	d.say("   quote to support: execution ID %s", apiErr.Response.ExecutionID)
+	return nil
+}
+
 func (a *app) demoOAuth(ctx context.Context, fake *vaulttest.Server, opts []client.Option, say func(string, ...any)) error {
 	idpToken, err := fake.IdPToken(vaulttest.DefaultOAuthProfileID, "olivia@veepharm.com", 0)
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -52,8 +51,8 @@ system's roots, so the shell goes on trusting what it trusted before:
 
 -o json prints the same as one object.`,
 		Example: fakeExample,
-		Args:    noArgs,
-		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+		Args:    command.NoArgs,
+		RunE: command.RunE(func(cmd *cobra.Command, _ []string) error {
 			if certOut == "" {
 				return command.UsageErrorf("give --cert-out FILE: where to write the server's certificate")
 			}
@@ -83,7 +82,7 @@ func (a *app) printFake(output, dns, cert string) error {
 	}
 	switch output {
 	case "json":
-		return a.printJSON(map[string]any{
+		return command.PrintJSON(a.stdout, map[string]any{
 			"dns": dns, "cert_file": cert, "pid": os.Getpid(),
 			"username": fakeUser.Username, "password": fakeUser.Password,
 			"oauth_profile": vaulttest.DefaultOAuthProfileID,
@@ -167,16 +166,6 @@ func (a *app) fake(ctx context.Context, addr, certOut, output string, lenient bo
 	<-ctx.Done()
 	fmt.Fprintln(a.stderr, name+": stopped")
 	return nil
-}
-
-// printJSON prints v as vault-token prints JSON: indented by two spaces, one line at the end.
-func (a *app) printJSON(v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = a.stdout.Write(append(b, '\n'))
-	return err
 }
 
 // replaceFile writes data to a temporary file beside path and renames it over path: a

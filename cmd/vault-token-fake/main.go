@@ -14,7 +14,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,36 +53,17 @@ func (a *app) run(ctx context.Context, args []string) int {
 	return a.report(ctx, cmd.CommandPath(), err)
 }
 
-// runE marks the errors f returns as its own.
-func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := f(cmd, args); err != nil {
-			return &command.RanError{Err: err}
-		}
-		return nil
-	}
-}
-
-func noArgs(_ *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return command.UsageErrorf("unexpected argument %q", args[0])
-	}
-	return nil
-}
-
 // report prints err once and picks the exit status.
 func (a *app) report(ctx context.Context, cmdPath string, err error) int {
 	if err == nil {
 		return command.ExitOK
 	}
 	if command.IsUsage(err) {
-		fmt.Fprintf(a.stderr, "%s: %s\nRun '%s --help' for usage.\n", cmdPath, err, cmdPath)
-		return command.ExitUsage
+		return command.ReportUsage(a.stderr, cmdPath, err.Error())
 	}
 	fmt.Fprintf(a.stderr, "%s: %s\n", name, err)
-	var stopped command.StoppedBy
-	if errors.As(context.Cause(ctx), &stopped) {
-		return stopped.ExitStatus()
+	if code, stopped := command.SignalExit(ctx); stopped {
+		return code
 	}
 	return command.ExitVault
 }

@@ -113,14 +113,12 @@ func (a *app) newClient(cmd *cobra.Command, f *vaultFlags, extra ...client.Optio
 // error or invalid input from a Vault or network error), apart from the errors cobra finds
 // in the command line before running it, which are all usage errors.
 func runE(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	run := command.RunE(f)
 	return func(cmd *cobra.Command, args []string) error {
 		if err := missingFlags(cmd); err != nil {
 			return err
 		}
-		if err := f(cmd, args); err != nil {
-			return &command.RanError{Err: err}
-		}
-		return nil
+		return run(cmd, args)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/internal/command"
 )
 
 const generateExample = `  # A token for user 12345, valid 90 days, the value alone on stdout
@@ -31,7 +32,7 @@ created. --expires takes an RFC 3339 time (sent in UTC), a date YYYY-MM-DD (23:5
 user's time zone) or a duration such as 90d, 2w or 12h; without it the token never expires,
 if the user's security profile allows.`,
 		Example: generateExample,
-		Args:    noArgs,
+		Args:    command.NoArgs,
 		RunE:    runE(func(cmd *cobra.Command, _ []string) error { return a.generate(cmd, o) }),
 	}
 	o = addNewTokenFlags(cmd, newTokenHelp{
@@ -106,7 +107,7 @@ func formatToken(tok *client.Token, output, vault, user, sandbox, name string, r
 	case !req.ExpiresOn.IsZero():
 		expires = req.ExpiresOn.String()
 	}
-	return encodeJSON(tokenJSON{
+	return command.EncodeJSON(tokenJSON{
 		ID: tok.ID, Token: tok.Value.Reveal(), Name: name, Vault: vault, User: user, Sandbox: sandbox,
 		Expires: expires, ExecutionID: tok.Response.ExecutionID, Warnings: tok.Response.Warnings,
 	})

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/internal/command"
 )
 
 const listExample = `  # The active tokens of user 12345, as a table
@@ -29,7 +30,7 @@ never their values. Active ones only, unless --all. For a sandbox's tokens, poin
 the sandbox's own DNS. When no token matches, the table is empty (JSON: []) and stderr says
 "no tokens match"; the exit status is 0.`,
 		Example: listExample,
-		Args:    noArgs,
+		Args:    command.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			if err := exactlyOne(cmd, "user", "me"); err != nil {
 				return err

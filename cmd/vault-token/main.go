@@ -119,8 +119,7 @@ func (a *app) report(ctx context.Context, cmdPath string, err error) int {
 	case errors.As(err, &exited):
 		return exited.code
 	case command.IsUsage(err) || errors.Is(err, client.ErrInvalidInput):
-		fmt.Fprintf(a.stderr, "%s: %s\nRun '%s --help' for usage.\n", cmdPath, message(err), cmdPath)
-		return command.ExitUsage
+		return command.ReportUsage(a.stderr, cmdPath, message(err))
 	}
 	fmt.Fprintf(a.stderr, "vault-token: %s\n", message(err))
 	var unknown *client.UnknownOutcomeError
@@ -142,9 +141,8 @@ func (a *app) report(ctx context.Context, cmdPath string, err error) int {
 	if errors.As(err, &unknown) {
 		return command.ExitUnknown
 	}
-	var stopped command.StoppedBy
-	if errors.As(context.Cause(ctx), &stopped) {
-		return stopped.ExitStatus()
+	if code, stopped := command.SignalExit(ctx); stopped {
+		return code
 	}
 	return command.ExitVault
 }

@@ -53,7 +53,7 @@ listing comes after the new token is made, with it.
 the listing, the --out-file checks) and prints what it would create, keep and revoke; it
 creates, revokes and writes nothing.`,
 		Example: rotateExample,
-		Args:    noArgs,
+		Args:    command.NoArgs,
 		RunE:    runE(func(cmd *cobra.Command, _ []string) error { return a.rotate(cmd, o) }),
 	}
 	o.newTokenFlags = addNewTokenFlags(cmd, newTokenHelp{

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/acme/vault-token/internal/command"
 	"github.com/spf13/cobra"
 )
 
@@ -15,7 +16,7 @@ func (a *app) versionsCmd() *cobra.Command {
 		Short:   "List the API versions a Vault supports",
 		Long:    "List the API versions a Vault supports (GET /api/), oldest first. The newest may be the Beta.",
 		Example: "  VEEVA_VAULT_SESSION_ID=... vault-token versions --vault myvault.veevavault.com -o json",
-		Args:    noArgs,
+		Args:    command.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			return a.versions(cmd, f, output.value)
 		}),
