@@ -59,31 +59,22 @@ func TestNetworkTextHasOnePath(t *testing.T) {
 	carriesText := map[string]bool{"APIError": true, "Message": true, "UnexpectedResponseError": true, "Response": true}
 	// Where each kind of error is made, the one place: an input error by badInput.
 	madeIn := map[string]string{"InputError": "errors.go"}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.CompositeLit:
-				if id, ok := n.Type.(*ast.Ident); ok && carriesText[id.Name] && len(n.Elts) > 0 && name != "fromreply.go" {
-					t.Errorf("%s: a %s is built outside fromreply.go", fset.Position(n.Pos()), id.Name)
-				}
-				if id, ok := n.Type.(*ast.Ident); ok && madeIn[id.Name] != "" && name != madeIn[id.Name] {
-					t.Errorf("%s: a %s is built outside %s (use badInput)", fset.Position(n.Pos()), id.Name, madeIn[id.Name])
-				}
-			case *ast.CallExpr:
-				if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "newScrubber" && name != "client.go" {
-					t.Errorf("%s: a scrubber is made outside exchange", fset.Position(n.Pos()))
-				}
+	inspectCode(t, fset, files, func(path string, n ast.Node) {
+		name := filepath.Base(path)
+		switch n := n.(type) {
+		case *ast.CompositeLit:
+			if id, ok := n.Type.(*ast.Ident); ok && carriesText[id.Name] && len(n.Elts) > 0 && name != "fromreply.go" {
+				t.Errorf("%s: a %s is built outside fromreply.go", fset.Position(n.Pos()), id.Name)
 			}
-			return true
-		})
-	}
+			if id, ok := n.Type.(*ast.Ident); ok && madeIn[id.Name] != "" && name != madeIn[id.Name] {
+				t.Errorf("%s: a %s is built outside %s (use badInput)", fset.Position(n.Pos()), id.Name, madeIn[id.Name])
+			}
+		case *ast.CallExpr:
+			if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "newScrubber" && name != "client.go" {
+				t.Errorf("%s: a scrubber is made outside exchange", fset.Position(n.Pos()))
+			}
+		}
+	})
 }
 
 // TestNoDecisionOnErrorText: no hand-written code of the library or the commands decides
@@ -108,37 +99,27 @@ func TestNoDecisionOnErrorText(t *testing.T) {
 		sel, ok := call.Fun.(*ast.SelectorExpr)
 		return ok && sel.Sel.Name == "Error"
 	}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.BinaryExpr:
-				if (n.Op == token.EQL || n.Op == token.NEQ) && (isErrorText(n.X) || isErrorText(n.Y)) {
-					t.Errorf("%s: a decision on an error's text", fset.Position(n.Pos()))
-				}
-			case *ast.CallExpr:
-				sel, ok := n.Fun.(*ast.SelectorExpr)
-				if !ok {
-					return true
-				}
-				if pkg, isPkg := sel.X.(*ast.Ident); !isPkg || pkg.Name != "strings" {
-					return true
-				}
-				for _, a := range n.Args {
-					if isErrorText(a) && sel.Sel.Name != "TrimSpace" {
-						t.Errorf("%s: strings.%s on an error's text", fset.Position(n.Pos()), sel.Sel.Name)
-					}
+	inspectCode(t, fset, files, func(_ string, n ast.Node) {
+		switch n := n.(type) {
+		case *ast.BinaryExpr:
+			if (n.Op == token.EQL || n.Op == token.NEQ) && (isErrorText(n.X) || isErrorText(n.Y)) {
+				t.Errorf("%s: a decision on an error's text", fset.Position(n.Pos()))
+			}
+		case *ast.CallExpr:
+			sel, ok := n.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return
+			}
+			if pkg, isPkg := sel.X.(*ast.Ident); !isPkg || pkg.Name != "strings" {
+				return
+			}
+			for _, a := range n.Args {
+				if isErrorText(a) && sel.Sel.Name != "TrimSpace" {
+					t.Errorf("%s: strings.%s on an error's text", fset.Position(n.Pos()), sel.Sel.Name)
 				}
 			}
-			return true
-		})
-	}
+		}
+	})
 }
 
 // TestOneFake: tests talk to one fake Vault, vaulttest, and script by hand only the replies
@@ -169,5 +150,23 @@ func TestOneFake(t *testing.T) {
 				t.Errorf("%s starts a server of its own (%s): use client/vaulttest, and a HandReply for a reply it must shape", name, server)
 			}
 		}
+	}
+}
+
+// inspectCode calls visit with every node of the files that are not tests.
+func inspectCode(t *testing.T, fset *token.FileSet, files []string, visit func(path string, n ast.Node)) {
+	t.Helper()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			visit(name, n)
+			return true
+		})
 	}
 }

@@ -27,10 +27,7 @@ func printedForms(v any) string {
 func TestRevokeRecordErrorIsScrubbed(t *testing.T) {
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
 	user := vaulttest.DefaultUsers()[0]
-	c, err := client.New(fake.DNS, client.WithHTTPClient(fake.Client()), client.WithCredentials(client.Password(user.Username, user.Password)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := fakeClient(t, fake, client.Password(user.Username, user.Password))
 	tok, err := c.GenerateMyAPIAccessToken(t.Context(), client.TokenRequest{Name: "k"})
 	if err != nil {
 		t.Fatal(err)
@@ -71,14 +68,7 @@ func TestTokenEchoedInItsOwnWarningIsScrubbed(t *testing.T) {
 		fmt.Fprintf(w, `{"responseStatus":"WARNING","warnings":[{"type":"INVALID_DATA","message":"made %s"},{"type":"INVALID_DATA","message":"made %s"}],"data":{"id":"0PI00000000C003","token__sys":"%s"}}`,
 			hex.EncodeToString([]byte(value)), strings.ToUpper(hex.EncodeToString([]byte(value))), value)
 	}})
-	session, err := fake.SessionFor(vaulttest.DefaultUsers()[0].Username)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(fake.DNS, client.WithHTTPClient(fake.Client()), client.WithCredentials(client.SessionID(session)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := fakeClient(t, fake, sessionOf(t, fake, olivia.Username))
 	tok, err := c.GenerateMyAPIAccessToken(t.Context(), client.TokenRequest{Name: "k"})
 	if err != nil {
 		t.Fatal(err)
@@ -117,15 +107,8 @@ func TestRotationRefusesAnImplausibleListing(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, listingOf(client.MaxActiveTokens+1, "CI"))
 	}})
-	session, err := fake.SessionFor(vaulttest.DefaultUsers()[0].Username)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(fake.DNS, client.WithHTTPClient(fake.Client()), client.WithCredentials(client.SessionID(session)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.RotateAPIAccessToken(t.Context(), client.RotateRequest{
+	c := fakeClient(t, fake, sessionOf(t, fake, olivia.Username))
+	_, err := c.RotateAPIAccessToken(t.Context(), client.RotateRequest{
 		TokenRequest: client.TokenRequest{Name: "CI"}, UserID: "12345",
 		Store: func(context.Context, *client.Token) error { return nil },
 	})
@@ -145,16 +128,8 @@ func TestListingIsBoundedInRecords(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, listingOf(10_001, "CI"))
 	}})
-	session, err := fake.SessionFor(vaulttest.DefaultUsers()[0].Username)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New(fake.DNS, client.WithHTTPClient(fake.Client()), client.WithCredentials(client.SessionID(session)),
-		client.WithMaxReplySize(64<<20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.ListAPIAccessTokens(t.Context(), client.TokenFilter{UserID: "12345"})
+	c := fakeClient(t, fake, sessionOf(t, fake, olivia.Username), client.WithMaxReplySize(64<<20))
+	_, err := c.ListAPIAccessTokens(t.Context(), client.TokenFilter{UserID: "12345"})
 	var unexpected *client.UnexpectedResponseError
 	if !errors.Is(err, client.ErrTooManyPages) || !errors.As(err, &unexpected) {
 		t.Errorf("error %v (%T), want an *UnexpectedResponseError matching ErrTooManyPages", err, err)

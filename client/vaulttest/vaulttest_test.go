@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -237,17 +238,7 @@ func TestFailureAndHandReply(t *testing.T) {
 // TestHandReplyIsCheckedAgainstTheSpec: a hand-written reply is checked like the fake's
 // own, and a violation reported, unless the fault says it breaks the spec on purpose.
 func TestHandReplyIsCheckedAgainstTheSpec(t *testing.T) {
-	var reported []string
-	var mu sync.Mutex
-	s, err := vaulttest.Start(vaulttest.Config{Report: func(v string) { mu.Lock(); reported = append(reported, v); mu.Unlock() }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	session, err := s.SessionFor("olivia@veepharm.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, reports, session := startReporting(t)
 	noData := func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"responseStatus":"SUCCESS"}`)
@@ -256,9 +247,7 @@ func TestHandReplyIsCheckedAgainstTheSpec(t *testing.T) {
 		_ = s.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.HandReply, BreaksSpec: breaks, Reply: noData})
 		post(t, s, "/api/v26.2/objects/users/me/api_access_token__sys", session, "application/x-www-form-urlencoded", "name__v=k")
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(reported) != 1 || !strings.Contains(reported[0], "hand-written response") {
+	if reported := reports(); len(reported) != 1 || !strings.Contains(reported[0], "hand-written response") {
 		t.Errorf("reported %q, want the one unmarked reply without data", reported)
 	}
 	if err := s.Inject(vaulttest.Fault{Kind: vaulttest.Failure, ErrorType: "X", BreaksSpec: true}); err == nil {
@@ -331,17 +320,7 @@ func TestCertificateVouchesForTheServerAlone(t *testing.T) {
 // Before, the fake cut the body at 1 MiB and acted on what was left: a token with a cut
 // name and no expiry.
 func TestOverLongBodyIsRefusedNotCut(t *testing.T) {
-	var reported []string
-	var mu sync.Mutex
-	s, err := vaulttest.Start(vaulttest.Config{Report: func(v string) { mu.Lock(); reported = append(reported, v); mu.Unlock() }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	session, err := s.SessionFor("olivia@veepharm.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, reports, session := startReporting(t)
 	body := "name__v=" + strings.Repeat("n", vaulttest.MaxRequestBody) + "&expiry_date__v=2099-12-31"
 	req, err := http.NewRequest(http.MethodPost, s.URL()+"/api/v26.2/objects/users/me/api_access_token__sys", strings.NewReader(body))
 	if err != nil {
@@ -364,9 +343,7 @@ func TestOverLongBodyIsRefusedNotCut(t *testing.T) {
 	if n := s.Count(openapi.OpGenerateMyAPIAccessToken); n != 1 {
 		t.Errorf("Count = %d, want the refused request counted", n)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(reported) != 1 || !strings.Contains(reported[0], "larger than") {
+	if reported := reports(); len(reported) != 1 || !strings.Contains(reported[0], "larger than") {
 		t.Errorf("reported %q", reported)
 	}
 }
@@ -405,4 +382,21 @@ func TestWhatTheFakeKeepsIsBounded(t *testing.T) {
 	if n := s.Count(openapi.OpAuthenticate); n != sent {
 		t.Errorf("Count = %d, want every one of %d", n, sent)
 	}
+}
+
+// startReporting starts a fake whose reports the test reads (reports), and a session of
+// olivia's on it.
+func startReporting(t *testing.T) (s *vaulttest.Server, reports func() []string, session string) {
+	t.Helper()
+	var mu sync.Mutex
+	var reported []string
+	s, err := vaulttest.Start(vaulttest.Config{Report: func(v string) { mu.Lock(); reported = append(reported, v); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if session, err = s.SessionFor("olivia@veepharm.com"); err != nil {
+		t.Fatal(err)
+	}
+	return s, func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(reported) }, session
 }
