@@ -19,10 +19,17 @@ import (
 // README quick start: the README shows the function below verbatim (TestReadmeQuickStart
 // fails when the two differ), and Example_quickStart runs it.
 
-// newIntegrationToken logs in with a password and creates an API access token in a
-// sandbox, valid for 90 days. opts are more client options: the example passes the fake
-// Vault's HTTP client; a service needs none.
-func newIntegrationToken(ctx context.Context, vaultDNS, user, password string, opts ...client.Option) (*client.Token, error) {
+// tokenService is how a service holds the client: one *client.Client per Vault, made once
+// and shared by every call, so that the calls share one login and their connections. A
+// client made per call logs in per call, and Vault's login limit (about 20 a minute per
+// user) soon refuses it.
+type tokenService struct {
+	vault *client.Client
+}
+
+// newTokenService makes the service's client; it sends nothing. opts are more client
+// options: the example passes the fake Vault's HTTP client; a service needs none.
+func newTokenService(vaultDNS, user, password string, opts ...client.Option) (*tokenService, error) {
 	c, err := client.New(vaultDNS, append(opts, // vaultDNS: "myvault.veevavault.com", no scheme
 		client.WithCredentials(client.Password(user, password)), // or client.SessionID(id), client.AccessToken(tok)
 		client.WithClientID("acme-vault-ops-server-tokenbot"),
@@ -30,7 +37,13 @@ func newIntegrationToken(ctx context.Context, vaultDNS, user, password string, o
 	if err != nil {
 		return nil, err // bad DNS, client ID or version: an *client.InputError, nothing sent
 	}
-	tok, err := c.GenerateSandboxAPIAccessToken(ctx, "VeePharm Sandbox", client.TokenRequest{
+	return &tokenService{vault: c}, nil
+}
+
+// newIntegrationToken creates an API access token in a sandbox, valid for 90 days. The
+// first call logs in; the others reuse the session.
+func (s *tokenService) newIntegrationToken(ctx context.Context) (*client.Token, error) {
+	tok, err := s.vault.GenerateSandboxAPIAccessToken(ctx, "VeePharm Sandbox", client.TokenRequest{
 		Name:      "IntegrationKey",
 		ExpiresAt: time.Now().Add(90 * 24 * time.Hour), // or ExpiresOn: client.Date{...}, or neither
 	})
@@ -59,15 +72,29 @@ func Example_quickStart() {
 	defer fake.Close()
 	ctx := context.Background()
 
-	tok, err := newIntegrationToken(ctx, fake.DNS, "olivia@veepharm.com", "demo-password", client.WithHTTPClient(fake.Client()))
-	fmt.Println(err, strings.HasPrefix(tok.Value.Reveal(), "veeva-vault-"))
+	svc, err := newTokenService(fake.DNS, "olivia@veepharm.com", "demo-password", client.WithHTTPClient(fake.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for range 3 {
+		if _, err := svc.newIntegrationToken(ctx); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Println("logins for 3 tokens:", fake.Count(openapi.OpAuthenticate))
 
 	// A VeevaID user cannot have tokens: an error, not a panic.
-	_, err = newIntegrationToken(ctx, fake.DNS, "veevaid.user@veepharm.com", "veevaid-password", client.WithHTTPClient(fake.Client()))
+	veevaID, err := newTokenService(fake.DNS, "veevaid.user@veepharm.com", "veevaid-password", client.WithHTTPClient(fake.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = veevaID.newIntegrationToken(ctx)
 	fmt.Println(errors.Is(err, client.ErrorTypeOperationNotAllowed))
 	// Output:
 	// 0PI000000000001 [REDACTED]
-	// <nil> true
+	// 0PI000000000002 [REDACTED]
+	// 0PI000000000003 [REDACTED]
+	// logins for 3 tokens: 1
 	// true
 }
 

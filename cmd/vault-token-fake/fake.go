@@ -40,8 +40,8 @@ passwords and identity provider tokens for OAuth logins to stderr. The certifica
 at each start for the address served alone, with a key that never leaves the process; it
 is not a CA and expires within a day, so trusting it trusts nothing else.
 
--o env prints export lines for a shell instead (VEEVA_VAULT_DNS, VEEVA_VAULT_CA_FILE, a
-user and password, VAULT_TOKEN_FAKE_PID), then closes stdout, so that a shell can read
+-o env prints export lines for a shell instead (VEEVA_VAULT_DNS, VEEVA_VAULT_CA_FILE,
+VEEVA_VAULT_LOGIN_HOST, a user and password, VAULT_TOKEN_FAKE_PID), then closes stdout, so that a shell can read
 them while the fake goes on serving; vault-token trusts VEEVA_VAULT_CA_FILE beside the
 system's roots, so the shell goes on trusting what it trusted before:
 
@@ -89,7 +89,7 @@ func (a *app) printFake(output, dns, cert string) error {
 		})
 	case "env":
 		for _, kv := range [][2]string{
-			{"VEEVA_VAULT_DNS", dns}, {"VEEVA_VAULT_CA_FILE", cert},
+			{"VEEVA_VAULT_DNS", dns}, {"VEEVA_VAULT_CA_FILE", cert}, {"VEEVA_VAULT_LOGIN_HOST", dns},
 			{"VEEVA_VAULT_USERNAME", fakeUser.Username}, {"VEEVA_VAULT_PASSWORD", fakeUser.Password},
 			{"VAULT_TOKEN_FAKE_PID", strconv.Itoa(os.Getpid())},
 		} {
@@ -110,7 +110,7 @@ func (a *app) printFake(output, dns, cert string) error {
 }
 
 // leaveFake stops the fake that -o env describes and forgets what it exported.
-const leaveFake = `kill "$VAULT_TOKEN_FAKE_PID"; unset VEEVA_VAULT_DNS VEEVA_VAULT_CA_FILE VEEVA_VAULT_USERNAME VEEVA_VAULT_PASSWORD VAULT_TOKEN_FAKE_PID`
+const leaveFake = `kill "$VAULT_TOKEN_FAKE_PID"; unset VEEVA_VAULT_DNS VEEVA_VAULT_CA_FILE VEEVA_VAULT_LOGIN_HOST VEEVA_VAULT_USERNAME VEEVA_VAULT_PASSWORD VAULT_TOKEN_FAKE_PID`
 
 // fakeIdPTokenLifetime is how long the identity provider tokens fake prints last: a day of
 // integration tests.

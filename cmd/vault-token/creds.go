@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"strings"
 
@@ -24,6 +25,9 @@ const (
 	envIdPToken    = "VEEVA_VAULT_IDP_TOKEN"
 	// envOAuthProfile is not a secret: it may also be given as --oauth-profile.
 	envOAuthProfile = "VEEVA_VAULT_OAUTH_PROFILE"
+	// envLoginHost is Veeva's login host when --oauth-login-host is not given: the fake's
+	// address in a shell that vault-token-fake -o env set up.
+	envLoginHost = "VEEVA_VAULT_LOGIN_HOST"
 )
 
 // credFlags are the flags that choose and carry credentials.
@@ -40,7 +44,7 @@ func addCredFlags(cmd *cobra.Command) *credFlags {
 	fs.StringVar(&f.oauthProfile, "oauth-profile", "", "log in with OAuth 2.0 / OpenID Connect through this Vault OAuth profile ID (default $"+envOAuthProfile+")")
 	fs.BoolVar(&f.idpTokenStdin, "idp-token-stdin", false, "read the identity provider's access token for --oauth-profile from the first line of stdin")
 	fs.StringVar(&f.oauthClientID, "oauth-client-id", "", "the client application's ID at the authorization server, for Vault's token introspection")
-	fs.StringVar(&f.oauthLoginHost, "oauth-login-host", client.DefaultLoginHost, "Veeva's login host, HOST[:PORT]: for --oauth-profile logins, and to tell why a password is refused for an SSO user")
+	fs.StringVar(&f.oauthLoginHost, "oauth-login-host", client.DefaultLoginHost, "Veeva's login host, HOST[:PORT]: for --oauth-profile logins, and to tell why a password is refused for an SSO user (default $"+envLoginHost+", else "+client.DefaultLoginHost+")")
 	return f
 }
 
@@ -51,6 +55,7 @@ func addCredFlags(cmd *cobra.Command) *credFlags {
 // process list and the shell history. Two kinds at once, or two sources of one secret, are
 // refused rather than one silently winning.
 func (a *app) credentials(cmd *cobra.Command, f *credFlags) (client.Credentials, error) {
+	f.oauthLoginHost = a.loginHost(cmd, f.oauthLoginHost)
 	session, token := a.getenv(envSessionID), a.getenv(envAccessToken)
 	user, envPw := a.getenv(envUsername), a.getenv(envPassword)
 	profile, profileFrom := f.oauthProfile, "--oauth-profile"
@@ -88,7 +93,7 @@ func (a *app) credentials(cmd *cobra.Command, f *credFlags) (client.Credentials,
 	case token != "":
 		return client.AccessToken(token), nil
 	case profile != "":
-		return a.oauth(profile, envIdP, f)
+		return a.oauth(cmd.Context(), profile, envIdP, f)
 	}
 	pw, err := a.password(cmd, user, f.passwordStdin)
 	if err != nil {
@@ -124,12 +129,12 @@ func describeKinds(kinds ...[]credKind) []string {
 
 // oauth builds OAuth credentials, with the identity provider's token from the environment
 // or the first line of stdin.
-func (a *app) oauth(profile, envIdP string, f *credFlags) (client.Credentials, error) {
+func (a *app) oauth(ctx context.Context, profile, envIdP string, f *credFlags) (client.Credentials, error) {
 	tok := envIdP
 	if f.idpTokenStdin {
-		line, err := bufio.NewReader(a.stdin).ReadString('\n')
-		if err != nil && line == "" {
-			return client.Credentials{}, command.UsageErrorf("--idp-token-stdin: nothing to read on stdin")
+		line, err := a.stdinLine(ctx, "--idp-token-stdin", "the identity provider's token")
+		if err != nil {
+			return client.Credentials{}, err
 		}
 		tok = strings.TrimSpace(line) // tokens hold no spaces; an echo or a paste adds them
 	}
@@ -142,9 +147,9 @@ func (a *app) oauth(profile, envIdP string, f *credFlags) (client.Credentials, e
 
 func (a *app) password(cmd *cobra.Command, user string, fromStdin bool) (string, error) {
 	if fromStdin {
-		line, err := bufio.NewReader(a.stdin).ReadString('\n')
-		if err != nil && line == "" {
-			return "", command.UsageErrorf("--password-stdin: nothing to read on stdin")
+		line, err := a.stdinLine(cmd.Context(), "--password-stdin", "the password")
+		if err != nil {
+			return "", err
 		}
 		return strings.TrimRight(line, "\r\n"), nil
 	}
@@ -161,4 +166,39 @@ func (a *app) password(cmd *cobra.Command, user string, fromStdin bool) (string,
 		return "", fmt.Errorf("reading the password: %w", err)
 	}
 	return string(pw), nil
+}
+
+// stdinLine reads the first line of stdin for flag, which reads what. A signal ends the
+// wait at once, whatever stdin does: a pipe that is open but silent would otherwise hold
+// the command past the SIGTERM a service manager sends, which the read cannot see.
+func (a *app) stdinLine(ctx context.Context, flag, what string) (string, error) {
+	type result struct {
+		line string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		line, err := bufio.NewReader(a.stdin).ReadString('\n')
+		done <- result{line, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil && r.line == "" {
+			return "", command.UsageErrorf("%s: nothing to read on stdin", flag)
+		}
+		return r.line, nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("stopped while waiting for %s on stdin (%s): %w", what, flag, context.Cause(ctx))
+	}
+}
+
+// loginHost is the --oauth-login-host the command line gives, else $VEEVA_VAULT_LOGIN_HOST,
+// else Veeva's (the flag's default).
+func (a *app) loginHost(cmd *cobra.Command, flag string) string {
+	if !cmd.Flags().Changed("oauth-login-host") {
+		if h := a.getenv(envLoginHost); h != "" {
+			return h
+		}
+	}
+	return flag
 }

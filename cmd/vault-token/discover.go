@@ -37,7 +37,8 @@ the user's OAuth 2.0 / OpenID Connect profiles. It needs no credentials and no V
 			if err != nil {
 				return err
 			}
-			cl, err := client.New(loginHost, append(opts, client.WithLoginHost(loginHost))...)
+			host := a.loginHost(cmd, loginHost)
+			cl, err := client.New(host, append(opts, client.WithLoginHost(host))...)
 			if err != nil {
 				return err
 			}
@@ -51,13 +52,20 @@ the user's OAuth 2.0 / OpenID Connect profiles. It needs no credentials and no V
 				return a.printJSON(discoveryJSON(args[0], d))
 			}
 			fmt.Fprintln(a.stdout, display(d.AuthType))
+			if len(d.Profiles) > 0 {
+				fmt.Fprintln(a.stdout, "OAuth profiles (log in with --oauth-profile ID):")
+			}
 			for _, p := range d.Profiles {
-				fmt.Fprintf(a.stdout, "%s\t%s\n", display(p.ID), display(p.Label))
+				line := "  " + display(p.ID)
+				if p.Label != "" && p.Label != p.ID {
+					line += "  " + display(p.Label)
+				}
+				fmt.Fprintln(a.stdout, line)
 			}
 			return nil
 		}),
 	}
-	cmd.Flags().StringVar(&loginHost, "oauth-login-host", client.DefaultLoginHost, "Veeva's login host, HOST[:PORT]")
+	cmd.Flags().StringVar(&loginHost, "oauth-login-host", client.DefaultLoginHost, "Veeva's login host, HOST[:PORT] (default $"+envLoginHost+", else "+client.DefaultLoginHost+")")
 	nf = addNetFlags(cmd)
 	addChoiceFlag(cmd, output, "output", "o", "text (the type, then a profile a line) or json")
 	return cmd

@@ -16,7 +16,7 @@ func TestDiscoverCommand(t *testing.T) {
 	h := newHarness(t)
 	host := []string{"--oauth-login-host", h.fake.DNS}
 	r := h.run(nil, "", append([]string{"discover", "sso.user@veepharm.com"}, host...)...)
-	if want := "sso\n" + vaulttest.DefaultOAuthProfileID + "\t" + vaulttest.DefaultOAuthProfileID + "\n"; r.code != 0 || r.stdout != want {
+	if want := "sso\nOAuth profiles (log in with --oauth-profile ID):\n  " + vaulttest.DefaultOAuthProfileID + "\n"; r.code != 0 || r.stdout != want {
 		t.Errorf("exit %d, stdout %q, want %q; stderr %q", r.code, r.stdout, want, r.stderr)
 	}
 	r = h.run(nil, "", append([]string{"discover", "olivia@veepharm.com", "-o", "json"}, host...)...)

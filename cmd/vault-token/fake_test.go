@@ -18,6 +18,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/internal/command"
+	"github.com/acme/vault-token/openapi"
 )
 
 // TestFakeCommand starts "vault-token fake", points the binary at it through
@@ -166,5 +170,51 @@ func readmeCurlCalls(t *testing.T, dns, certFile string) {
 	data, _ := tok["data"].(map[string]any)
 	if tok["responseStatus"] != "SUCCESS" || !strings.HasPrefix(fmt.Sprint(data["token__sys"]), "veeva-vault-") {
 		t.Errorf("token reply: %v", tok)
+	}
+}
+
+// TestSignalEndsEveryWait: the first signal ends the command whatever it waits on, with a
+// message in the operator's words and exit 128+N: a stdin that is open but silent (before,
+// --password-stdin ignored the first SIGTERM), and a call Vault holds.
+func TestSignalEndsEveryWait(t *testing.T) {
+	h := newHarness(t)
+	silent, _ := io.Pipe() // open, never written: a read on it waits for ever
+	for _, tt := range []struct {
+		name  string
+		stdin io.Reader
+		env   map[string]string
+		args  []string
+		// held: the signal comes once Vault holds the call; otherwise before anything.
+		held bool
+	}{
+		{"--password-stdin on a silent pipe", silent, map[string]string{"VEEVA_VAULT_USERNAME": "olivia@veepharm.com"},
+			[]string{"versions", "--vault", h.fake.DNS, "--password-stdin"}, false},
+		{"a call Vault holds", strings.NewReader(""), map[string]string{"VEEVA_VAULT_SESSION_ID": h.session()},
+			[]string{"versions", "--vault", h.fake.DNS}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			tt.env["VEEVA_VAULT_CA_FILE"] = h.cert
+			a := &app{stdin: tt.stdin, stdout: &stdout, stderr: &stderr, now: time.Now,
+				getenv: func(k string) string { return tt.env[k] }, isTerminal: func() bool { return false }}
+			_ = h.fake.Inject(vaulttest.Fault{Op: openapi.OpRetrieveAPIVersions, Until: t.Context().Done()})
+			ctx, stop := context.WithCancelCause(context.Background())
+			defer stop(nil)
+			if !tt.held {
+				stop(command.StoppedBy{Sig: syscall.SIGTERM})
+			}
+			before := h.fake.Count(openapi.OpRetrieveAPIVersions)
+			done := make(chan int, 1)
+			go func() { done <- a.run(ctx, tt.args) }()
+			if tt.held {
+				waitForRequest(t, h.fake, openapi.OpRetrieveAPIVersions, before+1)
+				stop(command.StoppedBy{Sig: syscall.SIGTERM})
+			}
+			code := <-done
+			if code != 128+int(syscall.SIGTERM) || !strings.Contains(stderr.String(), "stopped by a signal (terminated)") ||
+				strings.Contains(stderr.String(), "goes on for the client's other calls") {
+				t.Errorf("exit %d, stderr %q; want 143 and the signal named", code, stderr.String())
+			}
+		})
 	}
 }

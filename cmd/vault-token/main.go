@@ -121,8 +121,15 @@ func (a *app) report(ctx context.Context, cmdPath string, err error) int {
 	case command.IsUsage(err) || errors.Is(err, client.ErrInvalidInput):
 		return command.ReportUsage(a.stderr, cmdPath, message(err))
 	}
-	fmt.Fprintf(a.stderr, "vault-token: %s\n", message(err))
 	var unknown *client.UnknownOutcomeError
+	var stopped command.StoppedBy
+	if errors.As(context.Cause(ctx), &stopped) && !errors.As(err, &unknown) {
+		// The library's words for a wait that ended ("stopped waiting ...: context
+		// canceled") are not the operator's: say what stopped the command.
+		fmt.Fprintf(a.stderr, "vault-token: stopped by a signal (%s) before the command finished\n", stopped.Sig)
+	} else {
+		fmt.Fprintf(a.stderr, "vault-token: %s\n", message(err))
+	}
 	if errors.As(err, &unknown) && unknown.Find != nil {
 		who := "--me"
 		if unknown.Find.UserID != "" {
