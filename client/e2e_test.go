@@ -342,13 +342,13 @@ func TestEndSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := len(fake.Requests())
+	before := fake.Count("")
 	for _, creds := range []client.Credentials{client.SessionID(session), client.AccessToken(secretAccess)} {
 		if err := fakeClient(t, fake, creds).EndSession(ctx); err != nil {
 			t.Errorf("EndSession with %v: %v", creds, err)
 		}
 	}
-	if n := len(fake.Requests()) - before; n != 0 {
+	if n := fake.Count("") - before; n != 0 {
 		t.Errorf("%d requests sent to end sessions the caller gave", n)
 	}
 	if _, err := fakeClient(t, fake, client.SessionID(session)).APIVersions(ctx); err != nil {

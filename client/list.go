@@ -303,6 +303,15 @@ func (l *lenientStr) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MyUserID returns the numeric ID of the user the client authenticates as: from the login
+// reply when the client logged in, else from one Validate Session User call, made once and
+// shared by every caller.
+//
+// Vault API reference: https://limited.veevavault.dev/vault-api/api-reference/26.2/authentication/validate-session-user/
+func (c *Client) MyUserID(ctx context.Context) (string, error) {
+	return c.me.get(ctx, func(string) bool { return true })
+}
+
 // fetchMyUserID finds the ID of the user the client authenticates as: from the login reply
 // when the client logged in, else with one Validate Session User call (GET
 // /objects/users/me), which answers for any credentials. Vault's X-VaultAPI-UserId header

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,8 +28,9 @@ var outputs = []string{"text", "env", "json"}
 func (a *app) fakeCmd() *cobra.Command {
 	var addr, certOut, output string
 	var lenient bool
+	var faults []string
 	cmd := &cobra.Command{
-		Use:   name + " --cert-out FILE [--addr 127.0.0.1:PORT] [-o text|env|json] [--lenient]",
+		Use:   name + " --cert-out FILE [--addr 127.0.0.1:PORT] [-o text|env|json] [--lenient] [--fault NAME]",
 		Short: "Serve the fake Vault on loopback for other teams' integration tests",
 		Long: `Serve the fake Vault on loopback until stopped (vault-token fake runs this program): the
 same fake the library's tests use, which checks every request and reply against the spec,
@@ -49,7 +51,11 @@ system's roots, so the shell goes on trusting what it trusted before:
   vault-token generate --me --name first-token
   ` + leaveFake + `
 
--o json prints the same as one object.`,
+-o json prints the same as one object.
+
+--fault NAME (repeatable) starts the fake with a fault on every call it names, to rehearse
+how a script handles vault-token's exit statuses:
+` + faultHelp(),
 		Example: fakeExample,
 		Args:    command.NoArgs,
 		RunE: command.RunE(func(cmd *cobra.Command, _ []string) error {
@@ -59,13 +65,18 @@ system's roots, so the shell goes on trusting what it trusted before:
 			if !slices.Contains(outputs, output) {
 				return command.UsageErrorf("-o must be text, env or json")
 			}
-			return a.fake(cmd.Context(), addr, certOut, output, lenient)
+			if err := checkFaults(faults); err != nil {
+				return command.UsageErrorf("%v", err)
+			}
+			return a.fake(cmd.Context(), addr, certOut, output, lenient, faults)
 		}),
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on (port 0: any free port)")
 	cmd.Flags().StringVar(&certOut, "cert-out", "", "write the server's certificate (PEM) here")
 	cmd.Flags().BoolVar(&lenient, "lenient", false, "answer a request that breaks the spec as if it did not (after printing the violation), instead of refusing it")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text (the address), env (export lines for a shell) or json")
+	cmd.Flags().StringSliceVar(&faults, "fault", nil, "start with a fault on every call it names: "+strings.Join(faultNames(), ", ")+" (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("fault", cobra.FixedCompletions(faultNames(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputs, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -117,7 +128,7 @@ const leaveFake = `kill "$VAULT_TOKEN_FAKE_PID"; unset VEEVA_VAULT_DNS VEEVA_VAU
 const fakeIdPTokenLifetime = 24 * time.Hour
 
 // fake serves the fake Vault on loopback until interrupted.
-func (a *app) fake(ctx context.Context, addr, certOut, output string, lenient bool) error {
+func (a *app) fake(ctx context.Context, addr, certOut, output string, lenient bool, faults []string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
 		return command.UsageErrorf("--addr must be a loopback address with a port, such as 127.0.0.1:8443")
@@ -131,6 +142,9 @@ func (a *app) fake(ctx context.Context, addr, certOut, output string, lenient bo
 		return fmt.Errorf("fake: %w", err)
 	}
 	defer fake.Close()
+	if err := injectFaults(fake, faults); err != nil {
+		return fmt.Errorf("fake: %w", err)
+	}
 	//nolint:gosec // a certificate is public: curl and other users' programs must read it
 	if err := replaceFile(certOut, fake.CertificatePEM(), 0o644); err != nil {
 		return fmt.Errorf("fake: --cert-out: %w", err)
@@ -161,6 +175,9 @@ func (a *app) fake(ctx context.Context, addr, certOut, output string, lenient bo
 			return fmt.Errorf("fake: %w", err)
 		}
 		fmt.Fprintf(a.stderr, "  %-28s %s\n", u.Username, tok)
+	}
+	for _, f := range faults {
+		fmt.Fprintf(a.stderr, "Fault %s: %s.\n", f, fakeFaults[f].about)
 	}
 	fmt.Fprintln(a.stderr, `Sandboxes: "VeePharm Sandbox" and "R&D/QA Sandbox". Stop with Ctrl-C.`)
 	<-ctx.Done()

@@ -218,3 +218,47 @@ func TestSignalEndsEveryWait(t *testing.T) {
 		})
 	}
 }
+
+// TestFakeFaults: vault-token-fake --fault lets an operator rehearse the command's exit
+// statuses: a token created and the connection dropped (3), a refusal, Vault's token cap and
+// the login limit (1, naming Vault's error type).
+func TestFakeFaults(t *testing.T) {
+	for _, tt := range []struct {
+		fault string
+		code  int
+		says  string
+	}{
+		{"drop-after-create", command.ExitUnknown, "may have been created"},
+		{"refuse", command.ExitVault, "INSUFFICIENT_ACCESS"},
+		{"token-cap", command.ExitVault, "OPERATION_NOT_ALLOWED"},
+		{"login-limit", command.ExitVault, "API_LIMIT_EXCEEDED"},
+	} {
+		t.Run(tt.fault, func(t *testing.T) {
+			cert := filepath.Join(t.TempDir(), "fake.pem")
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binary, "fake", "--addr", "127.0.0.1:0", "--cert-out", cert, "--fault", tt.fault)
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { cancel(); _ = cmd.Wait() }() // the fake serves until stopped
+			dns, err := bufio.NewReader(stdout).ReadString('\n')
+			if err != nil {
+				t.Fatalf("no address on stdout: %v", err)
+			}
+			h := &harness{t: t, cert: cert}
+			r := h.run([]string{"VEEVA_VAULT_USERNAME=olivia@veepharm.com", "VEEVA_VAULT_PASSWORD=demo-password"}, "",
+				"generate", "--vault", strings.TrimSpace(dns), "--me", "--name", "k")
+			if r.code != tt.code || !strings.Contains(r.stderr, tt.says) || r.stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d naming %s", r.code, r.stdout, r.stderr, tt.code, tt.says)
+			}
+		})
+	}
+	if r := (&harness{t: t, cert: os.DevNull}).run(nil, "", "fake", "--cert-out", filepath.Join(t.TempDir(), "c.pem"), "--fault", "nope"); r.code != command.ExitUsage || !strings.Contains(r.stderr, "drop-after-create") {
+		t.Errorf("an unknown fault: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

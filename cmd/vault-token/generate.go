@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -73,7 +74,7 @@ func (a *app) generate(cmd *cobra.Command, o *newTokenFlags) error {
 		fmt.Fprintf(a.stderr, "vault-token: warning %s: %s\n", w.Type, w.Message)
 	}
 
-	result, err := formatToken(tok, o.output.value, cl.VaultDNS(), o.user, o.sandbox, o.name, req)
+	result, err := formatToken(tok, o.output.value, cl.VaultDNS(), jsonUser(ctx, cl, o.user, o.output.value, tok), o.sandbox, o.name, req)
 	if err != nil {
 		return err
 	}
@@ -91,6 +92,23 @@ type tokenJSON struct {
 	Expires     string           `json:"expires,omitempty"`
 	ExecutionID string           `json:"execution_id"`
 	Warnings    []client.Message `json:"warnings,omitempty"`
+}
+
+// jsonUser is the user a JSON result names: --user's ID, or for --me (and a sandbox) the
+// authenticated user's numeric ID, from the reply's X-VaultAPI-UserId or the client (the
+// login, else one Validate Session User call); "me" when neither could say. Only -o json
+// asks, and a failure here never costs the token just made.
+func jsonUser(ctx context.Context, cl *client.Client, user, output string, tok *client.Token) string {
+	switch {
+	case user != "" || output != "json":
+		return user
+	case tok.Response.UserID != "":
+		return tok.Response.UserID
+	}
+	if id, err := cl.MyUserID(ctx); err == nil {
+		return id
+	}
+	return "me"
 }
 
 func formatToken(tok *client.Token, output, vault, user, sandbox, name string, req client.TokenRequest) ([]byte, error) {

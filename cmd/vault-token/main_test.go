@@ -151,7 +151,7 @@ func TestGenerateJSONWithPasswordStdin(t *testing.T) {
 	}
 	tok := h.fake.Tokens()[0]
 	want := map[string]any{
-		"id": tok.ID, "token": tok.Value, "name": "IntegrationKey", "vault": h.fake.DNS, "user": "me",
+		"id": tok.ID, "token": tok.Value, "name": "IntegrationKey", "vault": h.fake.DNS, "user": "12021", // olivia: the numeric ID, not "me"
 		"sandbox": "VeePharm Sandbox", "expires": "2099-12-31", "execution_id": got["execution_id"],
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -38,7 +38,7 @@ unknown (Vault may have acted: check, with list, before you retry).`,
 	root.AddCommand(a.generateCmd(), a.listCmd(), a.revokeCmd(), a.rotateCmd(), a.versionsCmd(), a.discoverCmd(), a.versionCmd(),
 		a.forwardCmd("demo [--verbose]", "Run the whole flow against an in-process fake Vault (no network, no credentials)",
 			"  vault-token demo --verbose", "demo"),
-		a.forwardCmd("fake --cert-out FILE [--addr 127.0.0.1:PORT] [-o text|env|json] [--lenient]",
+		a.forwardCmd("fake --cert-out FILE [--addr 127.0.0.1:PORT] [-o text|env|json] [--lenient] [--fault NAME]",
 			"Serve the fake Vault on loopback for other teams' integration tests",
 			"  source <(vault-token fake -o env --cert-out /tmp/fake-vault.pem)\n  vault-token generate --me --name first-token"))
 	return root

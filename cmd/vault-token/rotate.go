@@ -103,7 +103,7 @@ func (a *app) rotate(cmd *cobra.Command, o *rotateOptions) error {
 	rreq := client.RotateRequest{
 		TokenRequest: req, UserID: o.user, Me: o.me, Sandbox: o.sandbox, SandboxVault: o.sandboxVault, Keep: o.keep,
 		Store: func(_ context.Context, tok *client.Token) error {
-			result, err := formatToken(tok, o.output.value, cl.VaultDNS(), o.user, o.sandbox, o.name, req)
+			result, err := formatToken(tok, o.output.value, cl.VaultDNS(), jsonUser(ctx, cl, o.user, o.output.value, tok), o.sandbox, o.name, req)
 			if err != nil {
 				return err
 			}
