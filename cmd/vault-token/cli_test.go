@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -199,5 +200,44 @@ func TestStartPaysNoValidator(t *testing.T) {
 	}
 	if found := links("../vault-token-fake"); len(found) == 0 {
 		t.Error("vault-token-fake links no kin-openapi package: the check looks for the wrong names")
+	}
+}
+
+// TestHelpTopics: `vault-token help environment` names every VEEVA_VAULT_ variable the
+// command's code reads, and `help exit-codes` every exit status: what go install users
+// have in place of man pages.
+func TestHelpTopics(t *testing.T) {
+	h := &harness{t: t, cert: os.DevNull}
+	env := h.run(nil, "", "help", "environment")
+	files, err := filepath.Glob("*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no sources: %v", err)
+	}
+	read := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range regexp.MustCompile(`"(VEEVA_VAULT_[A-Z_]+)"`).FindAllStringSubmatch(string(src), -1) {
+			read[v[1]] = true
+		}
+	}
+	if len(read) < 5 {
+		t.Fatalf("found %d variables in the sources", len(read))
+	}
+	for v := range read {
+		if !strings.Contains(env.stdout, v) {
+			t.Errorf("help environment does not name %s", v)
+		}
+	}
+	codes := h.run(nil, "", "help", "exit-codes")
+	for _, want := range []string{"0 ", "1 ", "2 ", "3 ", "128+N", "drop-after-create"} {
+		if codes.code != 0 || !strings.Contains(codes.stdout, want) {
+			t.Errorf("help exit-codes: exit %d, stdout %q lacks %q", codes.code, codes.stdout, want)
+		}
 	}
 }

@@ -21,7 +21,8 @@ VEEVA_VAULT_IDP_TOKEN (or --idp-token-stdin). The Vault is --vault or VEEVA_VAUL
 
 stdout carries only the result; messages go to stderr. Exit status: 0 success, 1 a Vault
 or network error, 2 a usage error or invalid input (nothing was sent), 3 the outcome is
-unknown (Vault may have acted: check, with list, before you retry).`,
+unknown (Vault may have acted: check, with list, before you retry). More in
+'vault-token help environment' and 'vault-token help exit-codes'.`,
 		Version:       versionInfo(),
 		SilenceErrors: true, // report prints each error once
 		SilenceUsage:  true, // and points to --help rather than dumping every flag
@@ -41,5 +42,6 @@ unknown (Vault may have acted: check, with list, before you retry).`,
 		a.forwardCmd("fake --cert-out FILE [--addr 127.0.0.1:PORT] [-o text|env|json] [--lenient] [--fault NAME]",
 			"Serve the fake Vault on loopback for other teams' integration tests",
 			"  source <(vault-token fake -o env --cert-out /tmp/fake-vault.pem)\n  vault-token generate --me --name first-token"))
+	root.AddCommand(helpTopics()...)
 	return root
 }
