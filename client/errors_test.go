@@ -206,7 +206,8 @@ func TestTimeoutAfterSend(t *testing.T) {
 		_, err = fakeClient(t, fake, client.SessionID(session)).GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "k"})
 		var unknown *client.UnknownOutcomeError
 		if !errors.As(err, &unknown) || !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("error = %v, want UnknownOutcomeError wrapping context.DeadlineExceeded", err)
+			t.Fatalf("error = %v, want UnknownOutcomeError wrapping context.DeadlineExceeded (the fake received %d token requests, made %d tokens)",
+				err, fake.Count(openapi.OpGenerateMyAPIAccessToken), len(fake.Tokens()))
 		}
 		if n := fake.Count(openapi.OpGenerateMyAPIAccessToken); n != 1 {
 			t.Errorf("the fake received %d token requests, want 1", n)
