@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -64,7 +65,7 @@ func newScrubber(secrets ...[]Secret) *scrubber {
 	s := &scrubber{shortest: len(tokenPrefix)}
 	for _, list := range secrets {
 		for _, sec := range list {
-			if v := sec.Reveal(); len(v) >= minSecretLen && !containsString(s.secrets, v) {
+			if v := sec.Reveal(); len(v) >= minSecretLen && !slices.Contains(s.secrets, v) {
 				s.secrets = append(s.secrets, v)
 				// Every view is made of whole encoded characters, none shorter than the
 				// character it stands for; a secret of n characters takes at least n bytes
@@ -74,15 +75,6 @@ func newScrubber(secrets ...[]Secret) *scrubber {
 		}
 	}
 	return s
-}
-
-func containsString(list []string, s string) bool {
-	for _, have := range list {
-		if have == s {
-			return true
-		}
-	}
-	return false
 }
 
 // text is raw as one line of printable text of at most limit runes (and an ellipsis), the

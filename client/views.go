@@ -250,7 +250,7 @@ func invisible(s string) (string, bool) {
 // characters, terminal escape sequences and HTML tags. NUL stays: it separates the pieces
 // of decoded bytes (textPieces), which must not join.
 func unseen(s string) (string, bool) {
-	if !strings.ContainsFunc(s, func(r rune) bool { return (0 < r && r < 0x20) || r == 0x7f || r == '<' || (0x80 <= r && r < 0xa0) }) {
+	if !strings.ContainsFunc(s, func(r rune) bool { return (r != 0 && isControl(r)) || r == '<' }) {
 		return s, false
 	}
 	d := s
@@ -261,13 +261,16 @@ func unseen(s string) (string, bool) {
 		d = htmlTag().ReplaceAllString(d, "")
 	}
 	d = strings.Map(func(r rune) rune {
-		if (0 < r && r < 0x20) || r == 0x7f || (0x80 <= r && r < 0xa0) {
+		if r != 0 && isControl(r) {
 			return -1
 		}
 		return r
 	}, d)
 	return d, d != s
 }
+
+// isControl reports whether r is a C0 or C1 control character or DEL.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (0x80 <= r && r < 0xa0) }
 
 func isBase64Char(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_'
@@ -285,7 +288,7 @@ func textPieces(out, raw []byte) []byte {
 		if r >= utf8.RuneSelf {
 			r, n = utf8.DecodeRune(raw[i:])
 		}
-		if (r == utf8.RuneError && n == 1) || r < 0x20 || r == 0x7f || (0x80 <= r && r < 0xa0) {
+		if (r == utf8.RuneError && n == 1) || isControl(r) {
 			if i-start >= minSecretLen {
 				out = append(append(out, raw[start:i]...), 0)
 			}

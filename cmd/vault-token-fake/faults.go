@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -66,15 +65,13 @@ func faultHelp() string {
 	return b.String()
 }
 
-// injectFaults starts the fake's faults that names ask for; an unknown name is an error
-// naming the known ones.
+// injectFaults starts the fake's faults that names ask for (checkFaults first).
 func injectFaults(fake *vaulttest.Server, names []string) error {
+	if err := checkFaults(names); err != nil {
+		return err
+	}
 	for _, n := range names {
-		f, ok := fakeFaults[n]
-		if !ok {
-			return fmt.Errorf("unknown --fault %q: use %s", n, strings.Join(faultNames(), ", "))
-		}
-		for _, vf := range f.faults() {
+		for _, vf := range fakeFaults[n].faults() {
 			if err := fake.Inject(vf); err != nil {
 				return err
 			}
@@ -86,7 +83,7 @@ func injectFaults(fake *vaulttest.Server, names []string) error {
 // checkFaults refuses an unknown --fault before the fake starts.
 func checkFaults(names []string) error {
 	for _, n := range names {
-		if !slices.Contains(faultNames(), n) {
+		if _, ok := fakeFaults[n]; !ok {
 			return fmt.Errorf("unknown --fault %q: use %s", n, strings.Join(faultNames(), ", "))
 		}
 	}
