@@ -45,8 +45,20 @@ func AccessToken(token string) Credentials {
 }
 
 // AccessTokenFrom takes the access token from src before each call, as SessionIDFrom does.
+// A src that is also RefusalAware is told which token Vault refused before it is asked
+// again.
 func AccessTokenFrom(src SecretSource) Credentials {
 	return Credentials{kind: credAccessToken, secret: src}
+}
+
+// RefusalAware is a SecretSource that wants to know when Vault refused a value it gave
+// (INVALID_SESSION_ID): the client calls Refused with that value, then asks Secret once
+// more and replays the call if the value changed. A source that caches (a fleet's shared
+// record, a secret manager) can so read afresh instead of giving the refused value back.
+// Refused must not block: it is called on the refused call's goroutine.
+type RefusalAware interface {
+	SecretSource
+	Refused(s Secret)
 }
 
 // Password logs in with POST /auth when a session is first needed. One login runs at a
@@ -237,7 +249,17 @@ func (a *sourceAuth) authorization(ctx context.Context, op string) (credential, 
 	return cred, err
 }
 
-func (*sourceAuth) refused(Secret) {}
+// refused tells a RefusalAware source which of its values Vault refused.
+func (a *sourceAuth) refused(used Secret) {
+	r, ok := a.src.(RefusalAware)
+	if !ok {
+		return
+	}
+	if raw, ok := strings.CutPrefix(used.Reveal(), "Bearer "); ok && a.bearer {
+		used = NewSecret(raw)
+	}
+	r.Refused(used)
+}
 
 func (a *sourceAuth) held() []Secret {
 	if s, ok := a.src.(staticSecret); ok {

@@ -131,6 +131,46 @@ func TestSourceIsAskedAgain(t *testing.T) {
 	}
 }
 
+// refusalAwareSource gives the token in held until told it was refused, then the one in
+// fresh: a cache that reads afresh only when told.
+type refusalAwareSource struct {
+	mu          sync.Mutex
+	held, fresh string
+	refusedWith []string
+}
+
+func (s *refusalAwareSource) Secret(context.Context) (client.Secret, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return client.NewSecret(s.held), nil
+}
+
+func (s *refusalAwareSource) Refused(used client.Secret) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refusedWith = append(s.refusedWith, used.Reveal())
+	s.held = s.fresh
+}
+
+// TestRefusedTokenIsToldToItsSource: a source that caches learns which access token
+// Vault refused (the raw token, not the header), and the call goes through with the
+// value it reads afresh.
+func TestRefusedTokenIsToldToItsSource(t *testing.T) {
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	c := fakeClient(t, fake, client.Password(olivia.Username, olivia.Password))
+	tok, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &refusalAwareSource{held: "veeva-vault-revoked-" + secretAccess, fresh: tok.Value.Reveal()}
+	if _, err := fakeClient(t, fake, client.AccessTokenFrom(src)).MyUserID(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"veeva-vault-revoked-" + secretAccess}, src.refusedWith); diff != "" {
+		t.Errorf("Refused calls (-want +got):\n%s", diff)
+	}
+}
+
 func TestAuthDefaultingIsRefused(t *testing.T) {
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
 	wanderer := vaulttest.DefaultUsers()[3] // logs in to another Vault: auth defaulting
