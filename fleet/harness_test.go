@@ -1,0 +1,215 @@
+package fleet
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/client/vaulttest"
+)
+
+// tokenName is the fleet token's name in every test.
+const tokenName = "fleet-svc"
+
+// rotatorUser is the fake's user who rotates: an administrator, whose password logs in.
+var rotatorUser = vaulttest.DefaultUsers()[0]
+
+// testClock is the fake Vault's clock, which a test moves forward: tokens expire, grace
+// periods end, and a rotator waiting for one wakes, without the test waiting.
+type testClock struct {
+	fake    *vaulttest.Server
+	mu      sync.Mutex
+	waiters []waiter
+	waited  chan struct{} // receives when a rotator starts waiting
+}
+
+type waiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func (c *testClock) Now() time.Time { return c.fake.Now() }
+
+func (c *testClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	c.waiters = append(c.waiters, waiter{at: c.fake.Now().Add(d), ch: ch})
+	select {
+	case c.waited <- struct{}{}:
+	default:
+	}
+	return ch
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.fake.Advance(d)
+	now := c.fake.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if now.Before(w.at) {
+			kept = append(kept, w)
+		} else {
+			w.ch <- now
+		}
+	}
+	c.waiters = kept
+}
+
+// world is one test's fleet: an etcd cluster, the fake Vault, a sealing key and the
+// record's key.
+type world struct {
+	t      *testing.T
+	etcd   *cluster
+	fake   *vaulttest.Server
+	clock  *testClock
+	sealer *Sealer
+	key    string
+}
+
+// sharedCluster is the cluster tests that do not stop members share (each with its own
+// key): starting three members takes a second or two.
+var sharedCluster struct {
+	once sync.Once
+	c    *cluster
+}
+
+func newWorld(t *testing.T, c *cluster) *world {
+	t.Helper()
+	if c == nil {
+		sharedCluster.once.Do(func() { sharedCluster.c = startSharedCluster(t) })
+		c = sharedCluster.c
+		if c == nil {
+			t.Fatal("the shared etcd cluster did not start")
+		}
+	}
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	key := make([]byte, SealKeySize)
+	_, _ = rand.Read(key)
+	sealer, err := NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &world{t: t, etcd: c, fake: fake, clock: &testClock{fake: fake, waited: make(chan struct{}, 1)}, sealer: sealer, key: "/vault-token/" + t.Name()}
+}
+
+// rotator is a new rotator with an etcd client of its own.
+func (w *world) rotator(cli *clientv3.Client) *Rotator {
+	w.t.Helper()
+	if cli == nil {
+		cli = w.etcd.client(w.t)
+	}
+	vault, err := client.New(w.fake.DNS, client.WithHTTPClient(w.fake.Client()),
+		client.WithCredentials(client.Password(rotatorUser.Username, rotatorUser.Password)))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return &Rotator{
+		Etcd: cli, Key: w.key, Sealer: w.sealer, Vault: vault, Name: tokenName,
+		Connect: func(creds client.Credentials) (*client.Client, error) {
+			return client.New(w.fake.DNS, client.WithHTTPClient(w.fake.Client()), client.WithCredentials(creds))
+		},
+		Lifetime: 90 * 24 * time.Hour, Grace: 10 * time.Minute, LockTTL: 2 * time.Second, Clock: w.clock,
+	}
+}
+
+// consumer is a service replica: a Source on an etcd client of its own, and a Vault
+// client that authenticates with it.
+type consumer struct {
+	src   *Source
+	vault *client.Client
+}
+
+func (w *world) consumer() *consumer {
+	w.t.Helper()
+	src, err := NewSource(w.ctx(), w.etcd.client(w.t), w.key, w.sealer)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { _ = src.Close() })
+	vault, err := client.New(w.fake.DNS, client.WithHTTPClient(w.fake.Client()), client.WithCredentials(client.AccessTokenFrom(src)))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return &consumer{src: src, vault: vault}
+}
+
+// ctx is a context for one step of a test: a minute, far beyond what any step takes.
+func (w *world) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	w.t.Cleanup(cancel)
+	return ctx
+}
+
+// record reads the record.
+func (w *world) record() *Record {
+	w.t.Helper()
+	rec, _, err := read(w.ctx(), w.etcd.client(w.t), w.key)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return rec
+}
+
+// active is the fake's active tokens of the fleet's name.
+func (w *world) active() map[string]vaulttest.Token {
+	out := map[string]vaulttest.Token{}
+	for _, tok := range w.fake.Tokens() {
+		if tok.Name == tokenName && tok.Active(w.fake.Now()) {
+			out[tok.ID] = tok
+		}
+	}
+	return out
+}
+
+// checkInvariants checks what must hold after any scenario, once a rotator has run its
+// recovery: at most three active tokens of the name, the current one active, and none the
+// record does not know.
+func (w *world) checkInvariants() {
+	w.t.Helper()
+	rec := w.record()
+	active := w.active()
+	if len(active) > 3 {
+		w.t.Errorf("%d active tokens of the name, want at most 3", len(active))
+	}
+	if rec == nil || rec.Current == nil {
+		w.t.Fatalf("no current token in the record: %+v", rec)
+	}
+	if _, ok := active[rec.Current.ID]; !ok {
+		w.t.Errorf("the current token %s is not active in Vault", rec.Current.ID)
+	}
+	for id := range active {
+		if !rec.knows(id) {
+			w.t.Errorf("active token %s is not in the record", id)
+		}
+	}
+}
+
+// waitFor waits until the consumer gives the token id, or fails the test after a minute.
+func (c *consumer) waitFor(t *testing.T, id string) {
+	t.Helper()
+	timeout := time.After(time.Minute)
+	for {
+		changed := c.src.Changed()
+		if got, _ := c.src.Current(); got == id {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			got, _ := c.src.Current()
+			t.Fatalf("the consumer still gives token %q, not %q, after a minute", got, id)
+		}
+	}
+}
+
+// errDied stops a rotator at a step, as if its process died there.
+var errDied = errors.New("the rotator died here (test)")

@@ -1,0 +1,121 @@
+package fleet
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/acme/vault-token/client"
+)
+
+// recordFormat is the record's format version; a record of another version is refused
+// rather than misread.
+const recordFormat = 1
+
+// Record is a fleet token's shared state, one etcd key per token: which Vault user and
+// token name it is, the token consumers use (Current), the one before it while consumers
+// may still hold it (Previous, until PreviousRevocableAt), and one a rotator created but
+// has not promoted (Pending). Token values are sealed; Epoch counts promotions.
+type Record struct {
+	Format int    `json:"format"`
+	Vault  string `json:"vault"`
+	UserID string `json:"userId"`
+	Name   string `json:"name"`
+	Epoch  int64  `json:"epoch"`
+
+	Current  *Entry `json:"current"`
+	Previous *Entry `json:"previous"`
+	Pending  *Entry `json:"pending"`
+	// PreviousRevocableAt is when the grace period of Previous ends: from then on a rotator
+	// revokes it (and keeps it here until Vault confirms).
+	PreviousRevocableAt time.Time `json:"previousRevocableAt,omitzero"`
+}
+
+// Entry is one token in a record: its record ID in Vault, its value sealed, and when it
+// expires (zero for never).
+type Entry struct {
+	ID      string    `json:"id"`
+	Sealed  []byte    `json:"sealed"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires,omitzero"`
+}
+
+// ErrNoRecord is the error for a key that holds no record yet: no rotation has run.
+var ErrNoRecord = errors.New("fleet: no record at this key: run a rotation first (vault-token fleet rotate)")
+
+func decodeRecord(b []byte) (*Record, error) {
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("fleet: the record is not one this program reads: %w", err)
+	}
+	if r.Format != recordFormat {
+		return nil, fmt.Errorf("fleet: the record has format %d; this program reads format %d", r.Format, recordFormat)
+	}
+	return &r, nil
+}
+
+func (r *Record) encode() ([]byte, error) { return json.Marshal(r) }
+
+// knows reports whether id is one of the record's tokens.
+func (r *Record) knows(id string) bool {
+	for _, e := range []*Entry{r.Current, r.Previous, r.Pending} {
+		if e != nil && e.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Token is a token as status shows it: never its value.
+type Token struct {
+	ID      string     `json:"id"`
+	Created time.Time  `json:"created"`
+	Expires *time.Time `json:"expires"` // null for never
+}
+
+// Status is a record without its values: what vault-token fleet status prints.
+type Status struct {
+	Key                 string     `json:"key"`
+	Vault               string     `json:"vault"`
+	UserID              string     `json:"userId"`
+	Name                string     `json:"name"`
+	Epoch               int64      `json:"epoch"`
+	Current             *Token     `json:"current"`
+	Previous            *Token     `json:"previous"`
+	Pending             *Token     `json:"pending"`
+	PreviousRevocableAt *time.Time `json:"previousRevocableAt"`
+	// Revision is the etcd revision the record was last written at.
+	Revision int64 `json:"revision"`
+}
+
+func (e *Entry) view() *Token {
+	if e == nil {
+		return nil
+	}
+	t := &Token{ID: e.ID, Created: e.Created}
+	if !e.Expires.IsZero() {
+		exp := e.Expires
+		t.Expires = &exp
+	}
+	return t
+}
+
+func (r *Record) status(key string, rev int64) *Status {
+	s := &Status{Key: key, Vault: r.Vault, UserID: r.UserID, Name: r.Name, Epoch: r.Epoch,
+		Current: r.Current.view(), Previous: r.Previous.view(), Pending: r.Pending.view(), Revision: rev}
+	if r.Previous != nil && !r.PreviousRevocableAt.IsZero() {
+		at := r.PreviousRevocableAt
+		s.PreviousRevocableAt = &at
+	}
+	return s
+}
+
+// newEntry seals a new token's value into an entry.
+func newEntry(s *Sealer, key string, tok *client.Token, created, expires time.Time) (*Entry, error) {
+	sealed, err := s.seal(key, tok.ID, tok.Value)
+	if err != nil {
+		return nil, err
+	}
+	return &Entry{ID: tok.ID, Sealed: sealed, Created: created, Expires: expires}, nil
+}

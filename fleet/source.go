@@ -1,0 +1,189 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/acme/vault-token/client"
+)
+
+// rewatchPause is how long a Source waits before it reads and watches again after etcd
+// could not answer.
+const rewatchPause = 250 * time.Millisecond
+
+// A Source gives a fleet's current token to a client (client.AccessTokenFrom): it reads
+// the record once, then watches it and switches to a new token as soon as etcd reports the
+// promotion. When Vault refuses the token it gave, it reads the record afresh (once per
+// refused token) before the client asks again, so a consumer whose watch lagged catches up
+// instead of failing. A consumer needs no password and never logs in.
+//
+// It is safe for concurrent use. Close stops the watch.
+type Source struct {
+	etcd   *clientv3.Client
+	key    string
+	sealer *Sealer
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu      sync.Mutex
+	rev     int64 // the revision of the record held
+	id      string
+	epoch   int64
+	value   client.Secret
+	err     error // why there is no value, when there is none
+	stale   bool  // Vault refused value: read afresh before giving it again
+	changed chan struct{}
+}
+
+var _ client.RefusalAware = (*Source)(nil)
+
+// NewSource reads the record at key and starts watching it. A key with no record yet is
+// not an error: Secret reports ErrNoRecord until a rotation writes one.
+func NewSource(ctx context.Context, etcd *clientv3.Client, key string, sealer *Sealer) (*Source, error) {
+	if etcd == nil || key == "" || sealer == nil {
+		return nil, errors.New("fleet: a Source needs an etcd client, a key and a Sealer")
+	}
+	s := &Source{etcd: etcd, key: key, sealer: sealer, done: make(chan struct{}), changed: make(chan struct{})}
+	if err := s.reread(ctx); err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	go s.watch(wctx)
+	return s, nil
+}
+
+// Secret returns the current token.
+func (s *Source) Secret(ctx context.Context) (client.Secret, error) {
+	s.mu.Lock()
+	stale := s.stale
+	s.mu.Unlock()
+	if stale {
+		if err := s.reread(ctx); err != nil {
+			return client.Secret{}, err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stale = false
+	if s.err != nil {
+		return client.Secret{}, s.err
+	}
+	return s.value, nil
+}
+
+// Refused marks the token Vault refused, so that the next Secret reads the record afresh.
+func (s *Source) Refused(used client.Secret) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if used.Equal(s.value) {
+		s.stale = true
+	}
+}
+
+// Current is the ID and epoch of the token the source gives (empty before the first
+// rotation).
+func (s *Source) Current() (id string, epoch int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.id, s.epoch
+}
+
+// Changed returns a channel closed at the next change of the token the source gives.
+func (s *Source) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+// Close stops the watch.
+func (s *Source) Close() error {
+	s.cancel()
+	<-s.done
+	return nil
+}
+
+// reread reads the record with a linearizable read.
+func (s *Source) reread(ctx context.Context) error {
+	resp, err := s.etcd.Get(ctx, s.key)
+	if err != nil {
+		return fmt.Errorf("fleet: read %s: %w", s.key, err)
+	}
+	if len(resp.Kvs) == 0 {
+		s.apply(resp.Header.Revision, nil)
+		return nil
+	}
+	s.apply(resp.Kvs[0].ModRevision, resp.Kvs[0].Value)
+	return nil
+}
+
+// apply takes the record written at rev (nil: none), unless the source holds a later one.
+func (s *Source) apply(rev int64, b []byte) {
+	id, epoch, value, err := s.decode(b)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rev < s.rev {
+		return
+	}
+	s.rev = rev
+	if id == s.id && err == nil && s.err == nil {
+		return
+	}
+	s.id, s.epoch, s.value, s.err = id, epoch, value, err
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func (s *Source) decode(b []byte) (string, int64, client.Secret, error) {
+	if b == nil {
+		return "", 0, client.Secret{}, ErrNoRecord
+	}
+	rec, err := decodeRecord(b)
+	if err != nil {
+		return "", 0, client.Secret{}, err
+	}
+	if rec.Current == nil {
+		return "", rec.Epoch, client.Secret{}, ErrNoRecord
+	}
+	v, err := s.sealer.open(s.key, rec.Current.ID, rec.Current.Sealed)
+	return rec.Current.ID, rec.Epoch, v, err
+}
+
+// watch follows the record. A watch etcd cancels (compaction, a member that lost its
+// leader) is followed by a fresh read and a new watch from there.
+func (s *Source) watch(ctx context.Context) {
+	defer close(s.done)
+	for ctx.Err() == nil {
+		s.mu.Lock()
+		from := s.rev + 1
+		s.mu.Unlock()
+		for resp := range s.etcd.Watch(clientv3.WithRequireLeader(ctx), s.key, clientv3.WithRev(from)) {
+			if resp.Err() != nil {
+				break
+			}
+			for _, ev := range resp.Events {
+				if ev.Type == clientv3.EventTypeDelete {
+					s.apply(ev.Kv.ModRevision, nil)
+				} else {
+					s.apply(ev.Kv.ModRevision, ev.Kv.Value)
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		// No leader, or no member reachable: wait a little before asking again, rather
+		// than spin.
+		if err := s.reread(ctx); err != nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(rewatchPause):
+			}
+		}
+	}
+}

@@ -1,0 +1,114 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
+)
+
+// ErrLostLock is the error of a rotator that no longer holds the fleet's lock (its etcd
+// lease ended: a partition, a pause longer than the lease) or whose record another writer
+// changed: etcd refused its write, or it stopped before writing.
+var ErrLostLock = errors.New("fleet: this rotator lost the lock (its etcd lease ended) or another rotator changed the record; nothing more was written")
+
+// read gets the record at key and the revision it was last written at (0, and a nil
+// record, when there is none). The read is linearizable: it sees every write committed
+// before it began.
+func read(ctx context.Context, kv clientv3.KV, key string) (*Record, int64, error) {
+	resp, err := kv.Get(ctx, key)
+	if err != nil {
+		return nil, 0, fmt.Errorf("fleet: read %s: %w", key, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return nil, 0, nil
+	}
+	r, err := decodeRecord(resp.Kvs[0].Value)
+	if err != nil {
+		return nil, 0, err
+	}
+	return r, resp.Kvs[0].ModRevision, nil
+}
+
+// lockKey is the prefix of the etcd lock over the record at key.
+func lockKey(key string) string { return key + "/lock" }
+
+// held is a rotator's hold on the lock: the etcd session whose lease keeps it, and the
+// mutex whose key names the holder.
+type held struct {
+	session *concurrency.Session
+	mutex   *concurrency.Mutex
+	key     string
+	rev     int64 // the record's revision as this holder last read or wrote it
+}
+
+// lock takes the lock over the record at key, waiting for a holder to release it or for
+// its lease to end, within ctx.
+func lock(ctx context.Context, cli *clientv3.Client, key string, ttlSeconds int) (*held, error) {
+	session, err := concurrency.NewSession(cli, concurrency.WithTTL(ttlSeconds), concurrency.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("fleet: etcd session: %w", err)
+	}
+	m := concurrency.NewMutex(session, lockKey(key))
+	if err := m.Lock(ctx); err != nil {
+		_ = session.Close()
+		return nil, fmt.Errorf("fleet: take the lock %s: %w", lockKey(key), err)
+	}
+	return &held{session: session, mutex: m, key: key}, nil
+}
+
+// check returns ErrLostLock once the lease is known to have ended: a rotator stops before
+// its next write or Vault call instead of relying on the fence alone.
+func (h *held) check() error {
+	select {
+	case <-h.session.Done():
+		return ErrLostLock
+	default:
+		return nil
+	}
+}
+
+// read reads the record and remembers its revision for the next write's fence.
+func (h *held) read(ctx context.Context) (*Record, error) {
+	r, rev, err := read(ctx, h.session.Client(), h.key)
+	if err != nil {
+		return nil, err
+	}
+	h.rev = rev
+	return r, nil
+}
+
+// write puts r in one transaction fenced on this holder still owning the lock (the
+// mutex key still exists at the revision it was created at) and on the record being as
+// this holder last saw it. A holder whose lease ended, or that another writer overtook,
+// is refused: ErrLostLock.
+func (h *held) write(ctx context.Context, r *Record) error {
+	if err := h.check(); err != nil {
+		return err
+	}
+	b, err := r.encode()
+	if err != nil {
+		return err
+	}
+	resp, err := h.session.Client().Txn(ctx).
+		If(h.mutex.IsOwner(), clientv3.Compare(clientv3.ModRevision(h.key), "=", h.rev)).
+		Then(clientv3.OpPut(h.key, string(b))).
+		Commit()
+	if err != nil {
+		return fmt.Errorf("fleet: write %s: %w", h.key, err)
+	}
+	if !resp.Succeeded {
+		return ErrLostLock
+	}
+	h.rev = resp.Header.Revision
+	return nil
+}
+
+// release gives the lock up and ends the session, on a context of its own: a rotation
+// that failed or was cancelled still releases it (else the next waits out the lease).
+func (h *held) release(ctx context.Context) {
+	_ = h.mutex.Unlock(ctx)
+	_ = h.session.Close()
+}
