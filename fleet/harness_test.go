@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/vault-token/fleet/internal/etcdtest"
+
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/acme/vault-token/client"
@@ -68,7 +70,7 @@ func (c *testClock) Advance(d time.Duration) {
 // record's key.
 type world struct {
 	t      *testing.T
-	etcd   *cluster
+	etcd   *etcdtest.Cluster
 	fake   *vaulttest.Server
 	clock  *testClock
 	sealer *Sealer
@@ -79,10 +81,10 @@ type world struct {
 // key): starting three members takes a second or two.
 var sharedCluster struct {
 	once sync.Once
-	c    *cluster
+	c    *etcdtest.Cluster
 }
 
-func newWorld(t *testing.T, c *cluster) *world {
+func newWorld(t *testing.T, c *etcdtest.Cluster) *world {
 	t.Helper()
 	if c == nil {
 		sharedCluster.once.Do(func() { sharedCluster.c = startSharedCluster(t) })
@@ -105,7 +107,7 @@ func newWorld(t *testing.T, c *cluster) *world {
 func (w *world) rotator(cli *clientv3.Client) *Rotator {
 	w.t.Helper()
 	if cli == nil {
-		cli = w.etcd.client(w.t)
+		cli = w.etcd.Client(w.t)
 	}
 	vault, err := client.New(w.fake.DNS, client.WithHTTPClient(w.fake.Client()),
 		client.WithCredentials(client.Password(rotatorUser.Username, rotatorUser.Password)))
@@ -130,7 +132,7 @@ type consumer struct {
 
 func (w *world) consumer() *consumer {
 	w.t.Helper()
-	src, err := NewSource(w.ctx(), w.etcd.client(w.t), w.key, w.sealer)
+	src, err := NewSource(w.ctx(), w.etcd.Client(w.t), w.key, w.sealer)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -140,6 +142,13 @@ func (w *world) consumer() *consumer {
 		w.t.Fatal(err)
 	}
 	return &consumer{src: src, vault: vault}
+}
+
+// call makes a call to Vault with the consumer's token: a token query, which Vault answers
+// afresh each time (unlike the user's ID, which a client asks for once).
+func (c *consumer) call(ctx context.Context) error {
+	_, err := c.vault.ListAPIAccessTokens(ctx, client.TokenFilter{Me: true, Name: tokenName})
+	return err
 }
 
 // ctx is a context for one step of a test: a minute, far beyond what any step takes.
@@ -152,7 +161,7 @@ func (w *world) ctx() context.Context {
 // record reads the record.
 func (w *world) record() *Record {
 	w.t.Helper()
-	rec, _, err := read(w.ctx(), w.etcd.client(w.t), w.key)
+	rec, _, err := read(w.ctx(), w.etcd.Client(w.t), w.key)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -3,10 +3,12 @@ package fleet
 import (
 	"os"
 	"testing"
+
+	"github.com/acme/vault-token/fleet/internal/etcdtest"
 )
 
-func startSharedCluster(t testing.TB) *cluster {
-	return startCluster(&noCleanup{TB: t}, 3, nil)
+func startSharedCluster(t testing.TB) *etcdtest.Cluster {
+	return etcdtest.Start(&noCleanup{TB: t}, 3, nil)
 }
 
 // noCleanup keeps the shared cluster running after the test that started it: TestMain
@@ -26,11 +28,7 @@ func TestMain(m *testing.M) {
 	sharedDir = dir
 	code := m.Run()
 	if c := sharedCluster.c; c != nil {
-		for _, mem := range c.members {
-			if mem.etcd != nil {
-				mem.etcd.Close()
-			}
-		}
+		c.StopAll()
 	}
 	_ = os.RemoveAll(dir)
 	os.Exit(code)

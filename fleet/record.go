@@ -1,10 +1,13 @@
 package fleet
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/acme/vault-token/client"
 )
@@ -118,4 +121,28 @@ func newEntry(s *Sealer, key string, tok *client.Token, created, expires time.Ti
 		return nil, err
 	}
 	return &Entry{ID: tok.ID, Sealed: sealed, Created: created, Expires: expires}, nil
+}
+
+// ReadStatus reads the record at key, without opening any token.
+func ReadStatus(ctx context.Context, kv clientv3.KV, key string) (*Status, error) {
+	rec, rev, err := read(ctx, kv, key)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil {
+		return nil, ErrNoRecord
+	}
+	return rec.status(key, rev), nil
+}
+
+// CurrentToken reads the record at key and opens its current token.
+func CurrentToken(ctx context.Context, kv clientv3.KV, key string, sealer *Sealer) (client.Secret, error) {
+	rec, _, err := read(ctx, kv, key)
+	if err != nil {
+		return client.Secret{}, err
+	}
+	if rec == nil || rec.Current == nil {
+		return client.Secret{}, ErrNoRecord
+	}
+	return sealer.open(key, rec.Current.ID, rec.Current.Sealed)
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/vault-token/fleet/internal/etcdtest"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme/vault-token/openapi"
@@ -27,7 +29,7 @@ func TestRotationReachesEveryConsumer(t *testing.T) {
 	}
 	for _, c := range consumers {
 		c.waitFor(t, first.Current.ID)
-		if _, err := c.vault.MyUserID(w.ctx()); err != nil {
+		if err := c.call(w.ctx()); err != nil {
 			t.Fatalf("a consumer's call with the fleet's token: %v", err)
 		}
 	}
@@ -35,14 +37,14 @@ func TestRotationReachesEveryConsumer(t *testing.T) {
 	w.clock.Advance(61 * 24 * time.Hour) // past two thirds of 90 days: due
 	// A run of its own, as the command makes one: its own client, its own login.
 	r = w.rotator(nil)
-	callsBefore, loginsBefore, revBefore := w.fake.Count(""), w.fake.Count(openapi.OpAuthenticate), revision(t, w.etcd.client(t))
+	callsBefore, loginsBefore, revBefore := w.fake.Count(""), w.fake.Count(openapi.OpAuthenticate), etcdtest.Revision(t, w.etcd.Client(t))
 	second, err := r.Rotate(w.ctx(), RotateOptions{IfDue: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	logins := w.fake.Count(openapi.OpAuthenticate) - loginsBefore
 	calls := w.fake.Count("") - callsBefore - logins
-	writes := revision(t, w.etcd.client(t)) - revBefore
+	writes := etcdtest.Revision(t, w.etcd.Client(t)) - revBefore
 	if !second.Rotated || second.Current.ID == first.Current.ID {
 		t.Fatalf("second rotation: %+v", second)
 	}
@@ -55,7 +57,7 @@ func TestRotationReachesEveryConsumer(t *testing.T) {
 	}
 	for _, c := range consumers {
 		c.waitFor(t, second.Current.ID)
-		if _, err := c.vault.MyUserID(w.ctx()); err != nil {
+		if err := c.call(w.ctx()); err != nil {
 			t.Fatalf("a consumer's call with the new token: %v", err)
 		}
 	}

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -88,23 +89,45 @@ func (h *held) write(ctx context.Context, r *Record) error {
 	if err := h.check(); err != nil {
 		return err
 	}
+	return h.commit(ctx, r)
+}
+
+// commit is write without the look at the lease first: the fence alone. A transaction
+// whose outcome etcd could not report (a leader lost mid-way: "request timed out") is
+// settled by reading the record: if it holds what was written, the write took; if not,
+// the same fenced transaction is sent again, which cannot apply twice (the revision it is
+// conditioned on would have moved).
+func (h *held) commit(ctx context.Context, r *Record) error {
 	b, err := r.encode()
 	if err != nil {
 		return err
 	}
-	resp, err := h.session.Client().Txn(ctx).
-		If(h.mutex.IsOwner(), clientv3.Compare(clientv3.ModRevision(h.key), "=", h.rev)).
-		Then(clientv3.OpPut(h.key, string(b))).
-		Commit()
-	if err != nil {
-		return fmt.Errorf("fleet: write %s: %w", h.key, err)
+	kv := h.session.Client()
+	for attempt := 1; ; attempt++ {
+		resp, err := kv.Txn(ctx).
+			If(h.mutex.IsOwner(), clientv3.Compare(clientv3.ModRevision(h.key), "=", h.rev)).
+			Then(clientv3.OpPut(h.key, string(b))).
+			Commit()
+		if err == nil {
+			if !resp.Succeeded {
+				return ErrLostLock
+			}
+			h.rev = resp.Header.Revision
+			return nil
+		}
+		if attempt == maxWriteAttempts || ctx.Err() != nil {
+			return fmt.Errorf("fleet: write %s: %w", h.key, err)
+		}
+		got, gerr := kv.Get(ctx, h.key)
+		if gerr == nil && len(got.Kvs) == 1 && bytes.Equal(got.Kvs[0].Value, b) && got.Kvs[0].ModRevision > h.rev {
+			h.rev = got.Kvs[0].ModRevision
+			return nil
+		}
 	}
-	if !resp.Succeeded {
-		return ErrLostLock
-	}
-	h.rev = resp.Header.Revision
-	return nil
 }
+
+// maxWriteAttempts bounds the sends of one fenced write whose outcome etcd did not report.
+const maxWriteAttempts = 4
 
 // release gives the lock up and ends the session, on a context of its own: a rotation
 // that failed or was cancelled still releases it (else the next waits out the lease).

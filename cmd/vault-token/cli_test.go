@@ -149,8 +149,8 @@ func TestDistance(t *testing.T) {
 	}
 }
 
-// TestFakeProgramMissing: without vault-token-fake beside it or on PATH, vault-token fake
-// and demo say how to install it, and exit 1.
+// TestFakeProgramMissing: without vault-token-fake (or vault-token-fleet) beside it or on
+// PATH, vault-token fake and demo (or fleet) say how to install it, and exit 1.
 func TestFakeProgramMissing(t *testing.T) {
 	data, err := os.ReadFile(binary)
 	if err != nil {
@@ -160,16 +160,23 @@ func TestFakeProgramMissing(t *testing.T) {
 	if err := os.WriteFile(alone, data, 0o755); err != nil { //nolint:gosec // a program, run below
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"demo"}, {"fake", "--cert-out", filepath.Join(t.TempDir(), "c.pem")}} {
-		cmd := exec.Command(alone, args...)
+	for _, tt := range []struct {
+		args    []string
+		install string
+	}{
+		{[]string{"demo"}, "go install ./cmd/..."},
+		{[]string{"fake", "--cert-out", filepath.Join(t.TempDir(), "c.pem")}, "go install ./cmd/..."},
+		{[]string{"fleet", "status"}, "(cd fleet && go install ./cmd/...)"},
+	} {
+		cmd := exec.Command(alone, tt.args...)
 		cmd.Env = []string{"PATH=" + t.TempDir()}
 		var stdout, stderr strings.Builder
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() != 1 || stdout.Len() != 0 ||
-			!strings.Contains(stderr.String(), "go install ./cmd/...") {
-			t.Errorf("%v: %v, stdout %q, stderr %q; want exit 1 and how to install vault-token-fake", args, err, stdout.String(), stderr.String())
+			!strings.Contains(stderr.String(), tt.install) {
+			t.Errorf("%v: %v, stdout %q, stderr %q; want exit 1 and how to install the program", tt.args, err, stdout.String(), stderr.String())
 		}
 	}
 }

@@ -8,8 +8,8 @@ import (
 )
 
 // runProgram replaces this process with the program at path: same process ID (so
-// VAULT_TOKEN_FAKE_PID names it), same standard streams, signals delivered to it
+// VAULT_TOKEN_FAKE_PID names vault-token-fake), same standard streams, signals delivered to it
 // directly. It returns only when the exec fails.
-func runProgram(path string, args []string, _ *app) error {
-	return syscall.Exec(path, append([]string{path}, args...), os.Environ()) //nolint:gosec // the program is vault-token-fake, found as findFakeProgram says
+func runProgram(_ program, path string, args []string, _ *app) error {
+	return syscall.Exec(path, append([]string{path}, args...), os.Environ()) //nolint:gosec // the program is one of ours, found as program.find says
 }

@@ -13,29 +13,41 @@ import (
 	"github.com/acme/vault-token/internal/command"
 )
 
-// The fake Vault is a program of its own, vault-token-fake: the request validation it
-// needs (kin-openapi) runs several milliseconds of package initialization, and Go
-// initializes every package a program links on every start, --help included. So
-// "vault-token fake" and "vault-token demo" run that program, found beside this one
-// (go install ./cmd/... puts both in one folder) or on PATH, as git and kubectl run their
-// plugins.
-const fakeProgram = "vault-token-fake"
+// Some commands are programs of their own, run in vault-token's place, found beside this
+// one (go install puts them in one folder) or on PATH, as git and kubectl run their
+// plugins. Go initializes every package a program links on every start, --help included:
+//
+//   - vault-token-fake ("vault-token fake", "vault-token demo"): the fake Vault checks
+//     every request and reply against the spec with kin-openapi, whose packages take
+//     several milliseconds to initialize.
+//   - vault-token-fleet ("vault-token fleet"): etcd's client (gRPC, protobuf, zap) is larger
+//     still, and lives in a module of its own (fleet/) so that services importing the
+//     client library do not carry it.
+type program struct {
+	name    string
+	install string // how to get it, from a clone of the module
+}
 
-// forwardCmd is a command that runs vault-token-fake with prefix and its own arguments,
-// flags and --help included.
-func (a *app) forwardCmd(use, short, example string, prefix ...string) *cobra.Command {
+var (
+	fakeProgram  = program{name: "vault-token-fake", install: "install both with go install ./cmd/... (or run go run ./cmd/vault-token-fake instead)"}
+	fleetProgram = program{name: "vault-token-fleet", install: "install it beside vault-token with (cd fleet && go install ./cmd/...), the fleet being a module of its own"}
+)
+
+// forwardCmd is a command that runs p with prefix and its own arguments, flags and --help
+// included.
+func (a *app) forwardCmd(p program, use, short, example string, prefix ...string) *cobra.Command {
 	return &cobra.Command{
 		Use:                use,
 		Short:              short,
-		Long:               short + ".\n\nIt runs " + fakeProgram + ", installed beside vault-token; \"" + fakeProgram + " --help\" tells more.",
+		Long:               short + ".\n\nIt runs " + p.name + ", installed beside vault-token; \"" + p.name + " --help\" tells more.",
 		Example:            example,
 		DisableFlagParsing: true,
 		RunE: func(_ *cobra.Command, args []string) error {
-			path, err := findFakeProgram()
+			path, err := p.find()
 			if err != nil {
 				return &command.RanError{Err: err}
 			}
-			if err := runProgram(path, append(prefix, args...), a); err != nil {
+			if err := runProgram(p, path, append(prefix, args...), a); err != nil {
 				return &command.RanError{Err: err}
 			}
 			return nil
@@ -43,14 +55,10 @@ func (a *app) forwardCmd(use, short, example string, prefix ...string) *cobra.Co
 	}
 }
 
-// errNoFakeProgram says how to get vault-token-fake.
-var errNoFakeProgram = errors.New(fakeProgram + " is neither beside vault-token nor on PATH: from a clone of the\n" +
-	"module, install both with go install ./cmd/... (or run go run ./cmd/" + fakeProgram + " instead)")
-
-// findFakeProgram is vault-token-fake beside this program (as run, or with its symbolic
-// links resolved), else on PATH.
-func findFakeProgram() (string, error) {
-	name := fakeProgram
+// find is the program beside this one (as run, or with its symbolic links resolved),
+// else on PATH.
+func (p program) find() (string, error) {
+	name := p.name
 	if runtime.GOOS == "windows" {
 		name += ".exe"
 	}
@@ -66,16 +74,19 @@ func findFakeProgram() (string, error) {
 			}
 		}
 	}
-	if path, err := exec.LookPath(fakeProgram); err == nil {
+	if path, err := exec.LookPath(p.name); err == nil {
 		return path, nil
 	}
-	return "", errNoFakeProgram
+	return "", errors.New(p.name + " is neither beside vault-token nor on PATH: from a clone of the\nmodule, " + p.install)
 }
 
 // exitedError is the exit status of a program vault-token ran in its place: report exits
 // with it and prints nothing (the program said what it had to).
-type exitedError struct{ code int }
+type exitedError struct {
+	program string
+	code    int
+}
 
 func (e *exitedError) Error() string {
-	return fmt.Sprintf("%s exited with status %d", fakeProgram, e.code)
+	return fmt.Sprintf("%s exited with status %d", e.program, e.code)
 }

@@ -37,11 +37,14 @@ unknown (Vault may have acted: check, with list, before you retry). More in
 	root.Flags().Bool("version", false, "print the version")
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(a.generateCmd(), a.listCmd(), a.revokeCmd(), a.rotateCmd(), a.versionsCmd(), a.discoverCmd(), a.versionCmd(),
-		a.forwardCmd("demo [--verbose]", "Run the whole flow against an in-process fake Vault (no network, no credentials)",
+		a.forwardCmd(fakeProgram, "demo [--verbose]", "Run the whole flow against an in-process fake Vault (no network, no credentials)",
 			"  vault-token demo --verbose", "demo"),
-		a.forwardCmd("fake --cert-out FILE [--addr 127.0.0.1:PORT] [-o text|env|json] [--lenient] [--fault NAME]",
+		a.forwardCmd(fakeProgram, "fake --cert-out FILE [--addr 127.0.0.1:PORT] [-o text|env|json] [--lenient] [--fault NAME]",
 			"Serve the fake Vault on loopback for other teams' integration tests",
-			"  source <(vault-token fake -o env --cert-out /tmp/fake-vault.pem)\n  vault-token generate --me --name first-token"))
+			"  source <(vault-token fake -o env --cert-out /tmp/fake-vault.pem)\n  vault-token generate --me --name first-token"),
+		a.forwardCmd(fleetProgram, "fleet rotate|status|token --etcd ENDPOINTS --key KEY [--seal-key-file FILE]",
+			"Rotate and read a token a fleet of services shares through etcd",
+			"  vault-token fleet status --etcd https://etcd:2379 --key /vault-token/svc\n  vault-token fleet rotate --if-due --etcd https://etcd:2379 --key /vault-token/svc --seal-key-file /run/secrets/fleet-seal \\\n      --vault myvault.veevavault.com --me --name svc-integration"))
 	root.AddCommand(helpTopics()...)
 	return root
 }

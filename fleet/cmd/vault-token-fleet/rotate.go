@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/fleet"
+	"github.com/acme/vault-token/internal/command"
+)
+
+type rotateFlags struct {
+	*fleetFlags
+	vault, user, name, expires, caFile string
+	me, ifDue                          bool
+	grace                              time.Duration
+	dueShare                           float64
+}
+
+func (a *app) rotateCmd() *cobra.Command {
+	f := &rotateFlags{}
+	cmd := &cobra.Command{
+		Use:   "rotate --vault DNS (--me | --user ID) --name NAME [--expires 90d] [--grace 1h] [--if-due]",
+		Short: "Rotate the fleet's token: recover, create, check, promote (with --if-due: only when due)",
+		Long: `rotate runs one rotation of the fleet's token under the fleet's etcd lock: it recovers
+what a rotator that died left (adopts or forgets its pending token, revokes an active token
+of the name the record does not know, revokes the previous token once its grace period is
+over), creates a token, commits it as pending, checks it works, and promotes it to current,
+keeping the token before it valid for --grace. The token name belongs to the fleet.
+
+Inside the previous token's grace period a rotation waits for it to end if --timeout
+reaches that far, else it refuses. With --if-due it rotates only when the current token
+has lived --due-share of its life (or there is none), and never waits: for a CronJob or
+timer that runs often. The recovery runs either way.
+
+Vault's credentials come from the environment: ` + envUsername + ` with ` + envPassword + `
+(or ` + envSessionID + `). The Vault is --vault or ` + envDNS + `.`,
+		Example: "  vault-token fleet rotate --etcd https://etcd:2379 --key /vault-token/svc --seal-key-file /run/secrets/fleet-seal \\\n" +
+			"      --vault myvault.veevavault.com --me --name svc-integration --expires 90d --grace 1h --if-due",
+		Args: command.NoArgs,
+		RunE: command.RunE(func(cmd *cobra.Command, _ []string) error { return a.rotate(cmd, f) }),
+	}
+	f.fleetFlags = addFleetFlags(cmd, "text|json")
+	fs := cmd.Flags()
+	fs.StringVar(&f.vault, "vault", "", "the Vault's DNS, such as myvault.veevavault.com (default $"+envDNS+")")
+	fs.BoolVar(&f.me, "me", false, "the token is the authenticated user's")
+	fs.StringVar(&f.user, "user", "", "the token is this user's (numeric ID; needs an admin's credentials)")
+	fs.StringVar(&f.name, "name", "", "the token's name, which belongs to the fleet")
+	fs.StringVar(&f.expires, "expires", "90d", "the life asked for each new token: a duration such as 90d or 720h, or never")
+	fs.DurationVar(&f.grace, "grace", time.Hour, "how long the previous token stays valid after a promotion: at least the longest consumer refresh plus clock skew")
+	fs.BoolVar(&f.ifDue, "if-due", false, "rotate only when the schedule says so")
+	fs.Float64Var(&f.dueShare, "due-share", fleet.DefaultDueShare, "with --if-due, rotate once this share of the current token's life has passed")
+	fs.StringVar(&f.caFile, "ca-file", "", "also trust the certificates in this PEM file for the Vault, such as the fake Vault's (default $"+envCAFile+")")
+	return cmd
+}
+
+func (a *app) rotate(cmd *cobra.Command, f *rotateFlags) error {
+	if f.me == (f.user != "") {
+		return command.UsageErrorf("give exactly one of --me and --user")
+	}
+	if strings.TrimSpace(f.name) == "" {
+		return command.UsageErrorf("--name is required")
+	}
+	lifetime, err := parseLifetime(f.expires)
+	if err != nil {
+		return err
+	}
+	if f.grace < 0 || f.dueShare <= 0 || f.dueShare > 1 {
+		return command.UsageErrorf("--grace cannot be negative, and --due-share is between 0 and 1")
+	}
+	dns := a.or(f.vault, envDNS)
+	if dns == "" {
+		return command.UsageErrorf("--vault is required (or set %s)", envDNS)
+	}
+	creds, err := a.credentials()
+	if err != nil {
+		return err
+	}
+	hc, err := vaultHTTPClient(a.or(f.caFile, envCAFile))
+	if err != nil {
+		return err
+	}
+	connect := func(c client.Credentials) (*client.Client, error) {
+		return client.New(dns, client.WithHTTPClient(hc), client.WithCredentials(c), client.WithUserAgent(name+"/"+client.Version))
+	}
+	vault, err := connect(creds)
+	if err != nil {
+		return command.UsageErrorf("%v", err)
+	}
+	o, err := a.open(cmd, f.fleetFlags, true, "text", "json")
+	if err != nil {
+		return err
+	}
+	defer o.done()
+	defer func() { _ = vault.EndSession(context.WithoutCancel(o.ctx)) }()
+	r := &fleet.Rotator{Etcd: o.etcd, Key: o.key, Sealer: o.sealer, Vault: vault, Connect: connect,
+		UserID: f.user, Name: f.name, Lifetime: lifetime, Grace: f.grace, DueShare: f.dueShare}
+	rep, err := r.Rotate(o.ctx, fleet.RotateOptions{IfDue: f.ifDue})
+	if err != nil {
+		return err
+	}
+	if f.output == "json" {
+		return command.PrintJSON(a.stdout, rep)
+	}
+	return printReport(a.stdout, rep)
+}
+
+func printReport(w interface{ Write([]byte) (int, error) }, rep *fleet.Report) error {
+	var b strings.Builder
+	if rep.ClearedPending != "" {
+		fmt.Fprintf(&b, "forgot pending token %s: a rotator that died made it, and Vault does not hold it active\n", rep.ClearedPending)
+	}
+	if rep.AdoptedPending != "" {
+		fmt.Fprintf(&b, "adopted pending token %s, which a rotator that died made\n", rep.AdoptedPending)
+	}
+	for _, id := range rep.RevokedUnknown {
+		fmt.Fprintf(&b, "revoked token %s: active, of the fleet's name, and not in the record\n", id)
+	}
+	if rep.RevokedPrevious != "" {
+		fmt.Fprintf(&b, "revoked the previous token %s: its grace period is over\n", rep.RevokedPrevious)
+	}
+	if rep.Rotated {
+		fmt.Fprintf(&b, "rotated: %s is current (epoch %d)\n", describe(rep.Current), rep.Epoch)
+	} else {
+		fmt.Fprintf(&b, "not rotated: %s is current (epoch %d), due %s\n", describe(rep.Current), rep.Epoch, when(rep.DueAt))
+	}
+	if rep.GraceEndsAt != nil {
+		fmt.Fprintf(&b, "the previous token is revoked by the first rotation after %s\n", when(rep.GraceEndsAt))
+	}
+	_, err := w.Write([]byte(b.String()))
+	return err
+}
+
+// parseLifetime reads --expires: a Go duration, a number of days (90d), or never.
+func parseLifetime(s string) (time.Duration, error) {
+	if s == "never" {
+		return 0, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err == nil && n > 0 && n <= 3650 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return d, nil
+	}
+	return 0, command.UsageErrorf("--expires %q: give a duration such as 90d or 720h, or never", s)
+}
+
+// credentials are Vault's credentials from the environment: a user name and password, or
+// a session ID. A rotation job has no terminal to prompt on.
+func (a *app) credentials() (client.Credentials, error) {
+	user, pw, session := a.getenv(envUsername), a.getenv(envPassword), a.getenv(envSessionID)
+	switch {
+	case session != "" && (user != "" || pw != ""):
+		return client.Credentials{}, command.UsageErrorf("set either %s or %s with %s, not both", envSessionID, envUsername, envPassword)
+	case session != "":
+		return client.SessionID(session), nil
+	case user != "" && pw != "":
+		return client.Password(user, pw), nil
+	default:
+		return client.Credentials{}, command.UsageErrorf("set %s and %s (or %s) for the Vault", envUsername, envPassword, envSessionID)
+	}
+}
+
+// vaultHTTPClient trusts the system's roots and, beside them, the certificates in caFile.
+func vaultHTTPClient(caFile string) (*http.Client, error) {
+	if caFile == "" {
+		return &http.Client{}, nil
+	}
+	pem, err := os.ReadFile(caFile) //nolint:gosec // the operator names the file
+	if err != nil {
+		return nil, command.UsageErrorf("--ca-file: %v", err)
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil {
+		roots = x509.NewCertPool()
+	}
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, command.UsageErrorf("--ca-file %s holds no PEM certificate", caFile)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: t}, nil
+}

@@ -1,0 +1,45 @@
+package fleet
+
+import (
+	"testing"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/acme/vault-token/fleet/internal/etcdtest"
+)
+
+// TestMemberRestartsMidRotation: the etcd leader stops right after the pending commit
+// (the rotator's lock lease and its next writes need a new leader) and starts again after
+// the rotation: the rotation completes on the other two, the restarted member catches up,
+// and a consumer reading only from it gets the new token.
+func TestMemberRestartsMidRotation(t *testing.T) {
+	c := etcdtest.Start(t, 3, nil)
+	w := newWorld(t, c)
+	if _, err := w.rotator(nil).Rotate(w.ctx(), RotateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r := w.rotator(nil)
+	stopped := -1
+	r.afterStep = func(s Step) error {
+		if s == StepPending {
+			stopped = c.Leader()
+			c.Stop(stopped)
+		}
+		return nil
+	}
+	rep, err := r.Rotate(w.ctx(), RotateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stopped < 0 {
+		t.Fatal("the rotation did not reach the pending commit")
+	}
+	c.Restart(stopped)
+	src, err := NewSource(w.ctx(), c.ClientOf(t, clientv3.Config{Endpoints: []string{c.Members[stopped].URL}}), w.key, w.sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	(&consumer{src: src}).waitFor(t, rep.Current.ID)
+	w.checkInvariants()
+}
