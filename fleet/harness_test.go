@@ -77,21 +77,10 @@ type world struct {
 	key    string
 }
 
-// sharedCluster is the cluster tests that do not stop members share (each with its own
-// key): starting three members takes a second or two.
-var sharedCluster struct {
-	once sync.Once
-	c    *etcdtest.Cluster
-}
-
 func newWorld(t *testing.T, c *etcdtest.Cluster) *world {
 	t.Helper()
 	if c == nil {
-		sharedCluster.once.Do(func() { sharedCluster.c = startSharedCluster(t) })
-		c = sharedCluster.c
-		if c == nil {
-			t.Fatal("the shared etcd cluster did not start")
-		}
+		c = shared
 	}
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
 	key := make([]byte, SealKeySize)

@@ -27,7 +27,7 @@ import (
 func TestEtcdHoldsNoToken(t *testing.T) {
 	var logs syncBuffer
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewDevelopmentEncoderConfig()), zapcore.AddSync(&logs), zapcore.DebugLevel)
-	c := etcdtest.StartLogging(t, 3, nil, zap.New(core))
+	c := etcdtest.StartWith(t, etcdtest.Config{Members: 3, Log: zap.New(core)})
 	w := newWorld(t, c)
 	consumer := w.consumer()
 	for range 3 {
@@ -53,7 +53,7 @@ func TestEtcdHoldsNoToken(t *testing.T) {
 	if len(resp.Kvs) == 0 || !bytes.Contains(dump.Bytes(), []byte(w.key)) {
 		t.Fatalf("the dump does not hold the record: %q", dump.String())
 	}
-	c.StopAll()
+	c.Close()
 	for _, m := range c.Members {
 		err := filepath.WalkDir(m.Dir, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {

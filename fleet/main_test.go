@@ -1,35 +1,33 @@
 package fleet
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
 	"github.com/acme/vault-token/fleet/internal/etcdtest"
 )
 
-func startSharedCluster(t testing.TB) *etcdtest.Cluster {
-	return etcdtest.Start(&noCleanup{TB: t}, 3, nil)
-}
-
-// noCleanup keeps the shared cluster running after the test that started it: TestMain
-// stops it.
-type noCleanup struct{ testing.TB }
-
-func (n *noCleanup) Cleanup(func())  {}
-func (n *noCleanup) TempDir() string { return sharedDir }
-
-var sharedDir string
+// shared is the cluster tests that do not stop members share, each with a key of its own:
+// starting three members takes a second or two.
+var shared *etcdtest.Cluster
 
 func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
 	dir, err := os.MkdirTemp("", "fleet-etcd-")
 	if err != nil {
-		panic(err)
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	sharedDir = dir
-	code := m.Run()
-	if c := sharedCluster.c; c != nil {
-		c.StopAll()
+	defer os.RemoveAll(dir)
+	shared, err = etcdtest.NewCluster(etcdtest.Config{Members: 3, Dir: dir})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	defer shared.Close()
+	return m.Run()
 }

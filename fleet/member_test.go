@@ -34,7 +34,10 @@ func TestMemberRestartsMidRotation(t *testing.T) {
 	if stopped < 0 {
 		t.Fatal("the rotation did not reach the pending commit")
 	}
-	c.Restart(stopped)
+	if err := c.Restart(stopped); err != nil {
+		t.Fatal(err)
+	}
+
 	src, err := NewSource(w.ctx(), c.ClientOf(t, clientv3.Config{Endpoints: []string{c.Members[stopped].URL}}), w.key, w.sealer)
 	if err != nil {
 		t.Fatal(err)

@@ -190,26 +190,41 @@ func (r *Rotator) lockTTL() int {
 	return int((ttl + time.Second - 1) / time.Second)
 }
 
-// Rotate runs one rotation (with IfDue, only when due) and the recovery before it.
+// Rotate runs one rotation (with IfDue, only when due) and the recovery before it. Inside
+// the previous token's grace period it waits for the period to end if ctx lasts that long
+// (with IfDue it does not rotate and does not wait); else it returns a *GraceError.
 func (r *Rotator) Rotate(ctx context.Context, opts RotateOptions) (*Report, error) {
 	if err := r.validate(); err != nil {
 		return nil, err
 	}
-	// A look without the lock: a job that runs often decides without taking it, and a
-	// rotation inside the grace period waits here, not while holding the lock.
-	rec, _, err := read(ctx, r.Etcd, r.Key)
-	if err != nil {
-		return nil, err
-	}
-	now := r.clock().Now()
-	if opts.IfDue && !r.due(rec, now) && !needsRecovery(rec, now) {
-		return r.report(rec, false), nil
-	}
-	if !opts.IfDue && inGrace(rec, now) {
-		if err := r.waitForGrace(ctx, rec.PreviousRevocableAt); err != nil {
+	for {
+		// A look without the lock: a job that runs often decides without taking it, and a
+		// rotation inside the grace period waits here, not while holding the lock.
+		rec, _, err := read(ctx, r.Etcd, r.Key)
+		if err != nil {
 			return nil, err
 		}
+		now := r.clock().Now()
+		if opts.IfDue && !r.due(rec, now) && !needsRecovery(rec, now) {
+			return r.report(rec, false), nil
+		}
+		if !opts.IfDue && inGrace(rec, now) {
+			if err := r.waitForGrace(ctx, rec.PreviousRevocableAt); err != nil {
+				return nil, err
+			}
+		}
+		rep, err := r.lockedRun(ctx, opts)
+		var graceErr *GraceError
+		if !errors.As(err, &graceErr) {
+			return rep, err
+		}
+		// Another rotator promoted while this one waited for the lock: wait for that
+		// promotion's grace period, then look again.
 	}
+}
+
+// lockedRun takes the lock, runs a rotation under it, and releases it.
+func (r *Rotator) lockedRun(ctx context.Context, opts RotateOptions) (*Report, error) {
 	h, err := lock(ctx, r.Etcd, r.Key, r.lockTTL())
 	if err != nil {
 		return nil, err

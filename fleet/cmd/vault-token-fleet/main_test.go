@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,7 +38,11 @@ type harness struct {
 
 func newHarness(t *testing.T, endpoints []string) *harness {
 	t.Helper()
-	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	return newHarnessWith(t, vaulttest.NewTestServer(t, vaulttest.Config{}), endpoints)
+}
+
+func newHarnessWith(t *testing.T, fake *vaulttest.Server, endpoints []string) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	seal := make([]byte, 32)
 	_, _ = rand.Read(seal)
@@ -57,6 +62,26 @@ func write(t *testing.T, path string, b []byte) {
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// environ is the harness's environment for a process of the program.
+func (h *harness) environ() []string {
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	for k, v := range h.env {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// freePort is a loopback port free at the time of asking.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 type result struct {

@@ -1,16 +1,17 @@
-// Package etcdtest runs a real etcd cluster of embedded members on loopback for the
-// fleet's tests: the engine the fleet runs on, not a stand-in. It is internal to the
-// fleet module, whose go.mod alone carries etcd's server.
+// Package etcdtest runs a real etcd cluster of embedded members on loopback, for the
+// fleet's tests and its demo: the engine the fleet runs on, not a stand-in. It is internal
+// to the fleet module, whose go.mod alone carries etcd's server.
+//
+// NewCluster reports errors, for a program; Start is the same for a test, failing it
+// instead and stopping the cluster when the test ends.
 package etcdtest
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,81 +21,144 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
-
-	"github.com/acme/vault-token/internal/loopcert"
 )
 
-// cluster is a real etcd cluster of embedded members on loopback: the engine the fleet
-// runs on, not a stand-in.
+// ReadyTimeout bounds how long a member may take to join its cluster.
+const ReadyTimeout = time.Minute
+
+// Config describes a cluster.
+type Config struct {
+	Members int    // default 3
+	Dir     string // the members' data directories go here; required
+	// TLS, when set, is the members' client-side certificate and key: they serve https.
+	TLS *TLSFiles
+	// Log receives the members' logs (default: none).
+	Log *zap.Logger
+}
+
+// Cluster is a running etcd cluster of embedded members.
 type Cluster struct {
-	t       testing.TB
 	Members []*Member
-	// tls, when set, is what every member's client side asks for.
-	tls *TLSFiles
-	// log, when set, receives the members' logs (default: none).
-	log *zap.Logger
+	cfg     Config
 
 	mu      sync.Mutex
 	clients []*clientv3.Client // closed before the members stop: a member waits for open watches
 }
 
+// Member is one etcd member; Etcd is nil while it is stopped.
 type Member struct {
 	Name, Dir    string
 	PeerURL, URL string // the peer and client URLs
 	Etcd         *embed.Etcd
 }
 
-// TLSFiles are the client-side TLS of the members: their certificate and key files.
+// TLSFiles are the members' client-side certificate and key files.
 type TLSFiles struct{ CertFile, KeyFile string }
 
-// freePort is a loopback port free at the time of asking.
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// NewCluster starts the members and waits until each has joined.
+func NewCluster(cfg Config) (*Cluster, error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("etcdtest: Config.Dir is required")
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// Start starts n members and waits until they serve.
-func Start(t testing.TB, n int, tlsFiles *TLSFiles) *Cluster {
-	return StartLogging(t, n, tlsFiles, nil)
-}
-
-func StartLogging(t testing.TB, n int, tlsFiles *TLSFiles, log *zap.Logger) *Cluster {
-	t.Helper()
-	c := &Cluster{t: t, tls: tlsFiles, log: log}
+	if cfg.Members == 0 {
+		cfg.Members = 3
+	}
+	c := &Cluster{cfg: cfg}
 	scheme := "http"
-	if tlsFiles != nil {
+	if cfg.TLS != nil {
 		scheme = "https"
 	}
 	var initial []string
-	for i := range n {
+	for i := range cfg.Members {
+		peerPort, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		clientPort, err := freePort()
+		if err != nil {
+			return nil, err
+		}
 		m := &Member{
 			Name:    fmt.Sprintf("m%d", i),
-			Dir:     filepath.Join(t.TempDir(), fmt.Sprintf("m%d", i)),
-			PeerURL: fmt.Sprintf("http://127.0.0.1:%d", freePort(t)),
-			URL:     fmt.Sprintf("%s://127.0.0.1:%d", scheme, freePort(t)),
+			Dir:     filepath.Join(cfg.Dir, fmt.Sprintf("m%d", i)),
+			PeerURL: fmt.Sprintf("http://127.0.0.1:%d", peerPort),
+			URL:     fmt.Sprintf("%s://127.0.0.1:%d", scheme, clientPort),
 		}
 		initial = append(initial, m.Name+"="+m.PeerURL)
 		c.Members = append(c.Members, m)
 	}
 	for _, m := range c.Members {
-		c.start(m, strings.Join(initial, ","), embed.ClusterStateFlagNew)
+		if err := c.start(m, strings.Join(initial, ","), embed.ClusterStateFlagNew); err != nil {
+			c.Close()
+			return nil, err
+		}
 	}
 	for _, m := range c.Members {
-		c.ready(m)
+		if err := ready(m); err != nil {
+			c.Close()
+			return nil, err
+		}
 	}
-	t.Cleanup(c.StopAll)
-	return c
+	return c, nil
 }
 
-// StopAll closes the clients, then stops every running member at once (one at a time,
-// each waits for the others it can no longer reach; and a member waits for its open
-// watches before it stops).
-func (c *Cluster) StopAll() {
+// freePort is a loopback port free at the time of asking.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func (c *Cluster) start(m *Member, initial, state string) error {
+	cfg := embed.NewConfig()
+	cfg.Name, cfg.Dir = m.Name, m.Dir
+	peer, err := url.Parse(m.PeerURL)
+	if err != nil {
+		return err
+	}
+	cli, err := url.Parse(m.URL)
+	if err != nil {
+		return err
+	}
+	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*peer}, []url.URL{*peer}
+	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cli}, []url.URL{*cli}
+	cfg.InitialCluster, cfg.ClusterState, cfg.InitialClusterToken = initial, state, "etcdtest"
+	cfg.ListenMetricsUrls = nil
+	log := c.cfg.Log
+	if log == nil {
+		log = zap.NewNop()
+	}
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(log)
+	if c.cfg.TLS != nil {
+		cfg.ClientTLSInfo.CertFile, cfg.ClientTLSInfo.KeyFile = c.cfg.TLS.CertFile, c.cfg.TLS.KeyFile
+	}
+	e, err := embed.StartEtcd(cfg)
+	if err != nil {
+		return fmt.Errorf("etcdtest: start member %s: %w", m.Name, err)
+	}
+	m.Etcd = e
+	return nil
+}
+
+// ready waits for the member to join its cluster.
+func ready(m *Member) error {
+	select {
+	case <-m.Etcd.Server.ReadyNotify():
+		return nil
+	case err := <-m.Etcd.Err():
+		return fmt.Errorf("etcdtest: member %s: %w", m.Name, err)
+	case <-time.After(ReadyTimeout):
+		return fmt.Errorf("etcdtest: member %s did not join within %s", m.Name, ReadyTimeout)
+	}
+}
+
+// Close closes the clients the cluster made, then stops every running member at once
+// (one at a time, each would wait for the others it can no longer reach; and a member
+// waits for its open watches before it stops).
+func (c *Cluster) Close() {
 	c.mu.Lock()
 	for _, cli := range c.clients {
 		_ = cli.Close()
@@ -110,42 +174,6 @@ func (c *Cluster) StopAll() {
 	wg.Wait()
 }
 
-func (c *Cluster) start(m *Member, initial, state string) {
-	c.t.Helper()
-	cfg := embed.NewConfig()
-	cfg.Name, cfg.Dir = m.Name, m.Dir
-	peer, _ := url.Parse(m.PeerURL)
-	cli, _ := url.Parse(m.URL)
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*peer}, []url.URL{*peer}
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cli}, []url.URL{*cli}
-	cfg.InitialCluster, cfg.ClusterState, cfg.InitialClusterToken = initial, state, "fleet-test"
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	if c.log != nil {
-		cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(c.log)
-	}
-	cfg.ListenMetricsUrls = nil
-	if c.tls != nil {
-		cfg.ClientTLSInfo.CertFile, cfg.ClientTLSInfo.KeyFile = c.tls.CertFile, c.tls.KeyFile
-	}
-	e, err := embed.StartEtcd(cfg)
-	if err != nil {
-		c.t.Fatalf("start etcd member %s: %v", m.Name, err)
-	}
-	m.Etcd = e
-}
-
-// ready waits for the member to join the cluster, or fails the test after a minute.
-func (c *Cluster) ready(m *Member) {
-	c.t.Helper()
-	select {
-	case <-m.Etcd.Server.ReadyNotify():
-	case err := <-m.Etcd.Err():
-		c.t.Fatalf("etcd member %s: %v", m.Name, err)
-	case <-time.After(time.Minute):
-		c.t.Fatalf("etcd member %s not ready after a minute", m.Name)
-	}
-}
-
 // Stop stops member i at once, as a killed process stops (no leadership handed over),
 // keeping its data.
 func (c *Cluster) Stop(i int) {
@@ -156,17 +184,19 @@ func (c *Cluster) Stop(i int) {
 	m.Etcd = nil
 }
 
-// Restart starts member i again from its data.
-func (c *Cluster) Restart(i int) {
-	c.t.Helper()
+// Restart starts member i again from its data and waits until it has joined.
+func (c *Cluster) Restart(i int) error {
 	var initial []string
 	for _, m := range c.Members {
 		initial = append(initial, m.Name+"="+m.PeerURL)
 	}
-	c.start(c.Members[i], strings.Join(initial, ","), embed.ClusterStateFlagExisting)
-	c.ready(c.Members[i])
+	if err := c.start(c.Members[i], strings.Join(initial, ","), embed.ClusterStateFlagExisting); err != nil {
+		return err
+	}
+	return ready(c.Members[i])
 }
 
+// Endpoints are the members' client URLs.
 func (c *Cluster) Endpoints() []string {
 	var eps []string
 	for _, m := range c.Members {
@@ -175,24 +205,71 @@ func (c *Cluster) Endpoints() []string {
 	return eps
 }
 
-// Client is a new etcd client of the whole cluster, closed when the test ends.
-func (c *Cluster) Client(t testing.TB) *clientv3.Client {
-	t.Helper()
-	return c.ClientOf(t, clientv3.Config{Endpoints: c.Endpoints()})
+// NewClient is an etcd client as cfg says (the whole cluster when it names no endpoint),
+// closed by Close.
+func (c *Cluster) NewClient(cfg clientv3.Config) (*clientv3.Client, error) {
+	if len(cfg.Endpoints) == 0 {
+		cfg.Endpoints = c.Endpoints()
+	}
+	cfg.DialTimeout = 10 * time.Second
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	cli, err := clientv3.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.clients = append(c.clients, cli)
+	c.mu.Unlock()
+	return cli, nil
 }
 
+// Leader is the index of the member that leads the cluster, or -1.
+func (c *Cluster) Leader() int {
+	for i, m := range c.Members {
+		if m.Etcd != nil && m.Etcd.Server.Leader() == m.Etcd.Server.MemberID() {
+			return i
+		}
+	}
+	return -1
+}
+
+// Start is NewCluster of n members for a test: it fails the test on an error and closes
+// the cluster when the test ends.
+func Start(t testing.TB, n int, tls *TLSFiles) *Cluster {
+	t.Helper()
+	return StartWith(t, Config{Members: n, TLS: tls})
+}
+
+// StartWith is NewCluster for a test; cfg.Dir defaults to a directory of the test's.
+func StartWith(t testing.TB, cfg Config) *Cluster {
+	t.Helper()
+	if cfg.Dir == "" {
+		cfg.Dir = t.TempDir()
+	}
+	c, err := NewCluster(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// Client is a client of the whole cluster for a test.
+func (c *Cluster) Client(t testing.TB) *clientv3.Client {
+	t.Helper()
+	return c.ClientOf(t, clientv3.Config{})
+}
+
+// ClientOf is NewClient for a test: the client is closed when the test ends.
 func (c *Cluster) ClientOf(t testing.TB, cfg clientv3.Config) *clientv3.Client {
 	t.Helper()
-	cfg.DialTimeout = 10 * time.Second
-	cfg.Logger = zap.NewNop()
-	cli, err := clientv3.New(cfg)
+	cli, err := c.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cli.Close() })
-	c.mu.Lock()
-	c.clients = append(c.clients, cli)
-	c.mu.Unlock()
 	return cli
 }
 
@@ -207,65 +284,4 @@ func Revision(t testing.TB, cli *clientv3.Client) int64 {
 		t.Fatal(err)
 	}
 	return resp.Header.Revision
-}
-
-// Leader is the index of the member that leads the cluster.
-func (c *Cluster) Leader() int {
-	c.t.Helper()
-	for i, m := range c.Members {
-		if m.Etcd != nil && m.Etcd.Server.Leader() == m.Etcd.Server.MemberID() {
-			return i
-		}
-	}
-	c.t.Fatal("no member leads the cluster")
-	return -1
-}
-
-// NewTLSFiles writes a fresh loopback certificate (internal/loopcert: a key for this test
-// only, naming 127.0.0.1, not a CA) and its key for the members' client side, and returns
-// them with the certificate's file, which clients trust.
-func NewTLSFiles(t testing.TB) (files *TLSFiles, caFile string) {
-	t.Helper()
-	cert, err := loopcert.New(time.Now(), "127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := x509.MarshalPKCS8PrivateKey(cert.TLS.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	files = &TLSFiles{CertFile: filepath.Join(dir, "etcd.pem"), KeyFile: filepath.Join(dir, "etcd-key.pem")}
-	if err := os.WriteFile(files.CertFile, cert.PEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(files.KeyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return files, files.CertFile
-}
-
-// EnableAuth turns etcd's authentication on with a root user and a user that may read and
-// write only under prefix, as a fleet's operator would set it up.
-func EnableAuth(t testing.TB, cli *clientv3.Client, rootPassword, user, password, prefix string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	steps := []func() error{
-		func() error { _, err := cli.UserAdd(ctx, "root", rootPassword); return err },
-		func() error { _, err := cli.UserGrantRole(ctx, "root", "root"); return err },
-		func() error { _, err := cli.RoleAdd(ctx, "fleet"); return err },
-		func() error {
-			_, err := cli.RoleGrantPermission(ctx, "fleet", prefix, clientv3.GetPrefixRangeEnd(prefix), clientv3.PermissionType(clientv3.PermReadWrite))
-			return err
-		},
-		func() error { _, err := cli.UserAdd(ctx, user, password); return err },
-		func() error { _, err := cli.UserGrantRole(ctx, user, "fleet"); return err },
-		func() error { _, err := cli.AuthEnable(ctx); return err },
-	}
-	for i, step := range steps {
-		if err := step(); err != nil {
-			t.Fatalf("enable etcd authentication, step %d: %v", i+1, err)
-		}
-	}
 }

@@ -1,0 +1,231 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/fleet"
+)
+
+// TestProcessesKilledAtRandom: etcd runs as three processes of its own server, and each
+// round starts three vault-token-fleet rotate processes at once, SIGKILLing one of them
+// at a random moment (the seed is logged); in one round an etcd member is SIGKILLed too and
+// started again. After each round the fake holds at most three active tokens of the name;
+// after a last rotation that runs to its end, the record's current token is active, the
+// fake holds no active token of the name that the record does not know, and the token
+// command prints an active token.
+func TestProcessesKilledAtRandom(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds etcd's server and runs processes")
+	}
+	bin := t.TempDir()
+	build(t, filepath.Join(bin, "etcd"), "github.com/acme/vault-token/fleet/internal/etcdserver")
+	build(t, filepath.Join(bin, name), ".")
+	etcd := startEtcdProcesses(t, filepath.Join(bin, "etcd"), 3)
+
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{LoginLimit: 1000})
+	h := newHarnessWith(t, fake, etcd.endpoints)
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	args := []string{"rotate", "--me", "--name", "fleet-svc", "--grace", "300ms", "--timeout", "1m"}
+
+	for round := range 6 {
+		if round == 3 {
+			etcd.kill(0)
+		}
+		var wg sync.WaitGroup
+		codes := make([]int, 3)
+		said := make([]syncWriter, 3)
+		victim := rng.IntN(3)
+		delay := time.Duration(rng.IntN(400)) * time.Millisecond
+		for i := range 3 {
+			cmd := exec.Command(filepath.Join(bin, name), args...)
+			cmd.Env = h.environ()
+			cmd.Stderr = &said[i]
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			wg.Go(func() {
+				if i == victim {
+					// A random moment: the point is not to wait for anything.
+					time.Sleep(delay)
+					_ = cmd.Process.Signal(syscall.SIGKILL)
+				}
+				_ = cmd.Wait() // a rotation refused in the grace period, or killed, is expected
+				codes[i] = cmd.ProcessState.ExitCode()
+			})
+		}
+		wg.Wait()
+		t.Logf("round %d: exit statuses %v (-1: killed after %s)", round, codes, delay)
+		for i := range said {
+			if s := said[i].String(); s != "" {
+				t.Logf("  rotator %d: %s", i, strings.TrimSpace(s))
+			}
+		}
+		if round == 3 {
+			etcd.restart(t, 0)
+		}
+		if n := len(activeTokens(fake)); n > 3 {
+			t.Errorf("round %d: %d active tokens of the name", round, n)
+		}
+	}
+
+	last := exec.Command(filepath.Join(bin, name), args...)
+	last.Env = h.environ()
+	if out, err := last.CombinedOutput(); err != nil {
+		t.Fatalf("the last rotation: %v\n%s", err, out)
+	}
+	cli := etcd.client(t)
+	st, err := fleet.ReadStatus(t.Context(), cli, h.env[envKey])
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := activeTokens(fake)
+	if _, ok := active[st.Current.ID]; !ok || len(active) > 3 {
+		t.Errorf("current %s; active tokens %v", st.Current.ID, active)
+	}
+	for id := range active {
+		if id != st.Current.ID && (st.Previous == nil || id != st.Previous.ID) {
+			t.Errorf("active token %s is not in the record", id)
+		}
+	}
+	r := h.run("token")
+	h.printed.Reset() // the token, printed as asked
+	if tok, ok := active[st.Current.ID]; r.code != 0 || !ok || strings.TrimSpace(r.stdout) != tok.Value {
+		t.Errorf("token: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func activeTokens(fake *vaulttest.Server) map[string]vaulttest.Token {
+	out := map[string]vaulttest.Token{}
+	for _, tok := range fake.Tokens() {
+		if tok.Name == "fleet-svc" && tok.Active(fake.Now()) {
+			out[tok.ID] = tok
+		}
+	}
+	return out
+}
+
+func build(t *testing.T, out, pkg string) {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+}
+
+// etcdProcesses is an etcd cluster of separate processes on loopback.
+type etcdProcesses struct {
+	bin       string
+	endpoints []string
+	args      [][]string
+	cmds      []*exec.Cmd
+}
+
+func startEtcdProcesses(t *testing.T, bin string, n int) *etcdProcesses {
+	t.Helper()
+	e := &etcdProcesses{bin: bin}
+	var peers, initial []string
+	for i := range n {
+		peers = append(peers, fmt.Sprintf("http://127.0.0.1:%d", freePort(t)))
+		e.endpoints = append(e.endpoints, fmt.Sprintf("http://127.0.0.1:%d", freePort(t)))
+		initial = append(initial, fmt.Sprintf("m%d=%s", i, peers[i]))
+	}
+	dir := t.TempDir()
+	for i := range n {
+		e.args = append(e.args, []string{
+			"--name", fmt.Sprintf("m%d", i), "--data-dir", filepath.Join(dir, fmt.Sprintf("m%d", i)),
+			"--listen-peer-urls", peers[i], "--initial-advertise-peer-urls", peers[i],
+			"--listen-client-urls", e.endpoints[i], "--advertise-client-urls", e.endpoints[i],
+			"--initial-cluster", strings.Join(initial, ","), "--initial-cluster-token", "fleet-process-test",
+			"--log-level", "error",
+		})
+		e.cmds = append(e.cmds, nil)
+		e.start(t, i, "new")
+	}
+	t.Cleanup(func() {
+		for i := range e.cmds {
+			e.kill(i)
+		}
+	})
+	// Ready when a write goes through: the client waits for a leader.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := e.client(t).Put(ctx, "ready", "yes"); err != nil {
+		t.Fatalf("the etcd processes did not form a cluster: %v", err)
+	}
+	return e
+}
+
+func (e *etcdProcesses) start(t *testing.T, i int, state string) {
+	t.Helper()
+	cmd := exec.Command(e.bin, append(e.args[i], "--initial-cluster-state", state)...)
+	// What a member says is shown only if the test fails.
+	var out syncWriter
+	cmd.Stdout, cmd.Stderr = &out, &out
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("etcd member %d (%s start):\n%s", i, state, out.String())
+		}
+	})
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e.cmds[i] = cmd
+}
+
+// kill SIGKILLs member i and waits for it to end.
+func (e *etcdProcesses) kill(i int) {
+	if cmd := e.cmds[i]; cmd != nil {
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+		e.cmds[i] = nil
+	}
+}
+
+// syncWriter keeps what a process writes to its two streams.
+type syncWriter struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
+
+func (e *etcdProcesses) restart(t *testing.T, i int) {
+	e.start(t, i, "existing")
+}
+
+func (e *etcdProcesses) client(t *testing.T) *clientv3.Client {
+	t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: e.endpoints, DialTimeout: time.Minute, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cli.Close() })
+	return cli
+}
