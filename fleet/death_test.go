@@ -29,7 +29,7 @@ func TestRotatorDiesAtEachStep(t *testing.T) {
 
 			dying := w.rotator(w.etcd.Client(t))
 			reached, release := make(chan struct{}), make(chan struct{})
-			dying.afterStep = func(s Step) error {
+			dying.AfterStep = func(s Step) error {
 				if s != step {
 					return nil
 				}

@@ -62,7 +62,7 @@ func TestRotatorCutOffLosesItsWrite(t *testing.T) {
 	p := newProxy(t, target.Host)
 	cutOff := w.rotator(w.etcd.ClientOf(t, clientv3.Config{Endpoints: []string{"http://" + p.addr()}}))
 	created, resume := make(chan struct{}), make(chan struct{})
-	cutOff.afterStep = func(s Step) error {
+	cutOff.AfterStep = func(s Step) error {
 		if s == StepCreated {
 			p.Cut()
 			close(created)

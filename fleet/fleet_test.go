@@ -23,7 +23,7 @@ func TestRotatorsRaceConsumersKeepWorking(t *testing.T) {
 	rotators := make([]*Rotator, 3)
 	for i := range rotators {
 		rotators[i] = w.rotator(nil)
-		rotators[i].afterStep = func(s Step) error {
+		rotators[i].AfterStep = func(s Step) error {
 			if s != StepRevoking {
 				return nil
 			}

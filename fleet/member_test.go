@@ -20,7 +20,7 @@ func TestMemberRestartsMidRotation(t *testing.T) {
 	}
 	r := w.rotator(nil)
 	stopped := -1
-	r.afterStep = func(s Step) error {
+	r.AfterStep = func(s Step) error {
 		if s == StepPending {
 			stopped = c.Leader()
 			c.Stop(stopped)

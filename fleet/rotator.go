@@ -50,9 +50,11 @@ type Rotator struct {
 	Clock   Clock        // default: the system's
 	Logger  *slog.Logger // default: discards
 
-	// afterStep, for tests, runs after each step; an error stops the rotation there, as if
-	// the rotator died.
-	afterStep func(Step) error
+	// AfterStep, when set, runs after each step of a rotation; an error ends the rotation
+	// there. It is for tests and demonstrations of a rotator failing at a given point (a
+	// failpoint): to leave the lock as a process that died would, close Etcd before
+	// returning, so the lease is not renewed and the lock not released.
+	AfterStep func(Step) error
 }
 
 // Step names a point in a rotation, for tests that stop a rotator there.
@@ -130,8 +132,8 @@ func (r *Rotator) logger() *slog.Logger {
 
 func (r *Rotator) step(s Step) error {
 	r.logger().Debug("fleet rotation", "key", r.Key, "step", string(s))
-	if r.afterStep != nil {
-		return r.afterStep(s)
+	if r.AfterStep != nil {
+		return r.AfterStep(s)
 	}
 	return nil
 }
