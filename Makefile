@@ -17,7 +17,7 @@ TOOLS         := openapi/tools
 NODE_ENV_VARS := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true SCARF_ANALYTICS=false NO_UPDATE_NOTIFIER=1
 NPX           := cd $(TOOLS) && $(NODE_ENV_VARS) npx --no-install
 
-.PHONY: bundle check-bundled all generate check-generated vet lint test stress test-race bench bench-ci fuzz fuzz-ci demo man node-deps lint-spec ts-check breaking docs spec-e2e spec-checks
+.PHONY: bundle check-bundled all generate check-generated vet lint test stress test-race bench bench-ci bench-fleet fuzz fuzz-ci demo fleet-demo man node-deps lint-spec ts-check breaking docs spec-e2e spec-checks
 
 all: test lint
 
@@ -36,18 +36,23 @@ check-generated: generate
 
 # vet also for Windows and macOS: the command runs there (exec_other.go, lock_other.go), and
 # the README's go test ./... must at least build there; Unix-only tests carry a build tag.
+# fleet/ is a module of its own (etcd stays out of the root module's go.mod), vetted and
+# linted beside it.
 vet:
 	$(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
 	GOOS=darwin $(GO) vet ./...
+	cd fleet && $(GO) vet ./... && GOOS=darwin $(GO) vet ./...
 
 lint: vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GOLANGCI_LINT) run ./...
+	cd fleet && $(GOLANGCI_LINT) run --config ../.golangci.yml ./...
 
-# The full gate: generated code up to date, vet, then every test with the race detector.
+# The full gate: generated code up to date, vet, then every test with the race detector:
+# the README's command (both modules).
 test: check-generated vet
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 ./... && cd fleet && $(GO) test -race -count=1 ./...
 
 # The suite under -race while 8 busy loops keep both CPUs busy (it starts and stops its
 # own load): the client package 3 times, the module once, TestTimeoutAfterSend 100 times.
@@ -83,6 +88,23 @@ bench:
 	cd bench/out && $(BENCHSTAT) -col /impl generate.txt parallel.txt > benchstat.txt
 	cd bench && $(GO) run ./report -benchstat out/benchstat.txt ../$(BENCHRAW) > ../docs/benchmarks.md
 	@grep -A14 '^## Targets' docs/benchmarks.md
+	$(MAKE) bench-fleet
+
+# The fleet's benchmark (fleet/bench_test.go): one rotation seen by 100 consumers beside
+# 100 bare etcd watchers seeing a write, alternating in one loop on a three-member cluster;
+# BENCHCOUNT rounds of FLEETBENCHN rotations, each round a fresh process. Writes the table
+# of docs/fleet-benchmark.md (each figure beside its target) and docs/fleet-benchmark.txt,
+# the raw results. About 3 minutes.
+FLEETBENCHN ?= 100
+bench-fleet:
+	cd fleet && $(GO) test -c -o out/fleet.test . && rm -f out/fleet-bench.txt
+	cd fleet && for i in $$(seq $(BENCHCOUNT)); do \
+		out/fleet.test -test.run '^$$' -test.bench '^BenchmarkRotationSeen$$' -test.benchtime $(FLEETBENCHN)x >> out/fleet-bench.txt || exit 1; \
+	done
+	cp fleet/out/fleet-bench.txt docs/fleet-benchmark.txt
+	cd fleet && { sed -n '1,/^<!-- table -->$$/p' ../docs/fleet-benchmark.md; $(GO) run ./internal/benchreport < out/fleet-bench.txt; } > out/fleet-benchmark.md
+	mv fleet/out/fleet-benchmark.md docs/fleet-benchmark.md
+	@cat docs/fleet-benchmark.md | sed -n '/^<!-- table -->$$/,$$p'
 
 # CI: the benchmarks build, agree on the token, and run once each (a 64 MiB reply instead
 # of 1 GiB), so they cannot rot; nothing is measured.
@@ -92,6 +114,7 @@ bench-ci:
 	mkdir -p bench/out
 	cd bench && $(GO) test -run '^$$' -bench . -benchtime 1x -cpu 1,2 . -args -hugesize=67108864 -round 1 > out/ci.txt
 	cd bench && $(GO) run ./report out/ci.txt > /dev/null
+	cd fleet && $(GO) test -run '^$$' -bench '^BenchmarkRotationSeen$$' -benchtime 3x . | $(GO) run ./internal/benchreport > /dev/null
 
 # Every fuzz target in the module, found by name so none can be left out: FUZZTIME each
 # (30s; CI runs fuzz-ci, 20,000 inputs each: a count, not a duration, because when a
@@ -114,6 +137,10 @@ fuzz-ci:
 
 demo:
 	$(GO) run ./cmd/vault-token-fake demo
+
+# The fleet on one machine: embedded etcd, consumers, a rotator that dies half-way.
+fleet-demo:
+	cd fleet && $(GO) run ./cmd/fleet-demo
 
 # Man pages, one per command, from the command's own help (cobra's doc generator). A test
 # renders them, so that vault-token does not link the renderer (docs/performance.md).

@@ -30,7 +30,8 @@ func TestDesignNamesEveryFile(t *testing.T) {
 			t.Errorf("docs/design.md names %s: %v", m[1], err)
 		}
 	}
-	for _, dir := range []string{"client", "cmd/vault-token", "cmd/vault-token-fake", "internal/command", "internal/docshell", "internal/loopcert", "internal/rawh2"} {
+	for _, dir := range []string{"client", "cmd/vault-token", "cmd/vault-token-fake", "internal/command", "internal/docshell", "internal/loopcert", "internal/rawh2",
+		"fleet", "fleet/cmd/vault-token-fleet", "fleet/cmd/fleet-demo", "fleet/internal/etcdtest", "fleet/internal/etcdserver", "fleet/internal/benchreport"} {
 		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))
 		if err != nil || len(files) == 0 {
 			t.Errorf("no Go files in %s (%v): a moved folder must be named here again", dir, err)

@@ -1,9 +1,9 @@
 package client_test
 
 import (
-	"os"
-	"strings"
 	"testing"
+
+	"github.com/acme/vault-token/internal/docshell"
 )
 
 // The Go shown in README.md and docs/ is compiled code, shown verbatim: each test below
@@ -32,58 +32,11 @@ func TestDocsSnippets(t *testing.T) {
 	}
 }
 
-// checkDocShows fails unless one of the Go blocks of doc's part from start to end is the
-// code of file between the comments "// {marker}: " and "// {marker} ends.", less the
-// marker's own paragraph and one level of indentation (a fragment inside a function).
+// checkDocShows fails unless a Go block of doc's part from start to end is the code of file
+// between the comments "// {marker}: " and "// {marker} ends." (docshell.ShowsCode).
 func checkDocShows(t *testing.T, file, marker, doc, start, end string) {
 	t.Helper()
-	src, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
+	if err := docshell.ShowsCode(file, marker, doc, start, end); err != nil {
+		t.Error(err)
 	}
-	page, err := os.ReadFile(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code := between(t, string(src), "// "+marker+": ", "// "+marker+" ends.")
-	code = dedent(strings.TrimSpace(code[strings.Index(code, "\n\n")+2:]))
-	section := between(t, string(page), start, end)
-	var shown []string
-	for _, block := range strings.Split(section, "```go\n")[1:] {
-		b, _, _ := strings.Cut(block, "```")
-		if strings.TrimSpace(b) == code {
-			return
-		}
-		shown = append(shown, b)
-	}
-	t.Errorf("no Go block of %s (%s) is the compiled code in %s.\n%s:\n%s\n%s:\n%s", doc, start, file, doc, strings.Join(shown, "\n---\n"), file, code)
-}
-
-// dedent removes one tab from lines that begin with one, when every line that is not
-// empty does.
-func dedent(code string) string {
-	lines := strings.Split(code, "\n")
-	for _, l := range lines[1:] {
-		if l != "" && !strings.HasPrefix(l, "\t") {
-			return code
-		}
-	}
-	for i, l := range lines {
-		lines[i] = strings.TrimPrefix(l, "\t")
-	}
-	return strings.Join(lines, "\n")
-}
-
-// between returns the text of s after start and before the next end.
-func between(t *testing.T, s, start, end string) string {
-	t.Helper()
-	_, after, ok := strings.Cut(s, start)
-	if !ok {
-		t.Fatalf("%q not found", start)
-	}
-	text, _, ok := strings.Cut(after, end)
-	if !ok {
-		text = after // the last section of a page
-	}
-	return text
 }

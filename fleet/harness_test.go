@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,7 +71,7 @@ func (c *testClock) Advance(d time.Duration) {
 // world is one test's fleet: an etcd cluster, the fake Vault, a sealing key and the
 // record's key.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	etcd   *etcdtest.Cluster
 	fake   *vaulttest.Server
 	clock  *testClock
@@ -77,19 +79,28 @@ type world struct {
 	key    string
 }
 
-func newWorld(t *testing.T, c *etcdtest.Cluster) *world {
+// worlds numbers the worlds, so that a benchmark that runs again gets a key of its own.
+var worlds atomic.Int64
+
+func newWorld(t testing.TB, c *etcdtest.Cluster) *world {
+	t.Helper()
+	return newWorldWith(t, c, vaulttest.Config{})
+}
+
+// newWorldWith is newWorld with a fake Vault as cfg says.
+func newWorldWith(t testing.TB, c *etcdtest.Cluster, cfg vaulttest.Config) *world {
 	t.Helper()
 	if c == nil {
 		c = shared
 	}
-	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	fake := vaulttest.NewTestServer(t, cfg)
 	key := make([]byte, SealKeySize)
 	_, _ = rand.Read(key)
 	sealer, err := NewSealer(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &world{t: t, etcd: c, fake: fake, clock: &testClock{fake: fake, waited: make(chan struct{}, 1)}, sealer: sealer, key: "/vault-token/" + t.Name()}
+	return &world{t: t, etcd: c, fake: fake, clock: &testClock{fake: fake, waited: make(chan struct{}, 1)}, sealer: sealer, key: fmt.Sprintf("/vault-token/%s/%d", t.Name(), worlds.Add(1))}
 }
 
 // rotator is a new rotator with an etcd client of its own.

@@ -15,7 +15,8 @@ import (
 // what lands in its go.mod: the modules client and vaulttest's packages need, and those
 // go mod tidy adds for the tests of those packages' dependencies (it records what
 // "go test all" needs). The code generator (oapi-codegen/v2) and what it alone needs must
-// not appear. The README states the count.
+// not appear, nor etcd (the fleet's, a module of its own) even in its go.sum. The README
+// states the count.
 //
 // go mod tidy looks up the modules of dependencies' tests, which building this module
 // never downloads, so it uses the module proxy as go test itself does; where the proxy
@@ -74,6 +75,17 @@ func TestConsumerFootprint(t *testing.T) {
 		}
 		if strings.Contains(m[1], "oapi-codegen/v2") {
 			t.Errorf("a service's go.mod requires the code generator, %s", m[1])
+		}
+	}
+	// The fleet is a module of its own: etcd and what it needs reach only its importers,
+	// not even this service's go.sum (nor its minimum versions).
+	gosum, err := os.ReadFile(filepath.Join(dir, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(gosum), "\n") {
+		if strings.HasPrefix(line, "go.etcd.io/") || strings.HasPrefix(line, module+"/fleet ") || strings.HasPrefix(line, "google.golang.org/grpc ") {
+			t.Errorf("a service's go.sum names %s", line)
 		}
 	}
 	if len(required) < 2 {

@@ -1,6 +1,7 @@
-// Package docshell reads the shell shown in README.md and docs/ for the tests that run it
-// or check it against the commands: the ```sh blocks of a page, and the command lines in
-// them that run a given program. It is for tests only; no program imports it.
+// Package docshell reads what README.md and docs/ show, for the tests that run it or check
+// it: the ```sh blocks of a page and the command lines in them that run a given program,
+// and (ShowsCode) whether a ```go block is the compiled code it claims to be. It is for
+// tests only; no program imports it.
 package docshell
 
 import (

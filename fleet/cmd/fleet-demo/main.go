@@ -66,7 +66,7 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	fake, err := vaulttest.Start(vaulttest.Config{})
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -242,5 +243,21 @@ func TestEtcdTLSAndAuth(t *testing.T) {
 	h.env[envEtcdPassword] = "fleet-etcd-password"
 	if r := h.run("status"); r.code != command.ExitVault || !strings.Contains(r.stderr, "CA file") {
 		t.Errorf("status without trusting the members' certificate: %+v", r)
+	}
+}
+
+// build builds pkg, of this module, into out.
+func build(t *testing.T, out, pkg string) {
+	t.Helper()
+	buildIn(t, ".", out, pkg)
+}
+
+// buildIn builds pkg into out, in the module at dir.
+func buildIn(t *testing.T, dir, out, pkg string) {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = dir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
 	}
 }

@@ -121,14 +121,6 @@ func activeTokens(fake *vaulttest.Server) map[string]vaulttest.Token {
 	return out
 }
 
-func build(t *testing.T, out, pkg string) {
-	t.Helper()
-	cmd := exec.Command("go", "build", "-o", out, pkg)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
-	}
-}
-
 // etcdProcesses is an etcd cluster of separate processes on loopback.
 type etcdProcesses struct {
 	bin       string

@@ -1,0 +1,92 @@
+package fleet_test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/fleet"
+	"github.com/acme/vault-token/fleet/internal/etcdtest"
+	"github.com/acme/vault-token/internal/docshell"
+)
+
+// TestDocsConsumer runs the code docs/fleet.md shows a service owner, against a real etcd
+// cluster and the fake Vault, after one rotation; the page shows it verbatim.
+func TestDocsConsumer(t *testing.T) {
+	if err := docshell.ShowsCode("docs_test.go", "docs consumer", "../docs/fleet.md", "## From the README to a fleet of consumers", "\n## "); err != nil {
+		t.Error(err)
+	}
+	c := etcdtest.Start(t, 3, nil)
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
+	sealKeyFile := filepath.Join(t.TempDir(), "seal")
+	key := make([]byte, fleet.SealKeySize)
+	_, _ = rand.Read(key)
+	if err := os.WriteFile(sealKeyFile, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := fleet.LoadSealKey(sealKeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := vaulttest.DefaultUsers()[0]
+	connect := func(creds client.Credentials) (*client.Client, error) {
+		return client.New(fake.DNS, client.WithHTTPClient(fake.Client()), client.WithCredentials(creds))
+	}
+	vault, err := connect(client.Password(user.Username, user.Password))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &fleet.Rotator{Etcd: c.Client(t), Key: "/vault-token/myvault/integration", Sealer: sealer, Vault: vault, Connect: connect,
+		Name: "integration", Lifetime: 90 * 24 * time.Hour, Grace: time.Hour}
+	if _, err := r.Rotate(t.Context(), fleet.RotateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if err := replica(ctx, c.Endpoints(), sealKeyFile, fake.DNS, fake.Client()); err != nil {
+		t.Fatal(err)
+	}
+	if n := fake.Count("authenticate"); n != 1 {
+		t.Errorf("%d logins, want the rotator's one", n)
+	}
+}
+
+func replica(ctx context.Context, endpoints []string, sealKeyFile, vaultDNS string, httpClient *http.Client) error {
+	// docs consumer: a replica of a service, as docs/fleet.md shows it.
+
+	// No password and no login: the token is the fleet's, at this key, kept current by the
+	// rotation job; the Source follows it.
+	etcd, err := fleet.Connect(fleet.EtcdOptions{Endpoints: endpoints}) // TLS, a user: CAFile, Username, Password
+	if err != nil {
+		return err
+	}
+	defer etcd.Close()
+	sealer, err := fleet.LoadSealKey(sealKeyFile) // the fleet's 32-byte key, mounted from a secret
+	if err != nil {
+		return err
+	}
+	src, err := fleet.NewSource(ctx, etcd, "/vault-token/myvault/integration", sealer)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	vault, err := client.New(vaultDNS, client.WithHTTPClient(httpClient), client.WithCredentials(client.AccessTokenFrom(src)))
+	if err != nil {
+		return err
+	}
+	// Every call takes the current token; a rotation switches it as etcd reports it.
+	list, err := vault.ListAPIAccessTokens(ctx, client.TokenFilter{Me: true, Name: "integration"})
+	if err != nil {
+		return err
+	}
+	fmt.Println(len(list.Tokens), "active token named integration")
+	// docs consumer ends.
+	return nil
+}
