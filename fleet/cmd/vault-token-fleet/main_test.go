@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net"
 	"os"
@@ -174,6 +175,20 @@ func TestRotateStatusToken(t *testing.T) {
 	r = h.run("rotate", "--me", "--name", "fleet-svc", "--timeout", "5s")
 	if r.code != command.ExitVault || !strings.Contains(r.stderr, "grace period") || r.stdout != "" {
 		t.Errorf("a rotation inside the grace period: %+v", r)
+	}
+
+	// An administrator rotates another user's token; a rotator for another user or name
+	// than the record's is refused.
+	h.env[envKey] += "-other-user"
+	other := vaulttest.DefaultUsers()[1]
+	if r := h.run("rotate", "--user", fmt.Sprint(other.ID), "--name", "fleet-svc"); r.code != 0 {
+		t.Fatalf("rotate --user: %+v", r)
+	}
+	if r := h.run("status", "-o", "json"); !strings.Contains(r.stdout, fmt.Sprintf(`"userId": "%d"`, other.ID)) {
+		t.Errorf("status of another user's token: %s", r.stdout)
+	}
+	if r := h.run("rotate", "--me", "--name", "fleet-svc"); r.code != command.ExitVault || !strings.Contains(r.stderr, "another Vault, user or token name") {
+		t.Errorf("a rotator for another user than the record's: %+v", r)
 	}
 }
 
