@@ -307,7 +307,7 @@ func (c *Client) verdict(op string, res *http.Response, body []byte, readErr, de
 		if json.Unmarshal(body, &env) != nil || !isFailure(env.ResponseStatus) {
 			return unexpected("malformed JSON: " + decodeErr.Error())
 		}
-		*out.fields() = env.ResponseEnvelope
+		*out.fields() = env.envelopeFields
 	}
 	env := out.fields()
 	if !env.ResponseStatus.Valid() {

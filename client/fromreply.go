@@ -29,7 +29,7 @@ func (s *scrubber) response(res *http.Response) Response {
 }
 
 // apiError is a FAILURE or EXCEPTION reply's error.
-func (s *scrubber) apiError(op string, env gen.ResponseEnvelope, meta Response) *APIError {
+func (s *scrubber) apiError(op string, env envelopeFields, meta Response) *APIError {
 	return &APIError{
 		Op: op, HTTPStatus: meta.HTTPStatus, Status: string(env.ResponseStatus),
 		Errors:          s.messages(env.Errors),

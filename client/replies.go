@@ -8,17 +8,27 @@ import (
 // The replies exchange decodes. Each embeds envelope, the fields every Vault reply shares,
 // beside its own data, so that one json.Unmarshal reads both: the status that decides
 // whether the call failed, and what it returned. The data fields are the spec's types
-// (gen); gen's reply types repeat the envelope's fields instead of embedding them, which
-// would make a second decode necessary.
+// (gen); gen's reply types are unions of one member per status, which would make a second
+// decode necessary.
 
-// envelope is gen.ResponseEnvelope, embedded in each reply, with the scrubber exchange
-// read the reply with: whatever is built from the reply's text goes through it.
+// envelopeFields are the fields every Vault reply shares, whatever its status: in the
+// spec, those of each reply's members (a Result with its Status, or Refusal with its).
+type envelopeFields struct {
+	ResponseStatus  gen.ResponseStatus `json:"responseStatus"`
+	ResponseMessage *string            `json:"responseMessage,omitempty"`
+	Errors          *[]gen.Message     `json:"errors,omitempty"`
+	ErrorType       *string            `json:"errorType,omitempty"`
+	Warnings        *[]gen.Message     `json:"warnings,omitempty"`
+}
+
+// envelope is envelopeFields, embedded in each reply, with the scrubber exchange read the
+// reply with: whatever is built from the reply's text goes through it.
 type envelope struct {
-	gen.ResponseEnvelope
+	envelopeFields
 	scrub *scrubber
 }
 
-func (e *envelope) fields() *gen.ResponseEnvelope { return &e.ResponseEnvelope }
+func (e *envelope) fields() *envelopeFields { return &e.envelopeFields }
 func (e *envelope) base() *envelope               { return e }
 
 // carried are the secrets a reply carries, which its own text must not echo: none but for
@@ -27,7 +37,7 @@ func (e *envelope) carried() []Secret { return nil }
 
 // enveloped is a reply exchange can decode once.
 type enveloped interface {
-	fields() *gen.ResponseEnvelope
+	fields() *envelopeFields
 	base() *envelope
 	carried() []Secret
 }

@@ -130,7 +130,7 @@ func (c *Client) revokeBatch(ctx context.Context, api tokenAPI, batch []string, 
 			byID[id] = Revocation{ID: id, Status: Revoked}
 			continue
 		}
-		apiErr := reply.scrub.apiError(openapi.OpDeleteAPIAccessTokens, gen.ResponseEnvelope{ResponseStatus: r.ResponseStatus, Errors: r.Errors}, meta)
+		apiErr := reply.scrub.apiError(openapi.OpDeleteAPIAccessTokens, envelopeFields{ResponseStatus: r.ResponseStatus, Errors: r.Errors}, meta)
 		status := NotRevoked
 		// A refusal for access says the token is there. Any other refusal (Vault does not
 		// name one for a record that is gone) is checked with a lookup.

@@ -20,7 +20,6 @@ import (
 // Defines values for AuthSuccessResponseStatus.
 const (
 	AuthSuccessResponseStatusSUCCESS AuthSuccessResponseStatus = "SUCCESS"
-	AuthSuccessResponseStatusWARNING AuthSuccessResponseStatus = "WARNING"
 )
 
 // Valid indicates whether the value is a known member of the AuthSuccessResponseStatus enum.
@@ -28,7 +27,20 @@ func (e AuthSuccessResponseStatus) Valid() bool {
 	switch e {
 	case AuthSuccessResponseStatusSUCCESS:
 		return true
-	case AuthSuccessResponseStatusWARNING:
+	default:
+		return false
+	}
+}
+
+// Defines values for AuthWarningResponseStatus.
+const (
+	AuthWarningResponseStatusWARNING AuthWarningResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the AuthWarningResponseStatus enum.
+func (e AuthWarningResponseStatus) Valid() bool {
+	switch e {
+	case AuthWarningResponseStatusWARNING:
 		return true
 	default:
 		return false
@@ -38,7 +50,6 @@ func (e AuthSuccessResponseStatus) Valid() bool {
 // Defines values for DeleteRecordsSuccessResponseStatus.
 const (
 	DeleteRecordsSuccessResponseStatusSUCCESS DeleteRecordsSuccessResponseStatus = "SUCCESS"
-	DeleteRecordsSuccessResponseStatusWARNING DeleteRecordsSuccessResponseStatus = "WARNING"
 )
 
 // Valid indicates whether the value is a known member of the DeleteRecordsSuccessResponseStatus enum.
@@ -46,7 +57,35 @@ func (e DeleteRecordsSuccessResponseStatus) Valid() bool {
 	switch e {
 	case DeleteRecordsSuccessResponseStatusSUCCESS:
 		return true
-	case DeleteRecordsSuccessResponseStatusWARNING:
+	default:
+		return false
+	}
+}
+
+// Defines values for DeleteRecordsWarningResponseStatus.
+const (
+	DeleteRecordsWarningResponseStatusWARNING DeleteRecordsWarningResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the DeleteRecordsWarningResponseStatus enum.
+func (e DeleteRecordsWarningResponseStatus) Valid() bool {
+	switch e {
+	case DeleteRecordsWarningResponseStatusWARNING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExceptionResponseStatus.
+const (
+	ExceptionResponseStatusEXCEPTION ExceptionResponseStatus = "EXCEPTION"
+)
+
+// Valid indicates whether the value is a known member of the ExceptionResponseStatus enum.
+func (e ExceptionResponseStatus) Valid() bool {
+	switch e {
+	case ExceptionResponseStatusEXCEPTION:
 		return true
 	default:
 		return false
@@ -55,15 +94,12 @@ func (e DeleteRecordsSuccessResponseStatus) Valid() bool {
 
 // Defines values for FailureResponseStatus.
 const (
-	FailureResponseStatusEXCEPTION FailureResponseStatus = "EXCEPTION"
-	FailureResponseStatusFAILURE   FailureResponseStatus = "FAILURE"
+	FailureResponseStatusFAILURE FailureResponseStatus = "FAILURE"
 )
 
 // Valid indicates whether the value is a known member of the FailureResponseStatus enum.
 func (e FailureResponseStatus) Valid() bool {
 	switch e {
-	case FailureResponseStatusEXCEPTION:
-		return true
 	case FailureResponseStatusFAILURE:
 		return true
 	default:
@@ -95,10 +131,39 @@ func (e ResponseStatus) Valid() bool {
 	}
 }
 
+// Defines values for SessionEndSuccessResponseStatus.
+const (
+	SessionEndSuccessResponseStatusSUCCESS SessionEndSuccessResponseStatus = "SUCCESS"
+)
+
+// Valid indicates whether the value is a known member of the SessionEndSuccessResponseStatus enum.
+func (e SessionEndSuccessResponseStatus) Valid() bool {
+	switch e {
+	case SessionEndSuccessResponseStatusSUCCESS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SessionEndWarningResponseStatus.
+const (
+	SessionEndWarningResponseStatusWARNING SessionEndWarningResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the SessionEndWarningResponseStatus enum.
+func (e SessionEndWarningResponseStatus) Valid() bool {
+	switch e {
+	case SessionEndWarningResponseStatusWARNING:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SessionUserSuccessResponseStatus.
 const (
 	SessionUserSuccessResponseStatusSUCCESS SessionUserSuccessResponseStatus = "SUCCESS"
-	SessionUserSuccessResponseStatusWARNING SessionUserSuccessResponseStatus = "WARNING"
 )
 
 // Valid indicates whether the value is a known member of the SessionUserSuccessResponseStatus enum.
@@ -106,7 +171,80 @@ func (e SessionUserSuccessResponseStatus) Valid() bool {
 	switch e {
 	case SessionUserSuccessResponseStatusSUCCESS:
 		return true
-	case SessionUserSuccessResponseStatusWARNING:
+	default:
+		return false
+	}
+}
+
+// Defines values for SessionUserWarningResponseStatus.
+const (
+	SessionUserWarningResponseStatusWARNING SessionUserWarningResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the SessionUserWarningResponseStatus enum.
+func (e SessionUserWarningResponseStatus) Valid() bool {
+	switch e {
+	case SessionUserWarningResponseStatusWARNING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusExceptionResponseStatus.
+const (
+	StatusExceptionResponseStatusEXCEPTION StatusExceptionResponseStatus = "EXCEPTION"
+)
+
+// Valid indicates whether the value is a known member of the StatusExceptionResponseStatus enum.
+func (e StatusExceptionResponseStatus) Valid() bool {
+	switch e {
+	case StatusExceptionResponseStatusEXCEPTION:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusFailureResponseStatus.
+const (
+	StatusFailureResponseStatusFAILURE StatusFailureResponseStatus = "FAILURE"
+)
+
+// Valid indicates whether the value is a known member of the StatusFailureResponseStatus enum.
+func (e StatusFailureResponseStatus) Valid() bool {
+	switch e {
+	case StatusFailureResponseStatusFAILURE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusSuccessResponseStatus.
+const (
+	StatusSuccessResponseStatusSUCCESS StatusSuccessResponseStatus = "SUCCESS"
+)
+
+// Valid indicates whether the value is a known member of the StatusSuccessResponseStatus enum.
+func (e StatusSuccessResponseStatus) Valid() bool {
+	switch e {
+	case StatusSuccessResponseStatusSUCCESS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusWarningResponseStatus.
+const (
+	StatusWarningResponseStatusWARNING StatusWarningResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the StatusWarningResponseStatus enum.
+func (e StatusWarningResponseStatus) Valid() bool {
+	switch e {
+	case StatusWarningResponseStatusWARNING:
 		return true
 	default:
 		return false
@@ -116,7 +254,6 @@ func (e SessionUserSuccessResponseStatus) Valid() bool {
 // Defines values for TokenQuerySuccessResponseStatus.
 const (
 	TokenQuerySuccessResponseStatusSUCCESS TokenQuerySuccessResponseStatus = "SUCCESS"
-	TokenQuerySuccessResponseStatusWARNING TokenQuerySuccessResponseStatus = "WARNING"
 )
 
 // Valid indicates whether the value is a known member of the TokenQuerySuccessResponseStatus enum.
@@ -124,7 +261,20 @@ func (e TokenQuerySuccessResponseStatus) Valid() bool {
 	switch e {
 	case TokenQuerySuccessResponseStatusSUCCESS:
 		return true
-	case TokenQuerySuccessResponseStatusWARNING:
+	default:
+		return false
+	}
+}
+
+// Defines values for TokenQueryWarningResponseStatus.
+const (
+	TokenQueryWarningResponseStatusWARNING TokenQueryWarningResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the TokenQueryWarningResponseStatus enum.
+func (e TokenQueryWarningResponseStatus) Valid() bool {
+	switch e {
+	case TokenQueryWarningResponseStatusWARNING:
 		return true
 	default:
 		return false
@@ -134,7 +284,6 @@ func (e TokenQuerySuccessResponseStatus) Valid() bool {
 // Defines values for TokenSuccessResponseStatus.
 const (
 	TokenSuccessResponseStatusSUCCESS TokenSuccessResponseStatus = "SUCCESS"
-	TokenSuccessResponseStatusWARNING TokenSuccessResponseStatus = "WARNING"
 )
 
 // Valid indicates whether the value is a known member of the TokenSuccessResponseStatus enum.
@@ -142,7 +291,20 @@ func (e TokenSuccessResponseStatus) Valid() bool {
 	switch e {
 	case TokenSuccessResponseStatusSUCCESS:
 		return true
-	case TokenSuccessResponseStatusWARNING:
+	default:
+		return false
+	}
+}
+
+// Defines values for TokenWarningResponseStatus.
+const (
+	TokenWarningResponseStatusWARNING TokenWarningResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the TokenWarningResponseStatus enum.
+func (e TokenWarningResponseStatus) Valid() bool {
+	switch e {
+	case TokenWarningResponseStatusWARNING:
 		return true
 	default:
 		return false
@@ -167,8 +329,8 @@ type APIAccessToken struct {
 	Token string `json:"token__sys"`
 }
 
-// AuthReply The reply to a login. `SUCCESS` or `WARNING` carries the result, `FAILURE` or
-// `EXCEPTION` the errors: branch on `responseStatus`.
+// AuthReply The reply to a login. One member per `responseStatus`: `SUCCESS` and
+// `WARNING` carry the result, `FAILURE` and `EXCEPTION` the errors.
 type AuthReply struct {
 	union json.RawMessage
 }
@@ -192,7 +354,40 @@ type AuthRequest struct {
 	VaultDNS *string `json:"vaultDNS,omitempty"`
 }
 
-// AuthSuccess The reply to a login, carried out (`SUCCESS`, or `WARNING` with `warnings`).
+// AuthResult The reply to a login, carried out: the fields of `AuthSuccess` and `AuthWarning`.
+type AuthResult struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+
+	// SessionID The session ID. A secret.
+	SessionID string `json:"sessionId"`
+
+	// UserID The ID of the user logged in. The token calls take it as the path parameter
+	// `user_id`, a string: its decimal digits (`12021` becomes `"12021"`). Optional here:
+	// the example reply of Veeva's user-name-and-password page
+	// (api-reference/26.2/authentication/user-name-and-password) has it, and OAuth
+	// logins answer in the same shape, but no page says it is always sent. Without it,
+	// `X-VaultAPI-UserId` (on every reply to a call with a session) or Validate Session
+	// User give the same number.
+	//
+	//
+	// Example: 12021
+	UserID *int64 `json:"userId,omitempty"`
+
+	// VaultID The ID of the Vault the session is for; compare it with the one asked for.
+	VaultID *int64 `json:"vaultId,omitempty"`
+
+	// VaultIDs The Vaults the user can log in to.
+	VaultIDs *[]VaultRef `json:"vaultIds,omitempty"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// AuthSuccess `AuthReply` when Vault carried the call out: `responseStatus` is `SUCCESS`.
 type AuthSuccess struct {
 	// Errors Empty or absent on success (some replies send `errors` as `[]`).
 	Errors *[]Message `json:"errors,omitempty"`
@@ -204,7 +399,16 @@ type AuthSuccess struct {
 	// SessionID The session ID. A secret.
 	SessionID string `json:"sessionId"`
 
-	// UserID The ID of the user logged in.
+	// UserID The ID of the user logged in. The token calls take it as the path parameter
+	// `user_id`, a string: its decimal digits (`12021` becomes `"12021"`). Optional here:
+	// the example reply of Veeva's user-name-and-password page
+	// (api-reference/26.2/authentication/user-name-and-password) has it, and OAuth
+	// logins answer in the same shape, but no page says it is always sent. Without it,
+	// `X-VaultAPI-UserId` (on every reply to a call with a session) or Validate Session
+	// User give the same number.
+	//
+	//
+	// Example: 12021
 	UserID *int64 `json:"userId,omitempty"`
 
 	// VaultID The ID of the Vault the session is for; compare it with the one asked for.
@@ -220,13 +424,65 @@ type AuthSuccess struct {
 // AuthSuccessResponseStatus defines model for AuthSuccess.ResponseStatus.
 type AuthSuccessResponseStatus string
 
-// DeleteRecordsReply The outcome of a delete, one result per record. `SUCCESS` or `WARNING` carries the
-// result, `FAILURE` or `EXCEPTION` the errors: branch on `responseStatus`.
+// AuthWarning `AuthReply` when Vault carried the call out with `warnings`: `responseStatus` is `WARNING`.
+type AuthWarning struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                   `json:"responseMessage,omitempty"`
+	ResponseStatus  AuthWarningResponseStatus `json:"responseStatus"`
+
+	// SessionID The session ID. A secret.
+	SessionID string `json:"sessionId"`
+
+	// UserID The ID of the user logged in. The token calls take it as the path parameter
+	// `user_id`, a string: its decimal digits (`12021` becomes `"12021"`). Optional here:
+	// the example reply of Veeva's user-name-and-password page
+	// (api-reference/26.2/authentication/user-name-and-password) has it, and OAuth
+	// logins answer in the same shape, but no page says it is always sent. Without it,
+	// `X-VaultAPI-UserId` (on every reply to a call with a session) or Validate Session
+	// User give the same number.
+	//
+	//
+	// Example: 12021
+	UserID *int64 `json:"userId,omitempty"`
+
+	// VaultID The ID of the Vault the session is for; compare it with the one asked for.
+	VaultID *int64 `json:"vaultId,omitempty"`
+
+	// VaultIDs The Vaults the user can log in to.
+	VaultIDs *[]VaultRef `json:"vaultIds,omitempty"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// AuthWarningResponseStatus defines model for AuthWarning.ResponseStatus.
+type AuthWarningResponseStatus string
+
+// DeleteRecordsReply The outcome of a delete, one result per record. One member per `responseStatus`:
+// `SUCCESS` and `WARNING` carry the result, `FAILURE` and `EXCEPTION` the errors.
 type DeleteRecordsReply struct {
 	union json.RawMessage
 }
 
-// DeleteRecordsSuccess The outcome of a delete, one result per record, carried out (`SUCCESS`, or `WARNING` with `warnings`).
+// DeleteRecordsResult The outcome of a delete, one result per record, carried out: the fields of `DeleteRecordsSuccess` and `DeleteRecordsWarning`.
+type DeleteRecordsResult struct {
+	// Data One result per record, in the order sent; present with `SUCCESS`.
+	Data []RecordResult `json:"data"`
+
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// DeleteRecordsSuccess `DeleteRecordsReply` when Vault carried the call out: `responseStatus` is `SUCCESS`.
 type DeleteRecordsSuccess struct {
 	// Data One result per record, in the order sent; present with `SUCCESS`.
 	Data []RecordResult `json:"data"`
@@ -245,8 +501,42 @@ type DeleteRecordsSuccess struct {
 // DeleteRecordsSuccessResponseStatus defines model for DeleteRecordsSuccess.ResponseStatus.
 type DeleteRecordsSuccessResponseStatus string
 
-// Failure A call Vault refused (`FAILURE`, a user error) or could not carry out (`EXCEPTION`, a
-// system error): nothing was processed. Branch on `errors[].type`, never on `message`.
+// DeleteRecordsWarning `DeleteRecordsReply` when Vault carried the call out with `warnings`: `responseStatus` is `WARNING`.
+type DeleteRecordsWarning struct {
+	// Data One result per record, in the order sent; present with `SUCCESS`.
+	Data []RecordResult `json:"data"`
+
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                            `json:"responseMessage,omitempty"`
+	ResponseStatus  DeleteRecordsWarningResponseStatus `json:"responseStatus"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// DeleteRecordsWarningResponseStatus defines model for DeleteRecordsWarning.ResponseStatus.
+type DeleteRecordsWarningResponseStatus string
+
+// Exception A call Vault could not carry out, a system error: `responseStatus` is `EXCEPTION`; nothing was processed.
+type Exception struct {
+	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
+	ErrorType *string `json:"errorType,omitempty"`
+
+	// Errors Why the call was not processed.
+	Errors []Message `json:"errors"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                 `json:"responseMessage,omitempty"`
+	ResponseStatus  ExceptionResponseStatus `json:"responseStatus"`
+}
+
+// ExceptionResponseStatus defines model for Exception.ResponseStatus.
+type ExceptionResponseStatus string
+
+// Failure A call Vault refused, a user error: `responseStatus` is `FAILURE`; nothing was processed.
 type Failure struct {
 	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
 	ErrorType *string `json:"errorType,omitempty"`
@@ -329,39 +619,115 @@ type RecordResult struct {
 
 	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
 	// user error. `EXCEPTION`: not processed, a system error.
+	//
+	//
+	// Example: SUCCESS
 	ResponseStatus ResponseStatus `json:"responseStatus"`
 }
 
-// ResponseEnvelope The fields every Vault reply shares.
-type ResponseEnvelope struct {
+// Refusal The fields of `Failure` and `Exception`: a call Vault did not process. Branch on
+// `errors[].type`, never on `message`.
+type Refusal struct {
 	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
 	ErrorType *string `json:"errorType,omitempty"`
 
-	// Errors Why the call was not processed; present with `FAILURE` and `EXCEPTION`.
+	// Errors Why the call was not processed.
+	Errors []Message `json:"errors"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+}
+
+// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
+// user error. `EXCEPTION`: not processed, a system error.
+//
+// Example: SUCCESS
+type ResponseStatus string
+
+// SessionEndReply The reply to End Session. One member per `responseStatus`: `SUCCESS` and `WARNING`
+// (the session ended), `FAILURE` and `EXCEPTION` the errors.
+type SessionEndReply struct {
+	union json.RawMessage
+}
+
+// SessionEndResult The reply to End Session, carried out: the fields of `SessionEndSuccess` and `SessionEndWarning`.
+type SessionEndResult struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
 	Errors *[]Message `json:"errors,omitempty"`
 
 	// ResponseMessage A human-readable summary, on some replies.
 	ResponseMessage *string `json:"responseMessage,omitempty"`
 
-	// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
-	// user error. `EXCEPTION`: not processed, a system error.
-	ResponseStatus ResponseStatus `json:"responseStatus"`
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// SessionEndSuccess `SessionEndReply` when the session ended: `responseStatus` is `SUCCESS`.
+type SessionEndSuccess struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                         `json:"responseMessage,omitempty"`
+	ResponseStatus  SessionEndSuccessResponseStatus `json:"responseStatus"`
 
 	// Warnings What to know about a call that was processed; present with `WARNING`.
 	Warnings *[]Message `json:"warnings,omitempty"`
 }
 
-// ResponseStatus `SUCCESS`: processed. `WARNING`: processed, see `warnings`. `FAILURE`: not processed, a
-// user error. `EXCEPTION`: not processed, a system error.
-type ResponseStatus string
+// SessionEndSuccessResponseStatus defines model for SessionEndSuccess.ResponseStatus.
+type SessionEndSuccessResponseStatus string
 
-// SessionUserReply The reply to a Validate Session User call. `SUCCESS` or `WARNING` carries the result,
-// `FAILURE` or `EXCEPTION` the errors: branch on `responseStatus`.
+// SessionEndWarning `SessionEndReply` when the session ended, with `warnings`: `responseStatus` is `WARNING`.
+type SessionEndWarning struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                         `json:"responseMessage,omitempty"`
+	ResponseStatus  SessionEndWarningResponseStatus `json:"responseStatus"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// SessionEndWarningResponseStatus defines model for SessionEndWarning.ResponseStatus.
+type SessionEndWarningResponseStatus string
+
+// SessionUserReply The reply to a Validate Session User call. One member per `responseStatus`:
+// `SUCCESS` and `WARNING` carry the result, `FAILURE` and `EXCEPTION` the errors.
 type SessionUserReply struct {
 	union json.RawMessage
 }
 
-// SessionUserSuccess The reply to a Validate Session User call, carried out (`SUCCESS`, or `WARNING` with `warnings`).
+// SessionUserResult The reply to a Validate Session User call, carried out: the fields of `SessionUserSuccess` and `SessionUserWarning`.
+type SessionUserResult struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+
+	// Users One entry, the authenticated user; present with `SUCCESS`.
+	Users []struct {
+		User struct {
+			// ID The user's numeric ID.
+			//
+			// Example: 12021
+			ID int64 `json:"id"`
+
+			// Username The user's name.
+			//
+			// Example: olivia@veepharm.com
+			Username *string `json:"user_name__v,omitempty"`
+		} `json:"user"`
+	} `json:"users"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// SessionUserSuccess `SessionUserReply` when Vault carried the call out: `responseStatus` is `SUCCESS`.
 type SessionUserSuccess struct {
 	// Errors Empty or absent on success (some replies send `errors` as `[]`).
 	Errors *[]Message `json:"errors,omitempty"`
@@ -392,13 +758,94 @@ type SessionUserSuccess struct {
 // SessionUserSuccessResponseStatus defines model for SessionUserSuccess.ResponseStatus.
 type SessionUserSuccessResponseStatus string
 
-// TokenQueryReply A page of a token query. `SUCCESS` or `WARNING` carries the result, `FAILURE` or
-// `EXCEPTION` the errors: branch on `responseStatus`.
+// SessionUserWarning `SessionUserReply` when Vault carried the call out with `warnings`: `responseStatus` is `WARNING`.
+type SessionUserWarning struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                          `json:"responseMessage,omitempty"`
+	ResponseStatus  SessionUserWarningResponseStatus `json:"responseStatus"`
+
+	// Users One entry, the authenticated user; present with `SUCCESS`.
+	Users []struct {
+		User struct {
+			// ID The user's numeric ID.
+			//
+			// Example: 12021
+			ID int64 `json:"id"`
+
+			// Username The user's name.
+			//
+			// Example: olivia@veepharm.com
+			Username *string `json:"user_name__v,omitempty"`
+		} `json:"user"`
+	} `json:"users"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// SessionUserWarningResponseStatus defines model for SessionUserWarning.ResponseStatus.
+type SessionUserWarningResponseStatus string
+
+// StatusException `responseStatus` of a call not carried out, a system error: `EXCEPTION`.
+type StatusException struct {
+	ResponseStatus StatusExceptionResponseStatus `json:"responseStatus"`
+}
+
+// StatusExceptionResponseStatus defines model for StatusException.ResponseStatus.
+type StatusExceptionResponseStatus string
+
+// StatusFailure `responseStatus` of a call refused, a user error: `FAILURE`.
+type StatusFailure struct {
+	ResponseStatus StatusFailureResponseStatus `json:"responseStatus"`
+}
+
+// StatusFailureResponseStatus defines model for StatusFailure.ResponseStatus.
+type StatusFailureResponseStatus string
+
+// StatusSuccess `responseStatus` of a reply carried out: `SUCCESS`.
+type StatusSuccess struct {
+	ResponseStatus StatusSuccessResponseStatus `json:"responseStatus"`
+}
+
+// StatusSuccessResponseStatus defines model for StatusSuccess.ResponseStatus.
+type StatusSuccessResponseStatus string
+
+// StatusWarning `responseStatus` of a reply carried out with warnings: `WARNING`.
+type StatusWarning struct {
+	ResponseStatus StatusWarningResponseStatus `json:"responseStatus"`
+}
+
+// StatusWarningResponseStatus defines model for StatusWarning.ResponseStatus.
+type StatusWarningResponseStatus string
+
+// TokenQueryReply A page of a token query. One member per `responseStatus`: `SUCCESS` and
+// `WARNING` carry the result, `FAILURE` and `EXCEPTION` the errors.
 type TokenQueryReply struct {
 	union json.RawMessage
 }
 
-// TokenQuerySuccess A page of a token query, carried out (`SUCCESS`, or `WARNING` with `warnings`).
+// TokenQueryResult A page of a token query, carried out: the fields of `TokenQuerySuccess` and `TokenQueryWarning`.
+type TokenQueryResult struct {
+	// Data The tokens on this page; present with `SUCCESS`.
+	Data []TokenRecord `json:"data"`
+
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseDetails Where this page is in the query's results.
+	ResponseDetails *QueryDetails `json:"responseDetails,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// TokenQuerySuccess `TokenQueryReply` when Vault carried the call out: `responseStatus` is `SUCCESS`.
 type TokenQuerySuccess struct {
 	// Data The tokens on this page; present with `SUCCESS`.
 	Data []TokenRecord `json:"data"`
@@ -419,6 +866,28 @@ type TokenQuerySuccess struct {
 
 // TokenQuerySuccessResponseStatus defines model for TokenQuerySuccess.ResponseStatus.
 type TokenQuerySuccessResponseStatus string
+
+// TokenQueryWarning `TokenQueryReply` when Vault carried the call out with `warnings`: `responseStatus` is `WARNING`.
+type TokenQueryWarning struct {
+	// Data The tokens on this page; present with `SUCCESS`.
+	Data []TokenRecord `json:"data"`
+
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseDetails Where this page is in the query's results.
+	ResponseDetails *QueryDetails `json:"responseDetails,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                         `json:"responseMessage,omitempty"`
+	ResponseStatus  TokenQueryWarningResponseStatus `json:"responseStatus"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// TokenQueryWarningResponseStatus defines model for TokenQueryWarning.ResponseStatus.
+type TokenQueryWarningResponseStatus string
 
 // TokenRecord An API access token as its `api_access_token__sys` record shows it (never its value).
 // Fields not selected are absent.
@@ -459,8 +928,8 @@ type TokenRecord struct {
 	UserID *string `json:"user__sys,omitempty"`
 }
 
-// TokenReply The reply to a token request. `SUCCESS` or `WARNING` carries the result, `FAILURE` or
-// `EXCEPTION` the errors: branch on `responseStatus`.
+// TokenReply The reply to a token request. One member per `responseStatus`: `SUCCESS` and
+// `WARNING` carry the result, `FAILURE` and `EXCEPTION` the errors.
 type TokenReply struct {
 	union json.RawMessage
 }
@@ -496,7 +965,22 @@ type TokenRequest struct {
 	Name string `json:"name__v"`
 }
 
-// TokenSuccess A token request carried out (`SUCCESS`, or `WARNING` with `warnings`).
+// TokenResult A token request carried out: the fields of `TokenSuccess` and `TokenWarning`.
+type TokenResult struct {
+	// Data A new API access token. Present only when `responseStatus` is `SUCCESS` or `WARNING`.
+	Data APIAccessToken `json:"data"`
+
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// TokenSuccess `TokenReply` when Vault carried the call out: `responseStatus` is `SUCCESS`.
 type TokenSuccess struct {
 	// Data A new API access token. Present only when `responseStatus` is `SUCCESS` or `WARNING`.
 	Data APIAccessToken `json:"data"`
@@ -514,6 +998,25 @@ type TokenSuccess struct {
 
 // TokenSuccessResponseStatus defines model for TokenSuccess.ResponseStatus.
 type TokenSuccessResponseStatus string
+
+// TokenWarning `TokenReply` when Vault carried the call out with `warnings`: `responseStatus` is `WARNING`.
+type TokenWarning struct {
+	// Data A new API access token. Present only when `responseStatus` is `SUCCESS` or `WARNING`.
+	Data APIAccessToken `json:"data"`
+
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                    `json:"responseMessage,omitempty"`
+	ResponseStatus  TokenWarningResponseStatus `json:"responseStatus"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// TokenWarningResponseStatus defines model for TokenWarning.ResponseStatus.
+type TokenWarningResponseStatus string
 
 // VaultRef A Vault the user can log in to.
 type VaultRef struct {
@@ -653,6 +1156,10 @@ func (t AuthReply) AsAuthSuccess() (AuthSuccess, error) {
 // FromAuthSuccess overwrites any union data inside the AuthReply as the provided AuthSuccess
 func (t *AuthReply) FromAuthSuccess(v AuthSuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
 	t.union = b
 	return err
 }
@@ -660,6 +1167,44 @@ func (t *AuthReply) FromAuthSuccess(v AuthSuccess) error {
 // MergeAuthSuccess performs a merge with any union data inside the AuthReply, using the provided AuthSuccess
 func (t *AuthReply) MergeAuthSuccess(v AuthSuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAuthWarning returns the union data inside the AuthReply as a AuthWarning
+func (t AuthReply) AsAuthWarning() (AuthWarning, error) {
+	var body AuthWarning
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAuthWarning overwrites any union data inside the AuthReply as the provided AuthWarning
+func (t *AuthReply) FromAuthWarning(v AuthWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
+	t.union = b
+	return err
+}
+
+// MergeAuthWarning performs a merge with any union data inside the AuthReply, using the provided AuthWarning
+func (t *AuthReply) MergeAuthWarning(v AuthWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
 	if err != nil {
 		return err
 	}
@@ -679,6 +1224,10 @@ func (t AuthReply) AsFailure() (Failure, error) {
 // FromFailure overwrites any union data inside the AuthReply as the provided Failure
 func (t *AuthReply) FromFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
 	t.union = b
 	return err
 }
@@ -686,6 +1235,44 @@ func (t *AuthReply) FromFailure(v Failure) error {
 // MergeFailure performs a merge with any union data inside the AuthReply, using the provided Failure
 func (t *AuthReply) MergeFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsException returns the union data inside the AuthReply as a Exception
+func (t AuthReply) AsException() (Exception, error) {
+	var body Exception
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromException overwrites any union data inside the AuthReply as the provided Exception
+func (t *AuthReply) FromException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
+	t.union = b
+	return err
+}
+
+// MergeException performs a merge with any union data inside the AuthReply, using the provided Exception
+func (t *AuthReply) MergeException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
 	if err != nil {
 		return err
 	}
@@ -710,13 +1297,13 @@ func (t AuthReply) ValueByDiscriminator() (interface{}, error) {
 	}
 	switch discriminator {
 	case "EXCEPTION":
-		return t.AsFailure()
+		return t.AsException()
 	case "FAILURE":
 		return t.AsFailure()
 	case "SUCCESS":
 		return t.AsAuthSuccess()
 	case "WARNING":
-		return t.AsAuthSuccess()
+		return t.AsAuthWarning()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}
@@ -742,6 +1329,10 @@ func (t DeleteRecordsReply) AsDeleteRecordsSuccess() (DeleteRecordsSuccess, erro
 // FromDeleteRecordsSuccess overwrites any union data inside the DeleteRecordsReply as the provided DeleteRecordsSuccess
 func (t *DeleteRecordsReply) FromDeleteRecordsSuccess(v DeleteRecordsSuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
 	t.union = b
 	return err
 }
@@ -749,6 +1340,44 @@ func (t *DeleteRecordsReply) FromDeleteRecordsSuccess(v DeleteRecordsSuccess) er
 // MergeDeleteRecordsSuccess performs a merge with any union data inside the DeleteRecordsReply, using the provided DeleteRecordsSuccess
 func (t *DeleteRecordsReply) MergeDeleteRecordsSuccess(v DeleteRecordsSuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDeleteRecordsWarning returns the union data inside the DeleteRecordsReply as a DeleteRecordsWarning
+func (t DeleteRecordsReply) AsDeleteRecordsWarning() (DeleteRecordsWarning, error) {
+	var body DeleteRecordsWarning
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDeleteRecordsWarning overwrites any union data inside the DeleteRecordsReply as the provided DeleteRecordsWarning
+func (t *DeleteRecordsReply) FromDeleteRecordsWarning(v DeleteRecordsWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
+	t.union = b
+	return err
+}
+
+// MergeDeleteRecordsWarning performs a merge with any union data inside the DeleteRecordsReply, using the provided DeleteRecordsWarning
+func (t *DeleteRecordsReply) MergeDeleteRecordsWarning(v DeleteRecordsWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
 	if err != nil {
 		return err
 	}
@@ -768,6 +1397,10 @@ func (t DeleteRecordsReply) AsFailure() (Failure, error) {
 // FromFailure overwrites any union data inside the DeleteRecordsReply as the provided Failure
 func (t *DeleteRecordsReply) FromFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
 	t.union = b
 	return err
 }
@@ -775,6 +1408,44 @@ func (t *DeleteRecordsReply) FromFailure(v Failure) error {
 // MergeFailure performs a merge with any union data inside the DeleteRecordsReply, using the provided Failure
 func (t *DeleteRecordsReply) MergeFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsException returns the union data inside the DeleteRecordsReply as a Exception
+func (t DeleteRecordsReply) AsException() (Exception, error) {
+	var body Exception
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromException overwrites any union data inside the DeleteRecordsReply as the provided Exception
+func (t *DeleteRecordsReply) FromException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
+	t.union = b
+	return err
+}
+
+// MergeException performs a merge with any union data inside the DeleteRecordsReply, using the provided Exception
+func (t *DeleteRecordsReply) MergeException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
 	if err != nil {
 		return err
 	}
@@ -799,13 +1470,13 @@ func (t DeleteRecordsReply) ValueByDiscriminator() (interface{}, error) {
 	}
 	switch discriminator {
 	case "EXCEPTION":
-		return t.AsFailure()
+		return t.AsException()
 	case "FAILURE":
 		return t.AsFailure()
 	case "SUCCESS":
 		return t.AsDeleteRecordsSuccess()
 	case "WARNING":
-		return t.AsDeleteRecordsSuccess()
+		return t.AsDeleteRecordsWarning()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}
@@ -821,6 +1492,179 @@ func (t *DeleteRecordsReply) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsSessionEndSuccess returns the union data inside the SessionEndReply as a SessionEndSuccess
+func (t SessionEndReply) AsSessionEndSuccess() (SessionEndSuccess, error) {
+	var body SessionEndSuccess
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSessionEndSuccess overwrites any union data inside the SessionEndReply as the provided SessionEndSuccess
+func (t *SessionEndReply) FromSessionEndSuccess(v SessionEndSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
+	t.union = b
+	return err
+}
+
+// MergeSessionEndSuccess performs a merge with any union data inside the SessionEndReply, using the provided SessionEndSuccess
+func (t *SessionEndReply) MergeSessionEndSuccess(v SessionEndSuccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSessionEndWarning returns the union data inside the SessionEndReply as a SessionEndWarning
+func (t SessionEndReply) AsSessionEndWarning() (SessionEndWarning, error) {
+	var body SessionEndWarning
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSessionEndWarning overwrites any union data inside the SessionEndReply as the provided SessionEndWarning
+func (t *SessionEndReply) FromSessionEndWarning(v SessionEndWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
+	t.union = b
+	return err
+}
+
+// MergeSessionEndWarning performs a merge with any union data inside the SessionEndReply, using the provided SessionEndWarning
+func (t *SessionEndReply) MergeSessionEndWarning(v SessionEndWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFailure returns the union data inside the SessionEndReply as a Failure
+func (t SessionEndReply) AsFailure() (Failure, error) {
+	var body Failure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFailure overwrites any union data inside the SessionEndReply as the provided Failure
+func (t *SessionEndReply) FromFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
+	t.union = b
+	return err
+}
+
+// MergeFailure performs a merge with any union data inside the SessionEndReply, using the provided Failure
+func (t *SessionEndReply) MergeFailure(v Failure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsException returns the union data inside the SessionEndReply as a Exception
+func (t SessionEndReply) AsException() (Exception, error) {
+	var body Exception
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromException overwrites any union data inside the SessionEndReply as the provided Exception
+func (t *SessionEndReply) FromException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
+	t.union = b
+	return err
+}
+
+// MergeException performs a merge with any union data inside the SessionEndReply, using the provided Exception
+func (t *SessionEndReply) MergeException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SessionEndReply) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"responseStatus"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t SessionEndReply) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "EXCEPTION":
+		return t.AsException()
+	case "FAILURE":
+		return t.AsFailure()
+	case "SUCCESS":
+		return t.AsSessionEndSuccess()
+	case "WARNING":
+		return t.AsSessionEndWarning()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t SessionEndReply) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SessionEndReply) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsSessionUserSuccess returns the union data inside the SessionUserReply as a SessionUserSuccess
 func (t SessionUserReply) AsSessionUserSuccess() (SessionUserSuccess, error) {
 	var body SessionUserSuccess
@@ -831,6 +1675,10 @@ func (t SessionUserReply) AsSessionUserSuccess() (SessionUserSuccess, error) {
 // FromSessionUserSuccess overwrites any union data inside the SessionUserReply as the provided SessionUserSuccess
 func (t *SessionUserReply) FromSessionUserSuccess(v SessionUserSuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
 	t.union = b
 	return err
 }
@@ -838,6 +1686,44 @@ func (t *SessionUserReply) FromSessionUserSuccess(v SessionUserSuccess) error {
 // MergeSessionUserSuccess performs a merge with any union data inside the SessionUserReply, using the provided SessionUserSuccess
 func (t *SessionUserReply) MergeSessionUserSuccess(v SessionUserSuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSessionUserWarning returns the union data inside the SessionUserReply as a SessionUserWarning
+func (t SessionUserReply) AsSessionUserWarning() (SessionUserWarning, error) {
+	var body SessionUserWarning
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSessionUserWarning overwrites any union data inside the SessionUserReply as the provided SessionUserWarning
+func (t *SessionUserReply) FromSessionUserWarning(v SessionUserWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
+	t.union = b
+	return err
+}
+
+// MergeSessionUserWarning performs a merge with any union data inside the SessionUserReply, using the provided SessionUserWarning
+func (t *SessionUserReply) MergeSessionUserWarning(v SessionUserWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
 	if err != nil {
 		return err
 	}
@@ -857,6 +1743,10 @@ func (t SessionUserReply) AsFailure() (Failure, error) {
 // FromFailure overwrites any union data inside the SessionUserReply as the provided Failure
 func (t *SessionUserReply) FromFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
 	t.union = b
 	return err
 }
@@ -864,6 +1754,44 @@ func (t *SessionUserReply) FromFailure(v Failure) error {
 // MergeFailure performs a merge with any union data inside the SessionUserReply, using the provided Failure
 func (t *SessionUserReply) MergeFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsException returns the union data inside the SessionUserReply as a Exception
+func (t SessionUserReply) AsException() (Exception, error) {
+	var body Exception
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromException overwrites any union data inside the SessionUserReply as the provided Exception
+func (t *SessionUserReply) FromException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
+	t.union = b
+	return err
+}
+
+// MergeException performs a merge with any union data inside the SessionUserReply, using the provided Exception
+func (t *SessionUserReply) MergeException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
 	if err != nil {
 		return err
 	}
@@ -888,13 +1816,13 @@ func (t SessionUserReply) ValueByDiscriminator() (interface{}, error) {
 	}
 	switch discriminator {
 	case "EXCEPTION":
-		return t.AsFailure()
+		return t.AsException()
 	case "FAILURE":
 		return t.AsFailure()
 	case "SUCCESS":
 		return t.AsSessionUserSuccess()
 	case "WARNING":
-		return t.AsSessionUserSuccess()
+		return t.AsSessionUserWarning()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}
@@ -920,6 +1848,10 @@ func (t TokenQueryReply) AsTokenQuerySuccess() (TokenQuerySuccess, error) {
 // FromTokenQuerySuccess overwrites any union data inside the TokenQueryReply as the provided TokenQuerySuccess
 func (t *TokenQueryReply) FromTokenQuerySuccess(v TokenQuerySuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
 	t.union = b
 	return err
 }
@@ -927,6 +1859,44 @@ func (t *TokenQueryReply) FromTokenQuerySuccess(v TokenQuerySuccess) error {
 // MergeTokenQuerySuccess performs a merge with any union data inside the TokenQueryReply, using the provided TokenQuerySuccess
 func (t *TokenQueryReply) MergeTokenQuerySuccess(v TokenQuerySuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTokenQueryWarning returns the union data inside the TokenQueryReply as a TokenQueryWarning
+func (t TokenQueryReply) AsTokenQueryWarning() (TokenQueryWarning, error) {
+	var body TokenQueryWarning
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTokenQueryWarning overwrites any union data inside the TokenQueryReply as the provided TokenQueryWarning
+func (t *TokenQueryReply) FromTokenQueryWarning(v TokenQueryWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
+	t.union = b
+	return err
+}
+
+// MergeTokenQueryWarning performs a merge with any union data inside the TokenQueryReply, using the provided TokenQueryWarning
+func (t *TokenQueryReply) MergeTokenQueryWarning(v TokenQueryWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
 	if err != nil {
 		return err
 	}
@@ -946,6 +1916,10 @@ func (t TokenQueryReply) AsFailure() (Failure, error) {
 // FromFailure overwrites any union data inside the TokenQueryReply as the provided Failure
 func (t *TokenQueryReply) FromFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
 	t.union = b
 	return err
 }
@@ -953,6 +1927,44 @@ func (t *TokenQueryReply) FromFailure(v Failure) error {
 // MergeFailure performs a merge with any union data inside the TokenQueryReply, using the provided Failure
 func (t *TokenQueryReply) MergeFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsException returns the union data inside the TokenQueryReply as a Exception
+func (t TokenQueryReply) AsException() (Exception, error) {
+	var body Exception
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromException overwrites any union data inside the TokenQueryReply as the provided Exception
+func (t *TokenQueryReply) FromException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
+	t.union = b
+	return err
+}
+
+// MergeException performs a merge with any union data inside the TokenQueryReply, using the provided Exception
+func (t *TokenQueryReply) MergeException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
 	if err != nil {
 		return err
 	}
@@ -977,13 +1989,13 @@ func (t TokenQueryReply) ValueByDiscriminator() (interface{}, error) {
 	}
 	switch discriminator {
 	case "EXCEPTION":
-		return t.AsFailure()
+		return t.AsException()
 	case "FAILURE":
 		return t.AsFailure()
 	case "SUCCESS":
 		return t.AsTokenQuerySuccess()
 	case "WARNING":
-		return t.AsTokenQuerySuccess()
+		return t.AsTokenQueryWarning()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}
@@ -1009,6 +2021,10 @@ func (t TokenReply) AsTokenSuccess() (TokenSuccess, error) {
 // FromTokenSuccess overwrites any union data inside the TokenReply as the provided TokenSuccess
 func (t *TokenReply) FromTokenSuccess(v TokenSuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
 	t.union = b
 	return err
 }
@@ -1016,6 +2032,44 @@ func (t *TokenReply) FromTokenSuccess(v TokenSuccess) error {
 // MergeTokenSuccess performs a merge with any union data inside the TokenReply, using the provided TokenSuccess
 func (t *TokenReply) MergeTokenSuccess(v TokenSuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTokenWarning returns the union data inside the TokenReply as a TokenWarning
+func (t TokenReply) AsTokenWarning() (TokenWarning, error) {
+	var body TokenWarning
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTokenWarning overwrites any union data inside the TokenReply as the provided TokenWarning
+func (t *TokenReply) FromTokenWarning(v TokenWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
+	t.union = b
+	return err
+}
+
+// MergeTokenWarning performs a merge with any union data inside the TokenReply, using the provided TokenWarning
+func (t *TokenReply) MergeTokenWarning(v TokenWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
 	if err != nil {
 		return err
 	}
@@ -1035,6 +2089,10 @@ func (t TokenReply) AsFailure() (Failure, error) {
 // FromFailure overwrites any union data inside the TokenReply as the provided Failure
 func (t *TokenReply) FromFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
 	t.union = b
 	return err
 }
@@ -1042,6 +2100,44 @@ func (t *TokenReply) FromFailure(v Failure) error {
 // MergeFailure performs a merge with any union data inside the TokenReply, using the provided Failure
 func (t *TokenReply) MergeFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsException returns the union data inside the TokenReply as a Exception
+func (t TokenReply) AsException() (Exception, error) {
+	var body Exception
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromException overwrites any union data inside the TokenReply as the provided Exception
+func (t *TokenReply) FromException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
+	t.union = b
+	return err
+}
+
+// MergeException performs a merge with any union data inside the TokenReply, using the provided Exception
+func (t *TokenReply) MergeException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
 	if err != nil {
 		return err
 	}
@@ -1066,13 +2162,13 @@ func (t TokenReply) ValueByDiscriminator() (interface{}, error) {
 	}
 	switch discriminator {
 	case "EXCEPTION":
-		return t.AsFailure()
+		return t.AsException()
 	case "FAILURE":
 		return t.AsFailure()
 	case "SUCCESS":
 		return t.AsTokenSuccess()
 	case "WARNING":
-		return t.AsTokenSuccess()
+		return t.AsTokenWarning()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}
@@ -1166,7 +2262,9 @@ type ClientInterface interface {
 	//
 	// Returns a session ID to send as the `Authorization` header of later calls. Sessions end
 	// after an idle time set per domain (10 minutes to 8 hours) and after 48 hours at most; a
-	// call made with an ended session fails with `INVALID_SESSION_ID`.
+	// call made with an ended session fails with `INVALID_SESSION_ID`. It works at any API
+	// version the Vault supports, so a client can log in at a version it knows before it
+	// lists the versions (`retrieveApiVersions`, which needs a session).
 	//
 	// **Auth defaulting.** When the user cannot log in to the Vault asked for, Vault returns a
 	// session for another Vault (the last one used, else the oldest active one). A client must
@@ -1186,7 +2284,9 @@ type ClientInterface interface {
 	//
 	// Returns a session ID to send as the `Authorization` header of later calls. Sessions end
 	// after an idle time set per domain (10 minutes to 8 hours) and after 48 hours at most; a
-	// call made with an ended session fails with `INVALID_SESSION_ID`.
+	// call made with an ended session fails with `INVALID_SESSION_ID`. It works at any API
+	// version the Vault supports, so a client can log in at a version it knows before it
+	// lists the versions (`retrieveApiVersions`, which needs a session).
 	//
 	// **Auth defaulting.** When the user cannot log in to the Vault asked for, Vault returns a
 	// session for another Vault (the last one used, else the oldest active one). A client must
@@ -1407,7 +2507,9 @@ type ClientInterface interface {
 //
 // Returns a session ID to send as the `Authorization` header of later calls. Sessions end
 // after an idle time set per domain (10 minutes to 8 hours) and after 48 hours at most; a
-// call made with an ended session fails with `INVALID_SESSION_ID`.
+// call made with an ended session fails with `INVALID_SESSION_ID`. It works at any API
+// version the Vault supports, so a client can log in at a version it knows before it
+// lists the versions (`retrieveApiVersions`, which needs a session).
 //
 // **Auth defaulting.** When the user cannot log in to the Vault asked for, Vault returns a
 // session for another Vault (the last one used, else the oldest active one). A client must
@@ -1437,7 +2539,9 @@ func (c *Client) AuthenticateWithBody(ctx context.Context, params *AuthenticateP
 //
 // Returns a session ID to send as the `Authorization` header of later calls. Sessions end
 // after an idle time set per domain (10 minutes to 8 hours) and after 48 hours at most; a
-// call made with an ended session fails with `INVALID_SESSION_ID`.
+// call made with an ended session fails with `INVALID_SESSION_ID`. It works at any API
+// version the Vault supports, so a client can log in at a version it knows before it
+// lists the versions (`retrieveApiVersions`, which needs a session).
 //
 // **Auth defaulting.** When the user cannot log in to the Vault asked for, Vault returns a
 // session for another Vault (the last one used, else the oldest active one). A client must
@@ -2357,7 +3461,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a session ID to send as the `Authorization` header of later calls. Sessions end
 	// after an idle time set per domain (10 minutes to 8 hours) and after 48 hours at most; a
-	// call made with an ended session fails with `INVALID_SESSION_ID`.
+	// call made with an ended session fails with `INVALID_SESSION_ID`. It works at any API
+	// version the Vault supports, so a client can log in at a version it knows before it
+	// lists the versions (`retrieveApiVersions`, which needs a session).
 	//
 	// **Auth defaulting.** When the user cannot log in to the Vault asked for, Vault returns a
 	// session for another Vault (the last one used, else the oldest active one). A client must
@@ -2377,7 +3483,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a session ID to send as the `Authorization` header of later calls. Sessions end
 	// after an idle time set per domain (10 minutes to 8 hours) and after 48 hours at most; a
-	// call made with an ended session fails with `INVALID_SESSION_ID`.
+	// call made with an ended session fails with `INVALID_SESSION_ID`. It works at any API
+	// version the Vault supports, so a client can log in at a version it knows before it
+	// lists the versions (`retrieveApiVersions`, which needs a session).
 	//
 	// **Auth defaulting.** When the user cannot log in to the Vault asked for, Vault returns a
 	// session for another Vault (the last one used, else the oldest active one). A client must
@@ -2969,13 +4077,13 @@ type EndSessionReply struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ResponseEnvelope
+	JSON200 *SessionEndReply
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *EndSessionReply200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r EndSessionReply) GetJSON200() *ResponseEnvelope {
+func (r EndSessionReply) GetJSON200() *SessionEndReply {
 	return r.JSON200
 }
 
@@ -3063,7 +4171,9 @@ func (r DeleteAPIAccessTokensReply) ContentType() string {
 //
 // Returns a session ID to send as the `Authorization` header of later calls. Sessions end
 // after an idle time set per domain (10 minutes to 8 hours) and after 48 hours at most; a
-// call made with an ended session fails with `INVALID_SESSION_ID`.
+// call made with an ended session fails with `INVALID_SESSION_ID`. It works at any API
+// version the Vault supports, so a client can log in at a version it knows before it
+// lists the versions (`retrieveApiVersions`, which needs a session).
 //
 // **Auth defaulting.** When the user cannot log in to the Vault asked for, Vault returns a
 // session for another Vault (the last one used, else the oldest active one). A client must
@@ -3089,7 +4199,9 @@ func (c *ClientWithResponses) AuthenticateWithBodyWithResponse(ctx context.Conte
 //
 // Returns a session ID to send as the `Authorization` header of later calls. Sessions end
 // after an idle time set per domain (10 minutes to 8 hours) and after 48 hours at most; a
-// call made with an ended session fails with `INVALID_SESSION_ID`.
+// call made with an ended session fails with `INVALID_SESSION_ID`. It works at any API
+// version the Vault supports, so a client can log in at a version it knows before it
+// lists the versions (`retrieveApiVersions`, which needs a session).
 //
 // **Auth defaulting.** When the user cannot log in to the Vault asked for, Vault returns a
 // session for another Vault (the last one used, else the oldest active one). A client must
@@ -3830,7 +4942,7 @@ func ParseEndSessionReply(rsp *http.Response) (*EndSessionReply, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ResponseEnvelope
+		var dest SessionEndReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

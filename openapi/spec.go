@@ -14,7 +14,7 @@ import _ "embed"
 
 // SpecVersion is the info.version of each of the spec's documents (a test keeps them the
 // same).
-const SpecVersion = "27.0.0"
+const SpecVersion = "28.0.0"
 
 // Spec is vault-api.yaml, the document of the token calls, byte for byte.
 //

@@ -19,7 +19,6 @@ import (
 // Defines values for AuthSuccessResponseStatus.
 const (
 	AuthSuccessResponseStatusSUCCESS AuthSuccessResponseStatus = "SUCCESS"
-	AuthSuccessResponseStatusWARNING AuthSuccessResponseStatus = "WARNING"
 )
 
 // Valid indicates whether the value is a known member of the AuthSuccessResponseStatus enum.
@@ -27,7 +26,20 @@ func (e AuthSuccessResponseStatus) Valid() bool {
 	switch e {
 	case AuthSuccessResponseStatusSUCCESS:
 		return true
-	case AuthSuccessResponseStatusWARNING:
+	default:
+		return false
+	}
+}
+
+// Defines values for AuthWarningResponseStatus.
+const (
+	AuthWarningResponseStatusWARNING AuthWarningResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the AuthWarningResponseStatus enum.
+func (e AuthWarningResponseStatus) Valid() bool {
+	switch e {
+	case AuthWarningResponseStatusWARNING:
 		return true
 	default:
 		return false
@@ -37,7 +49,6 @@ func (e AuthSuccessResponseStatus) Valid() bool {
 // Defines values for DiscoverySuccessResponseStatus.
 const (
 	DiscoverySuccessResponseStatusSUCCESS DiscoverySuccessResponseStatus = "SUCCESS"
-	DiscoverySuccessResponseStatusWARNING DiscoverySuccessResponseStatus = "WARNING"
 )
 
 // Valid indicates whether the value is a known member of the DiscoverySuccessResponseStatus enum.
@@ -45,7 +56,35 @@ func (e DiscoverySuccessResponseStatus) Valid() bool {
 	switch e {
 	case DiscoverySuccessResponseStatusSUCCESS:
 		return true
-	case DiscoverySuccessResponseStatusWARNING:
+	default:
+		return false
+	}
+}
+
+// Defines values for DiscoveryWarningResponseStatus.
+const (
+	DiscoveryWarningResponseStatusWARNING DiscoveryWarningResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the DiscoveryWarningResponseStatus enum.
+func (e DiscoveryWarningResponseStatus) Valid() bool {
+	switch e {
+	case DiscoveryWarningResponseStatusWARNING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExceptionResponseStatus.
+const (
+	ExceptionResponseStatusEXCEPTION ExceptionResponseStatus = "EXCEPTION"
+)
+
+// Valid indicates whether the value is a known member of the ExceptionResponseStatus enum.
+func (e ExceptionResponseStatus) Valid() bool {
+	switch e {
+	case ExceptionResponseStatusEXCEPTION:
 		return true
 	default:
 		return false
@@ -54,16 +93,73 @@ func (e DiscoverySuccessResponseStatus) Valid() bool {
 
 // Defines values for FailureResponseStatus.
 const (
-	FailureResponseStatusEXCEPTION FailureResponseStatus = "EXCEPTION"
-	FailureResponseStatusFAILURE   FailureResponseStatus = "FAILURE"
+	FailureResponseStatusFAILURE FailureResponseStatus = "FAILURE"
 )
 
 // Valid indicates whether the value is a known member of the FailureResponseStatus enum.
 func (e FailureResponseStatus) Valid() bool {
 	switch e {
-	case FailureResponseStatusEXCEPTION:
-		return true
 	case FailureResponseStatusFAILURE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusExceptionResponseStatus.
+const (
+	StatusExceptionResponseStatusEXCEPTION StatusExceptionResponseStatus = "EXCEPTION"
+)
+
+// Valid indicates whether the value is a known member of the StatusExceptionResponseStatus enum.
+func (e StatusExceptionResponseStatus) Valid() bool {
+	switch e {
+	case StatusExceptionResponseStatusEXCEPTION:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusFailureResponseStatus.
+const (
+	StatusFailureResponseStatusFAILURE StatusFailureResponseStatus = "FAILURE"
+)
+
+// Valid indicates whether the value is a known member of the StatusFailureResponseStatus enum.
+func (e StatusFailureResponseStatus) Valid() bool {
+	switch e {
+	case StatusFailureResponseStatusFAILURE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusSuccessResponseStatus.
+const (
+	StatusSuccessResponseStatusSUCCESS StatusSuccessResponseStatus = "SUCCESS"
+)
+
+// Valid indicates whether the value is a known member of the StatusSuccessResponseStatus enum.
+func (e StatusSuccessResponseStatus) Valid() bool {
+	switch e {
+	case StatusSuccessResponseStatusSUCCESS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusWarningResponseStatus.
+const (
+	StatusWarningResponseStatusWARNING StatusWarningResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the StatusWarningResponseStatus enum.
+func (e StatusWarningResponseStatus) Valid() bool {
+	switch e {
+	case StatusWarningResponseStatusWARNING:
 		return true
 	default:
 		return false
@@ -84,13 +180,46 @@ type AuthProfile struct {
 	VaultSessionEndpoint *string `json:"vault_session_endpoint,omitempty"`
 }
 
-// AuthReply The reply to a login. `SUCCESS` or `WARNING` carries the result, `FAILURE` or
-// `EXCEPTION` the errors: branch on `responseStatus`.
+// AuthReply The reply to a login. One member per `responseStatus`: `SUCCESS` and
+// `WARNING` carry the result, `FAILURE` and `EXCEPTION` the errors.
 type AuthReply struct {
 	union json.RawMessage
 }
 
-// AuthSuccess The reply to a login, carried out (`SUCCESS`, or `WARNING` with `warnings`).
+// AuthResult The reply to a login, carried out: the fields of `AuthSuccess` and `AuthWarning`.
+type AuthResult struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+
+	// SessionID The session ID. A secret.
+	SessionID string `json:"sessionId"`
+
+	// UserID The ID of the user logged in. The token calls take it as the path parameter
+	// `user_id`, a string: its decimal digits (`12021` becomes `"12021"`). Optional here:
+	// the example reply of Veeva's user-name-and-password page
+	// (api-reference/26.2/authentication/user-name-and-password) has it, and OAuth
+	// logins answer in the same shape, but no page says it is always sent. Without it,
+	// `X-VaultAPI-UserId` (on every reply to a call with a session) or Validate Session
+	// User give the same number.
+	//
+	//
+	// Example: 12021
+	UserID *int64 `json:"userId,omitempty"`
+
+	// VaultID The ID of the Vault the session is for; compare it with the one asked for.
+	VaultID *int64 `json:"vaultId,omitempty"`
+
+	// VaultIDs The Vaults the user can log in to.
+	VaultIDs *[]VaultRef `json:"vaultIds,omitempty"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// AuthSuccess `AuthReply` when Vault carried the call out: `responseStatus` is `SUCCESS`.
 type AuthSuccess struct {
 	// Errors Empty or absent on success (some replies send `errors` as `[]`).
 	Errors *[]Message `json:"errors,omitempty"`
@@ -102,7 +231,16 @@ type AuthSuccess struct {
 	// SessionID The session ID. A secret.
 	SessionID string `json:"sessionId"`
 
-	// UserID The ID of the user logged in.
+	// UserID The ID of the user logged in. The token calls take it as the path parameter
+	// `user_id`, a string: its decimal digits (`12021` becomes `"12021"`). Optional here:
+	// the example reply of Veeva's user-name-and-password page
+	// (api-reference/26.2/authentication/user-name-and-password) has it, and OAuth
+	// logins answer in the same shape, but no page says it is always sent. Without it,
+	// `X-VaultAPI-UserId` (on every reply to a call with a session) or Validate Session
+	// User give the same number.
+	//
+	//
+	// Example: 12021
 	UserID *int64 `json:"userId,omitempty"`
 
 	// VaultID The ID of the Vault the session is for; compare it with the one asked for.
@@ -118,6 +256,43 @@ type AuthSuccess struct {
 // AuthSuccessResponseStatus defines model for AuthSuccess.ResponseStatus.
 type AuthSuccessResponseStatus string
 
+// AuthWarning `AuthReply` when Vault carried the call out with `warnings`: `responseStatus` is `WARNING`.
+type AuthWarning struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                   `json:"responseMessage,omitempty"`
+	ResponseStatus  AuthWarningResponseStatus `json:"responseStatus"`
+
+	// SessionID The session ID. A secret.
+	SessionID string `json:"sessionId"`
+
+	// UserID The ID of the user logged in. The token calls take it as the path parameter
+	// `user_id`, a string: its decimal digits (`12021` becomes `"12021"`). Optional here:
+	// the example reply of Veeva's user-name-and-password page
+	// (api-reference/26.2/authentication/user-name-and-password) has it, and OAuth
+	// logins answer in the same shape, but no page says it is always sent. Without it,
+	// `X-VaultAPI-UserId` (on every reply to a call with a session) or Validate Session
+	// User give the same number.
+	//
+	//
+	// Example: 12021
+	UserID *int64 `json:"userId,omitempty"`
+
+	// VaultID The ID of the Vault the session is for; compare it with the one asked for.
+	VaultID *int64 `json:"vaultId,omitempty"`
+
+	// VaultIDs The Vaults the user can log in to.
+	VaultIDs *[]VaultRef `json:"vaultIds,omitempty"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// AuthWarningResponseStatus defines model for AuthWarning.ResponseStatus.
+type AuthWarningResponseStatus string
+
 // DiscoveryData How the user signs in; present with `SUCCESS`.
 type DiscoveryData struct {
 	// AuthProfiles For `sso`, the user's OAuth 2.0 / OpenID Connect profiles.
@@ -130,13 +305,28 @@ type DiscoveryData struct {
 	AuthType string `json:"auth_type"`
 }
 
-// DiscoveryReply The reply to an Authentication Type Discovery call. `SUCCESS` or `WARNING` carries the
-// result, `FAILURE` or `EXCEPTION` the errors: branch on `responseStatus`.
+// DiscoveryReply The reply to an Authentication Type Discovery call. One member per `responseStatus`:
+// `SUCCESS` and `WARNING` carry the result, `FAILURE` and `EXCEPTION` the errors.
 type DiscoveryReply struct {
 	union json.RawMessage
 }
 
-// DiscoverySuccess The reply to an Authentication Type Discovery call, carried out (`SUCCESS`, or `WARNING` with `warnings`).
+// DiscoveryResult The reply to an Authentication Type Discovery call, carried out: the fields of `DiscoverySuccess` and `DiscoveryWarning`.
+type DiscoveryResult struct {
+	// Data How the user signs in; present with `SUCCESS`.
+	Data DiscoveryData `json:"data"`
+
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// DiscoverySuccess `DiscoveryReply` when Vault carried the call out: `responseStatus` is `SUCCESS`.
 type DiscoverySuccess struct {
 	// Data How the user signs in; present with `SUCCESS`.
 	Data DiscoveryData `json:"data"`
@@ -155,8 +345,42 @@ type DiscoverySuccess struct {
 // DiscoverySuccessResponseStatus defines model for DiscoverySuccess.ResponseStatus.
 type DiscoverySuccessResponseStatus string
 
-// Failure A call Vault refused (`FAILURE`, a user error) or could not carry out (`EXCEPTION`, a
-// system error): nothing was processed. Branch on `errors[].type`, never on `message`.
+// DiscoveryWarning `DiscoveryReply` when Vault carried the call out with `warnings`: `responseStatus` is `WARNING`.
+type DiscoveryWarning struct {
+	// Data How the user signs in; present with `SUCCESS`.
+	Data DiscoveryData `json:"data"`
+
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                        `json:"responseMessage,omitempty"`
+	ResponseStatus  DiscoveryWarningResponseStatus `json:"responseStatus"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// DiscoveryWarningResponseStatus defines model for DiscoveryWarning.ResponseStatus.
+type DiscoveryWarningResponseStatus string
+
+// Exception A call Vault could not carry out, a system error: `responseStatus` is `EXCEPTION`; nothing was processed.
+type Exception struct {
+	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
+	ErrorType *string `json:"errorType,omitempty"`
+
+	// Errors Why the call was not processed.
+	Errors []Message `json:"errors"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                 `json:"responseMessage,omitempty"`
+	ResponseStatus  ExceptionResponseStatus `json:"responseStatus"`
+}
+
+// ExceptionResponseStatus defines model for Exception.ResponseStatus.
+type ExceptionResponseStatus string
+
+// Failure A call Vault refused, a user error: `responseStatus` is `FAILURE`; nothing was processed.
 type Failure struct {
 	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
 	ErrorType *string `json:"errorType,omitempty"`
@@ -206,6 +430,51 @@ type OAuthLoginRequest struct {
 	// Example: myvault.veevavault.com
 	VaultDNS *string `json:"vaultDNS,omitempty"`
 }
+
+// Refusal The fields of `Failure` and `Exception`: a call Vault did not process. Branch on
+// `errors[].type`, never on `message`.
+type Refusal struct {
+	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
+	ErrorType *string `json:"errorType,omitempty"`
+
+	// Errors Why the call was not processed.
+	Errors []Message `json:"errors"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+}
+
+// StatusException `responseStatus` of a call not carried out, a system error: `EXCEPTION`.
+type StatusException struct {
+	ResponseStatus StatusExceptionResponseStatus `json:"responseStatus"`
+}
+
+// StatusExceptionResponseStatus defines model for StatusException.ResponseStatus.
+type StatusExceptionResponseStatus string
+
+// StatusFailure `responseStatus` of a call refused, a user error: `FAILURE`.
+type StatusFailure struct {
+	ResponseStatus StatusFailureResponseStatus `json:"responseStatus"`
+}
+
+// StatusFailureResponseStatus defines model for StatusFailure.ResponseStatus.
+type StatusFailureResponseStatus string
+
+// StatusSuccess `responseStatus` of a reply carried out: `SUCCESS`.
+type StatusSuccess struct {
+	ResponseStatus StatusSuccessResponseStatus `json:"responseStatus"`
+}
+
+// StatusSuccessResponseStatus defines model for StatusSuccess.ResponseStatus.
+type StatusSuccessResponseStatus string
+
+// StatusWarning `responseStatus` of a reply carried out with warnings: `WARNING`.
+type StatusWarning struct {
+	ResponseStatus StatusWarningResponseStatus `json:"responseStatus"`
+}
+
+// StatusWarningResponseStatus defines model for StatusWarning.ResponseStatus.
+type StatusWarningResponseStatus string
 
 // VaultRef A Vault the user can log in to.
 type VaultRef struct {
@@ -261,6 +530,10 @@ func (t AuthReply) AsAuthSuccess() (AuthSuccess, error) {
 // FromAuthSuccess overwrites any union data inside the AuthReply as the provided AuthSuccess
 func (t *AuthReply) FromAuthSuccess(v AuthSuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
 	t.union = b
 	return err
 }
@@ -268,6 +541,44 @@ func (t *AuthReply) FromAuthSuccess(v AuthSuccess) error {
 // MergeAuthSuccess performs a merge with any union data inside the AuthReply, using the provided AuthSuccess
 func (t *AuthReply) MergeAuthSuccess(v AuthSuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAuthWarning returns the union data inside the AuthReply as a AuthWarning
+func (t AuthReply) AsAuthWarning() (AuthWarning, error) {
+	var body AuthWarning
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAuthWarning overwrites any union data inside the AuthReply as the provided AuthWarning
+func (t *AuthReply) FromAuthWarning(v AuthWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
+	t.union = b
+	return err
+}
+
+// MergeAuthWarning performs a merge with any union data inside the AuthReply, using the provided AuthWarning
+func (t *AuthReply) MergeAuthWarning(v AuthWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
 	if err != nil {
 		return err
 	}
@@ -287,6 +598,10 @@ func (t AuthReply) AsFailure() (Failure, error) {
 // FromFailure overwrites any union data inside the AuthReply as the provided Failure
 func (t *AuthReply) FromFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
 	t.union = b
 	return err
 }
@@ -294,6 +609,44 @@ func (t *AuthReply) FromFailure(v Failure) error {
 // MergeFailure performs a merge with any union data inside the AuthReply, using the provided Failure
 func (t *AuthReply) MergeFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsException returns the union data inside the AuthReply as a Exception
+func (t AuthReply) AsException() (Exception, error) {
+	var body Exception
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromException overwrites any union data inside the AuthReply as the provided Exception
+func (t *AuthReply) FromException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
+	t.union = b
+	return err
+}
+
+// MergeException performs a merge with any union data inside the AuthReply, using the provided Exception
+func (t *AuthReply) MergeException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
 	if err != nil {
 		return err
 	}
@@ -318,13 +671,13 @@ func (t AuthReply) ValueByDiscriminator() (interface{}, error) {
 	}
 	switch discriminator {
 	case "EXCEPTION":
-		return t.AsFailure()
+		return t.AsException()
 	case "FAILURE":
 		return t.AsFailure()
 	case "SUCCESS":
 		return t.AsAuthSuccess()
 	case "WARNING":
-		return t.AsAuthSuccess()
+		return t.AsAuthWarning()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}
@@ -350,6 +703,10 @@ func (t DiscoveryReply) AsDiscoverySuccess() (DiscoverySuccess, error) {
 // FromDiscoverySuccess overwrites any union data inside the DiscoveryReply as the provided DiscoverySuccess
 func (t *DiscoveryReply) FromDiscoverySuccess(v DiscoverySuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
 	t.union = b
 	return err
 }
@@ -357,6 +714,44 @@ func (t *DiscoveryReply) FromDiscoverySuccess(v DiscoverySuccess) error {
 // MergeDiscoverySuccess performs a merge with any union data inside the DiscoveryReply, using the provided DiscoverySuccess
 func (t *DiscoveryReply) MergeDiscoverySuccess(v DiscoverySuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDiscoveryWarning returns the union data inside the DiscoveryReply as a DiscoveryWarning
+func (t DiscoveryReply) AsDiscoveryWarning() (DiscoveryWarning, error) {
+	var body DiscoveryWarning
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDiscoveryWarning overwrites any union data inside the DiscoveryReply as the provided DiscoveryWarning
+func (t *DiscoveryReply) FromDiscoveryWarning(v DiscoveryWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
+	t.union = b
+	return err
+}
+
+// MergeDiscoveryWarning performs a merge with any union data inside the DiscoveryReply, using the provided DiscoveryWarning
+func (t *DiscoveryReply) MergeDiscoveryWarning(v DiscoveryWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
 	if err != nil {
 		return err
 	}
@@ -376,6 +771,10 @@ func (t DiscoveryReply) AsFailure() (Failure, error) {
 // FromFailure overwrites any union data inside the DiscoveryReply as the provided Failure
 func (t *DiscoveryReply) FromFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
 	t.union = b
 	return err
 }
@@ -383,6 +782,44 @@ func (t *DiscoveryReply) FromFailure(v Failure) error {
 // MergeFailure performs a merge with any union data inside the DiscoveryReply, using the provided Failure
 func (t *DiscoveryReply) MergeFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsException returns the union data inside the DiscoveryReply as a Exception
+func (t DiscoveryReply) AsException() (Exception, error) {
+	var body Exception
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromException overwrites any union data inside the DiscoveryReply as the provided Exception
+func (t *DiscoveryReply) FromException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
+	t.union = b
+	return err
+}
+
+// MergeException performs a merge with any union data inside the DiscoveryReply, using the provided Exception
+func (t *DiscoveryReply) MergeException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
 	if err != nil {
 		return err
 	}
@@ -407,13 +844,13 @@ func (t DiscoveryReply) ValueByDiscriminator() (interface{}, error) {
 	}
 	switch discriminator {
 	case "EXCEPTION":
-		return t.AsFailure()
+		return t.AsException()
 	case "FAILURE":
 		return t.AsFailure()
 	case "SUCCESS":
 		return t.AsDiscoverySuccess()
 	case "WARNING":
-		return t.AsDiscoverySuccess()
+		return t.AsDiscoveryWarning()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}

@@ -16,18 +16,90 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for ExceptionResponseStatus.
+const (
+	ExceptionResponseStatusEXCEPTION ExceptionResponseStatus = "EXCEPTION"
+)
+
+// Valid indicates whether the value is a known member of the ExceptionResponseStatus enum.
+func (e ExceptionResponseStatus) Valid() bool {
+	switch e {
+	case ExceptionResponseStatusEXCEPTION:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FailureResponseStatus.
 const (
-	FailureResponseStatusEXCEPTION FailureResponseStatus = "EXCEPTION"
-	FailureResponseStatusFAILURE   FailureResponseStatus = "FAILURE"
+	FailureResponseStatusFAILURE FailureResponseStatus = "FAILURE"
 )
 
 // Valid indicates whether the value is a known member of the FailureResponseStatus enum.
 func (e FailureResponseStatus) Valid() bool {
 	switch e {
-	case FailureResponseStatusEXCEPTION:
-		return true
 	case FailureResponseStatusFAILURE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusExceptionResponseStatus.
+const (
+	StatusExceptionResponseStatusEXCEPTION StatusExceptionResponseStatus = "EXCEPTION"
+)
+
+// Valid indicates whether the value is a known member of the StatusExceptionResponseStatus enum.
+func (e StatusExceptionResponseStatus) Valid() bool {
+	switch e {
+	case StatusExceptionResponseStatusEXCEPTION:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusFailureResponseStatus.
+const (
+	StatusFailureResponseStatusFAILURE StatusFailureResponseStatus = "FAILURE"
+)
+
+// Valid indicates whether the value is a known member of the StatusFailureResponseStatus enum.
+func (e StatusFailureResponseStatus) Valid() bool {
+	switch e {
+	case StatusFailureResponseStatusFAILURE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusSuccessResponseStatus.
+const (
+	StatusSuccessResponseStatusSUCCESS StatusSuccessResponseStatus = "SUCCESS"
+)
+
+// Valid indicates whether the value is a known member of the StatusSuccessResponseStatus enum.
+func (e StatusSuccessResponseStatus) Valid() bool {
+	switch e {
+	case StatusSuccessResponseStatusSUCCESS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusWarningResponseStatus.
+const (
+	StatusWarningResponseStatusWARNING StatusWarningResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the StatusWarningResponseStatus enum.
+func (e StatusWarningResponseStatus) Valid() bool {
+	switch e {
+	case StatusWarningResponseStatusWARNING:
 		return true
 	default:
 		return false
@@ -37,7 +109,6 @@ func (e FailureResponseStatus) Valid() bool {
 // Defines values for VersionsSuccessResponseStatus.
 const (
 	VersionsSuccessResponseStatusSUCCESS VersionsSuccessResponseStatus = "SUCCESS"
-	VersionsSuccessResponseStatusWARNING VersionsSuccessResponseStatus = "WARNING"
 )
 
 // Valid indicates whether the value is a known member of the VersionsSuccessResponseStatus enum.
@@ -45,15 +116,43 @@ func (e VersionsSuccessResponseStatus) Valid() bool {
 	switch e {
 	case VersionsSuccessResponseStatusSUCCESS:
 		return true
-	case VersionsSuccessResponseStatusWARNING:
+	default:
+		return false
+	}
+}
+
+// Defines values for VersionsWarningResponseStatus.
+const (
+	VersionsWarningResponseStatusWARNING VersionsWarningResponseStatus = "WARNING"
+)
+
+// Valid indicates whether the value is a known member of the VersionsWarningResponseStatus enum.
+func (e VersionsWarningResponseStatus) Valid() bool {
+	switch e {
+	case VersionsWarningResponseStatusWARNING:
 		return true
 	default:
 		return false
 	}
 }
 
-// Failure A call Vault refused (`FAILURE`, a user error) or could not carry out (`EXCEPTION`, a
-// system error): nothing was processed. Branch on `errors[].type`, never on `message`.
+// Exception A call Vault could not carry out, a system error: `responseStatus` is `EXCEPTION`; nothing was processed.
+type Exception struct {
+	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
+	ErrorType *string `json:"errorType,omitempty"`
+
+	// Errors Why the call was not processed.
+	Errors []Message `json:"errors"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                 `json:"responseMessage,omitempty"`
+	ResponseStatus  ExceptionResponseStatus `json:"responseStatus"`
+}
+
+// ExceptionResponseStatus defines model for Exception.ResponseStatus.
+type ExceptionResponseStatus string
+
+// Failure A call Vault refused, a user error: `responseStatus` is `FAILURE`; nothing was processed.
 type Failure struct {
 	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
 	ErrorType *string `json:"errorType,omitempty"`
@@ -88,13 +187,73 @@ type Message struct {
 	Type string `json:"type"`
 }
 
-// VersionsReply The reply to a version list request. `SUCCESS` or `WARNING` carries the result,
-// `FAILURE` or `EXCEPTION` the errors: branch on `responseStatus`.
+// Refusal The fields of `Failure` and `Exception`: a call Vault did not process. Branch on
+// `errors[].type`, never on `message`.
+type Refusal struct {
+	// ErrorType A category for a failed login, such as `AUTHENTICATION_FAILED`.
+	ErrorType *string `json:"errorType,omitempty"`
+
+	// Errors Why the call was not processed.
+	Errors []Message `json:"errors"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+}
+
+// StatusException `responseStatus` of a call not carried out, a system error: `EXCEPTION`.
+type StatusException struct {
+	ResponseStatus StatusExceptionResponseStatus `json:"responseStatus"`
+}
+
+// StatusExceptionResponseStatus defines model for StatusException.ResponseStatus.
+type StatusExceptionResponseStatus string
+
+// StatusFailure `responseStatus` of a call refused, a user error: `FAILURE`.
+type StatusFailure struct {
+	ResponseStatus StatusFailureResponseStatus `json:"responseStatus"`
+}
+
+// StatusFailureResponseStatus defines model for StatusFailure.ResponseStatus.
+type StatusFailureResponseStatus string
+
+// StatusSuccess `responseStatus` of a reply carried out: `SUCCESS`.
+type StatusSuccess struct {
+	ResponseStatus StatusSuccessResponseStatus `json:"responseStatus"`
+}
+
+// StatusSuccessResponseStatus defines model for StatusSuccess.ResponseStatus.
+type StatusSuccessResponseStatus string
+
+// StatusWarning `responseStatus` of a reply carried out with warnings: `WARNING`.
+type StatusWarning struct {
+	ResponseStatus StatusWarningResponseStatus `json:"responseStatus"`
+}
+
+// StatusWarningResponseStatus defines model for StatusWarning.ResponseStatus.
+type StatusWarningResponseStatus string
+
+// VersionsReply The reply to a version list request. One member per `responseStatus`:
+// `SUCCESS` and `WARNING` carry the result, `FAILURE` and `EXCEPTION` the errors.
 type VersionsReply struct {
 	union json.RawMessage
 }
 
-// VersionsSuccess The reply to a version list request, carried out (`SUCCESS`, or `WARNING` with `warnings`).
+// VersionsResult The reply to a version list request, carried out: the fields of `VersionsSuccess` and `VersionsWarning`.
+type VersionsResult struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string `json:"responseMessage,omitempty"`
+
+	// Values Each supported version, mapped to its base URL.
+	Values map[string]string `json:"values"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// VersionsSuccess `VersionsReply` when Vault carried the call out: `responseStatus` is `SUCCESS`.
 type VersionsSuccess struct {
 	// Errors Empty or absent on success (some replies send `errors` as `[]`).
 	Errors *[]Message `json:"errors,omitempty"`
@@ -112,6 +271,25 @@ type VersionsSuccess struct {
 
 // VersionsSuccessResponseStatus defines model for VersionsSuccess.ResponseStatus.
 type VersionsSuccessResponseStatus string
+
+// VersionsWarning `VersionsReply` when Vault carried the call out with `warnings`: `responseStatus` is `WARNING`.
+type VersionsWarning struct {
+	// Errors Empty or absent on success (some replies send `errors` as `[]`).
+	Errors *[]Message `json:"errors,omitempty"`
+
+	// ResponseMessage A human-readable summary, on some replies.
+	ResponseMessage *string                       `json:"responseMessage,omitempty"`
+	ResponseStatus  VersionsWarningResponseStatus `json:"responseStatus"`
+
+	// Values Each supported version, mapped to its base URL.
+	Values map[string]string `json:"values"`
+
+	// Warnings What to know about a call that was processed; present with `WARNING`.
+	Warnings *[]Message `json:"warnings,omitempty"`
+}
+
+// VersionsWarningResponseStatus defines model for VersionsWarning.ResponseStatus.
+type VersionsWarningResponseStatus string
 
 // ClientID defines model for ClientID.
 type ClientID = string
@@ -135,6 +313,10 @@ func (t VersionsReply) AsVersionsSuccess() (VersionsSuccess, error) {
 // FromVersionsSuccess overwrites any union data inside the VersionsReply as the provided VersionsSuccess
 func (t *VersionsReply) FromVersionsSuccess(v VersionsSuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
 	t.union = b
 	return err
 }
@@ -142,6 +324,44 @@ func (t *VersionsReply) FromVersionsSuccess(v VersionsSuccess) error {
 // MergeVersionsSuccess performs a merge with any union data inside the VersionsReply, using the provided VersionsSuccess
 func (t *VersionsReply) MergeVersionsSuccess(v VersionsSuccess) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"SUCCESS"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsVersionsWarning returns the union data inside the VersionsReply as a VersionsWarning
+func (t VersionsReply) AsVersionsWarning() (VersionsWarning, error) {
+	var body VersionsWarning
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromVersionsWarning overwrites any union data inside the VersionsReply as the provided VersionsWarning
+func (t *VersionsReply) FromVersionsWarning(v VersionsWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
+	t.union = b
+	return err
+}
+
+// MergeVersionsWarning performs a merge with any union data inside the VersionsReply, using the provided VersionsWarning
+func (t *VersionsReply) MergeVersionsWarning(v VersionsWarning) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"WARNING"}`))
 	if err != nil {
 		return err
 	}
@@ -161,6 +381,10 @@ func (t VersionsReply) AsFailure() (Failure, error) {
 // FromFailure overwrites any union data inside the VersionsReply as the provided Failure
 func (t *VersionsReply) FromFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
 	t.union = b
 	return err
 }
@@ -168,6 +392,44 @@ func (t *VersionsReply) FromFailure(v Failure) error {
 // MergeFailure performs a merge with any union data inside the VersionsReply, using the provided Failure
 func (t *VersionsReply) MergeFailure(v Failure) error {
 	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"FAILURE"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsException returns the union data inside the VersionsReply as a Exception
+func (t VersionsReply) AsException() (Exception, error) {
+	var body Exception
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromException overwrites any union data inside the VersionsReply as the provided Exception
+func (t *VersionsReply) FromException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
+	t.union = b
+	return err
+}
+
+// MergeException performs a merge with any union data inside the VersionsReply, using the provided Exception
+func (t *VersionsReply) MergeException(v Exception) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"responseStatus":"EXCEPTION"}`))
 	if err != nil {
 		return err
 	}
@@ -192,13 +454,13 @@ func (t VersionsReply) ValueByDiscriminator() (interface{}, error) {
 	}
 	switch discriminator {
 	case "EXCEPTION":
-		return t.AsFailure()
+		return t.AsException()
 	case "FAILURE":
 		return t.AsFailure()
 	case "SUCCESS":
 		return t.AsVersionsSuccess()
 	case "WARNING":
-		return t.AsVersionsSuccess()
+		return t.AsVersionsWarning()
 	default:
 		return nil, errors.New("unknown discriminator value: " + discriminator)
 	}
@@ -296,6 +558,10 @@ type ClientInterface interface {
 	// versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
 	// version, which can still change; older versions are frozen.
 	//
+	// It needs a session (or an API access token): without one, Vault answers `FAILURE`
+	// with `INVALID_SESSION_ID`. Log in first with `authenticate`, which works at any
+	// version the Vault supports.
+	//
 	// Corresponds with GET / (the `RetrieveAPIVersions` operationId).
 	RetrieveAPIVersions(ctx context.Context, params *RetrieveAPIVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
@@ -307,6 +573,10 @@ type ClientInterface interface {
 // version to its base URL. The order of an object's keys carries no meaning: sort the
 // versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
 // version, which can still change; older versions are frozen.
+//
+// It needs a session (or an API access token): without one, Vault answers `FAILURE`
+// with `INVALID_SESSION_ID`. Log in first with `authenticate`, which works at any
+// version the Vault supports.
 //
 // Corresponds with GET / (the `RetrieveAPIVersions` operationId).
 func (c *Client) RetrieveAPIVersions(ctx context.Context, params *RetrieveAPIVersionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -415,6 +685,10 @@ type ClientWithResponsesInterface interface {
 	// versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
 	// version, which can still change; older versions are frozen.
 	//
+	// It needs a session (or an API access token): without one, Vault answers `FAILURE`
+	// with `INVALID_SESSION_ID`. Log in first with `authenticate`, which works at any
+	// version the Vault supports.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET / (the `RetrieveAPIVersions` operationId).
@@ -479,6 +753,10 @@ func (r RetrieveAPIVersionsReply) ContentType() string {
 // version to its base URL. The order of an object's keys carries no meaning: sort the
 // versions numerically (`v26.10` is newer than `v26.9`). The newest one may be the Beta
 // version, which can still change; older versions are frozen.
+//
+// It needs a session (or an API access token): without one, Vault answers `FAILURE`
+// with `INVALID_SESSION_ID`. Log in first with `authenticate`, which works at any
+// version the Vault supports.
 //
 // Returns a wrapper object for the known response body format(s).
 //

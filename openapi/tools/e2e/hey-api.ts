@@ -3,6 +3,7 @@
 import { createClient } from "../generated/hey-api/vault-api/client";
 import {
   authenticate,
+  endSession,
   generateApiAccessToken,
   generateMyApiAccessToken,
   generateSandboxApiAccessToken,
@@ -26,9 +27,13 @@ void main("hey-api", async () => {
     "a wrong password, a FAILURE through the generated types",
     wrong.data,
   );
-  // The reply is a union on responseStatus: the session is there only once the type is narrowed.
-  const sessionId = login.data?.responseStatus === "SUCCESS" ? login.data.sessionId : "";
-  check(login.data?.responseStatus === "SUCCESS" && sessionId !== "" && login.data.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", login.data);
+  // The usual early exit: past it, the reply is a success member and sessionId a string.
+  const session = login.data;
+  if (session === undefined || session.responseStatus === "FAILURE" || session.responseStatus === "EXCEPTION") {
+    throw new Error(`log in: ${JSON.stringify(login.data)}`);
+  }
+  const sessionId: string = session.sessionId;
+  check(session.responseStatus === "SUCCESS" && sessionId !== "" && session.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", session);
   // The OAuth login's security scheme is the identity provider's bearer token: the SDK adds
   // "Bearer " itself.
   const loginHost = createLoginClient({ baseUrl: loginHostBaseUrl, auth: () => idpToken });
@@ -65,4 +70,13 @@ void main("hey-api", async () => {
     "a FAILURE envelope, inside HTTP 200, for a bad session",
     refused.data,
   );
+
+  const ended = await endSession({ client: vault });
+  check(ended.data?.responseStatus === "SUCCESS", "end the session", ended.data);
+  const again = await endSession({ client: vault });
+  // The types chain: past === "FAILURE", errors is there.
+  if (again.data?.responseStatus !== "FAILURE") {
+    throw new Error(`end an ended session: ${JSON.stringify(again.data)}`);
+  }
+  check(again.data.errors[0]?.type === "INVALID_SESSION_ID", "end an ended session: a FAILURE", again.data);
 });

@@ -14,9 +14,13 @@ void main("openapi-fetch", async () => {
   const versions = createClient<versionsPaths>({ baseUrl: versionsBaseUrl });
 
   const login = await vault.POST("/auth", { body: user, headers: form });
-  // The reply is a union on responseStatus: the session is there only once the type is narrowed.
-  const sessionId = login.data?.responseStatus === "SUCCESS" ? login.data.sessionId : "";
-  check(login.data?.responseStatus === "SUCCESS" && sessionId !== "" && login.data.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", login.data);
+  // The usual early exit: past it, the reply is a success member and sessionId a string.
+  const session = login.data;
+  if (session === undefined || session.responseStatus === "FAILURE" || session.responseStatus === "EXCEPTION") {
+    throw new Error(`log in: ${JSON.stringify(login.data)}`);
+  }
+  const sessionId: string = session.sessionId;
+  check(session.responseStatus === "SUCCESS" && sessionId !== "" && session.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", session);
   const auth = { Authorization: sessionId };
 
   // A wrong password: HTTP 200 all the same, and the types make the caller look at
@@ -70,4 +74,13 @@ void main("openapi-fetch", async () => {
     "a FAILURE envelope, inside HTTP 200, for a bad session",
     refused.data,
   );
+
+  const ended = await vault.DELETE("/session", { headers: auth });
+  check(ended.data?.responseStatus === "SUCCESS", "end the session", ended.data);
+  const again = await vault.DELETE("/session", { headers: auth });
+  // The types chain: past === "FAILURE", errors is there.
+  if (again.data?.responseStatus !== "FAILURE") {
+    throw new Error(`end an ended session: ${JSON.stringify(again.data)}`);
+  }
+  check(again.data.errors[0]?.type === "INVALID_SESSION_ID", "end an ended session: a FAILURE", again.data);
 });

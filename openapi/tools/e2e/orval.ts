@@ -4,6 +4,7 @@
 // parameters into the URL unescaped).
 import {
   authenticate,
+  endSession,
   generateApiAccessToken,
   generateMyApiAccessToken,
   generateSandboxApiAccessToken,
@@ -19,7 +20,11 @@ void main("orval", async () => {
   setBaseUrl("vault-login", loginHostBaseUrl);
 
   const login = (await authenticate(user)).data;
-  const sessionId = login.responseStatus === "SUCCESS" ? login.sessionId : "";
+  // The usual early exit: past it, the reply is a success member and sessionId a string.
+  if (login.responseStatus === "FAILURE" || login.responseStatus === "EXCEPTION") {
+    throw new Error(`log in: ${JSON.stringify(login)}`);
+  }
+  const sessionId: string = login.sessionId;
   check(login.responseStatus === "SUCCESS" && sessionId !== "" && login.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", login);
   const auth = { headers: { Authorization: sessionId } };
 
@@ -53,4 +58,13 @@ void main("orval", async () => {
     "a FAILURE envelope, inside HTTP 200, for a bad session",
     refused.data,
   );
+
+  const ended = (await endSession(auth)).data;
+  check(ended.responseStatus === "SUCCESS", "end the session", ended);
+  const again = (await endSession(auth)).data;
+  // The types chain: past === "FAILURE", errors is there.
+  if (again.responseStatus !== "FAILURE") {
+    throw new Error(`end an ended session: ${JSON.stringify(again)}`);
+  }
+  check(again.errors[0]?.type === "INVALID_SESSION_ID", "end an ended session: a FAILURE", again);
 });

@@ -1,11 +1,8 @@
 // The flow through the services openapi-typescript-codegen generates (its fetch client), one
 // set per document, each with its own OpenAPI configuration. Its workarounds, for its own
 // defects: form bodies are built as FormData, which fetch sends as multipart/form-data, so
-// FormData is URLSearchParams in this program; path parameters are escaped with encodeURI,
-// which leaves "/" and "&" alone, so ENCODE_PATH is encodeURIComponent; and a discriminator
-// that maps two values to one schema is typed as the last value alone (the success shape's
-// responseStatus is "WARNING"), so the program reads the status as a string (statusOf) and
-// narrows the reply with `in`.
+// FormData is URLSearchParams in this program; and path parameters are escaped with
+// encodeURI, which leaves "/" and "&" alone, so ENCODE_PATH is encodeURIComponent.
 (globalThis as { FormData: unknown }).FormData = URLSearchParams;
 
 import { OpenAPI as VaultConfig } from "../generated/otc/vault-api/core/OpenAPI";
@@ -17,8 +14,6 @@ import { OpenAPI as VersionsConfig } from "../generated/otc/vault-versions/core/
 import { AuthenticationService as VersionsService } from "../generated/otc/vault-versions/services/AuthenticationService";
 import { baseUrl, check, dns, expiry, idpToken, isToken, loginHostBaseUrl, main, oauthProfile, user, versionsBaseUrl } from "./common";
 
-const statusOf = (reply: { responseStatus: string }): string => reply.responseStatus;
-
 void main("openapi-typescript-codegen", async () => {
   VaultConfig.BASE = baseUrl;
   VaultConfig.ENCODE_PATH = encodeURIComponent;
@@ -26,24 +21,28 @@ void main("openapi-typescript-codegen", async () => {
   LoginConfig.BASE = loginHostBaseUrl;
 
   const login = await AuthenticationService.authenticate(user);
-  const sessionId = "sessionId" in login ? login.sessionId : "";
-  check(statusOf(login) === "SUCCESS" && sessionId !== "" && "vaultIds" in login && login.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", login);
+  // The usual early exit: past it, the reply is a success member and sessionId a string.
+  if (login.responseStatus === "FAILURE" || login.responseStatus === "EXCEPTION") {
+    throw new Error(`log in: ${JSON.stringify(login)}`);
+  }
+  const sessionId: string = login.sessionId;
+  check(login.responseStatus === "SUCCESS" && sessionId !== "" && login.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", login);
 
   const wrong = await AuthenticationService.authenticate({ ...user, password: "not-the-password" });
   check(
-    statusOf(wrong) === "FAILURE" && wrong.errors?.[0]?.type === "USERNAME_OR_PASSWORD_INCORRECT",
+    wrong.responseStatus === "FAILURE" && wrong.errors[0]?.type === "USERNAME_OR_PASSWORD_INCORRECT",
     "a wrong password, a FAILURE through the generated types",
     wrong,
   );
 
   LoginConfig.TOKEN = idpToken; // sent as "Bearer {token}": the login document's scheme
   const oauth = await LoginService.authenticateOAuth(oauthProfile, undefined, { vaultDNS: dns, client_id: "0oa-vault-integration" });
-  check(statusOf(oauth) === "SUCCESS" && "sessionId" in oauth && oauth.sessionId !== "", "log in with OAuth", oauth);
+  check(oauth.responseStatus === "SUCCESS" && oauth.sessionId !== "", "log in with OAuth", oauth);
 
   VaultConfig.HEADERS = { Authorization: sessionId }; // the session ID, sent as is
   VersionsConfig.HEADERS = { Authorization: sessionId };
   const list = await VersionsService.retrieveApiVersions();
-  check(statusOf(list) === "SUCCESS" && "values" in list && list.values["v26.2"] !== undefined, "list versions at /api/", list);
+  check(list.responseStatus === "SUCCESS" && list.values["v26.2"] !== undefined, "list versions at /api/", list);
 
   const forUser = await ApiAccessTokensService.generateApiAccessToken("12345", { name__v: "openapi-typescript-codegen user token" });
   check(isToken(forUser), "token for user 12345", forUser);
@@ -57,8 +56,18 @@ void main("openapi-typescript-codegen", async () => {
   VaultConfig.HEADERS = { Authorization: "NOT-A-SESSION" };
   const refused = await ApiAccessTokensService.generateMyApiAccessToken({ name__v: "refused" });
   check(
-    statusOf(refused) === "FAILURE" && refused.errors?.[0]?.type === "INVALID_SESSION_ID",
+    refused.responseStatus === "FAILURE" && refused.errors[0]?.type === "INVALID_SESSION_ID",
     "a FAILURE envelope, inside HTTP 200, for a bad session",
     refused,
   );
+
+  VaultConfig.HEADERS = { Authorization: sessionId };
+  const ended = await AuthenticationService.endSession();
+  check(ended.responseStatus === "SUCCESS", "end the session", ended);
+  const again = await AuthenticationService.endSession();
+  // The types chain: past === "FAILURE", errors is there.
+  if (again.responseStatus !== "FAILURE") {
+    throw new Error(`end an ended session: ${JSON.stringify(again)}`);
+  }
+  check(again.errors[0]?.type === "INVALID_SESSION_ID", "end an ended session: a FAILURE", again);
 });

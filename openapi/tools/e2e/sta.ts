@@ -9,7 +9,11 @@ import { baseUrl, check, dns, expiry, idpToken, isToken, loginHostBaseUrl, main,
 void main("swagger-typescript-api", async () => {
   const anon = new VaultApi({ baseUrl });
   const login = (await anon.auth.authenticate(user)).data;
-  const sessionId = login.responseStatus === "SUCCESS" ? login.sessionId : "";
+  // The usual early exit: past it, the reply is a success member and sessionId a string.
+  if (login.responseStatus === "FAILURE" || login.responseStatus === "EXCEPTION") {
+    throw new Error(`log in: ${JSON.stringify(login)}`);
+  }
+  const sessionId: string = login.sessionId;
   check(login.responseStatus === "SUCCESS" && sessionId !== "" && login.vaultIds?.[0]?.url === `https://${dns}/api`, "log in", login);
 
   const wrong = (await anon.auth.authenticate({ ...user, password: "not-the-password" })).data;
@@ -47,4 +51,13 @@ void main("swagger-typescript-api", async () => {
     "a FAILURE envelope, inside HTTP 200, for a bad session",
     refused.data,
   );
+
+  const ended = (await vault.session.endSession()).data;
+  check(ended.responseStatus === "SUCCESS", "end the session", ended);
+  const again = (await vault.session.endSession()).data;
+  // The types chain: past === "FAILURE", errors is there.
+  if (again.responseStatus !== "FAILURE") {
+    throw new Error(`end an ended session: ${JSON.stringify(again)}`);
+  }
+  check(again.errors[0]?.type === "INVALID_SESSION_ID", "end an ended session: a FAILURE", again);
 });
