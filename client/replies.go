@@ -29,7 +29,7 @@ type envelope struct {
 }
 
 func (e *envelope) fields() *envelopeFields { return &e.envelopeFields }
-func (e *envelope) base() *envelope               { return e }
+func (e *envelope) base() *envelope         { return e }
 
 // carried are the secrets a reply carries, which its own text must not echo: none but for
 // the replies below that override it.
