@@ -9,7 +9,7 @@ SPEC_DOCS     := vault-api vault-versions vault-login
 # The last published version of the spec: the baseline the breaking-change gate compares
 # each document with, and the changes since then that oasdiff rates as breaking but are not
 # on the wire, each with its reason.
-SPEC_PUBLISHED ?= 27.0.0
+SPEC_PUBLISHED ?= 28.0.0
 SPEC_ACCEPTED  ?= openapi/published/accepted-since-$(SPEC_PUBLISHED).txt
 # Node tools for the spec (Redocly, Spectral, openapi-typescript, tsc), pinned by
 # openapi/tools/package-lock.json. Telemetry and update checks off: CI has no network for them.
@@ -196,21 +196,28 @@ docs: node-deps
 
 # Clients generated from the spec's three documents by other teams' generators, run against
 # the strict fake Vault: openapi-typescript + openapi-fetch, @hey-api/openapi-ts, orval,
-# swagger-typescript-api and openapi-typescript-codegen under Node against `vault-token
-# fake`, and ogen (a Go generator) in a module of its own (oapi-codegen's client is run by
-# go test ./openapi). Each logs in, reads a wrong password as a Failure, logs in with
-# OAuth, lists the versions, creates four tokens and reads a FAILURE; any failed step or
-# request the fake refuses fails the target. openapi-typescript-codegen is run by its path:
+# swagger-typescript-api, openapi-typescript-codegen, oazapfts and openapi-zod-client under
+# Node against `vault-token fake` (each program compiled with strict: true, including the
+# usual early exit on FAILURE/EXCEPTION that must narrow the reply), and ogen (a Go
+# generator) in a module of its own (oapi-codegen's client is run by go test ./openapi):
+# nine generators. Each logs in, reads a wrong password as a Failure, logs in with OAuth,
+# lists the versions, creates four tokens, reads a FAILURE, ends its session and reads the
+# FAILURE of ending it again; any failed step or request the fake refuses fails the target. openapi-typescript-codegen is run by its path:
 # its command, openapi, has the name of one of Redocly CLI's, which npm may link instead.
 spec-e2e: $(TS_TYPES)
+	mkdir -p $(TOOLS)/generated/oazapfts $(TOOLS)/generated/zod
 	for d in $(SPEC_DOCS); do \
 		( $(NPX) openapi-ts -i ../$$d.yaml -o generated/hey-api/$$d -c @hey-api/client-fetch --no-log-file ) && \
 		( $(NPX) swagger-typescript-api generate --path ../$$d.yaml --output generated/sta/$$d --name api.ts >/dev/null ) && \
-		( cd $(TOOLS) && node node_modules/openapi-typescript-codegen/bin/index.js --input ../$$d.yaml --output generated/otc/$$d --client fetch ) || exit 1; \
+		( cd $(TOOLS) && node node_modules/openapi-typescript-codegen/bin/index.js --input ../$$d.yaml --output generated/otc/$$d --client fetch ) && \
+		( $(NPX) oazapfts ../$$d.yaml generated/oazapfts/$$d.ts ) && \
+		( $(NPX) openapi-zod-client ../$$d.yaml -o generated/zod/$$d.ts >/dev/null ) || exit 1; \
 	done
+	# openapi-zod-client's defect: z.discriminatedUnion over allOf members, which zod refuses.
+	sed -i 's/z\.discriminatedUnion("responseStatus", \[/z.union([/' $(TOOLS)/generated/zod/*.ts
 	$(NPX) orval --config orval.config.cjs
 	$(NPX) tsc -p e2e/tsconfig.json
-	bash $(TOOLS)/e2e/run.sh $(foreach p,openapi-fetch hey-api orval sta otc,"node $(TOOLS)/build/e2e/e2e/$(p).js")
+	bash $(TOOLS)/e2e/run.sh $(foreach p,openapi-fetch hey-api orval sta otc oazapfts zod,"node $(TOOLS)/build/e2e/e2e/$(p).js")
 	$(GO) test -count=1 -run '^TestOapiCodegenClient$$' ./openapi
 	cd openapi/ogen-e2e && $(GO) generate ./... && $(GO) test -count=1 ./...
 

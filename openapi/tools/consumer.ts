@@ -99,52 +99,56 @@ export class VaultError extends Error {
   }
 }
 
-// succeeded returns the success shape of a reply (a oneOf on responseStatus), or throws
-// the failure: the types allow no other way to the reply's data.
-function succeeded<S extends { responseStatus: "SUCCESS" | "WARNING" }>(reply: S | Schemas["Failure"]): S {
-  switch (reply.responseStatus) {
-    case "SUCCESS":
-    case "WARNING":
-      return reply as S;
-    case "FAILURE":
-    case "EXCEPTION": {
-      const failure = reply as Schemas["Failure"];
-      throw new VaultError(failure.responseStatus, failure.errors, failure.errorType);
-    }
-    default: {
-      const unknown: never = reply;
-      throw new Error(`unknown responseStatus ${JSON.stringify(unknown)}`);
-    }
-  }
+// A refused call: one member per status, each with its errors.
+type Refused = Schemas["Failure"] | Schemas["Exception"];
+
+function refusal(reply: Refused): VaultError {
+  return new VaultError(reply.responseStatus, reply.errors, reply.errorType);
 }
 
+// Each reader takes the usual early exit: past it, the reply is a success member (SUCCESS
+// or WARNING) and its data is there; the types allow no other way to it.
 export function readToken(reply: Reply<"generateApiAccessToken"> | Reply<"generateSandboxApiAccessToken">): {
   id: string;
   token: string;
   warnings: Schemas["Message"][];
 } {
-  const ok = succeeded(reply);
-  return { id: ok.data.id, token: ok.data.token__sys, warnings: ok.warnings ?? [] };
+  if (reply.responseStatus === "FAILURE" || reply.responseStatus === "EXCEPTION") {
+    throw refusal(reply);
+  }
+  return { id: reply.data.id, token: reply.data.token__sys, warnings: reply.warnings ?? [] };
 }
 
 export function readSession(reply: Reply<"authenticate">, askedDNS: string): string {
-  const ok = succeeded(reply);
-  const vault = (ok.vaultIds ?? []).find((v) => v.id === ok.vaultId);
+  if (reply.responseStatus === "FAILURE" || reply.responseStatus === "EXCEPTION") {
+    throw refusal(reply);
+  }
+  const vault = (reply.vaultIds ?? []).find((v) => v.id === reply.vaultId);
   if (vault === undefined || new URL(vault.url).host !== askedDNS) {
     throw new Error("auth defaulting: the session is for another Vault");
   }
-  return ok.sessionId;
+  return reply.sessionId;
 }
 
 export function readVersions(
   reply: versionsOperations["retrieveApiVersions"]["responses"][200]["content"]["application/json"],
 ): string[] {
-  const ok = succeeded(reply);
+  if (reply.responseStatus === "FAILURE" || reply.responseStatus === "EXCEPTION") {
+    throw refusal(reply);
+  }
   const num = (v: string): number[] => v.slice(1).split(".").map(Number);
-  return Object.keys(ok.values).sort((a, b) => {
+  return Object.keys(reply.values).sort((a, b) => {
     const [x, y] = [num(a), num(b)];
     return (x[0] ?? 0) - (y[0] ?? 0) || (x[1] ?? 0) - (y[1] ?? 0);
   });
+}
+
+// readEndSession: after === "FAILURE" the errors are there, as for every other reply.
+export function readEndSession(reply: Reply<"endSession">): string[] {
+  if (reply.responseStatus === "FAILURE") {
+    return reply.errors.map((e) => e.type);
+  }
+  return [];
 }
 
 export function executionId(h: operations["generateApiAccessToken"]["responses"][200]["headers"]): string {
@@ -165,6 +169,10 @@ export const samples = {
     readSession({ responseStatus: "FAILURE", errors: [{ type: "NO_PASSWORD_PROVIDED" }], errorType: "AUTHENTICATION_FAILED" }, "x");
   },
   versions: readVersions({ responseStatus: "SUCCESS", values: { "v26.10": "u", "v26.2": "u" } }),
+  ended: readEndSession({ responseStatus: "FAILURE", errors: [{ type: "INVALID_SESSION_ID" }] }),
+  exception: (): void => {
+    readToken({ responseStatus: "EXCEPTION", errors: [{ type: "UNEXPECTED_ERROR" }] });
+  },
   execution: executionId({
     "X-VaultAPI-ExecutionId": "8b1a4c2e",
     "X-VaultAPI-BurstLimit": 2000,

@@ -10,17 +10,14 @@ import type { components, paths } from "./generated/vault-api"; // npx openapi-t
 const vault = createClient<paths>({ baseUrl: "https://myvault.veevavault.com/api/v26.2" });
 const form = { "Content-Type": "application/x-www-form-urlencoded" } as const;
 type Reply<name extends keyof components["schemas"]> = components["schemas"][name] | undefined; // undefined: not Vault's reply
-// Replies are a union on responseStatus; TypeScript narrows it on a positive check, so test for success.
-const succeeded = <T extends { responseStatus: string }>(r: T): r is Exclude<T, components["schemas"]["Failure"]> =>
-  r.responseStatus === "SUCCESS" || r.responseStatus === "WARNING";
 
 const login = await vault.POST("/auth", {
   body: { username: "olivia@veepharm.com", password: process.env.VEEVA_VAULT_PASSWORD ?? "" },
   headers: form,
 });
-const auth: Reply<"AuthReply"> = login.data; // a union on responseStatus
+const auth: Reply<"AuthReply"> = login.data; // one member per responseStatus
 if (auth === undefined) throw new Error(`HTTP ${login.response.status}: not Vault's reply`);
-if (!succeeded(auth)) throw new Error(JSON.stringify(auth.errors)); // a wrong password arrives here, in HTTP 200
+if (auth.responseStatus === "FAILURE" || auth.responseStatus === "EXCEPTION") throw new Error(JSON.stringify(auth.errors)); // a wrong password, in HTTP 200
 const sandbox = await vault.POST("/objects/sandbox/{sandbox_name}/users/me/api_access_token__sys", {
   params: { path: { sandbox_name: "R&D/QA Sandbox" } }, // openapi-fetch escapes it
   body: { name__v: "IntegrationKey", expiry_date__v: "2026-12-31T12:00:00Z" },
@@ -28,5 +25,5 @@ const sandbox = await vault.POST("/objects/sandbox/{sandbox_name}/users/me/api_a
 });
 const token: Reply<"TokenReply"> = sandbox.data;
 if (token === undefined) throw new Error(`HTTP ${sandbox.response.status}: not Vault's reply`);
-if (!succeeded(token)) throw new Error(JSON.stringify(token.errors)); // HTTP 200 all the same
+if (token.responseStatus === "FAILURE" || token.responseStatus === "EXCEPTION") throw new Error(JSON.stringify(token.errors)); // HTTP 200 all the same
 console.log(token.data.id); // no "!" and no null check: SUCCESS carries data
