@@ -2,7 +2,9 @@ package openapi_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -151,4 +153,49 @@ func TestReadmeTypeScript(t *testing.T) {
 	if strings.TrimSpace(snippet) != strings.TrimSpace(block) {
 		t.Errorf("docs/spec.md's TypeScript differs from openapi/tools/readme-snippet.ts:\ndocs/spec.md:\n%s\nfile:\n%s", block, snippet)
 	}
+}
+
+// TestReadmeGenerators: the README's generator table has a row for each generator make
+// spec-e2e and go test ./openapi run (the TypeScript programs, ogen, oapi-codegen), and
+// none of them needs a workaround for the spec.
+func TestReadmeGenerators(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	makefile, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`\$\(foreach p,([^,]+),"node \$\(TOOLS\)/build/e2e/e2e/`).FindSubmatch(makefile)
+	if m == nil {
+		t.Fatal("the Makefile's spec-e2e runs no TypeScript programs")
+	}
+	programs := len(strings.Fields(string(m[1])))
+	_, table, ok := strings.Cut(string(readme), "| generator | pinned | workarounds for its own defects | workarounds for the spec's |\n| --- | --- | --- | --- |\n")
+	if !ok {
+		t.Fatal("the README has no generator table")
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	rows := strings.Split(strings.TrimSpace(table), "\n")
+	if want := programs + 2; len(rows) != want {
+		t.Errorf("the README's table has %d generators, make spec-e2e and go test ./openapi run %d", len(rows), want)
+	}
+	for _, row := range rows {
+		cells := strings.Split(strings.Trim(row, "| "), " | ")
+		if last := cells[len(cells)-1]; last != "none" {
+			t.Errorf("%s needs a workaround for the spec: %s", cells[0], last)
+		}
+	}
+	if !strings.Contains(string(readme), fmt.Sprintf("%s generators run against the fake Vault here", numberWord(programs+2))) {
+		t.Errorf("the README does not say %s generators run", numberWord(programs+2))
+	}
+}
+
+func numberWord(n int) string {
+	words := []string{"Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Eleven", "Twelve"}
+	if n < len(words) {
+		return words[n]
+	}
+	return fmt.Sprint(n)
 }
