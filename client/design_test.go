@@ -30,7 +30,7 @@ func TestDesignNamesEveryFile(t *testing.T) {
 			t.Errorf("docs/design.md names %s: %v", m[1], err)
 		}
 	}
-	for _, dir := range []string{"client", "cmd/vault-token", "cmd/vault-token-fake", "internal/command", "internal/docshell", "internal/loopcert", "internal/rawh2",
+	for _, dir := range []string{"client", "cmd/vault-token", "cmd/vault-token-fake", "internal/command", "internal/docshell", "internal/loopcert", "internal/rawh2", "internal/trust",
 		"fleet", "fleet/cmd/vault-token-fleet", "fleet/cmd/fleet-demo", "fleet/internal/etcdtest", "fleet/internal/etcdserver", "fleet/internal/benchreport"} {
 		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))
 		if err != nil || len(files) == 0 {

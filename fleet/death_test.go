@@ -28,6 +28,7 @@ func TestRotatorDiesAtEachStep(t *testing.T) {
 			}
 
 			dying := w.rotator(w.etcd.Client(t))
+			dying.LockTTL = shortLease
 			reached, release := make(chan struct{}), make(chan struct{})
 			dying.AfterStep = func(s Step) error {
 				if s != step {

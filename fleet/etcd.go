@@ -3,10 +3,8 @@ package fleet
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/internal/trust"
 )
 
 // EtcdOptions say how to reach a fleet's etcd cluster.
@@ -76,16 +75,9 @@ func (o EtcdOptions) Config() (clientv3.Config, error) {
 func tlsConfig(o EtcdOptions) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		roots, err := trust.Pool(o.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("fleet: etcd CA file: %w", err)
-		}
-		roots, err := x509.SystemCertPool()
-		if err != nil {
-			roots = x509.NewCertPool()
-		}
-		if !roots.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("fleet: etcd CA file %s holds no PEM certificate", o.CAFile)
 		}
 		tc.RootCAs = roots
 	}

@@ -61,6 +61,7 @@ func TestRotatorCutOffLosesItsWrite(t *testing.T) {
 	}
 	p := newProxy(t, target.Host)
 	cutOff := w.rotator(w.etcd.ClientOf(t, clientv3.Config{Endpoints: []string{"http://" + p.addr()}}))
+	cutOff.LockTTL = shortLease
 	created, resume := make(chan struct{}), make(chan struct{})
 	cutOff.AfterStep = func(s Step) error {
 		if s == StepCreated {

@@ -18,7 +18,7 @@ func TestMemberRestartsMidRotation(t *testing.T) {
 	if _, err := w.rotator(nil).Rotate(w.ctx(), RotateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	r := w.rotator(nil)
+	r := w.rotator(nil) // its lease, the default, outlasts an election on a busy machine
 	stopped := -1
 	r.AfterStep = func(s Step) error {
 		if s == StepPending {

@@ -2,11 +2,10 @@ package main
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"net/http"
-	"os"
 
 	"github.com/acme/vault-token/internal/command"
+	"github.com/acme/vault-token/internal/trust"
 )
 
 // caFileEnv names a PEM file of certificates to trust beside the system's, as --ca-file does.
@@ -23,16 +22,9 @@ func (a *app) httpClient(caFile string) (*http.Client, error) {
 	if caFile == "" {
 		return &http.Client{}, nil
 	}
-	pem, err := os.ReadFile(caFile) //nolint:gosec // the operator names the file
+	roots, err := trust.Pool(caFile)
 	if err != nil {
 		return nil, command.UsageErrorf("--ca-file: %v", err)
-	}
-	roots, err := x509.SystemCertPool()
-	if err != nil {
-		roots = x509.NewCertPool()
-	}
-	if !roots.AppendCertsFromPEM(pem) {
-		return nil, command.UsageErrorf("--ca-file %s holds no PEM certificate", caFile)
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}

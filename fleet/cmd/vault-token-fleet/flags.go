@@ -108,6 +108,9 @@ func (a *app) open(cmd *cobra.Command, f *fleetFlags, needSeal bool, outputs ...
 		Endpoints: endpoints,
 		CAFile:    a.or(f.caFile, envEtcdCAFile), CertFile: a.or(f.certFile, envEtcdCertFile), KeyFile: a.or(f.keyFile, envEtcdKeyFile),
 		Username: a.getenv(envEtcdUsername),
+		// The first connection (a TLS handshake, a login for etcd's users) may take what
+		// --timeout allows, as every other wait of the command does.
+		DialTimeout: f.timeout,
 	}
 	if pw := a.getenv(envEtcdPassword); pw != "" {
 		opts.Password = client.NewSecret(pw)

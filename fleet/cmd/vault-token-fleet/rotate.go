@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/fleet"
 	"github.com/acme/vault-token/internal/command"
+	"github.com/acme/vault-token/internal/trust"
 )
 
 type rotateFlags struct {
@@ -177,16 +176,9 @@ func vaultHTTPClient(caFile string) (*http.Client, error) {
 	if caFile == "" {
 		return &http.Client{}, nil
 	}
-	pem, err := os.ReadFile(caFile) //nolint:gosec // the operator names the file
+	roots, err := trust.Pool(caFile)
 	if err != nil {
 		return nil, command.UsageErrorf("--ca-file: %v", err)
-	}
-	roots, err := x509.SystemCertPool()
-	if err != nil {
-		roots = x509.NewCertPool()
-	}
-	if !roots.AppendCertsFromPEM(pem) {
-		return nil, command.UsageErrorf("--ca-file %s holds no PEM certificate", caFile)
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
