@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/acme/vault-token/fleet/internal/etcdtest"
@@ -36,5 +37,36 @@ func TestRunByVaultToken(t *testing.T) {
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
 		t.Errorf("vault-token fleet status without a key: %v, want exit 2", err)
+	}
+}
+
+// TestVaultTokenLinksNoEtcd: vault-token links neither etcd's client nor gRPC, whose
+// package initialization would run on every start of every command (the start-up budget,
+// docs/performance.md); this program, which vault-token fleet runs, does, so the check looks
+// for the right names.
+func TestVaultTokenLinksNoEtcd(t *testing.T) {
+	heavy := []string{"go.etcd.io/", "google.golang.org/grpc", "go.uber.org/zap"}
+	links := func(dir, pkg string) []string {
+		cmd := exec.Command("go", "list", "-deps", pkg)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		var found []string
+		for _, p := range strings.Fields(string(out)) {
+			for _, h := range heavy {
+				if strings.HasPrefix(p, h) {
+					found = append(found, p)
+				}
+			}
+		}
+		return found
+	}
+	if found := links("../../..", "./cmd/vault-token"); len(found) > 0 {
+		t.Errorf("vault-token links %v", found)
+	}
+	if found := links(".", "."); len(found) == 0 {
+		t.Error("vault-token-fleet links no etcd package: the check looks for the wrong names")
 	}
 }
