@@ -195,7 +195,8 @@ func (r *Rotator) create(ctx context.Context, h *held, rec *Record, userID strin
 }
 
 // check calls Vault with the pending token (Validate Session User) and reads its expiry
-// as Vault holds it. A token Vault refuses is revoked and forgotten.
+// as Vault holds it. A token Vault refuses, or that authenticates another user, is revoked
+// and forgotten.
 func (r *Rotator) check(ctx context.Context, h *held, rec *Record, e *Entry, userID string) error {
 	if err := h.check(); err != nil {
 		return err
@@ -212,8 +213,9 @@ func (r *Rotator) check(ctx context.Context, h *held, rec *Record, e *Entry, use
 	if err == nil && got != userID {
 		err = fmt.Errorf("it authenticates user %s, not %s", got, userID)
 	}
-	var apiErr *client.APIError
-	if errors.As(err, &apiErr) || (err != nil && got != "") {
+	// Refused (INVALID_SESSION_ID) or another user's: the token will never work. Any other
+	// error (a rate limit, the network) says nothing of it: the next run checks it again.
+	if errors.Is(err, client.ErrorTypeInvalidSessionID) || (err != nil && got != "") {
 		if rerr := r.revoke(ctx, h, []string{e.ID}); rerr != nil {
 			return fmt.Errorf("fleet: the new token %s does not work (%w), and revoking it failed: %w", e.ID, err, rerr)
 		}
