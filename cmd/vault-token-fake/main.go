@@ -14,7 +14,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"time"
@@ -50,20 +49,5 @@ func (a *app) run(ctx context.Context, args []string) int {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return command.UsageErrorf("%s", err) })
 	root.CompletionOptions.DisableDefaultCmd = true // vault-token's completion covers vault-token fake
 	cmd, err := root.ExecuteContextC(ctx)
-	return a.report(ctx, cmd.CommandPath(), err)
-}
-
-// report prints err once and picks the exit status.
-func (a *app) report(ctx context.Context, cmdPath string, err error) int {
-	if err == nil {
-		return command.ExitOK
-	}
-	if command.IsUsage(err) {
-		return command.ReportUsage(a.stderr, cmdPath, err.Error())
-	}
-	fmt.Fprintf(a.stderr, "%s: %s\n", name, err)
-	if code, stopped := command.SignalExit(ctx); stopped {
-		return code
-	}
-	return command.ExitVault
+	return command.Report(ctx, a.stderr, name, cmd.CommandPath(), err, command.ExitVault)
 }

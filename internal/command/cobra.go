@@ -63,3 +63,20 @@ func SignalExit(ctx context.Context) (int, bool) {
 	}
 	return 0, false
 }
+
+// Report ends a run of program: nothing for no error; a usage error printed with a
+// pointer to --help (ExitUsage); any other error printed once, then the exit status of the
+// signal that stopped the run, if one did, else status.
+func Report(ctx context.Context, w io.Writer, program, cmdPath string, err error, status int) int {
+	if err == nil {
+		return ExitOK
+	}
+	if IsUsage(err) {
+		return ReportUsage(w, cmdPath, err.Error())
+	}
+	fmt.Fprintf(w, "%s: %s\n", program, err)
+	if code, stopped := SignalExit(ctx); stopped {
+		return code
+	}
+	return status
+}

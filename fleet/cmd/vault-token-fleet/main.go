@@ -14,7 +14,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 
@@ -76,21 +75,13 @@ rotation revokes the token if it was made). docs/fleet.md has the protocol.`,
 	return a.report(ctx, cmd.CommandPath(), err)
 }
 
-// report prints err once and picks the exit status.
+// report prints err once and picks the exit status: 3 when a token request's outcome is
+// unknown.
 func (a *app) report(ctx context.Context, cmdPath string, err error) int {
-	if err == nil {
-		return command.ExitOK
-	}
-	if command.IsUsage(err) {
-		return command.ReportUsage(a.stderr, cmdPath, err.Error())
-	}
-	fmt.Fprintf(a.stderr, "%s: %s\n", name, err)
-	if code, stopped := command.SignalExit(ctx); stopped {
-		return code
-	}
+	status := command.ExitVault
 	var unknown *client.UnknownOutcomeError
 	if errors.As(err, &unknown) {
-		return command.ExitUnknown
+		status = command.ExitUnknown
 	}
-	return command.ExitVault
+	return command.Report(ctx, a.stderr, name, cmdPath, err, status)
 }

@@ -19,11 +19,13 @@ import (
 
 	"github.com/acme/vault-token/client/vaulttest"
 	"github.com/acme/vault-token/fleet"
+	"github.com/acme/vault-token/openapi"
 )
 
 // TestProcessesKilledAtRandom: etcd runs as three processes of its own server, and each
-// round starts three vault-token-fleet rotate processes at once, SIGKILLing one of them
-// at a random moment (the seed is logged); in one round an etcd member is SIGKILLed too and
+// round starts three vault-token-fleet rotate processes at once and SIGKILLs one of them
+// when the fake receives a Vault call of a rotation chosen at random (a listing, a token
+// request, a check), mid-way through some rotation (the seed is logged); in one round an etcd member is SIGKILLed too and
 // started again. After each round the fake holds at most three active tokens of the name;
 // after a last rotation that runs to its end, the record's current token is active, the
 // fake holds no active token of the name that the record does not know, and the token
@@ -52,7 +54,10 @@ func TestProcessesKilledAtRandom(t *testing.T) {
 		codes := make([]int, 3)
 		said := make([]syncWriter, 3)
 		victim := rng.IntN(3)
-		delay := time.Duration(rng.IntN(400)) * time.Millisecond
+		// The kill waits for an event: the fake receiving the next call of op.
+		op := killOps[rng.IntN(len(killOps))]
+		next := fake.Count(op) + 1
+		roundCtx, endRound := context.WithCancel(t.Context())
 		for i := range 3 {
 			cmd := exec.Command(filepath.Join(bin, name), args...)
 			cmd.Env = h.environ()
@@ -60,18 +65,23 @@ func TestProcessesKilledAtRandom(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
+			if i == victim {
+				go func() {
+					// The call may be another rotator's, and may never come (this round's
+					// rotation ends first): then the victim has ended on its own.
+					if fake.WaitForRequests(roundCtx, op, next) == nil {
+						_ = cmd.Process.Signal(syscall.SIGKILL)
+					}
+				}()
+			}
 			wg.Go(func() {
-				if i == victim {
-					// A random moment: the point is not to wait for anything.
-					time.Sleep(delay)
-					_ = cmd.Process.Signal(syscall.SIGKILL)
-				}
 				_ = cmd.Wait() // a rotation refused in the grace period, or killed, is expected
 				codes[i] = cmd.ProcessState.ExitCode()
 			})
 		}
 		wg.Wait()
-		t.Logf("round %d: exit statuses %v (-1: killed after %s)", round, codes, delay)
+		endRound()
+		t.Logf("round %d: exit statuses %v (-1: killed at %s call %d)", round, codes, op, next)
 		for i := range said {
 			if s := said[i].String(); s != "" {
 				t.Logf("  rotator %d: %s", i, strings.TrimSpace(s))
@@ -110,6 +120,9 @@ func TestProcessesKilledAtRandom(t *testing.T) {
 		t.Errorf("token: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// killOps are the Vault calls of a rotation at which a rotator may be killed.
+var killOps = []string{openapi.OpQueryAPIAccessTokens, openapi.OpGenerateMyAPIAccessToken, openapi.OpValidateSessionUser}
 
 func activeTokens(fake *vaulttest.Server) map[string]vaulttest.Token {
 	out := map[string]vaulttest.Token{}
