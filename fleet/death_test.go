@@ -75,7 +75,7 @@ func TestRotatorDiesAtEachStep(t *testing.T) {
 			if step == StepPending && rep.AdoptedPending == "" {
 				t.Errorf("the dead rotator's pending token was not adopted: %+v", rep)
 			}
-			if step == StepCreated && len(rep.RevokedUnknown) != 1 {
+			if step == StepCreated && len(rep.RevokedOrphans) != 1 {
 				t.Errorf("the dead rotator's uncommitted token was not revoked: %+v", rep)
 			}
 			w.checkInvariants()

@@ -82,7 +82,7 @@ func TestRotatorCutOffLosesItsWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Rotated || len(rep.RevokedUnknown) != 1 {
+	if !rep.Rotated || len(rep.RevokedOrphans) != 1 {
 		t.Errorf("the rotation while the first was cut off: %+v", rep)
 	}
 	close(resume)

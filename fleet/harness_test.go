@@ -31,6 +31,8 @@ type testClock struct {
 	mu      sync.Mutex
 	waiters []waiter
 	waited  chan struct{} // receives when a rotator starts waiting
+	// onAdvance moves etcd's side of time: it ends the grace leases the advance outlives.
+	onAdvance func(d time.Duration)
 }
 
 type waiter struct {
@@ -54,6 +56,9 @@ func (c *testClock) After(d time.Duration) <-chan time.Time {
 
 func (c *testClock) Advance(d time.Duration) {
 	c.fake.Advance(d)
+	if c.onAdvance != nil {
+		c.onAdvance(d)
+	}
 	now := c.fake.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -77,6 +82,9 @@ type world struct {
 	clock  *testClock
 	sealer *Sealer
 	key    string
+
+	mu       sync.Mutex
+	leaseAge map[int64]time.Duration // how far the test clock moved since each grace lease was seen
 }
 
 // worlds numbers the worlds, so that a benchmark that runs again gets a key of its own.
@@ -100,7 +108,45 @@ func newWorldWith(t testing.TB, c *etcdtest.Cluster, cfg vaulttest.Config) *worl
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &world{t: t, etcd: c, fake: fake, clock: &testClock{fake: fake, waited: make(chan struct{}, 1)}, sealer: sealer, key: fmt.Sprintf("/vault-token/%s/%d", t.Name(), worlds.Add(1))}
+	w := &world{t: t, etcd: c, fake: fake, clock: &testClock{fake: fake, waited: make(chan struct{}, 1)}, sealer: sealer, key: fmt.Sprintf("/vault-token/%s/%d", t.Name(), worlds.Add(1))}
+	w.clock.onAdvance = w.ageGraceLeases
+	return w
+}
+
+// ageGraceLeases ends the record's grace lease once the test clock has moved past its
+// time to live since the lease was first seen: etcd's clock, which measures the grace,
+// does not follow the test's, so the test revokes the lease as time passing would end it.
+func (w *world) ageGraceLeases(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.leaseAge == nil {
+		w.leaseAge = map[int64]time.Duration{}
+	}
+	cli := w.etcd.Client(w.t)
+	rec, _, err := read(w.ctx(), cli, w.key)
+	if err != nil || rec == nil || rec.GraceLease == 0 {
+		return
+	}
+	w.leaseAge[rec.GraceLease] += d
+	resp, err := cli.TimeToLive(w.ctx(), clientv3.LeaseID(rec.GraceLease))
+	if err != nil || resp.TTL <= 0 {
+		return
+	}
+	if w.leaseAge[rec.GraceLease] >= time.Duration(resp.GrantedTTL)*time.Second {
+		w.endGrace()
+	}
+}
+
+// endGrace ends the record's grace period now, as etcd's clock reaching its end would.
+func (w *world) endGrace() {
+	w.t.Helper()
+	rec := w.record()
+	if rec == nil || rec.GraceLease == 0 {
+		return
+	}
+	if _, err := w.etcd.Client(w.t).Revoke(w.ctx(), clientv3.LeaseID(rec.GraceLease)); err != nil {
+		w.t.Fatalf("end the grace period: %v", err)
+	}
 }
 
 // rotator is a new rotator with an etcd client of its own.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -30,9 +31,53 @@ type Record struct {
 	Current  *Entry `json:"current"`
 	Previous *Entry `json:"previous"`
 	Pending  *Entry `json:"pending"`
-	// PreviousRevocableAt is when the grace period of Previous ends: from then on a rotator
-	// revokes it (and keeps it here until Vault confirms).
+	// PreviousRevocableAt is when the grace period of Previous ends, on the clock of the
+	// rotator that promoted: for people (status) only. The rule is GraceLease.
 	PreviousRevocableAt time.Time `json:"previousRevocableAt,omitzero"`
+	// GraceLease is the etcd lease whose time to live is Previous's grace period: while
+	// it lives, Previous is not revoked. etcd's clock measures it, so no rotator compares
+	// its clock with another's. 0 for a record written before leases measured the grace.
+	GraceLease int64 `json:"graceLease,omitempty"`
+	// Creating holds the token requests this record's rotators sent (or were about to
+	// send) and have not committed as Pending: the proof a later run needs to revoke a
+	// token as this record's own orphan.
+	Creating []*Intent `json:"creating,omitempty"`
+}
+
+// Intent is a token request a rotator recorded, fenced, before sending it. A token that
+// Vault lists later is the intent's own orphan when it is active, of the record's name,
+// unknown to the record, was not active when the intent was recorded (Before), and expires
+// when the intent asked (to the second). A token that no intent can claim is never revoked.
+type Intent struct {
+	Asked  time.Time `json:"asked,omitzero"` // the expiry asked for; zero for none
+	Before []string  `json:"before"`         // the name's active tokens when it was recorded
+	// Misses counts the later runs whose listing found no token for it; it is dropped
+	// after maxIntentMisses (a request that never reached Vault, or was refused).
+	Misses int `json:"misses,omitempty"`
+}
+
+// maxIntentMisses is how many listings an unclaimed intent survives: enough for a request
+// a stalled rotator still had in flight to land and be claimed by the run after.
+const maxIntentMisses = 3
+
+// maxIntents bounds Creating: each entry is a rotator that died or lost the lock with a
+// token request in flight.
+const maxIntents = 8
+
+// claims reports whether t may be the token the intent asked for.
+func (i *Intent) claims(t client.TokenInfo) bool {
+	if slices.Contains(i.Before, t.ID) {
+		return false
+	}
+	switch {
+	case i.Asked.IsZero():
+		return t.ExpiresAt.IsZero() && t.ExpiresOn.IsZero()
+	case !t.ExpiresAt.IsZero():
+		return t.ExpiresAt.Truncate(time.Second).Equal(i.Asked.Truncate(time.Second))
+	default:
+		a := i.Asked.UTC()
+		return t.ExpiresOn.Year == a.Year() && t.ExpiresOn.Month == a.Month() && t.ExpiresOn.Day == a.Day()
+	}
 }
 
 // Entry is one token in a record: its record ID in Vault, its value sealed, and when it
@@ -47,13 +92,18 @@ type Entry struct {
 // ErrNoRecord is the error for a key that holds no record yet: no rotation has run.
 var ErrNoRecord = errors.New("fleet: no record at this key: run a rotation first (vault-token fleet rotate)")
 
+// ErrUnreadableRecord is the error for a key whose value this program cannot read: not
+// JSON of a record, truncated, or a format this version does not know. A rotator does not
+// overwrite it; a Source keeps the token it had.
+var ErrUnreadableRecord = errors.New("fleet: the record cannot be read")
+
 func decodeRecord(b []byte) (*Record, error) {
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("fleet: the record is not one this program reads: %w", err)
+		return nil, fmt.Errorf("%w: it is not a record's JSON (%v)", ErrUnreadableRecord, err)
 	}
 	if r.Format != recordFormat {
-		return nil, fmt.Errorf("fleet: the record has format %d; this program reads format %d", r.Format, recordFormat)
+		return nil, fmt.Errorf("%w: it has format %d; this program reads format %d (a newer version wrote it?)", ErrUnreadableRecord, r.Format, recordFormat)
 	}
 	return &r, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -82,9 +83,17 @@ func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d
 
 // RotateOptions change what a rotation does.
 type RotateOptions struct {
-	// IfDue rotates only when the schedule says so (no current token, or DueShare of its
-	// life passed); the recovery runs either way. For a job that runs often.
+	// IfDue rotates only when there is something to do: no current token, a current token
+	// Vault refuses, the schedule says so (DueShare of its life passed), or something to
+	// clean up. For a job that runs often.
 	IfDue bool
+	// ReplaceSealKey lets a rotator whose key does not open the record's tokens replace
+	// them: the current token is kept as previous for the grace period (by ID: its value
+	// cannot be opened), a pending or previous one is revoked, and a new current token is
+	// sealed with this rotator's key. Without it such a rotator is refused
+	// (ErrWrongSealKey) before it writes or calls Vault. For an operator replacing a lost
+	// key; docs/fleet.md has the steps.
+	ReplaceSealKey bool
 }
 
 // Report is what a rotation did.
@@ -93,23 +102,49 @@ type Report struct {
 	Rotated bool   `json:"rotated"`
 	Current *Token `json:"current"` // the current token after the run
 	Epoch   int64  `json:"epoch"`
+	// CurrentAccepted says whether Vault accepted the current token the run found (a
+	// Validate Session User call with the token itself); null when Vault's answer said
+	// nothing of the token (the network, a rate limit) or there was none.
+	CurrentAccepted *bool `json:"currentAccepted"`
 	// DueAt is when the current token is due for rotation (null for never).
 	DueAt *time.Time `json:"dueAt"`
-	// GraceEndsAt is when the previous token may be revoked (null when there is none).
+	// GraceEndsAt is when the previous token may be revoked (null when there is none), as
+	// the rotator that promoted saw its clock; the rule is etcd's lease.
 	GraceEndsAt *time.Time `json:"graceEndsAt"`
 	// Recovery.
 	AdoptedPending  string   `json:"adoptedPending,omitempty"`  // a dead rotator's token, active, promoted
 	ClearedPending  string   `json:"clearedPending,omitempty"`  // a dead rotator's token, not active, forgotten
 	RevokedPrevious string   `json:"revokedPrevious,omitempty"` // the previous token, its grace over
-	RevokedUnknown  []string `json:"revokedUnknown,omitempty"`  // active tokens of the name the record did not know
+	ClearedPrevious string   `json:"clearedPrevious,omitempty"` // the previous token, which Vault no longer holds active
+	RevokedRefused  string   `json:"revokedRefused,omitempty"`  // the current token, which Vault refuses but listed active
+	RevokedOrphans  []string `json:"revokedOrphans,omitempty"`  // tokens this record's rotators made and never committed
+	// ForeignTokens are active tokens of the name that this record cannot prove it made:
+	// never revoked; the run fails with a *ForeignTokensError naming them.
+	ForeignTokens []string `json:"foreignTokens,omitempty"`
 }
 
 // GraceError is the error of a rotation refused because the previous token's grace period
 // has not ended: a rotation now would make a fourth token, or revoke one consumers may hold.
-type GraceError struct{ Until time.Time }
+type GraceError struct {
+	Left  time.Duration // what is left of it, by etcd's clock
+	Until time.Time     // when it ends, by the clock of the rotator that promoted
+}
 
 func (e *GraceError) Error() string {
-	return fmt.Sprintf("fleet: the previous token's grace period runs until %s: a rotation before then would revoke a token consumers may still use; run again after it (or with a timeout that reaches it)", e.Until.UTC().Format(time.RFC3339))
+	return fmt.Sprintf("fleet: the previous token's grace period runs for another %s (until about %s): a rotation before then would revoke a token consumers may still use; run again after it (or with a timeout that reaches it)", e.Left, e.Until.UTC().Format(time.RFC3339))
+}
+
+// ForeignTokensError is the error of a run that found active tokens of the fleet's name
+// that the record did not create: another record naming the same token, a token made by
+// hand, tokens made after an etcd backup that was restored. They are not revoked: an
+// operator decides (docs/fleet.md, "Tokens the record did not create").
+type ForeignTokensError struct {
+	Name string
+	IDs  []string
+}
+
+func (e *ForeignTokensError) Error() string {
+	return fmt.Sprintf("fleet: %d active token(s) named %q that this record did not create: %s; they were not revoked: if they are this fleet's (an etcd backup was restored), revoke them (vault-token revoke ID...); if another fleet or a person uses the name, give one of them another name", len(e.IDs), e.Name, strings.Join(e.IDs, ", "))
 }
 
 // ErrRecordMismatch is the error of a rotator whose Vault, user or token name differs
@@ -174,16 +209,6 @@ func (r *Rotator) due(rec *Record, now time.Time) bool {
 	return !at.IsZero() && !now.Before(at)
 }
 
-// inGrace reports whether rec's previous token is still inside its grace period.
-func inGrace(rec *Record, now time.Time) bool {
-	return rec != nil && rec.Previous != nil && now.Before(rec.PreviousRevocableAt)
-}
-
-// needsRecovery reports whether rec holds something a run must clean up.
-func needsRecovery(rec *Record, now time.Time) bool {
-	return rec != nil && (rec.Pending != nil || (rec.Previous != nil && !inGrace(rec, now)))
-}
-
 func (r *Rotator) lockTTL() int {
 	ttl := r.LockTTL
 	if ttl <= 0 {
@@ -192,9 +217,14 @@ func (r *Rotator) lockTTL() int {
 	return int((ttl + time.Second - 1) / time.Second)
 }
 
-// Rotate runs one rotation (with IfDue, only when due) and the recovery before it. Inside
-// the previous token's grace period it waits for the period to end if ctx lasts that long
-// (with IfDue it does not rotate and does not wait); else it returns a *GraceError.
+// Rotate runs one rotation (with IfDue, only when there is something to do) and the
+// recovery before it. Inside the previous token's grace period it waits for the period to
+// end if ctx lasts that long (with IfDue it does not rotate and does not wait), unless Vault
+// refuses the current token: then it rotates at once. Else it returns a *GraceError.
+//
+// Before it writes anything or calls Vault it opens every sealed value of the record, and
+// refuses (ErrWrongSealKey) when its key does not open them. A run that finds active tokens
+// of the name the record did not create returns its report and a *ForeignTokensError.
 func (r *Rotator) Rotate(ctx context.Context, opts RotateOptions) (*Report, error) {
 	if err := r.validate(); err != nil {
 		return nil, err
@@ -202,20 +232,24 @@ func (r *Rotator) Rotate(ctx context.Context, opts RotateOptions) (*Report, erro
 	for {
 		// A look without the lock: a job that runs often decides without taking it, and a
 		// rotation inside the grace period waits here, not while holding the lock.
-		rec, _, err := read(ctx, r.Etcd, r.Key)
+		rec, rev, err := read(ctx, r.Etcd, r.Key)
 		if err != nil {
 			return nil, err
 		}
-		now := r.clock().Now()
-		if opts.IfDue && !r.due(rec, now) && !needsRecovery(rec, now) {
-			return r.report(rec, false), nil
+		l, err := r.look(ctx, rec, rev, opts)
+		if err != nil {
+			return nil, err
 		}
-		if !opts.IfDue && inGrace(rec, now) {
-			if err := r.waitForGrace(ctx, rec.PreviousRevocableAt); err != nil {
+		if !r.hasWork(l, opts) {
+			return r.report(rec, false, l), nil
+		}
+		if l.blocksRotation(opts) {
+			if err := r.waitForGrace(ctx, l); err != nil {
 				return nil, err
 			}
+			continue
 		}
-		rep, err := r.lockedRun(ctx, opts)
+		rep, err := r.lockedRun(ctx, opts, l)
 		var graceErr *GraceError
 		if !errors.As(err, &graceErr) {
 			return rep, err
@@ -226,28 +260,44 @@ func (r *Rotator) Rotate(ctx context.Context, opts RotateOptions) (*Report, erro
 }
 
 // lockedRun takes the lock, runs a rotation under it, and releases it.
-func (r *Rotator) lockedRun(ctx context.Context, opts RotateOptions) (*Report, error) {
+func (r *Rotator) lockedRun(ctx context.Context, opts RotateOptions, l *look) (*Report, error) {
 	h, err := lock(ctx, r.Etcd, r.Key, r.lockTTL())
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		rctx, cancel := CleanupContext(ctx, releaseAllowance)
 		defer cancel()
 		h.release(rctx)
 	}()
-	return r.locked(ctx, h, opts)
+	return r.locked(ctx, h, opts, l)
+}
+
+// releaseAllowance is how long the lock's release may run past the run's deadline: the
+// lease ends by itself anyway, so a release etcd does not answer is given up.
+const releaseAllowance = 500 * time.Millisecond
+
+// CleanupContext is the context of the clean-up after a run whose context is ctx (releasing
+// a lock, ending a session): it is not cancelled with ctx, and it ends at ctx's deadline, or
+// allowance after now when that is later, so that a run's clean-up never outlasts its
+// bound by more than allowance. Without a deadline it ends allowance after now.
+func CleanupContext(ctx context.Context, allowance time.Duration) (context.Context, context.CancelFunc) {
+	end := time.Now().Add(allowance)
+	if d, ok := ctx.Deadline(); ok && d.After(end) {
+		end = d
+	}
+	return context.WithDeadline(context.WithoutCancel(ctx), end)
 }
 
 // waitForGrace waits until the grace period ends, if ctx lasts that long; else it refuses.
-func (r *Rotator) waitForGrace(ctx context.Context, until time.Time) error {
-	wait := until.Sub(r.clock().Now())
-	if deadline, ok := ctx.Deadline(); ok && deadline.Before(time.Now().Add(wait)) {
-		return &GraceError{Until: until}
+func (r *Rotator) waitForGrace(ctx context.Context, l *look) error {
+	until := l.rec.PreviousRevocableAt
+	if deadline, ok := ctx.Deadline(); ok && deadline.Before(time.Now().Add(l.grace)) {
+		return &GraceError{Left: l.grace, Until: until}
 	}
-	r.logger().Info("fleet rotation waits for the grace period to end", "key", r.Key, "until", until)
+	r.logger().Info("fleet rotation waits for the grace period to end", "key", r.Key, "left", l.grace)
 	select {
-	case <-r.clock().After(wait):
+	case <-r.clock().After(l.grace):
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("fleet: waiting for the grace period to end: %w", context.Cause(ctx))
@@ -255,8 +305,11 @@ func (r *Rotator) waitForGrace(ctx context.Context, until time.Time) error {
 }
 
 // report describes rec after a run.
-func (r *Rotator) report(rec *Record, rotated bool) *Report {
+func (r *Rotator) report(rec *Record, rotated bool, l *look) *Report {
 	rep := &Report{Key: r.Key, Rotated: rotated}
+	if l != nil && !rotated {
+		rep.CurrentAccepted = l.accepted()
+	}
 	if rec == nil {
 		return rep
 	}

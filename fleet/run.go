@@ -10,13 +10,27 @@ import (
 	"github.com/acme/vault-token/client"
 )
 
-// locked is a rotation under the lock: recover, then (when due) create, commit pending,
-// check, promote. Every write is fenced; a step that would call Vault first checks the
-// lease.
-func (r *Rotator) locked(ctx context.Context, h *held, opts RotateOptions) (*Report, error) {
+// locked is a rotation under the lock: recover, then (when there is work) create, commit
+// pending, check, promote. Every write is fenced; a step that would call Vault first
+// checks the lease. A record another run changed since the look is judged afresh before
+// any login or listing: a run that finds the work done does nothing.
+func (r *Rotator) locked(ctx context.Context, h *held, opts RotateOptions, l *look) (*Report, error) {
 	rec, err := h.read(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if h.rev != l.rev {
+		if l, err = r.look(ctx, rec, h.rev, opts); err != nil {
+			return nil, err
+		}
+		if !r.hasWork(l, opts) {
+			return r.report(rec, false, l), nil
+		}
+	}
+	if l.blocksRotation(opts) {
+		// Another rotator promoted while this one waited for the lock. A promotion now
+		// would push out a previous token consumers may still hold.
+		return nil, &GraceError{Left: l.grace, Until: rec.PreviousRevocableAt}
 	}
 	userID, err := r.userID(ctx)
 	if err != nil {
@@ -28,41 +42,61 @@ func (r *Rotator) locked(ctx context.Context, h *held, opts RotateOptions) (*Rep
 	if rec.Vault != r.Vault.VaultDNS() || rec.UserID != userID || rec.Name != r.Name {
 		return nil, fmt.Errorf("%w: it holds user %s's token %q of %s", ErrRecordMismatch, rec.UserID, rec.Name, rec.Vault)
 	}
-	rep := &Report{Key: r.Key}
-	pending, currentActive, err := r.recover(ctx, h, rec, userID, rep)
+	rep := &Report{Key: r.Key, CurrentAccepted: l.accepted()}
+	rc, err := r.recover(ctx, h, rec, userID, rep, l)
 	if err != nil {
 		return nil, err
 	}
-	now := r.clock().Now()
-	if inGrace(rec, now) {
-		// Another rotator promoted while this one waited for the lock. A promotion now
-		// would push out a previous token consumers may still hold.
-		if opts.IfDue {
-			return r.merge(rep, rec, false), nil
-		}
-		return nil, &GraceError{Until: rec.PreviousRevocableAt}
-	}
-	if pending == nil && opts.IfDue && !r.due(rec, now) {
-		return r.merge(rep, rec, false), nil
-	}
-	if pending == nil {
-		if pending, err = r.create(ctx, h, rec, userID); err != nil {
+	foreign := r.foreign(rep)
+	pending := rc.pending
+	if pending == nil && rec.Previous != nil && rc.currentLive && l.grace > 0 {
+		// Still inside a grace period with a working current token: with IfDue nothing
+		// more to do, without it the caller waits.
+		if err := rc.save(ctx, h, rec); err != nil {
 			return nil, err
 		}
+		if opts.IfDue {
+			return r.merge(rep, rec, false), foreign
+		}
+		return nil, &GraceError{Left: l.grace, Until: rec.PreviousRevocableAt}
+	}
+	if pending == nil && opts.IfDue && !opts.ReplaceSealKey && rc.currentLive && !r.due(rec, r.clock().Now()) {
+		if err := rc.save(ctx, h, rec); err != nil {
+			return nil, err
+		}
+		return r.merge(rep, rec, false), foreign
+	}
+	if pending == nil {
+		// The recovery's changes go out with the intent, in one write.
+		if pending, err = r.create(ctx, h, rec, userID, rc.listed); err != nil {
+			return nil, err
+		}
+	} else if err := rc.save(ctx, h, rec); err != nil {
+		return nil, err
 	}
 	if err := r.check(ctx, h, rec, pending, userID); err != nil {
 		return nil, err
 	}
-	if err := r.promote(ctx, h, rec, pending, currentActive); err != nil {
+	if err := r.promote(ctx, h, rec, pending, rc.currentLive, rec.Current != nil && l.unopened[rec.Current.ID]); err != nil {
 		return nil, err
 	}
-	return r.merge(rep, rec, true), nil
+	return r.merge(rep, rec, true), foreign
+}
+
+// foreign is the error a run ends with when it found tokens it cannot prove are its own.
+func (r *Rotator) foreign(rep *Report) error {
+	if len(rep.ForeignTokens) == 0 {
+		return nil
+	}
+	return &ForeignTokensError{Name: r.Name, IDs: rep.ForeignTokens}
 }
 
 func (r *Rotator) merge(rep *Report, rec *Record, rotated bool) *Report {
-	out := r.report(rec, rotated)
+	out := r.report(rec, rotated, nil)
+	out.CurrentAccepted = rep.CurrentAccepted
 	out.AdoptedPending, out.ClearedPending = rep.AdoptedPending, rep.ClearedPending
-	out.RevokedPrevious, out.RevokedUnknown = rep.RevokedPrevious, rep.RevokedUnknown
+	out.RevokedPrevious, out.ClearedPrevious, out.RevokedRefused = rep.RevokedPrevious, rep.ClearedPrevious, rep.RevokedRefused
+	out.RevokedOrphans, out.ForeignTokens = rep.RevokedOrphans, rep.ForeignTokens
 	return out
 }
 
@@ -77,65 +111,143 @@ func (r *Rotator) filter(userID string) client.TokenFilter {
 	return client.TokenFilter{UserID: userID, Name: r.Name}
 }
 
+// recovered is what the recovery found: a pending token to promote, whether the current
+// token still works, the name's active tokens, and whether the record changed (to be
+// written with the run's next write).
+type recovered struct {
+	pending     *Entry
+	currentLive bool
+	listed      []string
+	changed     bool
+}
+
+func (rc *recovered) save(ctx context.Context, h *held, rec *Record) error {
+	if !rc.changed {
+		return nil
+	}
+	rc.changed = false
+	return h.write(ctx, rec)
+}
+
 // recover cleans up what earlier runs left, from one listing of the name's active tokens:
 // a pending token is adopted if active (and returned, to be checked and promoted) or
-// forgotten if not; a previous token past its grace is revoked; an active token the record
-// does not know (a rotator died between creating and committing it) is revoked. A
-// revocation that fails fails the run, with the token still in the record (or still
-// active and unknown), so the next run tries again. It also reports whether the current
-// token is still active.
-func (r *Rotator) recover(ctx context.Context, h *held, rec *Record, userID string, rep *Report) (pending *Entry, currentActive bool, err error) {
+// forgotten if not; a previous token past its grace, or a current one Vault refuses, is
+// revoked, and one Vault no longer holds active forgotten; an active token the record does
+// not know is revoked only when one of the record's intents claims it (a rotator died or
+// lost the lock between sending the request and committing the token). Any other unknown
+// token is foreign: reported, never revoked. A revocation that fails fails the run, with
+// the token still in the record (or its intent kept), so the next run tries again.
+func (r *Rotator) recover(ctx context.Context, h *held, rec *Record, userID string, rep *Report, l *look) (*recovered, error) {
 	if err := h.check(); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	list, err := r.Vault.ListAPIAccessTokens(ctx, r.filter(userID))
 	if err != nil {
-		return nil, false, fmt.Errorf("fleet: list the tokens named %q: %w", r.Name, err)
+		return nil, fmt.Errorf("fleet: list the tokens named %q: %w", r.Name, err)
 	}
+	rc := &recovered{}
 	active := map[string]client.TokenInfo{}
 	for _, t := range list.Tokens {
 		active[t.ID] = t
-	}
-	changed := false
-	if p := rec.Pending; p != nil {
-		if _, ok := active[p.ID]; ok {
-			pending, rep.AdoptedPending = p, p.ID
-		} else {
-			rec.Pending, rep.ClearedPending, changed = nil, p.ID, true
-		}
-	}
-	if rec.Current != nil {
-		if _, currentActive = active[rec.Current.ID]; !currentActive {
-			r.logger().Warn("fleet: the current token is not active in Vault (expired or revoked): rotating", "key", r.Key, "id", rec.Current.ID)
-		}
+		rc.listed = append(rc.listed, t.ID)
 	}
 	var revoke []string
-	if p := rec.Previous; p != nil && !inGrace(rec, r.clock().Now()) {
-		revoke = append(revoke, p.ID)
+	if p := rec.Pending; p != nil {
+		_, ok := active[p.ID]
+		switch {
+		case ok && l.unopened[p.ID]:
+			revoke = append(revoke, p.ID)
+		case ok:
+			rc.pending, rep.AdoptedPending = p, p.ID
+		default:
+			rec.Pending, rep.ClearedPending, rc.changed = nil, p.ID, true
+		}
 	}
-	for _, t := range list.Tokens {
+	if c := rec.Current; c != nil {
+		_, listed := active[c.ID]
+		rc.currentLive = listed && !l.refused
+		if !l.checked {
+			rep.CurrentAccepted = &listed
+		}
+		if listed && l.refused {
+			revoke, rep.RevokedRefused = append(revoke, c.ID), c.ID
+		} else if !listed {
+			r.logger().Warn("fleet: the current token is not active in Vault (expired or revoked): rotating", "key", r.Key, "id", c.ID)
+		}
+	}
+	if p := rec.Previous; p != nil {
+		if _, ok := active[p.ID]; !ok {
+			// Vault refuses it already: no grace period to keep, nothing to revoke.
+			rec.Previous, rec.PreviousRevocableAt, rec.GraceLease = nil, time.Time{}, 0
+			rep.ClearedPrevious, rc.changed = p.ID, true
+		} else if l.grace == 0 || l.unopened[p.ID] {
+			revoke = append(revoke, p.ID)
+		}
+	}
+	orphans := r.claim(rec, list.Tokens, rep)
+	rc.changed = rc.changed || len(orphans) > 0 || len(rec.Creating) > 0
+	revoke = append(revoke, orphans...)
+	if len(revoke) == 0 {
+		return rc, nil
+	}
+	if err := r.revoke(ctx, h, revoke); err != nil {
+		return nil, err
+	}
+	rc.changed = true
+	if rec.Previous != nil && slices.Contains(revoke, rec.Previous.ID) {
+		rep.RevokedPrevious = rec.Previous.ID
+		rec.Previous, rec.PreviousRevocableAt, rec.GraceLease = nil, time.Time{}, 0
+	}
+	if rec.Pending != nil && slices.Contains(revoke, rec.Pending.ID) {
+		rec.Pending = nil
+	}
+	rep.RevokedOrphans = orphans
+	return rc, nil
+}
+
+// claim sorts the active tokens the record does not know into the record's own orphans
+// (an intent claims each, and no other token) and foreign ones (rep.ForeignTokens). An
+// intent that claimed its token is done; one that claimed none has one more miss, and is
+// dropped after maxIntentMisses.
+func (r *Rotator) claim(rec *Record, tokens []client.TokenInfo, rep *Report) (orphans []string) {
+	var unknown []client.TokenInfo
+	for _, t := range tokens {
 		if !rec.knows(t.ID) {
-			revoke = append(revoke, t.ID)
+			unknown = append(unknown, t)
 		}
 	}
-	if len(revoke) > 0 {
-		if err := r.revoke(ctx, h, revoke); err != nil {
-			return nil, false, err
-		}
-		for _, id := range revoke {
-			if rec.Previous != nil && id == rec.Previous.ID {
-				rec.Previous, rec.PreviousRevocableAt, rep.RevokedPrevious, changed = nil, time.Time{}, id, true
-			} else {
-				rep.RevokedUnknown = append(rep.RevokedUnknown, id)
+	own := map[string]bool{}
+	kept := rec.Creating[:0]
+	for _, in := range rec.Creating {
+		var claimed []string
+		for _, t := range unknown {
+			if in.claims(t) {
+				claimed = append(claimed, t.ID)
 			}
 		}
-	}
-	if changed {
-		if err := h.write(ctx, rec); err != nil {
-			return nil, false, err
+		switch {
+		case len(claimed) == 1:
+			own[claimed[0]] = true
+			continue // done
+		case len(claimed) == 0:
+			in.Misses++
+		}
+		if in.Misses < maxIntentMisses {
+			kept = append(kept, in)
 		}
 	}
-	return pending, currentActive, nil
+	rec.Creating = kept
+	for _, t := range unknown {
+		if own[t.ID] {
+			orphans = append(orphans, t.ID)
+		} else {
+			rep.ForeignTokens = append(rep.ForeignTokens, t.ID)
+		}
+	}
+	if len(rep.ForeignTokens) > 0 {
+		r.logger().Warn("fleet: active tokens of the fleet's name that the record did not create; not revoked", "key", r.Key, "ids", rep.ForeignTokens)
+	}
+	return orphans
 }
 
 // revoke revokes ids; each must end revoked, already revoked, or unknown to Vault.
@@ -158,17 +270,27 @@ func (r *Rotator) revoke(ctx context.Context, h *held, ids []string) error {
 	return nil
 }
 
-// create makes the new token and commits it as pending. A token request is never sent
-// twice: when its outcome is unknown the run fails, and the next run revokes the token if
-// it was made (it is active and the record does not know it).
-func (r *Rotator) create(ctx context.Context, h *held, rec *Record, userID string) (*Entry, error) {
-	if err := h.check(); err != nil {
-		return nil, err
-	}
+// create records an intent, fenced, then makes the new token and commits it as pending
+// (in the same write that drops the intent). A token request is never sent twice: when its
+// outcome is unknown the run fails, and the intent lets the next run revoke the token if
+// it was made.
+func (r *Rotator) create(ctx context.Context, h *held, rec *Record, userID string, listed []string) (*Entry, error) {
 	req := client.TokenRequest{Name: r.Name}
 	now := r.clock().Now()
 	if r.Lifetime > 0 {
-		req.ExpiresAt = now.Add(r.Lifetime)
+		// To the second, as Vault takes it: the intent must name the expiry Vault lists.
+		req.ExpiresAt = now.Add(r.Lifetime).UTC().Truncate(time.Second)
+	}
+	intent := &Intent{Asked: req.ExpiresAt, Before: listed}
+	rec.Creating = append(rec.Creating, intent)
+	if n := len(rec.Creating); n > maxIntents {
+		rec.Creating = rec.Creating[n-maxIntents:]
+	}
+	if err := h.write(ctx, rec); err != nil {
+		return nil, err
+	}
+	if err := h.check(); err != nil {
+		return nil, err
 	}
 	var tok *client.Token
 	var err error
@@ -188,6 +310,7 @@ func (r *Rotator) create(ctx context.Context, h *held, rec *Record, userID strin
 		return nil, err
 	}
 	rec.Pending = e
+	rec.Creating = slices.DeleteFunc(rec.Creating, func(in *Intent) bool { return in == intent })
 	if err := h.write(ctx, rec); err != nil {
 		return nil, err
 	}
@@ -251,13 +374,28 @@ func expiry(t client.TokenInfo) time.Time {
 }
 
 // promote makes pending current in one fenced commit, keeping the current token as
-// previous for the grace period (unless Vault no longer holds it active: then there is
-// nothing to keep).
-func (r *Rotator) promote(ctx context.Context, h *held, rec *Record, e *Entry, currentActive bool) error {
-	prev := rec.Current
-	rec.Previous, rec.PreviousRevocableAt = nil, time.Time{}
-	if prev != nil && currentActive {
-		rec.Previous, rec.PreviousRevocableAt = prev, r.clock().Now().Add(r.Grace)
+// previous for the grace period, measured by an etcd lease. A current token Vault no
+// longer accepts is not kept (there is nothing to keep): a previous token still in its own
+// grace period then stays as it is. A current token sealed under a key being replaced
+// (unopened) is kept by ID only.
+func (r *Rotator) promote(ctx context.Context, h *held, rec *Record, e *Entry, currentLive, unopened bool) error {
+	if prev := rec.Current; prev != nil && currentLive {
+		if err := h.check(); err != nil {
+			return err
+		}
+		lease, err := startGrace(ctx, r.Etcd, r.Grace)
+		if err != nil {
+			return err
+		}
+		if unopened {
+			kept := *prev
+			kept.Sealed = nil
+			prev = &kept
+		}
+		rec.Previous, rec.PreviousRevocableAt, rec.GraceLease = prev, r.clock().Now().Add(r.Grace), lease
+		if lease == 0 {
+			rec.PreviousRevocableAt = time.Time{}
+		}
 	}
 	rec.Current, rec.Pending = e, nil
 	rec.Epoch++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -22,6 +23,11 @@ const rewatchPause = 250 * time.Millisecond
 // refused token) before the client asks again, so a consumer whose watch lagged catches up
 // instead of failing. A consumer needs no password and never logs in.
 //
+// A record it cannot use (not a record, a format it does not read, sealed under another
+// key, deleted) does not take away a token it holds: it goes on giving the last token it
+// opened, reports the problem through Err (and its logger, WithLogger), and takes the
+// record again once it can read it. Only a source that never opened a token fails calls.
+//
 // It is safe for concurrent use. Close stops the watch.
 type Source struct {
 	etcd   *clientv3.Client
@@ -35,20 +41,33 @@ type Source struct {
 	id      string
 	epoch   int64
 	value   client.Secret
-	err     error // why there is no value, when there is none
+	has     bool  // value holds a token opened from the record
+	err     error // why the record last read gave no token; nil when it gave one
 	stale   bool  // Vault refused value: read afresh before giving it again
 	changed chan struct{}
+	log     *slog.Logger
 }
+
+// SourceOption changes a Source.
+type SourceOption func(*Source)
+
+// WithLogger logs what a Source cannot use (a record it cannot read or open) at warning
+// level, and the token it takes at debug level. Never a token's value.
+func WithLogger(l *slog.Logger) SourceOption { return func(s *Source) { s.log = l } }
 
 var _ client.RefusalAware = (*Source)(nil)
 
 // NewSource reads the record at key and starts watching it. A key with no record yet is
 // not an error: Secret reports ErrNoRecord until a rotation writes one.
-func NewSource(ctx context.Context, etcd *clientv3.Client, key string, sealer *Sealer) (*Source, error) {
+func NewSource(ctx context.Context, etcd *clientv3.Client, key string, sealer *Sealer, opts ...SourceOption) (*Source, error) {
 	if etcd == nil || key == "" || sealer == nil {
 		return nil, errors.New("fleet: a Source needs an etcd client, a key and a Sealer")
 	}
-	s := &Source{etcd: etcd, key: key, sealer: sealer, done: make(chan struct{}), changed: make(chan struct{})}
+	s := &Source{etcd: etcd, key: key, sealer: sealer, done: make(chan struct{}), changed: make(chan struct{}),
+		log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.reread(ctx); err != nil {
 		return nil, err
 	}
@@ -71,10 +90,19 @@ func (s *Source) Secret(ctx context.Context) (client.Secret, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stale = false
-	if s.err != nil {
+	if !s.has {
 		return client.Secret{}, s.err
 	}
 	return s.value, nil
+}
+
+// Err is why the record, as last read, gave no token (ErrNoRecord, ErrUnreadableRecord,
+// ErrWrongSealKey), while the source goes on giving the last token it had; nil when the
+// record gave the token the source gives.
+func (s *Source) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
 // Refused marks the token Vault refused, so that the next Secret reads the record afresh.
@@ -94,7 +122,8 @@ func (s *Source) Current() (id string, epoch int64) {
 	return s.id, s.epoch
 }
 
-// Changed returns a channel closed at the next change of the token the source gives.
+// Changed returns a channel closed at the next change of the token the source gives, or
+// of the error it reports (Err).
 func (s *Source) Changed() <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -123,6 +152,7 @@ func (s *Source) reread(ctx context.Context) error {
 }
 
 // apply takes the record written at rev (nil: none), unless the source holds a later one.
+// A record that gives no token keeps the token held, and says why in err.
 func (s *Source) apply(rev int64, b []byte) {
 	id, epoch, value, err := s.decode(b)
 	s.mu.Lock()
@@ -131,10 +161,32 @@ func (s *Source) apply(rev int64, b []byte) {
 		return
 	}
 	s.rev = rev
-	if id == s.id && err == nil && s.err == nil {
+	if err != nil {
+		if s.err != nil && s.err.Error() == err.Error() {
+			return
+		}
+		s.log.Warn("fleet: the record gives no token; the source keeps the one it had", "key", s.key, "revision", rev, "error", err, "holds", s.id)
+		s.err = err
+		if !s.has {
+			s.id, s.epoch = id, epoch
+		}
+		s.notify()
 		return
 	}
-	s.id, s.epoch, s.value, s.err = id, epoch, value, err
+	recovered := s.err != nil
+	s.err = nil
+	if s.has && id == s.id && !recovered {
+		return
+	}
+	if recovered && s.has {
+		s.log.Info("fleet: the record gives a token again", "key", s.key, "id", id)
+	}
+	s.id, s.epoch, s.value, s.has = id, epoch, value, true
+	s.notify()
+}
+
+// notify wakes whoever waits on Changed; s.mu is held.
+func (s *Source) notify() {
 	close(s.changed)
 	s.changed = make(chan struct{})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
@@ -134,4 +135,40 @@ const maxWriteAttempts = 4
 func (h *held) release(ctx context.Context) {
 	_ = h.mutex.Unlock(ctx)
 	_ = h.session.Close()
+}
+
+// startGrace grants the etcd lease that measures a grace period of d (rounded up to whole
+// seconds, as etcd counts); 0 for no grace period. It is not attached to any key: its time
+// to live is the rule, on etcd's clock, so a rotator whose clock is wrong cannot end the
+// grace period early.
+func startGrace(ctx context.Context, cli *clientv3.Client, d time.Duration) (int64, error) {
+	if d <= 0 {
+		return 0, nil
+	}
+	resp, err := cli.Grant(ctx, int64((d+time.Second-1)/time.Second))
+	if err != nil {
+		return 0, fmt.Errorf("fleet: start the grace period (an etcd lease): %w", err)
+	}
+	return int64(resp.ID), nil
+}
+
+// graceLeft is how long rec's previous token stays in its grace period, measured by etcd:
+// the time to live of the record's grace lease (0 once it expired). A record written
+// before leases measured the grace (GraceLease 0) falls back on PreviousRevocableAt and
+// now.
+func graceLeft(ctx context.Context, cli *clientv3.Client, rec *Record, now time.Time) (time.Duration, error) {
+	if rec == nil || rec.Previous == nil {
+		return 0, nil
+	}
+	if rec.GraceLease == 0 {
+		return max(rec.PreviousRevocableAt.Sub(now), 0), nil
+	}
+	resp, err := cli.TimeToLive(ctx, clientv3.LeaseID(rec.GraceLease))
+	if err != nil {
+		return 0, fmt.Errorf("fleet: read the grace period (etcd lease %x): %w", rec.GraceLease, err)
+	}
+	if resp.TTL <= 0 {
+		return 0, nil
+	}
+	return time.Duration(resp.TTL) * time.Second, nil
 }

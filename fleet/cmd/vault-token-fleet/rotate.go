@@ -121,11 +121,20 @@ func printReport(w interface{ Write([]byte) (int, error) }, rep *fleet.Report) e
 	if rep.AdoptedPending != "" {
 		fmt.Fprintf(&b, "adopted pending token %s, which a rotator that died made\n", rep.AdoptedPending)
 	}
-	for _, id := range rep.RevokedUnknown {
-		fmt.Fprintf(&b, "revoked token %s: active, of the fleet's name, and not in the record\n", id)
+	for _, id := range rep.RevokedOrphans {
+		fmt.Fprintf(&b, "revoked token %s: a rotator of this record made it and never committed it\n", id)
 	}
 	if rep.RevokedPrevious != "" {
 		fmt.Fprintf(&b, "revoked the previous token %s: its grace period is over\n", rep.RevokedPrevious)
+	}
+	if rep.ClearedPrevious != "" {
+		fmt.Fprintf(&b, "forgot the previous token %s: Vault no longer holds it active\n", rep.ClearedPrevious)
+	}
+	if rep.RevokedRefused != "" {
+		fmt.Fprintf(&b, "revoked token %s: it was current, and Vault refuses it\n", rep.RevokedRefused)
+	}
+	if rep.CurrentAccepted != nil && !*rep.CurrentAccepted {
+		b.WriteString("Vault refused the current token (revoked, expired, or an old record restored)\n")
 	}
 	if rep.Rotated {
 		fmt.Fprintf(&b, "rotated: %s is current (epoch %d)\n", describe(rep.Current), rep.Epoch)
