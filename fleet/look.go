@@ -18,7 +18,7 @@ type look struct {
 	// refused: Vault refused the current token (revoked, expired, restored from an old
 	// backup). checked: Vault's answer said something of it (accepted or refused).
 	refused, checked bool
-	grace            time.Duration // left of the previous token's grace period, by etcd
+	grace            time.Duration   // left of the previous token's grace period, by etcd
 	unopened         map[string]bool // IDs of the tokens this key does not open
 }
 
