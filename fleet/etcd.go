@@ -10,6 +10,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/internal/trust"
@@ -40,7 +42,7 @@ func Connect(o EtcdOptions) (*clientv3.Client, error) {
 	}
 	cli, err := clientv3.New(cfg)
 	if errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("fleet: no etcd member at %s answered within %s (check the endpoints, and for TLS the CA file)", strings.Join(o.Endpoints, ","), cfg.DialTimeout)
+		return nil, fmt.Errorf("fleet: no etcd member reachable at %s within %s (check the endpoints, and for TLS the CA file)", strings.Join(o.Endpoints, ","), cfg.DialTimeout)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("fleet: etcd at %s: %w", strings.Join(o.Endpoints, ","), err)
@@ -92,4 +94,43 @@ func tlsConfig(o EtcdOptions) (*tls.Config, error) {
 		tc.Certificates = []tls.Certificate{cert}
 	}
 	return tc, nil
+}
+
+// quorumProbe bounds CheckQuorum: a member answers Status from its own state, at once.
+const quorumProbe = 3 * time.Second
+
+// CheckQuorum asks every member for its status and reports, in those words, an etcd that
+// has no quorum (members answer, none has a leader: a majority is down or cut off) or no
+// member reachable, within a few seconds, rather than letting the next read wait out the
+// caller's whole timeout. A member whose answer cannot tell (etcd's permissions) passes.
+func CheckQuorum(ctx context.Context, cli *clientv3.Client) error {
+	ctx, cancel := context.WithTimeout(ctx, quorumProbe)
+	defer cancel()
+	eps := cli.Endpoints()
+	type answer struct{ leader, unreachable bool }
+	answers := make(chan answer, len(eps))
+	for _, ep := range eps {
+		go func() {
+			st, err := cli.Status(ctx, ep)
+			code := status.Code(err)
+			unreachable := err != nil && (code == codes.Unavailable || code == codes.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded))
+			// An answer that is an error of another kind (etcd's permissions) cannot tell:
+			// it passes, as a leader would.
+			answers <- answer{leader: (err == nil && st.Leader != 0) || (err != nil && !unreachable), unreachable: unreachable}
+		}()
+	}
+	answered := 0
+	for range eps {
+		a := <-answers
+		if a.leader {
+			return nil
+		}
+		if !a.unreachable {
+			answered++
+		}
+	}
+	if answered == 0 {
+		return fmt.Errorf("fleet: no etcd member reachable at %s", strings.Join(eps, ","))
+	}
+	return fmt.Errorf("fleet: etcd has no quorum: %d of the %d members at %s answer, and none has a leader (a majority is down or cut off); nothing can be read or written until a majority is back", answered, len(eps), strings.Join(eps, ","))
 }

@@ -138,6 +138,9 @@ type Status struct {
 	Previous            *Token     `json:"previous"`
 	Pending             *Token     `json:"pending"`
 	PreviousRevocableAt *time.Time `json:"previousRevocableAt"`
+	// CurrentAccepted is whether Vault accepts the current token, when it was asked
+	// (vault-token fleet status with the sealing key and the Vault); null otherwise.
+	CurrentAccepted *bool `json:"currentAccepted"`
 	// Revision is the etcd revision the record was last written at.
 	Revision int64 `json:"revision"`
 }

@@ -11,6 +11,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/internal/bound"
 )
 
 // Defaults of a Rotator.
@@ -266,7 +267,7 @@ func (r *Rotator) lockedRun(ctx context.Context, opts RotateOptions, l *look) (*
 		return nil, err
 	}
 	defer func() {
-		rctx, cancel := CleanupContext(ctx, releaseAllowance)
+		rctx, cancel := bound.Cleanup(ctx, releaseAllowance)
 		defer cancel()
 		h.release(rctx)
 	}()
@@ -276,18 +277,6 @@ func (r *Rotator) lockedRun(ctx context.Context, opts RotateOptions, l *look) (*
 // releaseAllowance is how long the lock's release may run past the run's deadline: the
 // lease ends by itself anyway, so a release etcd does not answer is given up.
 const releaseAllowance = 500 * time.Millisecond
-
-// CleanupContext is the context of the clean-up after a run whose context is ctx (releasing
-// a lock, ending a session): it is not cancelled with ctx, and it ends at ctx's deadline, or
-// allowance after now when that is later, so that a run's clean-up never outlasts its
-// bound by more than allowance. Without a deadline it ends allowance after now.
-func CleanupContext(ctx context.Context, allowance time.Duration) (context.Context, context.CancelFunc) {
-	end := time.Now().Add(allowance)
-	if d, ok := ctx.Deadline(); ok && d.After(end) {
-		end = d
-	}
-	return context.WithDeadline(context.WithoutCancel(ctx), end)
-}
 
 // waitForGrace waits until the grace period ends, if ctx lasts that long; else it refuses.
 func (r *Rotator) waitForGrace(ctx context.Context, l *look) error {

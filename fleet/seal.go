@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 
 	"github.com/acme/vault-token/client"
@@ -46,18 +48,59 @@ func NewSealer(key []byte) (*Sealer, error) {
 	return &Sealer{aead: aead}, nil
 }
 
-// LoadSealKey makes a Sealer from a file that holds exactly the 32 key bytes.
+// LoadSealKey makes a Sealer from a regular file that holds exactly the 32 key bytes. It
+// reads at most 33 bytes, and refuses at once anything but a regular file (a FIFO would
+// block, a device never end). Its errors never name the file: a key pasted by mistake
+// where its path belongs would be printed.
 func LoadSealKey(path string) (*Sealer, error) {
-	key, err := os.ReadFile(path) //nolint:gosec // the operator names the file
+	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("fleet: sealing key: %w", err)
+		return nil, fmt.Errorf("fleet: sealing key file: %w", withoutPath(err))
 	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("fleet: the sealing key file is not a regular file (%s)", fi.Mode().Type())
+	}
+	f, err := os.Open(path) //nolint:gosec // the operator names the file
+	if err != nil {
+		return nil, fmt.Errorf("fleet: sealing key file: %w", withoutPath(err))
+	}
+	defer func() { _ = f.Close() }()
+	if opened, err := f.Stat(); err != nil || !os.SameFile(fi, opened) {
+		return nil, errors.New("fleet: the sealing key file changed while it was opened")
+	}
+	key := make([]byte, SealKeySize+1)
 	defer clear(key)
-	s, err := NewSealer(key)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s holds %d bytes", err, path, len(key))
+	n, err := io.ReadFull(f, key)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("fleet: sealing key file: %w", withoutPath(err))
 	}
-	return s, nil
+	if n != SealKeySize {
+		size := fmt.Sprintf("%d bytes", n)
+		if n > SealKeySize {
+			size = "more than 32 bytes"
+		}
+		return nil, fmt.Errorf("fleet: the sealing key file holds %s; a sealing key is %d bytes (make one with: head -c 32 /dev/urandom > FILE)", size, SealKeySize)
+	}
+	return NewSealer(key[:SealKeySize])
+}
+
+// withoutPath is err without the file name a *fs.PathError carries.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// SealKeyFileOpen reports whether the file at path may be read by its group or by others:
+// a sealing key's file should be 0400 or 0600, as ssh asks of a private key's.
+func SealKeyFileOpen(path string) (fs.FileMode, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, false
+	}
+	return fi.Mode().Perm(), fi.Mode().Perm()&0o077 != 0
 }
 
 // Format prints the Sealer without its key.

@@ -44,7 +44,17 @@ type fleetFlags struct {
 	output                 string
 }
 
-func addFleetFlags(cmd *cobra.Command, outputs string) *fleetFlags {
+// Default timeouts: a rotation may wait for a lock and for Vault; a look at the record
+// answers in milliseconds or not at all.
+const (
+	rotateTimeout = 2 * time.Minute
+	lookTimeout   = 15 * time.Second
+	// dialTimeout bounds the first connection to etcd (a TLS handshake, a login for
+	// etcd's users): past it no member is reachable, and the command says so.
+	dialTimeout = 10 * time.Second
+)
+
+func addFleetFlags(cmd *cobra.Command, outputs string, timeout time.Duration) *fleetFlags {
 	f := &fleetFlags{}
 	fs := cmd.Flags()
 	fs.StringVar(&f.etcd, "etcd", "", "the etcd cluster's endpoints, comma-separated, such as https://etcd-0:2379,https://etcd-1:2379 (default $"+envEtcd+")")
@@ -53,7 +63,7 @@ func addFleetFlags(cmd *cobra.Command, outputs string) *fleetFlags {
 	fs.StringVar(&f.caFile, "etcd-ca-file", "", "also trust the certificates in this PEM file for etcd's TLS (default $"+envEtcdCAFile+")")
 	fs.StringVar(&f.certFile, "etcd-cert-file", "", "a client certificate for etcd (default $"+envEtcdCertFile+")")
 	fs.StringVar(&f.keyFile, "etcd-key-file", "", "the client certificate's key (default $"+envEtcdKeyFile+")")
-	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "give up after this long")
+	fs.DurationVar(&f.timeout, "timeout", timeout, "give up after this long: it bounds the whole run, clean-up included")
 	fs.StringVarP(&f.output, "output", "o", "text", "output format: "+outputs)
 	return f
 }
@@ -95,35 +105,56 @@ func (a *app) open(cmd *cobra.Command, f *fleetFlags, needSeal bool, outputs ...
 	}
 	var sealer *fleet.Sealer
 	if needSeal {
-		sealFile := a.or(f.sealKeyFile, envSealKeyFile)
-		if sealFile == "" {
-			return nil, command.UsageErrorf("--seal-key-file is required (or set %s): a file of 32 random bytes, made with head -c 32 /dev/urandom", envSealKeyFile)
-		}
 		var err error
-		if sealer, err = fleet.LoadSealKey(sealFile); err != nil {
-			return nil, command.UsageErrorf("--seal-key-file: %v", err)
+		if sealer, err = a.sealer(f); err != nil {
+			return nil, err
 		}
 	}
+	// The run's bound starts now: the connection counts against it.
+	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 	opts := fleet.EtcdOptions{
 		Endpoints: endpoints,
 		CAFile:    a.or(f.caFile, envEtcdCAFile), CertFile: a.or(f.certFile, envEtcdCertFile), KeyFile: a.or(f.keyFile, envEtcdKeyFile),
-		Username: a.getenv(envEtcdUsername),
-		// The first connection (a TLS handshake, a login for etcd's users) may take what
-		// --timeout allows, as every other wait of the command does.
-		DialTimeout: f.timeout,
+		Username:    a.getenv(envEtcdUsername),
+		DialTimeout: min(f.timeout, dialTimeout),
 	}
 	if pw := a.getenv(envEtcdPassword); pw != "" {
 		opts.Password = client.NewSecret(pw)
 	}
 	if _, err := opts.Config(); err != nil {
+		cancel()
 		return nil, command.UsageErrorf("%v", err)
 	}
 	cli, err := fleet.Connect(opts)
+	if err == nil {
+		err = fleet.CheckQuorum(ctx, cli)
+	}
 	if err != nil {
+		if cli != nil {
+			_ = cli.Close()
+		}
+		cancel()
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 	return &opened{etcd: cli, key: key, sealer: sealer, ctx: ctx, done: func() { cancel(); _ = cli.Close() }}, nil
+}
+
+// sealer loads the sealing key the flags or the environment name. The name is never
+// printed (a key pasted where its path belongs would be); a file that its group or others
+// may read is used, with a warning, as ssh warns of a private key's.
+func (a *app) sealer(f *fleetFlags) (*fleet.Sealer, error) {
+	sealFile := a.or(f.sealKeyFile, envSealKeyFile)
+	if sealFile == "" {
+		return nil, command.UsageErrorf("--seal-key-file is required (or set %s): a file of 32 random bytes, made with head -c 32 /dev/urandom", envSealKeyFile)
+	}
+	sealer, err := fleet.LoadSealKey(sealFile)
+	if err != nil {
+		return nil, command.UsageErrorf("--seal-key-file (or %s; its value is not printed): %v", envSealKeyFile, err)
+	}
+	if mode, open := fleet.SealKeyFileOpen(sealFile); open {
+		fmt.Fprintf(a.stderr, "%s: warning: the sealing key file may be read by its group or others (mode %04o): make it 0400 (chmod 0400 FILE; in Kubernetes, defaultMode: 0400)\n", name, mode)
+	}
+	return sealer, nil
 }
 
 func splitList(s string) []string {

@@ -14,12 +14,14 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/fleet"
 	"github.com/acme/vault-token/internal/command"
 )
 
@@ -80,8 +82,14 @@ rotation revokes the token if it was made). docs/fleet.md has the protocol.`,
 func (a *app) report(ctx context.Context, cmdPath string, err error) int {
 	status := command.ExitVault
 	var unknown *client.UnknownOutcomeError
-	if errors.As(err, &unknown) {
+	switch {
+	case errors.As(err, &unknown):
 		status = command.ExitUnknown
+	case errors.Is(err, fleet.ErrWrongSealKey):
+		// Not the fleet's key: a configuration mistake, found before anything was sent.
+		status = command.ExitUsage
+		fmt.Fprintf(a.stderr, "%s: %s\n", name, err)
+		return status
 	}
 	return command.Report(ctx, a.stderr, name, cmdPath, err, status)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/fleet"
+	"github.com/acme/vault-token/internal/bound"
 	"github.com/acme/vault-token/internal/command"
 	"github.com/acme/vault-token/internal/trust"
 )
@@ -20,7 +22,7 @@ import (
 type rotateFlags struct {
 	*fleetFlags
 	vault, user, name, expires, caFile string
-	me, ifDue                          bool
+	me, ifDue, replaceSealKey          bool
 	grace                              time.Duration
 	dueShare                           float64
 }
@@ -48,7 +50,7 @@ Vault's credentials come from the environment: ` + envUsername + ` with ` + envP
 		Args: command.NoArgs,
 		RunE: command.RunE(func(cmd *cobra.Command, _ []string) error { return a.rotate(cmd, f) }),
 	}
-	f.fleetFlags = addFleetFlags(cmd, "text|json")
+	f.fleetFlags = addFleetFlags(cmd, "text|json", rotateTimeout)
 	fs := cmd.Flags()
 	fs.StringVar(&f.vault, "vault", "", "the Vault's DNS, such as myvault.veevavault.com (default $"+envDNS+")")
 	fs.BoolVar(&f.me, "me", false, "the token is the authenticated user's")
@@ -57,6 +59,7 @@ Vault's credentials come from the environment: ` + envUsername + ` with ` + envP
 	fs.StringVar(&f.expires, "expires", "90d", "the life asked for each new token: a duration such as 90d or 720h, or never")
 	fs.DurationVar(&f.grace, "grace", time.Hour, "how long the previous token stays valid after a promotion: at least the longest consumer refresh plus clock skew")
 	fs.BoolVar(&f.ifDue, "if-due", false, "rotate only when the schedule says so")
+	fs.BoolVar(&f.replaceSealKey, "replace-seal-key", false, "the record's tokens were sealed with a key that is lost: keep the current token as previous for --grace and seal a new one with --seal-key-file (docs/fleet.md)")
 	fs.Float64Var(&f.dueShare, "due-share", fleet.DefaultDueShare, "with --if-due, rotate once this share of the current token's life has passed")
 	fs.StringVar(&f.caFile, "ca-file", "", "also trust the certificates in this PEM file for the Vault, such as the fake Vault's (default $"+envCAFile+")")
 	return cmd
@@ -100,17 +103,45 @@ func (a *app) rotate(cmd *cobra.Command, f *rotateFlags) error {
 		return err
 	}
 	defer o.done()
-	defer func() { _ = vault.EndSession(context.WithoutCancel(o.ctx)) }()
+	defer func() {
+		// Within --timeout: a Vault that does not answer End Session holds the run up
+		// for endSessionAllowance past it at most (the session idles out in Vault).
+		ctx, cancel := bound.Cleanup(o.ctx, endSessionAllowance)
+		defer cancel()
+		if err := vault.EndSession(ctx); err != nil {
+			fmt.Fprintf(a.stderr, "%s: warning: the session was not ended (Vault ends it when it idles out): %v\n", name, err)
+		}
+	}()
 	r := &fleet.Rotator{Etcd: o.etcd, Key: o.key, Sealer: o.sealer, Vault: vault, Connect: connect,
 		UserID: f.user, Name: f.name, Lifetime: lifetime, Grace: f.grace, DueShare: f.dueShare}
-	rep, err := r.Rotate(o.ctx, fleet.RotateOptions{IfDue: f.ifDue})
-	if err != nil {
+	rep, err := r.Rotate(o.ctx, fleet.RotateOptions{IfDue: f.ifDue, ReplaceSealKey: f.replaceSealKey})
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = a.explainTimeout(o, err)
+	}
+	if rep == nil {
 		return err
 	}
+	var perr error
 	if f.output == "json" {
-		return command.PrintJSON(a.stdout, rep)
+		perr = command.PrintJSON(a.stdout, rep)
+	} else {
+		perr = printReport(a.stdout, rep)
 	}
-	return printReport(a.stdout, rep)
+	return errors.Join(err, perr)
+}
+
+// endSessionAllowance is how long End Session may run past --timeout.
+const endSessionAllowance = time.Second
+
+// explainTimeout says what etcd's state was when a run ran out of time, if etcd is the
+// reason (no quorum, no member): a few seconds' look, within the clean-up's allowance.
+func (a *app) explainTimeout(o *opened, err error) error {
+	ctx, cancel := bound.Cleanup(o.ctx, endSessionAllowance)
+	defer cancel()
+	if qerr := fleet.CheckQuorum(ctx, o.etcd); qerr != nil {
+		return fmt.Errorf("%w: %w", qerr, err)
+	}
+	return err
 }
 
 func printReport(w interface{ Write([]byte) (int, error) }, rep *fleet.Report) error {

@@ -1,49 +1,114 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/fleet"
 	"github.com/acme/vault-token/internal/command"
 )
 
+type statusFlags struct {
+	*fleetFlags
+	vault, caFile string
+}
+
 func (a *app) statusCmd() *cobra.Command {
-	var f *fleetFlags
+	f := &statusFlags{}
 	cmd := &cobra.Command{
-		Use:   "status [-o text|json]",
+		Use:   "status [--vault DNS --seal-key-file F] [-o text|json]",
 		Short: "Show the fleet's record: its current, previous and pending tokens (never their values)",
 		Long: `status reads the fleet's record from etcd and shows its tokens' IDs and expiries, the epoch
-and when the previous token's grace period ends. It never shows a token's value, and
-needs neither Vault credentials nor the sealing key: it opens nothing. With -o
-json, current, previous and pending are objects with id and expires, or null.`,
+and when the previous token's grace period ends. It never shows a token's value. Without
+a sealing key it opens nothing and needs no Vault credentials.
+
+Given the sealing key (--seal-key-file or ` + envSealKeyFile + `) and the Vault (--vault or
+` + envDNS + `), it also asks Vault whether it accepts the current token, with the token
+itself (no login): "accepted", "REFUSED" (revoked, expired: the next rotation replaces it),
+or why Vault's answer said neither. With -o json, current, previous and pending are
+objects with id and expires, or null, and currentAccepted is true, false or null.`,
 		Args: command.NoArgs,
-		RunE: command.RunE(func(cmd *cobra.Command, _ []string) error {
-			o, err := a.open(cmd, f, false, "text", "json")
-			if err != nil {
-				return err
-			}
-			defer o.done()
-			st, err := fleet.ReadStatus(o.ctx, o.etcd, o.key)
-			if err != nil {
-				return err
-			}
-			if f.output == "json" {
-				return command.PrintJSON(a.stdout, st)
-			}
-			return printStatus(a.stdout, st)
-		}),
+		RunE: command.RunE(func(cmd *cobra.Command, _ []string) error { return a.status(cmd, f) }),
 	}
-	f = addFleetFlags(cmd, "text|json")
+	f.fleetFlags = addFleetFlags(cmd, "text|json", lookTimeout)
+	cmd.Flags().StringVar(&f.vault, "vault", "", "with the sealing key, ask this Vault whether it accepts the current token (default $"+envDNS+")")
+	cmd.Flags().StringVar(&f.caFile, "ca-file", "", "also trust the certificates in this PEM file for the Vault (default $"+envCAFile+")")
 	return cmd
 }
 
-func printStatus(w interface{ Write([]byte) (int, error) }, st *fleet.Status) error {
+func (a *app) status(cmd *cobra.Command, f *statusFlags) error {
+	dns := a.or(f.vault, envDNS)
+	check := dns != "" && a.or(f.sealKeyFile, envSealKeyFile) != ""
+	o, err := a.open(cmd, f.fleetFlags, check, "text", "json")
+	if err != nil {
+		return err
+	}
+	defer o.done()
+	st, err := fleet.ReadStatus(o.ctx, o.etcd, o.key)
+	if err != nil {
+		return err
+	}
+	var checkErr error
+	if check && st.Current != nil {
+		checkErr = a.checkCurrent(o, dns, a.or(f.caFile, envCAFile), st)
+	}
+	if f.output == "json" {
+		return command.PrintJSON(a.stdout, st)
+	}
+	return printStatus(a.stdout, st, checkErr)
+}
+
+// checkCurrent asks Vault whether it accepts the record's current token, with the token
+// itself, and sets st.CurrentAccepted when Vault's answer tells; else it returns why not.
+func (a *app) checkCurrent(o *opened, dns, caFile string, st *fleet.Status) error {
+	tok, err := fleet.CurrentToken(o.ctx, o.etcd, o.key, o.sealer)
+	if err != nil {
+		return err
+	}
+	hc, err := vaultHTTPClient(caFile)
+	if err != nil {
+		return err
+	}
+	c, err := client.New(dns, client.WithHTTPClient(hc), client.WithCredentials(client.AccessToken(tok.Reveal())), client.WithUserAgent(name+"/"+client.Version))
+	if err != nil {
+		return command.UsageErrorf("--vault: %v", err)
+	}
+	accepted, err := accepts(o.ctx, c, st.UserID)
+	if err == nil {
+		st.CurrentAccepted = &accepted
+	}
+	return err
+}
+
+// accepts reports whether Vault accepts the client's token as userID's.
+func accepts(ctx context.Context, c *client.Client, userID string) (bool, error) {
+	got, err := c.MyUserID(ctx)
+	switch {
+	case errors.Is(err, client.ErrorTypeInvalidSessionID):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return got == userID, nil
+}
+
+func printStatus(w interface{ Write([]byte) (int, error) }, st *fleet.Status, checkErr error) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "key       %s\nvault     %s\nuser      %s\nname      %s\nepoch     %d\n", st.Key, st.Vault, st.UserID, st.Name, st.Epoch)
 	fmt.Fprintf(&b, "current   %s\n", describe(st.Current))
+	switch {
+	case checkErr != nil:
+		fmt.Fprintf(&b, "          Vault's answer did not tell whether it accepts it: %v\n", checkErr)
+	case st.CurrentAccepted != nil && *st.CurrentAccepted:
+		b.WriteString("          accepted by Vault\n")
+	case st.CurrentAccepted != nil:
+		b.WriteString("          REFUSED by Vault (revoked or expired): the next rotation, --if-due too, replaces it\n")
+	}
 	fmt.Fprintf(&b, "previous  %s\n", describe(st.Previous))
 	if st.Previous != nil {
 		fmt.Fprintf(&b, "          revocable after %s\n", when(st.PreviousRevocableAt))

@@ -33,6 +33,6 @@ should use the fleet package's Source instead, which follows rotations as they h
 			return err
 		}),
 	}
-	f = addFleetFlags(cmd, "text")
+	f = addFleetFlags(cmd, "text", lookTimeout)
 	return cmd
 }
