@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
@@ -96,41 +97,44 @@ func tlsConfig(o EtcdOptions) (*tls.Config, error) {
 	return tc, nil
 }
 
-// quorumProbe bounds CheckQuorum: a member answers Status from its own state, at once.
+// quorumProbe bounds each step of CheckQuorum: a member answers Status from its own
+// state at once, and a linearizable read in milliseconds when there is a quorum.
 const quorumProbe = 3 * time.Second
 
-// CheckQuorum asks every member for its status and reports, in those words, an etcd that
-// has no quorum (members answer, none has a leader: a majority is down or cut off) or no
-// member reachable, within a few seconds, rather than letting the next read wait out the
-// caller's whole timeout. A member whose answer cannot tell (etcd's permissions) passes.
-func CheckQuorum(ctx context.Context, cli *clientv3.Client) error {
-	ctx, cancel := context.WithTimeout(ctx, quorumProbe)
-	defer cancel()
+// CheckQuorum reports, in those words, an etcd with no member reachable, or members that
+// answer but cannot serve a linearizable read of key (no quorum: a majority is down or cut
+// off), within a few seconds, rather than letting the next read wait out the caller's
+// whole timeout. An answer that cannot tell (etcd's permissions) passes.
+func CheckQuorum(ctx context.Context, cli *clientv3.Client, key string) error {
 	eps := cli.Endpoints()
-	type answer struct{ leader, unreachable bool }
-	answers := make(chan answer, len(eps))
+	sctx, cancel := context.WithTimeout(ctx, quorumProbe)
+	defer cancel()
+	reached := make(chan bool, len(eps))
 	for _, ep := range eps {
 		go func() {
-			st, err := cli.Status(ctx, ep)
+			_, err := cli.Status(sctx, ep)
 			code := status.Code(err)
-			unreachable := err != nil && (code == codes.Unavailable || code == codes.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded))
-			// An answer that is an error of another kind (etcd's permissions) cannot tell:
-			// it passes, as a leader would.
-			answers <- answer{leader: (err == nil && st.Leader != 0) || (err != nil && !unreachable), unreachable: unreachable}
+			reached <- err == nil || (code != codes.Unavailable && code != codes.DeadlineExceeded && !errors.Is(err, context.DeadlineExceeded))
 		}()
 	}
 	answered := 0
 	for range eps {
-		a := <-answers
-		if a.leader {
-			return nil
-		}
-		if !a.unreachable {
+		if <-reached {
 			answered++
 		}
 	}
 	if answered == 0 {
 		return fmt.Errorf("fleet: no etcd member reachable at %s", strings.Join(eps, ","))
 	}
-	return fmt.Errorf("fleet: etcd has no quorum: %d of the %d members at %s answer, and none has a leader (a majority is down or cut off); nothing can be read or written until a majority is back", answered, len(eps), strings.Join(eps, ","))
+	rctx, cancel := context.WithTimeout(ctx, quorumProbe)
+	defer cancel()
+	_, err := cli.Get(clientv3.WithRequireLeader(rctx), key, clientv3.WithCountOnly())
+	if err == nil || ctx.Err() != nil {
+		return nil
+	}
+	code := status.Code(err)
+	if code != codes.Unavailable && code != codes.DeadlineExceeded && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, rpctypes.ErrNoLeader) {
+		return nil
+	}
+	return fmt.Errorf("fleet: etcd has no quorum: %d of the %d members at %s answer, but none can serve a read (a majority is down or cut off); nothing can be read or written until a majority is back", answered, len(eps), strings.Join(eps, ","))
 }

@@ -127,7 +127,7 @@ func (a *app) open(cmd *cobra.Command, f *fleetFlags, needSeal bool, outputs ...
 	}
 	cli, err := fleet.Connect(opts)
 	if err == nil {
-		err = fleet.CheckQuorum(ctx, cli)
+		err = fleet.CheckQuorum(ctx, cli, key)
 	}
 	if err != nil {
 		if cli != nil {

@@ -138,7 +138,7 @@ const endSessionAllowance = time.Second
 func (a *app) explainTimeout(o *opened, err error) error {
 	ctx, cancel := bound.Cleanup(o.ctx, endSessionAllowance)
 	defer cancel()
-	if qerr := fleet.CheckQuorum(ctx, o.etcd); qerr != nil {
+	if qerr := fleet.CheckQuorum(ctx, o.etcd, o.key); qerr != nil {
 		return fmt.Errorf("%w: %w", qerr, err)
 	}
 	return err
