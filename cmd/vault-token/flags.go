@@ -74,6 +74,9 @@ func (a *app) connect(cmd *cobra.Command, f *vaultFlags, extra ...client.Option)
 		return nil, cmd.Context(), func() {}, err
 	}
 	ctx, done = context.WithTimeout(cmd.Context(), f.net.timeout)
+	if d, _ := ctx.Deadline(); d.After(a.deadline) {
+		a.deadline = d
+	}
 	return cl, ctx, done, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/acme/vault-token/client"
+	"github.com/acme/vault-token/internal/bound"
 	"github.com/acme/vault-token/internal/command"
 )
 
@@ -35,6 +36,8 @@ type app struct {
 	// clients are the clients the run made: a session one of them logged in for is ended
 	// before the command exits.
 	clients []*client.Client
+	// deadline is when the run's --timeout ends (zero before a command set one).
+	deadline time.Time
 	// passwordUser is the user name of the run's password login, if it has one: when
 	// Vault refuses the password, report asks how the user signs in (ssoHint).
 	passwordUser string
@@ -92,20 +95,29 @@ func (a *app) run(ctx context.Context, args []string) int {
 	return code
 }
 
-// endSessionTimeout bounds ending the run's sessions: the command is done, and a Vault
-// that does not answer must not hold it up.
-const endSessionTimeout = 5 * time.Second
+// endSessionAllowance is how long ending the run's sessions may take past the run's
+// --timeout: the command is done, and a Vault that does not answer must not hold it up.
+const endSessionAllowance = time.Second
 
 // endSessions ends the sessions the run logged in for, whatever ended the run (success, an
 // error, a signal), so that a session ID leaked from a finished job is useless. Failing to
-// end one is a warning, not a failed run.
+// end one is a warning, not a failed run. It ends with the run's --timeout, or
+// endSessionAllowance from now when the run used that up.
 func (a *app) endSessions(ctx context.Context) {
+	if len(a.clients) == 0 {
+		return
+	}
+	if !a.deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, a.deadline)
+		defer cancel()
+	}
+	ctx, cancel := bound.Cleanup(ctx, endSessionAllowance)
+	defer cancel()
 	for _, cl := range a.clients {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), endSessionTimeout)
 		if err := cl.EndSession(ctx); err != nil {
 			fmt.Fprintf(a.stderr, "vault-token: warning: the session was not ended (Vault ends it when it idles out): %s\n", message(err))
 		}
-		cancel()
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/acme/vault-token/client/vaulttest"
 	"github.com/acme/vault-token/openapi"
@@ -242,5 +243,24 @@ func TestCommandEndsItsSession(t *testing.T) {
 	session := []string{"VEEVA_VAULT_SESSION_ID=" + h.session(), "VEEVA_VAULT_DNS=" + h.fake.DNS}
 	if r := h.run(session, "", "generate", "--me", "--name", "k"); r.code != 0 || h.fake.Count(openapi.OpEndSession) != 3 {
 		t.Errorf("with a session given: exit %d, %d End Session calls, want 0 more", r.code, h.fake.Count(openapi.OpEndSession)-3)
+	}
+}
+
+// TestTimeoutBoundsEndSession: End Session hangs in Vault; the command still exits within
+// --timeout plus the clean-up's allowance (1 s), with a warning. The run waits on its
+// deadline only, so the bound is what --timeout promises, not a speed.
+func TestTimeoutBoundsEndSession(t *testing.T) {
+	h := newHarness(t)
+	password := []string{"VEEVA_VAULT_USERNAME=olivia@veepharm.com", "VEEVA_VAULT_PASSWORD=demo-password", "VEEVA_VAULT_DNS=" + h.fake.DNS}
+	_ = h.fake.Inject(vaulttest.Fault{Op: openapi.OpEndSession, Until: t.Context().Done(), Repeat: true})
+	const timeout = 3 * time.Second
+	start := time.Now()
+	r := h.run(password, "", "versions", "--timeout", timeout.String())
+	took := time.Since(start)
+	if r.code != 0 || !strings.Contains(r.stderr, "session was not ended") {
+		t.Fatalf("a run whose End Session hangs: exit %d, %s", r.code, r.stderr)
+	}
+	if took > timeout+2*time.Second {
+		t.Errorf("the run took %s under --timeout %s", took, timeout)
 	}
 }
