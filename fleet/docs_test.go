@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +92,36 @@ func replica(ctx context.Context, endpoints []string, sealKeyFile, vaultDNS stri
 	fmt.Println(len(list.Tokens), "active token named integration")
 	// docs consumer ends.
 	return nil
+}
+
+// TestDocsNameRealTests: every test docs/fleet.md names as the proof of a claim exists, in
+// this module or the root one, so a renamed or removed test cannot leave a claim unbacked.
+func TestDocsNameRealTests(t *testing.T) {
+	page, err := os.ReadFile("../docs/fleet.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defined := map[string]bool{}
+	err = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		for _, m := range regexp.MustCompile(`(?m)^func (Test\w+)\(`).FindAllSubmatch(b, -1) {
+			defined[string(m[1])] = true
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := regexp.MustCompile("`(Test\\w+)`").FindAllSubmatch(page, -1)
+	if len(named) < 10 {
+		t.Fatalf("docs/fleet.md names %d tests; the search is broken", len(named))
+	}
+	for _, m := range named {
+		if !defined[string(m[1])] {
+			t.Errorf("docs/fleet.md names %s, which no test file defines", m[1])
+		}
+	}
 }
