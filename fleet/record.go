@@ -100,7 +100,7 @@ var ErrUnreadableRecord = errors.New("fleet: the record cannot be read")
 func decodeRecord(b []byte) (*Record, error) {
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%w: it is not a record's JSON (%v)", ErrUnreadableRecord, err)
+		return nil, fmt.Errorf("%w: it is not a record's JSON (%w)", ErrUnreadableRecord, err)
 	}
 	if r.Format != recordFormat {
 		return nil, fmt.Errorf("%w: it has format %d; this program reads format %d (a newer version wrote it?)", ErrUnreadableRecord, r.Format, recordFormat)
