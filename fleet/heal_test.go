@@ -113,15 +113,7 @@ func TestAdminRevocationHealedByIfDue(t *testing.T) {
 // working token), and keeps the previous token and its grace as they were.
 func TestRevokedCurrentInsideGrace(t *testing.T) {
 	w := newWorld(t, nil)
-	r := w.rotator(nil)
-	if _, err := r.Rotate(w.ctx(), RotateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	second, err := r.Rotate(w.ctx(), RotateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	prev := w.record().Previous
+	second, prev := w.rotateTwice(w.rotator(nil))
 	w.revokeByHand(second.Current.ID)
 	rep, err := w.rotator(nil).Rotate(w.ctx(), RotateOptions{IfDue: true})
 	if err != nil || !rep.Rotated {
@@ -442,13 +434,7 @@ func TestSkewedClocksKeepTheGrace(t *testing.T) {
 			w := newWorld(t, nil)
 			r := w.rotator(nil)
 			r.Grace = time.Hour
-			if _, err := r.Rotate(w.ctx(), RotateOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := r.Rotate(w.ctx(), RotateOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			prev := w.record().Previous
+			_, prev := w.rotateTwice(r)
 			skewed := w.rotator(nil)
 			skewed.Clock = skewedClock{w.clock, skew}
 			var graceErr *GraceError
@@ -468,4 +454,18 @@ func TestSkewedClocksKeepTheGrace(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rotateTwice runs two rotations with r: the second's report, and the previous token it
+// keeps in its grace period.
+func (w *world) rotateTwice(r *Rotator) (*Report, *Entry) {
+	w.t.Helper()
+	if _, err := r.Rotate(w.ctx(), RotateOptions{}); err != nil {
+		w.t.Fatal(err)
+	}
+	second, err := r.Rotate(w.ctx(), RotateOptions{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return second, w.record().Previous
 }

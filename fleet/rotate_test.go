@@ -88,14 +88,7 @@ func ids[V any](m map[string]V) map[string]bool {
 func TestGracePeriodIsKept(t *testing.T) {
 	w := newWorld(t, nil)
 	r := w.rotator(nil)
-	if _, err := r.Rotate(w.ctx(), RotateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	second, err := r.Rotate(w.ctx(), RotateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	prev := w.record().Previous
+	second, prev := w.rotateTwice(r)
 
 	rep, err := r.Rotate(w.ctx(), RotateOptions{IfDue: true})
 	if err != nil || rep.Rotated {
