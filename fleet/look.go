@@ -102,10 +102,9 @@ func (r *Rotator) openAll(rec *Record, replace bool) (map[string]bool, error) {
 	return unopened, nil
 }
 
-// accepts calls Vault with the token e (Validate Session User) and reports whether Vault
-// refused it (or it authenticates another user than the record's), and whether the answer
-// said anything of the token at all: a rate limit or a network error says nothing, and the
-// schedule decides as before.
+// accepts calls Vault with the token e and reports whether Vault refused it, and whether
+// the answer said anything of the token at all: a rate limit or a network error says
+// nothing, and the schedule decides as before.
 func (r *Rotator) accepts(ctx context.Context, rec *Record, e *Entry) (refused, checked bool) {
 	value, err := r.Sealer.open(r.Key, e.ID, e.Sealed)
 	if err != nil {
@@ -115,15 +114,25 @@ func (r *Rotator) accepts(ctx context.Context, rec *Record, e *Entry) (refused, 
 	if err != nil {
 		return false, false
 	}
+	ok, err := Accepts(ctx, c, rec.UserID)
+	if err != nil {
+		r.logger().Warn("fleet: could not learn whether Vault accepts the current token", "key", r.Key, "error", err)
+		return false, false
+	}
+	return !ok, true
+}
+
+// Accepts asks Vault (Validate Session User) whether it accepts the token c authenticates
+// with as userID's ("" for any user's): false for a token Vault refuses
+// (INVALID_SESSION_ID) or that authenticates another user. An error is an answer that
+// said nothing of the token (the network, a rate limit).
+func Accepts(ctx context.Context, c *client.Client, userID string) (bool, error) {
 	got, err := c.MyUserID(ctx)
 	switch {
 	case errors.Is(err, client.ErrorTypeInvalidSessionID):
-		return true, true
+		return false, nil
 	case err != nil:
-		r.logger().Warn("fleet: could not learn whether Vault accepts the current token", "key", r.Key, "error", err)
-		return false, false
-	case rec.UserID != "" && got != rec.UserID:
-		return true, true
+		return false, err
 	}
-	return false, true
+	return userID == "" || got == userID, nil
 }

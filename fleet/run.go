@@ -49,20 +49,15 @@ func (r *Rotator) locked(ctx context.Context, h *held, opts RotateOptions, l *lo
 	}
 	foreign := r.foreign(rep)
 	pending := rc.pending
-	if pending == nil && rec.Previous != nil && rc.currentLive && l.grace > 0 {
-		// Still inside a grace period with a working current token: with IfDue nothing
-		// more to do, without it the caller waits.
+	// A working current token and nothing pending: inside a grace period nothing more to
+	// do with IfDue (without it the caller waits); outside one, with IfDue, only when due.
+	inGrace := rec.Previous != nil && l.grace > 0
+	if pending == nil && rc.currentLive && (inGrace || (opts.IfDue && !opts.ReplaceSealKey && !r.due(rec, r.clock().Now()))) {
 		if err := rc.save(ctx, h, rec); err != nil {
 			return nil, err
 		}
-		if opts.IfDue {
-			return r.merge(rep, rec, false), foreign
-		}
-		return nil, &GraceError{Left: l.grace, Until: rec.PreviousRevocableAt}
-	}
-	if pending == nil && opts.IfDue && !opts.ReplaceSealKey && rc.currentLive && !r.due(rec, r.clock().Now()) {
-		if err := rc.save(ctx, h, rec); err != nil {
-			return nil, err
+		if inGrace && !opts.IfDue {
+			return nil, &GraceError{Left: l.grace, Until: rec.PreviousRevocableAt}
 		}
 		return r.merge(rep, rec, false), foreign
 	}

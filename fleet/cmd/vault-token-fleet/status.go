@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -78,23 +76,11 @@ func (a *app) checkCurrent(o *opened, dns, caFile string, st *fleet.Status) erro
 	if err != nil {
 		return command.UsageErrorf("--vault: %v", err)
 	}
-	accepted, err := accepts(o.ctx, c, st.UserID)
+	accepted, err := fleet.Accepts(o.ctx, c, st.UserID)
 	if err == nil {
 		st.CurrentAccepted = &accepted
 	}
 	return err
-}
-
-// accepts reports whether Vault accepts the client's token as userID's.
-func accepts(ctx context.Context, c *client.Client, userID string) (bool, error) {
-	got, err := c.MyUserID(ctx)
-	switch {
-	case errors.Is(err, client.ErrorTypeInvalidSessionID):
-		return false, nil
-	case err != nil:
-		return false, err
-	}
-	return got == userID, nil
 }
 
 func printStatus(w interface{ Write([]byte) (int, error) }, st *fleet.Status, checkErr error) error {
