@@ -199,5 +199,13 @@ func (b *memoryBuffer) setDeadline(t time.Time) {
 		return
 	}
 	expired := b.expired
-	b.timer = time.AfterFunc(time.Until(t), func() { close(expired) })
+	wait := time.Until(t)
+	if wait <= 0 {
+		// Past already, as net/http's "long ago" deadline that aborts a read is: no timer.
+		// (A timer of minus thirty years inside a testing/synctest bubble crashed go1.26's
+		// runtime under -race, SIGSEGV in timer.modify.)
+		close(expired)
+		return
+	}
+	b.timer = time.AfterFunc(wait, func() { close(expired) })
 }
