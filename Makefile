@@ -125,7 +125,7 @@ bench-ci:
 # Minimizing a new interesting input is capped at 3s, or the run stalls on it.
 FUZZTIME ?= 30s
 fuzz:
-	@grep -r --include='*_test.go' -o '^func Fuzz[A-Za-z0-9_]*' client cmd openapi | sort -u | \
+	@grep -r --include='*_test.go' -o '^func Fuzz[A-Za-z0-9_]*' client cmd internal openapi | sort -u | \
 	while IFS=: read -r file fn; do \
 		pkg=./$$(dirname "$$file"); name=$${fn#func }; \
 		echo "== $$name in $$pkg for $(FUZZTIME)"; \

@@ -100,8 +100,8 @@ func (a *app) printFake(output, dns, cert string) error {
 		})
 	case "env":
 		for _, kv := range [][2]string{
-			{"VEEVA_VAULT_DNS", dns}, {"VEEVA_VAULT_CA_FILE", cert}, {"VEEVA_VAULT_LOGIN_HOST", dns},
-			{"VEEVA_VAULT_USERNAME", fakeUser.Username}, {"VEEVA_VAULT_PASSWORD", fakeUser.Password},
+			{command.EnvDNS, dns}, {command.EnvCAFile, cert}, {command.EnvLoginHost, dns},
+			{command.EnvUsername, fakeUser.Username}, {command.EnvPassword, fakeUser.Password},
 			{"VAULT_TOKEN_FAKE_PID", strconv.Itoa(os.Getpid())},
 		} {
 			if _, err := fmt.Fprintf(a.stdout, "export %s=%s\n", kv[0], command.ShellQuote(kv[1])); err != nil {
@@ -121,7 +121,8 @@ func (a *app) printFake(output, dns, cert string) error {
 }
 
 // leaveFake stops the fake that -o env describes and forgets what it exported.
-const leaveFake = `kill "$VAULT_TOKEN_FAKE_PID"; unset VEEVA_VAULT_DNS VEEVA_VAULT_CA_FILE VEEVA_VAULT_LOGIN_HOST VEEVA_VAULT_USERNAME VEEVA_VAULT_PASSWORD VAULT_TOKEN_FAKE_PID`
+const leaveFake = `kill "$VAULT_TOKEN_FAKE_PID"; unset ` + command.EnvDNS + " " + command.EnvCAFile + " " + command.EnvLoginHost + " " +
+	command.EnvUsername + " " + command.EnvPassword + " VAULT_TOKEN_FAKE_PID"
 
 // fakeIdPTokenLifetime is how long the identity provider tokens fake prints last: a day of
 // integration tests.

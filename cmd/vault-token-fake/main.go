@@ -18,8 +18,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/acme/vault-token/internal/command"
 )
 
@@ -32,22 +30,14 @@ type app struct {
 }
 
 func main() {
-	ctx, stop := command.WithSignals(context.Background())
 	a := &app{stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
-	code := a.run(ctx, os.Args[1:])
-	stop()
-	os.Exit(code)
+	command.Main(a.run)
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
 	root := a.fakeCmd()
 	root.AddCommand(a.demoCmd())
-	root.SetArgs(args)
-	root.SetOut(a.stdout)
-	root.SetErr(a.stderr)
-	root.SilenceErrors, root.SilenceUsage = true, true
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return command.UsageErrorf("%s", err) })
 	root.CompletionOptions.DisableDefaultCmd = true // vault-token's completion covers vault-token fake
-	cmd, err := root.ExecuteContextC(ctx)
-	return command.Report(ctx, a.stderr, name, cmd.CommandPath(), err, command.ExitVault)
+	cmd, err := command.Execute(ctx, root, args, a.stdout, a.stderr)
+	return command.Report(ctx, a.stderr, name, cmd.CommandPath(), err)
 }

@@ -138,19 +138,6 @@ func TestFakeOnABusyPort(t *testing.T) {
 	}
 }
 
-func TestDistance(t *testing.T) {
-	for _, tt := range []struct {
-		a, b string
-		want int
-	}{{"nmae", "name", 1}, {"nmae", "me", 2}, {"vualt", "vault", 1}, {"expire", "expires", 1}, {"", "abc", 3}, {"same", "same", 0}} {
-		if got := distance(tt.a, tt.b); got != tt.want {
-			t.Errorf("distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-	}
-}
-
-// TestFakeProgramMissing: without vault-token-fake (or vault-token-fleet) beside it or on
-// PATH, vault-token fake and demo (or fleet) say how to install it, and exit 1.
 func TestFakeProgramMissing(t *testing.T) {
 	data, err := os.ReadFile(binary)
 	if err != nil {
@@ -220,6 +207,15 @@ func TestHelpTopics(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no sources: %v", err)
 	}
+	// The programs name the variables by command's constants: the values are in env.go.
+	envGo, err := os.ReadFile(filepath.Join("..", "..", "internal", "command", "env.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]string{}
+	for _, m := range regexp.MustCompile(`(Env[A-Za-z]+)\s*=\s*"(VEEVA_VAULT_[A-Z_]+)"`).FindAllStringSubmatch(string(envGo), -1) {
+		values[m[1]] = m[2]
+	}
 	read := map[string]bool{}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -231,6 +227,12 @@ func TestHelpTopics(t *testing.T) {
 		}
 		for _, v := range regexp.MustCompile(`"(VEEVA_VAULT_[A-Z_]+)"`).FindAllStringSubmatch(string(src), -1) {
 			read[v[1]] = true
+		}
+		for _, c := range regexp.MustCompile(`command\.(Env[A-Za-z]+)`).FindAllStringSubmatch(string(src), -1) {
+			if values[c[1]] == "" {
+				t.Fatalf("%s names command.%s, which env.go does not define", f, c[1])
+			}
+			read[values[c[1]]] = true
 		}
 	}
 	if len(read) < 5 {

@@ -12,24 +12,6 @@ import (
 	"github.com/acme/vault-token/internal/command"
 )
 
-// The environment variables the command reads. The VEEVA_ prefix keeps them apart from
-// HashiCorp Vault's VAULT_ADDR and VAULT_TOKEN, which many of the same operators have set.
-//
-//nolint:gosec // the names of variables, not their values
-const (
-	envDNS         = "VEEVA_VAULT_DNS"
-	envSessionID   = "VEEVA_VAULT_SESSION_ID"
-	envAccessToken = "VEEVA_VAULT_ACCESS_TOKEN"
-	envUsername    = "VEEVA_VAULT_USERNAME"
-	envPassword    = "VEEVA_VAULT_PASSWORD"
-	envIdPToken    = "VEEVA_VAULT_IDP_TOKEN"
-	// envOAuthProfile is not a secret: it may also be given as --oauth-profile.
-	envOAuthProfile = "VEEVA_VAULT_OAUTH_PROFILE"
-	// envLoginHost is Veeva's login host when --oauth-login-host is not given: the fake's
-	// address in a shell that vault-token-fake -o env set up.
-	envLoginHost = "VEEVA_VAULT_LOGIN_HOST"
-)
-
 // credFlags are the flags that choose and carry credentials.
 type credFlags struct {
 	passwordStdin, idpTokenStdin bool
@@ -40,11 +22,11 @@ type credFlags struct {
 func addCredFlags(cmd *cobra.Command) *credFlags {
 	f := &credFlags{}
 	fs := cmd.Flags()
-	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read "+envUsername+"'s password from the first line of stdin")
-	fs.StringVar(&f.oauthProfile, "oauth-profile", "", "log in with OAuth 2.0 / OpenID Connect through this Vault OAuth profile ID (default $"+envOAuthProfile+")")
+	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read "+command.EnvUsername+"'s password from the first line of stdin")
+	fs.StringVar(&f.oauthProfile, "oauth-profile", "", "log in with OAuth 2.0 / OpenID Connect through this Vault OAuth profile ID (default $"+command.EnvOAuthProfile+")")
 	fs.BoolVar(&f.idpTokenStdin, "idp-token-stdin", false, "read the identity provider's access token for --oauth-profile from the first line of stdin")
 	fs.StringVar(&f.oauthClientID, "oauth-client-id", "", "the client application's ID at the authorization server, for Vault's token introspection")
-	fs.StringVar(&f.oauthLoginHost, "oauth-login-host", client.DefaultLoginHost, "Veeva's login host, HOST[:PORT]: for --oauth-profile logins, and to tell why a password is refused for an SSO user (default $"+envLoginHost+", else "+client.DefaultLoginHost+")")
+	fs.StringVar(&f.oauthLoginHost, "oauth-login-host", client.DefaultLoginHost, "Veeva's login host, HOST[:PORT]: for --oauth-profile logins, and to tell why a password is refused for an SSO user (default $"+command.EnvLoginHost+", else "+client.DefaultLoginHost+")")
 	return f
 }
 
@@ -56,36 +38,36 @@ func addCredFlags(cmd *cobra.Command) *credFlags {
 // refused rather than one silently winning.
 func (a *app) credentials(cmd *cobra.Command, f *credFlags) (client.Credentials, error) {
 	f.oauthLoginHost = a.loginHost(cmd, f.oauthLoginHost)
-	session, token := a.getenv(envSessionID), a.getenv(envAccessToken)
-	user, envPw := a.getenv(envUsername), a.getenv(envPassword)
+	session, token := a.getenv(command.EnvSessionID), a.getenv(command.EnvAccessToken)
+	user, envPw := a.getenv(command.EnvUsername), a.getenv(command.EnvPassword)
 	profile, profileFrom := f.oauthProfile, "--oauth-profile"
 	if profile == "" {
-		profile, profileFrom = a.getenv(envOAuthProfile), envOAuthProfile
+		profile, profileFrom = a.getenv(command.EnvOAuthProfile), command.EnvOAuthProfile
 	}
-	envIdP := a.getenv(envIdPToken)
+	envIdP := a.getenv(command.EnvIdPToken)
 	kinds := []credKind{
-		{envSessionID, session != ""},
-		{envAccessToken, token != ""},
-		{envUsername, user != ""}, {envPassword, envPw != ""}, {"--password-stdin", f.passwordStdin},
-		{profileFrom, profile != ""}, {envIdPToken, envIdP != ""}, {"--idp-token-stdin", f.idpTokenStdin},
+		{command.EnvSessionID, session != ""},
+		{command.EnvAccessToken, token != ""},
+		{command.EnvUsername, user != ""}, {command.EnvPassword, envPw != ""}, {"--password-stdin", f.passwordStdin},
+		{profileFrom, profile != ""}, {command.EnvIdPToken, envIdP != ""}, {"--idp-token-stdin", f.idpTokenStdin},
 	}
 	chosen := describeKinds(kinds[0:1], kinds[1:2], kinds[2:5], kinds[5:8])
 	switch {
 	case len(chosen) == 0:
 		return client.Credentials{}, command.UsageErrorf("no credentials: set %s, %s, %s (with %s or --password-stdin), or use --oauth-profile (with %s or --idp-token-stdin)",
-			envSessionID, envAccessToken, envUsername, envPassword, envIdPToken)
+			command.EnvSessionID, command.EnvAccessToken, command.EnvUsername, command.EnvPassword, command.EnvIdPToken)
 	case len(chosen) > 1:
 		return client.Credentials{}, command.UsageErrorf("two kinds of credentials: %s; keep one", strings.Join(chosen, " and "))
 	case envPw != "" && f.passwordStdin:
-		return client.Credentials{}, command.UsageErrorf("two passwords: %s and --password-stdin; keep one", envPassword)
+		return client.Credentials{}, command.UsageErrorf("two passwords: %s and --password-stdin; keep one", command.EnvPassword)
 	case envIdP != "" && f.idpTokenStdin:
-		return client.Credentials{}, command.UsageErrorf("two identity provider tokens: %s and --idp-token-stdin; keep one", envIdPToken)
+		return client.Credentials{}, command.UsageErrorf("two identity provider tokens: %s and --idp-token-stdin; keep one", command.EnvIdPToken)
 	case (envPw != "" || f.passwordStdin) && user == "":
-		return client.Credentials{}, command.UsageErrorf("%s needs %s", chosen[0], envUsername)
+		return client.Credentials{}, command.UsageErrorf("%s needs %s", chosen[0], command.EnvUsername)
 	case (envIdP != "" || f.idpTokenStdin) && profile == "":
-		return client.Credentials{}, command.UsageErrorf("%s needs --oauth-profile (or %s)", chosen[0], envOAuthProfile)
+		return client.Credentials{}, command.UsageErrorf("%s needs --oauth-profile (or %s)", chosen[0], command.EnvOAuthProfile)
 	case profile != "" && envIdP == "" && !f.idpTokenStdin:
-		return client.Credentials{}, command.UsageErrorf("%s needs the identity provider's access token: set %s or use --idp-token-stdin", profileFrom, envIdPToken)
+		return client.Credentials{}, command.UsageErrorf("%s needs the identity provider's access token: set %s or use --idp-token-stdin", profileFrom, command.EnvIdPToken)
 	case profile == "" && cmd.Flags().Changed("oauth-client-id"):
 		return client.Credentials{}, command.UsageErrorf("--oauth-client-id applies to --oauth-profile logins only")
 	case session != "":
@@ -153,11 +135,11 @@ func (a *app) password(cmd *cobra.Command, user string, fromStdin bool) (string,
 		}
 		return strings.TrimRight(line, "\r\n"), nil
 	}
-	if pw := a.getenv(envPassword); pw != "" {
+	if pw := a.getenv(command.EnvPassword); pw != "" {
 		return pw, nil
 	}
 	if !a.isTerminal() {
-		return "", command.UsageErrorf("no password for %s: set %s, use --password-stdin, or run on a terminal to be asked", user, envPassword)
+		return "", command.UsageErrorf("no password for %s: set %s, use --password-stdin, or run on a terminal to be asked", user, command.EnvPassword)
 	}
 	fmt.Fprintf(a.stderr, "Password for %s: ", user)
 	pw, err := a.readPassword(cmd.Context())
@@ -196,7 +178,7 @@ func (a *app) stdinLine(ctx context.Context, flag, what string) (string, error) 
 // else Veeva's (the flag's default).
 func (a *app) loginHost(cmd *cobra.Command, flag string) string {
 	if !cmd.Flags().Changed("oauth-login-host") {
-		if h := a.getenv(envLoginHost); h != "" {
+		if h := a.getenv(command.EnvLoginHost); h != "" {
 			return h
 		}
 	}

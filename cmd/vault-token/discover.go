@@ -65,7 +65,7 @@ the user's OAuth 2.0 / OpenID Connect profiles. It needs no credentials and no V
 			return nil
 		}),
 	}
-	cmd.Flags().StringVar(&loginHost, "oauth-login-host", client.DefaultLoginHost, "Veeva's login host, HOST[:PORT] (default $"+envLoginHost+", else "+client.DefaultLoginHost+")")
+	cmd.Flags().StringVar(&loginHost, "oauth-login-host", client.DefaultLoginHost, "Veeva's login host, HOST[:PORT] (default $"+command.EnvLoginHost+", else "+client.DefaultLoginHost+")")
 	nf = addNetFlags(cmd)
 	addChoiceFlag(cmd, output, "output", "o", "text (the type, then a profile a line) or json")
 	return cmd

@@ -32,7 +32,7 @@ func addNetFlags(cmd *cobra.Command) *netFlags {
 	f := &netFlags{}
 	fs := cmd.Flags()
 	fs.DurationVar(&f.timeout, "timeout", time.Minute, "give up after this long")
-	fs.StringVar(&f.caFile, "ca-file", "", "also trust the certificates in this PEM file, such as the fake Vault's (default $"+caFileEnv+")")
+	fs.StringVar(&f.caFile, "ca-file", "", "also trust the certificates in this PEM file, such as the fake Vault's (default $"+command.EnvCAFile+")")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log each request to stderr (secrets are never logged)")
 	return f
 }

@@ -30,8 +30,8 @@ func (a *app) generateCmd() *cobra.Command {
 in a sandbox, named as on the My Vaults page (--sandbox). Vault shows a token's value once:
 it goes to stdout, or with --out-file to a file of mode 0600, settled before the token is
 created. --expires takes an RFC 3339 time (sent in UTC), a date YYYY-MM-DD (23:59:59 in the
-user's time zone) or a duration such as 90d, 2w or 12h; without it the token never expires,
-if the user's security profile allows.`,
+user's time zone), a life from now such as 90d, 2w or 12h, or never; without it (or with
+never) the token never expires, if the user's security profile allows.`,
 		Example: generateExample,
 		Args:    command.NoArgs,
 		RunE:    runE(func(cmd *cobra.Command, _ []string) error { return a.generate(cmd, o) }),
@@ -41,7 +41,7 @@ if the user's security profile allows.`,
 		me:      "create the token for the authenticated user",
 		sandbox: "create the token for the authenticated user in this sandbox, named as on My Vaults",
 		name:    "the token's name or description",
-		expires: "an RFC 3339 time, a date YYYY-MM-DD, or a duration such as 90d (default: never, if the security profile allows)",
+		expires: command.ExpiresForms + " (default: never, if the security profile allows)",
 		outFile: "write the result to this file, mode 0600, instead of stdout",
 	})
 	return cmd

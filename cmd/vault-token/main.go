@@ -20,7 +20,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/acme/vault-token/client"
-	"github.com/acme/vault-token/internal/bound"
 	"github.com/acme/vault-token/internal/command"
 )
 
@@ -44,7 +43,6 @@ type app struct {
 }
 
 func main() {
-	ctx, stop := command.WithSignals(context.Background())
 	fd := int(os.Stdin.Fd())
 	a := &app{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
@@ -52,9 +50,7 @@ func main() {
 		readPassword: func(ctx context.Context) ([]byte, error) { return readPassword(ctx, fd) },
 		now:          time.Now,
 	}
-	code := a.run(ctx, os.Args[1:])
-	stop()
-	os.Exit(code)
+	command.Main(a.run)
 }
 
 // readPassword reads a line from the terminal without echo. A signal (Ctrl-C) ends the
@@ -85,63 +81,45 @@ func readPassword(ctx context.Context, fd int) ([]byte, error) {
 
 func (a *app) run(ctx context.Context, args []string) int {
 	root := a.newRootCmd()
-	root.SetArgs(args)
 	root.SetIn(a.stdin)
-	root.SetOut(a.stdout)
-	root.SetErr(a.stderr)
-	cmd, err := root.ExecuteContextC(ctx)
+	cmd, err := command.Execute(ctx, root, args, a.stdout, a.stderr)
 	code := a.report(ctx, cmd.CommandPath(), err)
 	a.endSessions(ctx)
 	return code
 }
 
-// endSessionAllowance is how long ending the run's sessions may take past the run's
-// --timeout: the command is done, and a Vault that does not answer must not hold it up.
-const endSessionAllowance = time.Second
-
-// endSessions ends the sessions the run logged in for, whatever ended the run (success, an
-// error, a signal), so that a session ID leaked from a finished job is useless. Failing to
-// end one is a warning, not a failed run. It ends with the run's --timeout, or
-// endSessionAllowance from now when the run used that up.
+// endSessions ends the sessions the run logged in for (command.EndSessions), within the
+// run's --timeout.
 func (a *app) endSessions(ctx context.Context) {
-	if len(a.clients) == 0 {
-		return
-	}
 	if !a.deadline.IsZero() {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, a.deadline)
 		defer cancel()
 	}
-	ctx, cancel := bound.Cleanup(ctx, endSessionAllowance)
-	defer cancel()
-	for _, cl := range a.clients {
-		if err := cl.EndSession(ctx); err != nil {
-			fmt.Fprintf(a.stderr, "vault-token: warning: the session was not ended (Vault ends it when it idles out): %s\n", message(err))
-		}
-	}
+	command.EndSessions(ctx, a.stderr, "vault-token", a.clients...)
 }
 
-// report prints err once, for a person, and picks the exit status.
+// report prints err once, for a person, and picks the exit status (command.Status).
 func (a *app) report(ctx context.Context, cmdPath string, err error) int {
-	if err == nil {
-		return command.ExitOK
-	}
 	var exited *exitedError
-	switch {
-	case errors.As(err, &exited):
+	if errors.As(err, &exited) {
 		return exited.code
-	case command.IsUsage(err) || errors.Is(err, client.ErrInvalidInput):
-		return command.ReportUsage(a.stderr, cmdPath, message(err))
 	}
-	var unknown *client.UnknownOutcomeError
+	code := command.Status(ctx, err)
 	var stopped command.StoppedBy
-	if errors.As(context.Cause(ctx), &stopped) && !errors.As(err, &unknown) {
+	switch {
+	case code == command.ExitOK:
+		return code
+	case code == command.ExitUsage:
+		return command.ReportUsage(a.stderr, cmdPath, command.Message(err))
+	case code != command.ExitUnknown && errors.As(context.Cause(ctx), &stopped):
 		// The library's words for a wait that ended ("stopped waiting ...: context
 		// canceled") are not the operator's: say what stopped the command.
 		fmt.Fprintf(a.stderr, "vault-token: stopped by a signal (%s) before the command finished\n", stopped.Sig)
-	} else {
-		fmt.Fprintf(a.stderr, "vault-token: %s\n", message(err))
+	default:
+		fmt.Fprintf(a.stderr, "vault-token: %s\n", command.Message(err))
 	}
+	var unknown *client.UnknownOutcomeError
 	if errors.As(err, &unknown) && unknown.Find != nil {
 		who := "--me"
 		if unknown.Find.UserID != "" {
@@ -155,23 +133,5 @@ func (a *app) report(ctx context.Context, cmdPath string, err error) int {
 		fmt.Fprintf(a.stderr, "vault-token:   vault-token list%s %s --name %s\n", where, who, command.ShellQuote(unknown.Find.Name))
 	}
 	a.ssoHint(ctx, err)
-	// An unknown outcome wins over the signal that stopped the run: a script that checks
-	// for 3 must learn that a token may exist, however the run ended.
-	if errors.As(err, &unknown) {
-		return command.ExitUnknown
-	}
-	if code, stopped := command.SignalExit(ctx); stopped {
-		return code
-	}
-	return command.ExitVault
-}
-
-// message is err for the operator: invalid input as the field and what is wrong with it
-// (the command line's words), anything else as it prints.
-func message(err error) string {
-	var in *client.InputError
-	if errors.As(err, &in) {
-		return "invalid " + in.Field + ": " + in.Reason
-	}
-	return err.Error()
+	return code
 }

@@ -44,11 +44,11 @@ func (a *app) start(cmd *cobra.Command, f *newTokenFlags, dryRun bool) (client.T
 	if err := exactlyOne(cmd, "user", "me", "sandbox"); err != nil {
 		return req, nil, err
 	}
-	req, err := parseExpires(f.expires, a.now())
+	expires, err := command.ParseExpires(f.expires)
 	if err != nil {
 		return req, nil, err
 	}
-	req.Name = f.name
+	req = expires.Request(f.name, a.now())
 	if cmd.Flags().Changed("out-file") && f.outFile == "" {
 		return req, nil, command.UsageErrorf("--out-file is empty: name the file the token goes to (an unset variable?), or leave the flag out to print the token")
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"github.com/spf13/cobra"
-
-	"github.com/acme/vault-token/internal/command"
 )
 
 func (a *app) newRootCmd() *cobra.Command {
@@ -23,19 +21,11 @@ stdout carries only the result; messages go to stderr. Exit status: 0 success, 1
 or network error, 2 a usage error or invalid input (nothing was sent), 3 the outcome is
 unknown (Vault may have acted: check, with list, before you retry). More in
 'vault-token help environment' and 'vault-token help exit-codes'.`,
-		Version:       versionInfo(),
-		SilenceErrors: true, // report prints each error once
-		SilenceUsage:  true, // and points to --help rather than dumping every flag
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cmd.SetOut(cmd.ErrOrStderr())
-			_ = cmd.Usage()
-			return command.UsageErrorf("a command is required")
-		},
+		Version: versionInfo(),
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	// --version without cobra's -v: -v is --verbose, as in most commands that log requests.
 	root.Flags().Bool("version", false, "print the version")
-	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(a.generateCmd(), a.listCmd(), a.revokeCmd(), a.rotateCmd(), a.versionsCmd(), a.discoverCmd(), a.versionCmd(),
 		a.forwardCmd(fakeProgram, "demo [--verbose]", "Run the whole flow against an in-process fake Vault (no network, no credentials)",
 			"  vault-token demo --verbose", "demo"),

@@ -61,7 +61,7 @@ creates, revokes and writes nothing.`,
 		me:      "your own token",
 		sandbox: "your own token in this sandbox, named as on My Vaults",
 		name:    "the token's name: older active tokens with exactly this name are revoked",
-		expires: "the new token's expiry: an RFC 3339 time, a date YYYY-MM-DD, or a duration such as 30d",
+		expires: "the new token's expiry: " + command.ExpiresForms,
 		outFile: "write the new token to this file, mode 0600, instead of stdout",
 	})
 	fs := cmd.Flags()

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// What both programs' commands share: how a command's errors are marked, how arguments
+// What every program's commands share: how a command's errors are marked, how arguments
 // are refused, how JSON is printed and how a run's end is reported.
 
 // RunE marks what f returns as an error of the run (a RanError), apart from the errors
@@ -62,21 +62,4 @@ func SignalExit(ctx context.Context) (int, bool) {
 		return stopped.ExitStatus(), true
 	}
 	return 0, false
-}
-
-// Report ends a run of program: nothing for no error; a usage error printed with a
-// pointer to --help (ExitUsage); any other error printed once, then the exit status of the
-// signal that stopped the run, if one did, else status.
-func Report(ctx context.Context, w io.Writer, program, cmdPath string, err error, status int) int {
-	if err == nil {
-		return ExitOK
-	}
-	if IsUsage(err) {
-		return ReportUsage(w, cmdPath, err.Error())
-	}
-	fmt.Fprintf(w, "%s: %s\n", program, err)
-	if code, stopped := SignalExit(ctx); stopped {
-		return code
-	}
-	return status
 }

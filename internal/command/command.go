@@ -1,6 +1,8 @@
-// Package command holds what the two programs of this module, vault-token and
-// vault-token-fake, share: their exit statuses, how a signal stops them and quoting for a
-// shell. It is internal: neither program's behaviour is an API.
+// Package command is the scaffold every program is built on (vault-token, vault-token-fake,
+// and the fleet module's vault-token-fleet and fleet-demo): Main, the cobra root's set-up
+// (Execute), the one mapping from a run's end to its exit status (Status, Report), how a
+// signal stops a run, the environment's names, the one --expires grammar (ParseExpires)
+// and quoting for a shell. It is internal: no program's behaviour is an API.
 package command
 
 import (

@@ -1,15 +1,14 @@
-package main
+package command
 
 import (
 	"errors"
 	"strings"
 
-	"github.com/acme/vault-token/internal/command"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
-// flagError turns a flag parsing error into a usage error, with the nearest flag the
+// flagError, every program's, turns a flag parsing error into a usage error, with the nearest flag the
 // command has when the name was mistyped.
 func flagError(cmd *cobra.Command, err error) error {
 	msg := err.Error()
@@ -19,7 +18,7 @@ func flagError(cmd *cobra.Command, err error) error {
 		name = notExist.GetSpecifiedName()
 	}
 	if name == "" {
-		return command.UsageErrorf("%s", msg)
+		return UsageErrorf("%s", msg)
 	}
 	best, bestDist := "", 3
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
@@ -35,9 +34,9 @@ func flagError(cmd *cobra.Command, err error) error {
 		}
 	})
 	if best != "" {
-		return command.UsageErrorf("%s (did you mean --%s?)", msg, best)
+		return UsageErrorf("%s (did you mean --%s?)", msg, best)
 	}
-	return command.UsageErrorf("%s", msg)
+	return UsageErrorf("%s", msg)
 }
 
 // distance is the number of edits from a to b: inserting, deleting or changing a letter,

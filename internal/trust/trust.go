@@ -5,8 +5,10 @@
 package trust
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net/http"
 	"os"
 )
 
@@ -25,4 +27,19 @@ func Pool(path string) (*x509.CertPool, error) {
 		return nil, fmt.Errorf("%s holds no PEM certificate", path)
 	}
 	return roots, nil
+}
+
+// HTTPClient is an HTTP client that trusts the system's roots and, with a caFile, the
+// certificates in it as well (TLS 1.2 at least). Without a caFile it is a plain client.
+func HTTPClient(caFile string) (*http.Client, error) {
+	if caFile == "" {
+		return &http.Client{}, nil
+	}
+	roots, err := Pool(caFile)
+	if err != nil {
+		return nil, err
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: t}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/spf13/cobra"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/acme/vault-token/client"
@@ -32,16 +33,15 @@ const (
 )
 
 func main() {
-	ctx, stop := command.WithSignals(context.Background())
-	err := run(ctx, os.Stdout)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fleet-demo:", err)
-		if code, stopped := command.SignalExit(ctx); stopped {
-			os.Exit(code)
+	command.Main(func(ctx context.Context, args []string) int {
+		root := &cobra.Command{
+			Use:   "fleet-demo",
+			Short: "Show a fleet sharing one Vault token on one machine, offline",
+			RunE:  command.RunE(func(cmd *cobra.Command, _ []string) error { return run(cmd.Context(), cmd.OutOrStdout()) }),
 		}
-		os.Exit(command.ExitVault)
-	}
+		cmd, err := command.Execute(ctx, root, args, os.Stdout, os.Stderr)
+		return command.Report(ctx, os.Stderr, "fleet-demo", cmd.CommandPath(), err)
+	})
 }
 
 // demo is the running fleet.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"os"
@@ -39,6 +40,27 @@ func TestTimeoutBoundsTheRun(t *testing.T) {
 	}
 }
 
+// TestStoppedMidTokenIsUnknown: a signal that stops a rotation while Vault is making the
+// token ends the run with 3, not the signal's 128+N: a script must learn that a token may
+// exist (the next rotation revokes it if it was made).
+func TestStoppedMidTokenIsUnknown(t *testing.T) {
+	h := newHarness(t, etcdtest.Start(t, 3, nil).Endpoints())
+	h.fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Until: t.Context().Done()})
+	ctx, stop := context.WithCancelCause(t.Context())
+	go func() {
+		if h.fake.WaitForRequests(ctx, openapi.OpGenerateMyAPIAccessToken, 1) == nil {
+			stop(command.StoppedBy{Sig: syscall.SIGTERM})
+		}
+	}()
+	r := h.runIn(ctx, "rotate", "--me", "--name", "fleet-svc")
+	if r.code != command.ExitUnknown || !strings.Contains(r.stderr, "outcome") {
+		t.Errorf("a rotation stopped while Vault made its token: %+v, want exit 3 saying the outcome is unknown", r)
+	}
+	if r := h.runIn(t.Context(), "status", "--timeout", "3s"); r.code != command.ExitOK {
+		t.Errorf("status after it: %+v", r)
+	}
+}
+
 // TestKeyFilesAreChecked: a sealing key file is a regular file of exactly 32 bytes: a
 // FIFO, a device, a directory or a longer file is refused at once (exit 2), a key pasted
 // where its path belongs is never printed, and a file others may read is used with a
@@ -65,7 +87,7 @@ func TestKeyFilesAreChecked(t *testing.T) {
 		{long, "more than 32 bytes"},
 		{pasted, "no such file"},
 	} {
-		h.env[envSealKeyFile] = tt.path
+		h.env[command.EnvSealKeyFile] = tt.path
 		r := h.run("token")
 		if r.code != command.ExitUsage || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
 			t.Errorf("key file %q: %+v, want exit 2 and %q", tt.path, r, tt.want)
@@ -84,7 +106,7 @@ func TestKeyFilesAreChecked(t *testing.T) {
 	if err := os.Chmod(open, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h.env[envSealKeyFile] = open
+	h.env[command.EnvSealKeyFile] = open
 	searched := h.printed.String()
 	r := h.run("token")
 	h.printed.Reset() // the token, as asked: keep it out of the search for secrets
@@ -97,7 +119,7 @@ func TestKeyFilesAreChecked(t *testing.T) {
 // envSealKeyFileOf is the harness's own sealing key file, as newHarness wrote it.
 func (h *harness) envSealKeyFileOf(t *testing.T) string {
 	t.Helper()
-	return filepath.Join(filepath.Dir(h.env[envCAFile]), "seal")
+	return filepath.Join(filepath.Dir(h.env[command.EnvCAFile]), "seal")
 }
 
 // TestWrongKeyIsAUsageError: a rotator given another key than the fleet's exits 2 and
@@ -111,7 +133,7 @@ func TestWrongKeyIsAUsageError(t *testing.T) {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	write(t, other, key)
-	h.env[envSealKeyFile] = other
+	h.env[command.EnvSealKeyFile] = other
 	before := h.fake.Count("")
 	if r := h.run("rotate", "--me", "--name", "fleet-svc", "--if-due"); r.code != command.ExitUsage || !strings.Contains(r.stderr, "not the fleet's key") {
 		t.Errorf("a rotation with another key: %+v, want exit 2", r)

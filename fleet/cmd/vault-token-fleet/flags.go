@@ -13,26 +13,7 @@ import (
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/fleet"
 	"github.com/acme/vault-token/internal/command"
-)
-
-// The environment variables the program reads. Secrets (the etcd password, Vault's
-// credentials) come only from here, never from a flag, which the process list shows.
-//
-//nolint:gosec // the names of variables, not their values
-const (
-	envEtcd         = "VEEVA_VAULT_ETCD"
-	envKey          = "VEEVA_VAULT_FLEET_KEY"
-	envSealKeyFile  = "VEEVA_VAULT_SEAL_KEY_FILE"
-	envEtcdCAFile   = "VEEVA_VAULT_ETCD_CA_FILE"
-	envEtcdCertFile = "VEEVA_VAULT_ETCD_CERT_FILE"
-	envEtcdKeyFile  = "VEEVA_VAULT_ETCD_KEY_FILE"
-	envEtcdUsername = "VEEVA_VAULT_ETCD_USERNAME"
-	envEtcdPassword = "VEEVA_VAULT_ETCD_PASSWORD"
-	envDNS          = "VEEVA_VAULT_DNS"
-	envCAFile       = "VEEVA_VAULT_CA_FILE"
-	envUsername     = "VEEVA_VAULT_USERNAME"
-	envPassword     = "VEEVA_VAULT_PASSWORD"
-	envSessionID    = "VEEVA_VAULT_SESSION_ID"
+	"github.com/acme/vault-token/internal/trust"
 )
 
 // fleetFlags are the flags of every command: where the record is and how to open it.
@@ -57,12 +38,12 @@ const (
 func addFleetFlags(cmd *cobra.Command, outputs string, timeout time.Duration) *fleetFlags {
 	f := &fleetFlags{}
 	fs := cmd.Flags()
-	fs.StringVar(&f.etcd, "etcd", "", "the etcd cluster's endpoints, comma-separated, such as https://etcd-0:2379,https://etcd-1:2379 (default $"+envEtcd+")")
-	fs.StringVar(&f.key, "key", "", "the record's etcd key, one per fleet token, such as /vault-token/myvault/integration (default $"+envKey+")")
-	fs.StringVar(&f.sealKeyFile, "seal-key-file", "", "the file holding the fleet's 32-byte sealing key (default $"+envSealKeyFile+")")
-	fs.StringVar(&f.caFile, "etcd-ca-file", "", "also trust the certificates in this PEM file for etcd's TLS (default $"+envEtcdCAFile+")")
-	fs.StringVar(&f.certFile, "etcd-cert-file", "", "a client certificate for etcd (default $"+envEtcdCertFile+")")
-	fs.StringVar(&f.keyFile, "etcd-key-file", "", "the client certificate's key (default $"+envEtcdKeyFile+")")
+	fs.StringVar(&f.etcd, "etcd", "", "the etcd cluster's endpoints, comma-separated, such as https://etcd-0:2379,https://etcd-1:2379 (default $"+command.EnvEtcd+")")
+	fs.StringVar(&f.key, "key", "", "the record's etcd key, one per fleet token, such as /vault-token/myvault/integration (default $"+command.EnvFleetKey+")")
+	fs.StringVar(&f.sealKeyFile, "seal-key-file", "", "the file holding the fleet's 32-byte sealing key (default $"+command.EnvSealKeyFile+")")
+	fs.StringVar(&f.caFile, "etcd-ca-file", "", "also trust the certificates in this PEM file for etcd's TLS (default $"+command.EnvEtcdCAFile+")")
+	fs.StringVar(&f.certFile, "etcd-cert-file", "", "a client certificate for etcd (default $"+command.EnvEtcdCertFile+")")
+	fs.StringVar(&f.keyFile, "etcd-key-file", "", "the client certificate's key (default $"+command.EnvEtcdKeyFile+")")
 	fs.DurationVar(&f.timeout, "timeout", timeout, "give up after this long: it bounds the whole run, clean-up included")
 	fs.StringVarP(&f.output, "output", "o", "text", "output format: "+outputs)
 	return f
@@ -95,13 +76,13 @@ func (a *app) open(cmd *cobra.Command, f *fleetFlags, needSeal bool, outputs ...
 	if f.timeout <= 0 {
 		return nil, command.UsageErrorf("--timeout must be positive")
 	}
-	endpoints := splitList(a.or(f.etcd, envEtcd))
+	endpoints := splitList(a.or(f.etcd, command.EnvEtcd))
 	if len(endpoints) == 0 {
-		return nil, command.UsageErrorf("--etcd is required (or set %s)", envEtcd)
+		return nil, command.UsageErrorf("--etcd is required (or set %s)", command.EnvEtcd)
 	}
-	key := a.or(f.key, envKey)
+	key := a.or(f.key, command.EnvFleetKey)
 	if key == "" {
-		return nil, command.UsageErrorf("--key is required (or set %s)", envKey)
+		return nil, command.UsageErrorf("--key is required (or set %s)", command.EnvFleetKey)
 	}
 	var sealer *fleet.Sealer
 	if needSeal {
@@ -114,11 +95,11 @@ func (a *app) open(cmd *cobra.Command, f *fleetFlags, needSeal bool, outputs ...
 	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 	opts := fleet.EtcdOptions{
 		Endpoints: endpoints,
-		CAFile:    a.or(f.caFile, envEtcdCAFile), CertFile: a.or(f.certFile, envEtcdCertFile), KeyFile: a.or(f.keyFile, envEtcdKeyFile),
-		Username:    a.getenv(envEtcdUsername),
+		CAFile:    a.or(f.caFile, command.EnvEtcdCAFile), CertFile: a.or(f.certFile, command.EnvEtcdCertFile), KeyFile: a.or(f.keyFile, command.EnvEtcdKeyFile),
+		Username:    a.getenv(command.EnvEtcdUsername),
 		DialTimeout: min(f.timeout, dialTimeout),
 	}
-	if pw := a.getenv(envEtcdPassword); pw != "" {
+	if pw := a.getenv(command.EnvEtcdPassword); pw != "" {
 		opts.Password = client.NewSecret(pw)
 	}
 	if _, err := opts.Config(); err != nil {
@@ -143,18 +124,30 @@ func (a *app) open(cmd *cobra.Command, f *fleetFlags, needSeal bool, outputs ...
 // printed (a key pasted where its path belongs would be); a file that its group or others
 // may read is used, with a warning, as ssh warns of a private key's.
 func (a *app) sealer(f *fleetFlags) (*fleet.Sealer, error) {
-	sealFile := a.or(f.sealKeyFile, envSealKeyFile)
+	sealFile := a.or(f.sealKeyFile, command.EnvSealKeyFile)
 	if sealFile == "" {
-		return nil, command.UsageErrorf("--seal-key-file is required (or set %s): a file of 32 random bytes, made with head -c 32 /dev/urandom", envSealKeyFile)
+		return nil, command.UsageErrorf("--seal-key-file is required (or set %s): a file of 32 random bytes, made with head -c 32 /dev/urandom", command.EnvSealKeyFile)
 	}
 	sealer, err := fleet.LoadSealKey(sealFile)
 	if err != nil {
-		return nil, command.UsageErrorf("--seal-key-file (or %s; its value is not printed): %v", envSealKeyFile, err)
+		return nil, command.UsageErrorf("--seal-key-file (or %s; its value is not printed): %v", command.EnvSealKeyFile, err)
 	}
 	if mode, open := fleet.SealKeyFileOpen(sealFile); open {
 		fmt.Fprintf(a.stderr, "%s: warning: the sealing key file may be read by its group or others (mode %04o): make it 0400 (chmod 0400 FILE; in Kubernetes, defaultMode: 0400)\n", name, mode)
 	}
 	return sealer, nil
+}
+
+// vaultConnect makes the clients of the Vault at dns, each with its credentials, trusting
+// the certificates in caFile beside the system's roots.
+func vaultConnect(dns, caFile string) (func(client.Credentials) (*client.Client, error), error) {
+	hc, err := trust.HTTPClient(caFile)
+	if err != nil {
+		return nil, command.UsageErrorf("--ca-file: %v", err)
+	}
+	return func(c client.Credentials) (*client.Client, error) {
+		return client.New(dns, client.WithHTTPClient(hc), client.WithCredentials(c), client.WithUserAgent(name+"/"+client.Version))
+	}, nil
 }
 
 func splitList(s string) []string {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/acme/vault-token/fleet/internal/etcdtest"
+	"github.com/acme/vault-token/internal/command"
 )
 
 // TestRunByVaultToken: "vault-token fleet status -o json" runs this program installed
@@ -32,7 +33,7 @@ func TestRunByVaultToken(t *testing.T) {
 		t.Fatalf("vault-token fleet status -o json: %v, %s", err, out)
 	}
 	cmd = exec.Command(filepath.Join(bin, "vault-token"), "fleet", "status", "--key", "")
-	cmd.Env = append(h.environ(), envKey+"=")
+	cmd.Env = append(h.environ(), command.EnvFleetKey+"=")
 	err = cmd.Run()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 2 {

@@ -8,7 +8,8 @@
 //
 // stdout carries only the result (a rotation's report, the status, the token when asked
 // for it); messages go to stderr. Exit status: 0 success, 1 a Vault, etcd or network
-// error, 2 a usage error (nothing was sent), 3 the outcome of a token request is unknown.
+// error, 2 a usage error (nothing was sent), 3 the outcome of a token request is unknown
+// (whatever stopped the run), 128+N stopped by signal N: command.Status is the rule.
 package main
 
 import (
@@ -20,7 +21,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/fleet"
 	"github.com/acme/vault-token/internal/command"
 )
@@ -34,62 +34,33 @@ type app struct {
 }
 
 func main() {
-	ctx, stop := command.WithSignals(context.Background())
 	a := &app{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
-	code := a.run(ctx, os.Args[1:])
-	stop()
-	os.Exit(code)
+	command.Main(a.run)
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
-	root := &cobra.Command{
-		Use:   name,
-		Short: "Rotate and read a Veeva Vault API access token a fleet shares through etcd",
+	root := &cobra.Command{Use: name, Short: "Rotate and read a Veeva Vault API access token a fleet shares through etcd",
 		Long: `vault-token-fleet rotates and reads a Veeva Vault API access token that a fleet of
 services shares through etcd: one token per name for every replica, rotated under an etcd
 lock by any number of jobs, sealed with a key the fleet shares. "vault-token fleet" runs it.
 
-The etcd cluster is --etcd (or ` + envEtcd + `), the record's key --key (or ` + envKey + `),
-the sealing key --seal-key-file (or ` + envSealKeyFile + `): a file of 32 random bytes
+The etcd cluster is --etcd (or ` + command.EnvEtcd + `), the record's key --key (or ` + command.EnvFleetKey + `),
+the sealing key --seal-key-file (or ` + command.EnvSealKeyFile + `): a file of 32 random bytes
 (head -c 32 /dev/urandom > FILE). etcd's TLS: --etcd-ca-file, --etcd-cert-file,
---etcd-key-file; its authentication: ` + envEtcdUsername + ` and ` + envEtcdPassword + `.
+--etcd-key-file; its authentication: ` + command.EnvEtcdUsername + ` and ` + command.EnvEtcdPassword + `.
 
 stdout carries only the result; messages go to stderr. Exit status: 0 success, 1 a Vault,
 etcd or network error (or a rotation refused inside the previous token's grace period),
-2 a usage error (nothing was sent), 3 the outcome of a token request is unknown (the next
-rotation revokes the token if it was made). docs/fleet.md has the protocol.`,
-		SilenceErrors: true,
-		SilenceUsage:  true,
-		Args:          command.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cmd.SetOut(cmd.ErrOrStderr())
-			_ = cmd.Usage()
-			return command.UsageErrorf("a command is required")
-		},
-	}
+2 a usage error or a sealing key that is not the fleet's (nothing was sent), 3 the outcome
+of a token request is unknown, whatever stopped the run (the next rotation revokes the
+token if it was made), 128+N stopped by signal N. docs/fleet.md has the protocol.`}
 	root.AddCommand(a.rotateCmd(), a.statusCmd(), a.tokenCmd())
-	root.SetArgs(args)
-	root.SetOut(a.stdout)
-	root.SetErr(a.stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return command.UsageErrorf("%s", err) })
 	root.CompletionOptions.DisableDefaultCmd = true
-	cmd, err := root.ExecuteContextC(ctx)
-	return a.report(ctx, cmd.CommandPath(), err)
-}
-
-// report prints err once and picks the exit status: 3 when a token request's outcome is
-// unknown.
-func (a *app) report(ctx context.Context, cmdPath string, err error) int {
-	status := command.ExitVault
-	var unknown *client.UnknownOutcomeError
-	switch {
-	case errors.As(err, &unknown):
-		status = command.ExitUnknown
-	case errors.Is(err, fleet.ErrWrongSealKey):
+	cmd, err := command.Execute(ctx, root, args, a.stdout, a.stderr)
+	if errors.Is(err, fleet.ErrWrongSealKey) {
 		// Not the fleet's key: a configuration mistake, found before anything was sent.
-		status = command.ExitUsage
 		fmt.Fprintf(a.stderr, "%s: %s\n", name, err)
-		return status
+		return command.ExitUsage
 	}
-	return command.Report(ctx, a.stderr, name, cmdPath, err, status)
+	return command.Report(ctx, a.stderr, name, cmd.CommandPath(), err)
 }

@@ -51,9 +51,9 @@ func newHarnessWith(t *testing.T, fake *vaulttest.Server, endpoints []string) *h
 	write(t, filepath.Join(dir, "seal"), seal)
 	write(t, filepath.Join(dir, "vault.pem"), fake.CertificatePEM())
 	h := &harness{t: t, fake: fake, env: map[string]string{
-		envEtcd: strings.Join(endpoints, ","), envKey: "/vault-token/" + t.Name(), envSealKeyFile: filepath.Join(dir, "seal"),
-		envDNS: fake.DNS, envCAFile: filepath.Join(dir, "vault.pem"),
-		envUsername: rotatorUser.Username, envPassword: rotatorUser.Password,
+		command.EnvEtcd: strings.Join(endpoints, ","), command.EnvFleetKey: "/vault-token/" + t.Name(), command.EnvSealKeyFile: filepath.Join(dir, "seal"),
+		command.EnvDNS: fake.DNS, command.EnvCAFile: filepath.Join(dir, "vault.pem"),
+		command.EnvUsername: rotatorUser.Username, command.EnvPassword: rotatorUser.Password,
 	}}
 	t.Cleanup(h.checkNoSecrets)
 	return h
@@ -93,10 +93,16 @@ type result struct {
 
 func (h *harness) run(args ...string) result {
 	h.t.Helper()
-	var stdout, stderr bytes.Buffer
-	a := &app{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return h.env[k] }}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	return h.runIn(ctx, args...)
+}
+
+// runIn runs the program on ctx, which the test may end as a signal would
+// (command.StoppedBy).
+func (h *harness) runIn(ctx context.Context, args ...string) result {
+	var stdout, stderr bytes.Buffer
+	a := &app{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return h.env[k] }}
 	code := a.run(ctx, args)
 	r := result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 	h.printed.WriteString(r.stdout + r.stderr)
@@ -179,7 +185,7 @@ func TestRotateStatusToken(t *testing.T) {
 
 	// An administrator rotates another user's token; a rotator for another user or name
 	// than the record's is refused.
-	h.env[envKey] += "-other-user"
+	h.env[command.EnvFleetKey] += "-other-user"
 	other := vaulttest.DefaultUsers()[1]
 	if r := h.run("rotate", "--user", fmt.Sprint(other.ID), "--name", "fleet-svc"); r.code != 0 {
 		t.Fatalf("rotate --user: %+v", r)
@@ -203,14 +209,14 @@ func TestUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{map[string]string{envEtcd: ""}, []string{"status"}, "--etcd is required"},
-		{map[string]string{envKey: ""}, []string{"status"}, "--key is required"},
-		{map[string]string{envSealKeyFile: ""}, []string{"token"}, "--seal-key-file is required"},
-		{map[string]string{envSealKeyFile: short}, []string{"token"}, "32 bytes"},
+		{map[string]string{command.EnvEtcd: ""}, []string{"status"}, "--etcd is required"},
+		{map[string]string{command.EnvFleetKey: ""}, []string{"status"}, "--key is required"},
+		{map[string]string{command.EnvSealKeyFile: ""}, []string{"token"}, "--seal-key-file is required"},
+		{map[string]string{command.EnvSealKeyFile: short}, []string{"token"}, "32 bytes"},
 		{nil, []string{"rotate", "--name", "x"}, "exactly one of --me and --user"},
 		{nil, []string{"rotate", "--me"}, "--name is required"},
 		{nil, []string{"rotate", "--me", "--name", "x", "--expires", "soon"}, "--expires"},
-		{map[string]string{envPassword: ""}, []string{"rotate", "--me", "--name", "x"}, envPassword},
+		{map[string]string{command.EnvPassword: ""}, []string{"rotate", "--me", "--name", "x"}, command.EnvPassword},
 		{nil, []string{"status", "-o", "yaml"}, "-o yaml"},
 		{nil, []string{"status", "extra"}, "unexpected argument"},
 		{nil, nil, "a command is required"},
@@ -242,20 +248,20 @@ func TestEtcdTLSAndAuth(t *testing.T) {
 	root := c.ClientOf(t, clientv3.Config{Endpoints: c.Endpoints(), TLS: tlsTrusting(t, caFile)})
 	etcdtest.EnableAuth(t, root, "root-"+rotatorUser.Password, "fleet", "fleet-etcd-password", "/vault-token/")
 	h := newHarness(t, c.Endpoints())
-	h.env[envEtcdCAFile] = caFile
-	h.env[envEtcdUsername], h.env[envEtcdPassword] = "fleet", "fleet-etcd-password"
+	h.env[command.EnvEtcdCAFile] = caFile
+	h.env[command.EnvEtcdUsername], h.env[command.EnvEtcdPassword] = "fleet", "fleet-etcd-password"
 	if r := h.run("rotate", "--me", "--name", "fleet-svc"); r.code != 0 {
 		t.Fatalf("rotate over TLS with authentication: %+v", r)
 	}
 	if r := h.run("status"); r.code != 0 {
 		t.Fatalf("status: %+v", r)
 	}
-	h.env[envEtcdPassword] = "wrong"
+	h.env[command.EnvEtcdPassword] = "wrong"
 	if r := h.run("status"); r.code != command.ExitVault || !strings.Contains(r.stderr, "authentication failed") || strings.Contains(r.stderr, "wrong") {
 		t.Errorf("status with a wrong etcd password: %+v", r)
 	}
-	delete(h.env, envEtcdCAFile)
-	h.env[envEtcdPassword] = "fleet-etcd-password"
+	delete(h.env, command.EnvEtcdCAFile)
+	h.env[command.EnvEtcdPassword] = "fleet-etcd-password"
 	// A member that is not trusted never answers: the command gives up when --timeout ends.
 	if r := h.run("status", "--timeout", "3s"); r.code != command.ExitVault || !strings.Contains(r.stderr, "CA file") {
 		t.Errorf("status without trusting the members' certificate: %+v", r)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/acme/vault-token/client/vaulttest"
 	"github.com/acme/vault-token/fleet"
+	"github.com/acme/vault-token/internal/command"
 	"github.com/acme/vault-token/openapi"
 )
 
@@ -101,7 +102,7 @@ func TestProcessesKilledAtRandom(t *testing.T) {
 		t.Fatalf("the last rotation: %v\n%s", err, out)
 	}
 	cli := etcd.client(t)
-	st, err := fleet.ReadStatus(t.Context(), cli, h.env[envKey])
+	st, err := fleet.ReadStatus(t.Context(), cli, h.env[command.EnvFleetKey])
 	if err != nil {
 		t.Fatal(err)
 	}

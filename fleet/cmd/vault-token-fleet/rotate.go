@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +13,6 @@ import (
 	"github.com/acme/vault-token/fleet"
 	"github.com/acme/vault-token/internal/bound"
 	"github.com/acme/vault-token/internal/command"
-	"github.com/acme/vault-token/internal/trust"
 )
 
 type rotateFlags struct {
@@ -43,8 +39,8 @@ reaches that far, else it refuses. With --if-due it rotates only when the curren
 has lived --due-share of its life (or there is none), and never waits: for a CronJob or
 timer that runs often. The recovery runs either way.
 
-Vault's credentials come from the environment: ` + envUsername + ` with ` + envPassword + `
-(or ` + envSessionID + `). The Vault is --vault or ` + envDNS + `.`,
+Vault's credentials come from the environment: ` + command.EnvUsername + ` with ` + command.EnvPassword + `
+(or ` + command.EnvSessionID + `). The Vault is --vault or ` + command.EnvDNS + `.`,
 		Example: "  vault-token fleet rotate --etcd https://etcd:2379 --key /vault-token/svc --seal-key-file /run/secrets/fleet-seal \\\n" +
 			"      --vault myvault.veevavault.com --me --name svc-integration --expires 90d --grace 1h --if-due",
 		Args: command.NoArgs,
@@ -52,16 +48,16 @@ Vault's credentials come from the environment: ` + envUsername + ` with ` + envP
 	}
 	f.fleetFlags = addFleetFlags(cmd, "text|json", rotateTimeout)
 	fs := cmd.Flags()
-	fs.StringVar(&f.vault, "vault", "", "the Vault's DNS, such as myvault.veevavault.com (default $"+envDNS+")")
+	fs.StringVar(&f.vault, "vault", "", "the Vault's DNS, such as myvault.veevavault.com (default $"+command.EnvDNS+")")
 	fs.BoolVar(&f.me, "me", false, "the token is the authenticated user's")
 	fs.StringVar(&f.user, "user", "", "the token is this user's (numeric ID; needs an admin's credentials)")
 	fs.StringVar(&f.name, "name", "", "the token's name, which belongs to the fleet")
-	fs.StringVar(&f.expires, "expires", "90d", "the life asked for each new token: a duration such as 90d or 720h, or never")
+	fs.StringVar(&f.expires, "expires", "90d", "the life asked for each new token: 90d, 2w, a Go duration such as 720h, or never")
 	fs.DurationVar(&f.grace, "grace", time.Hour, "how long the previous token stays valid after a promotion: at least the longest consumer refresh plus clock skew")
 	fs.BoolVar(&f.ifDue, "if-due", false, "rotate only when the schedule says so")
 	fs.BoolVar(&f.replaceSealKey, "replace-seal-key", false, "the record's tokens were sealed with a key that is lost: keep the current token as previous for --grace and seal a new one with --seal-key-file (docs/fleet.md)")
 	fs.Float64Var(&f.dueShare, "due-share", fleet.DefaultDueShare, "with --if-due, rotate once this share of the current token's life has passed")
-	fs.StringVar(&f.caFile, "ca-file", "", "also trust the certificates in this PEM file for the Vault, such as the fake Vault's (default $"+envCAFile+")")
+	fs.StringVar(&f.caFile, "ca-file", "", "also trust the certificates in this PEM file for the Vault, such as the fake Vault's (default $"+command.EnvCAFile+")")
 	return cmd
 }
 
@@ -79,20 +75,17 @@ func (a *app) rotate(cmd *cobra.Command, f *rotateFlags) error {
 	if f.grace < 0 || f.dueShare <= 0 || f.dueShare > 1 {
 		return command.UsageErrorf("--grace cannot be negative, and --due-share is between 0 and 1")
 	}
-	dns := a.or(f.vault, envDNS)
+	dns := a.or(f.vault, command.EnvDNS)
 	if dns == "" {
-		return command.UsageErrorf("--vault is required (or set %s)", envDNS)
+		return command.UsageErrorf("--vault is required (or set %s)", command.EnvDNS)
 	}
 	creds, err := a.credentials()
 	if err != nil {
 		return err
 	}
-	hc, err := vaultHTTPClient(a.or(f.caFile, envCAFile))
+	connect, err := vaultConnect(dns, a.or(f.caFile, command.EnvCAFile))
 	if err != nil {
 		return err
-	}
-	connect := func(c client.Credentials) (*client.Client, error) {
-		return client.New(dns, client.WithHTTPClient(hc), client.WithCredentials(c), client.WithUserAgent(name+"/"+client.Version))
 	}
 	vault, err := connect(creds)
 	if err != nil {
@@ -103,15 +96,7 @@ func (a *app) rotate(cmd *cobra.Command, f *rotateFlags) error {
 		return err
 	}
 	defer o.done()
-	defer func() {
-		// Within --timeout: a Vault that does not answer End Session holds the run up
-		// for endSessionAllowance past it at most (the session idles out in Vault).
-		ctx, cancel := bound.Cleanup(o.ctx, endSessionAllowance)
-		defer cancel()
-		if err := vault.EndSession(ctx); err != nil {
-			fmt.Fprintf(a.stderr, "%s: warning: the session was not ended (Vault ends it when it idles out): %v\n", name, err)
-		}
-	}()
+	defer command.EndSessions(o.ctx, a.stderr, name, vault)
 	r := &fleet.Rotator{Etcd: o.etcd, Key: o.key, Sealer: o.sealer, Vault: vault, Connect: connect,
 		UserID: f.user, Name: f.name, Lifetime: lifetime, Grace: f.grace, DueShare: f.dueShare}
 	rep, err := r.Rotate(o.ctx, fleet.RotateOptions{IfDue: f.ifDue, ReplaceSealKey: f.replaceSealKey})
@@ -130,13 +115,13 @@ func (a *app) rotate(cmd *cobra.Command, f *rotateFlags) error {
 	return errors.Join(err, perr)
 }
 
-// endSessionAllowance is how long End Session may run past --timeout.
-const endSessionAllowance = time.Second
+// explainAllowance is how long explainTimeout may look past --timeout.
+const explainAllowance = time.Second
 
 // explainTimeout says what etcd's state was when a run ran out of time, if etcd is the
 // reason (no quorum, no member): a few seconds' look, within the clean-up's allowance.
 func (a *app) explainTimeout(o *opened, err error) error {
-	ctx, cancel := bound.Cleanup(o.ctx, endSessionAllowance)
+	ctx, cancel := bound.Cleanup(o.ctx, explainAllowance)
 	defer cancel()
 	if qerr := fleet.CheckQuorum(ctx, o.etcd, o.key); qerr != nil {
 		return fmt.Errorf("%w: %w", qerr, err)
@@ -179,48 +164,33 @@ func printReport(w interface{ Write([]byte) (int, error) }, rep *fleet.Report) e
 	return err
 }
 
-// parseLifetime reads --expires: a Go duration, a number of days (90d), or never.
+// parseLifetime reads --expires, in every program's grammar (command.ParseExpires), as
+// the life each new token asks for: Nd, Nw, a Go duration, or never (0). A fixed end, a
+// time or a date, is refused: every rotation's token would end together, and the fleet
+// would rotate into an expired token on that day.
 func parseLifetime(s string) (time.Duration, error) {
-	if s == "never" {
-		return 0, nil
+	e, err := command.ParseExpires(s)
+	switch {
+	case err != nil:
+		return 0, err
+	case e.Fixed():
+		return 0, command.UsageErrorf("--expires %s: a fleet asks each new token for a life from now (90d, 2w, 720h) or never; a fixed end would end every rotation's token together", s)
 	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err == nil && n > 0 && n <= 3650 {
-			return time.Duration(n) * 24 * time.Hour, nil
-		}
-	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
-		return d, nil
-	}
-	return 0, command.UsageErrorf("--expires %q: give a duration such as 90d or 720h, or never", s)
+	return e.Life, nil
 }
 
 // credentials are Vault's credentials from the environment: a user name and password, or
 // a session ID. A rotation job has no terminal to prompt on.
 func (a *app) credentials() (client.Credentials, error) {
-	user, pw, session := a.getenv(envUsername), a.getenv(envPassword), a.getenv(envSessionID)
+	user, pw, session := a.getenv(command.EnvUsername), a.getenv(command.EnvPassword), a.getenv(command.EnvSessionID)
 	switch {
 	case session != "" && (user != "" || pw != ""):
-		return client.Credentials{}, command.UsageErrorf("set either %s or %s with %s, not both", envSessionID, envUsername, envPassword)
+		return client.Credentials{}, command.UsageErrorf("set either %s or %s with %s, not both", command.EnvSessionID, command.EnvUsername, command.EnvPassword)
 	case session != "":
 		return client.SessionID(session), nil
 	case user != "" && pw != "":
 		return client.Password(user, pw), nil
 	default:
-		return client.Credentials{}, command.UsageErrorf("set %s and %s (or %s) for the Vault", envUsername, envPassword, envSessionID)
+		return client.Credentials{}, command.UsageErrorf("set %s and %s (or %s) for the Vault", command.EnvUsername, command.EnvPassword, command.EnvSessionID)
 	}
-}
-
-// vaultHTTPClient trusts the system's roots and, beside them, the certificates in caFile.
-func vaultHTTPClient(caFile string) (*http.Client, error) {
-	if caFile == "" {
-		return &http.Client{}, nil
-	}
-	roots, err := trust.Pool(caFile)
-	if err != nil {
-		return nil, command.UsageErrorf("--ca-file: %v", err)
-	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
-	return &http.Client{Transport: t}, nil
 }

@@ -25,8 +25,8 @@ func (a *app) statusCmd() *cobra.Command {
 and when the previous token's grace period ends. It never shows a token's value. Without
 a sealing key it opens nothing and needs no Vault credentials.
 
-Given the sealing key (--seal-key-file or ` + envSealKeyFile + `) and the Vault (--vault or
-` + envDNS + `), it also asks Vault whether it accepts the current token, with the token
+Given the sealing key (--seal-key-file or ` + command.EnvSealKeyFile + `) and the Vault (--vault or
+` + command.EnvDNS + `), it also asks Vault whether it accepts the current token, with the token
 itself (no login): "accepted", "REFUSED" (revoked, expired: the next rotation replaces it),
 or why Vault's answer said neither. With -o json, current, previous and pending are
 objects with id and expires, or null, and currentAccepted is true, false or null.`,
@@ -34,14 +34,14 @@ objects with id and expires, or null, and currentAccepted is true, false or null
 		RunE: command.RunE(func(cmd *cobra.Command, _ []string) error { return a.status(cmd, f) }),
 	}
 	f.fleetFlags = addFleetFlags(cmd, "text|json", lookTimeout)
-	cmd.Flags().StringVar(&f.vault, "vault", "", "with the sealing key, ask this Vault whether it accepts the current token (default $"+envDNS+")")
-	cmd.Flags().StringVar(&f.caFile, "ca-file", "", "also trust the certificates in this PEM file for the Vault (default $"+envCAFile+")")
+	cmd.Flags().StringVar(&f.vault, "vault", "", "with the sealing key, ask this Vault whether it accepts the current token (default $"+command.EnvDNS+")")
+	cmd.Flags().StringVar(&f.caFile, "ca-file", "", "also trust the certificates in this PEM file for the Vault (default $"+command.EnvCAFile+")")
 	return cmd
 }
 
 func (a *app) status(cmd *cobra.Command, f *statusFlags) error {
-	dns := a.or(f.vault, envDNS)
-	check := dns != "" && a.or(f.sealKeyFile, envSealKeyFile) != ""
+	dns := a.or(f.vault, command.EnvDNS)
+	check := dns != "" && a.or(f.sealKeyFile, command.EnvSealKeyFile) != ""
 	o, err := a.open(cmd, f.fleetFlags, check, "text", "json")
 	if err != nil {
 		return err
@@ -53,7 +53,7 @@ func (a *app) status(cmd *cobra.Command, f *statusFlags) error {
 	}
 	var checkErr error
 	if check && st.Current != nil {
-		checkErr = a.checkCurrent(o, dns, a.or(f.caFile, envCAFile), st)
+		checkErr = a.checkCurrent(o, dns, a.or(f.caFile, command.EnvCAFile), st)
 	}
 	if f.output == "json" {
 		return command.PrintJSON(a.stdout, st)
@@ -68,11 +68,11 @@ func (a *app) checkCurrent(o *opened, dns, caFile string, st *fleet.Status) erro
 	if err != nil {
 		return err
 	}
-	hc, err := vaultHTTPClient(caFile)
+	connect, err := vaultConnect(dns, caFile)
 	if err != nil {
 		return err
 	}
-	c, err := client.New(dns, client.WithHTTPClient(hc), client.WithCredentials(client.AccessToken(tok.Reveal())), client.WithUserAgent(name+"/"+client.Version))
+	c, err := connect(client.AccessToken(tok.Reveal()))
 	if err != nil {
 		return command.UsageErrorf("--vault: %v", err)
 	}
