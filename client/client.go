@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/acme/vault-token/client/internal/scrub"
 	"github.com/acme/vault-token/gen"
 )
 
@@ -251,7 +252,7 @@ func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response
 	start := time.Now()
 	res, err := c.hc.Do(req) //nolint:bodyclose // readBounded closes it, below
 	if err != nil {
-		err = errorf(cl.op, "%w", newScrubber(cl.secrets).err(err))
+		err = errorf(cl.op, "%w", newScrubber(cl.secrets).Err(err))
 		c.log(ctx, cl.op, req, nil, start, err)
 		if cl.changesVault && st.maybeSent() {
 			return Response{}, cl.unknownOutcome(err)
@@ -265,9 +266,9 @@ func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response
 	}
 	scr := newScrubber(cl.secrets, out.carried())
 	out.base().scrub = scr
-	meta := scr.response(res)
+	meta := response(scr, res)
 	if readErr != nil {
-		readErr = scr.err(readErr)
+		readErr = scr.Err(readErr)
 	}
 	c.log(ctx, cl.op, req, &meta, start, readErr)
 	err = c.verdict(cl.op, res, body, readErr, decodeErr, out, scr, &meta)
@@ -284,8 +285,8 @@ var errNotDecoded = errors.New("not decoded")
 // verdict judges a reply: nil for SUCCESS or WARNING (meta gets the warnings), an
 // *APIError for FAILURE or EXCEPTION (Vault did not carry the call out), and any other
 // error for a reply that is not a readable Vault envelope.
-func (c *Client) verdict(op string, res *http.Response, body []byte, readErr, decodeErr error, out enveloped, scr *scrubber, meta *Response) error {
-	unexpected := func(reason string) error { return scr.unexpectedBody(op, res, body, *meta, reason) }
+func (c *Client) verdict(op string, res *http.Response, body []byte, readErr, decodeErr error, out enveloped, scr *scrub.Scrubber, meta *Response) error {
+	unexpected := func(reason string) error { return unexpectedBody(scr, op, res, body, *meta, reason) }
 	switch {
 	case errors.Is(readErr, errTooLarge):
 		return unexpected(fmt.Sprintf("body larger than %d bytes", c.settings.maxReplyBytes))
@@ -314,9 +315,9 @@ func (c *Client) verdict(op string, res *http.Response, body []byte, readErr, de
 		return unexpected("unknown responseStatus " + strconv.Quote(string(env.ResponseStatus)))
 	}
 	if isFailure(env.ResponseStatus) {
-		return scr.apiError(op, *env, *meta)
+		return apiError(scr, op, *env, *meta)
 	}
-	meta.Warnings = scr.messages(env.Warnings)
+	meta.Warnings = messages(scr, env.Warnings)
 	return nil
 }
 

@@ -49,14 +49,14 @@ func (c *Client) Discover(ctx context.Context, username string) (*Discovery, err
 	}
 	scr := reply.scrub
 	if reply.Data == nil || reply.Data.AuthType == "" {
-		return nil, scr.unexpected(openapi.OpDiscoverAuthType, meta, "SUCCESS without an auth_type", nil)
+		return nil, unexpected(scr, openapi.OpDiscoverAuthType, meta, "SUCCESS without an auth_type", nil)
 	}
-	d := &Discovery{AuthType: scr.text(reply.Data.AuthType, fieldRunes), Response: meta}
+	d := &Discovery{AuthType: scr.Field(reply.Data.AuthType), Response: meta}
 	for _, p := range deref(reply.Data.AuthProfiles) {
 		d.Profiles = append(d.Profiles, AuthProfile{
-			ID:          scr.text(p.ID, fieldRunes),
-			Label:       scr.text(deref(p.Label), messageRunes),
-			Description: scr.text(deref(p.Description), messageRunes),
+			ID:          scr.Field(p.ID),
+			Label:       scr.Message(deref(p.Label)),
+			Description: scr.Message(deref(p.Description)),
 		})
 	}
 	return d, nil

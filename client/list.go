@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acme/vault-token/client/internal/scrub"
 	"github.com/acme/vault-token/gen"
 	"github.com/acme/vault-token/openapi"
 )
@@ -95,16 +96,16 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 	read := 0
 	for pages := 1; ; pages++ {
 		if read += len(page.Data); read > maxListedTokens {
-			return nil, page.scrub.unexpected(openapi.OpQueryAPIAccessTokensPage, meta,
+			return nil, unexpected(page.scrub, openapi.OpQueryAPIAccessTokensPage, meta,
 				fmt.Sprintf("the query returns more than %d tokens; narrow the filter", maxListedTokens), ErrTooManyPages)
 		}
 		for _, r := range page.Data {
 			if !isRecordID(r.ID) {
-				return nil, page.scrub.unexpected(openapi.OpQueryAPIAccessTokens, meta, "a listed token's id is not a Vault record ID (1 to 64 letters and digits)", nil)
+				return nil, unexpected(page.scrub, openapi.OpQueryAPIAccessTokens, meta, "a listed token's id is not a Vault record ID (1 to 64 letters and digits)", nil)
 			}
 			t, err := r.info()
 			if err != nil {
-				return nil, page.scrub.unexpected(openapi.OpQueryAPIAccessTokens, meta, "token "+r.ID+": "+err.Error(), nil)
+				return nil, unexpected(page.scrub, openapi.OpQueryAPIAccessTokens, meta, "token "+r.ID+": "+err.Error(), nil)
 			}
 			if f.matches(t, user) {
 				list.Tokens = append(list.Tokens, t)
@@ -115,7 +116,7 @@ func (c *Client) ListAPIAccessTokens(ctx context.Context, f TokenFilter) (*Token
 			return list, nil
 		}
 		if pages == maxQueryPages {
-			return nil, page.scrub.unexpected(openapi.OpQueryAPIAccessTokensPage, meta,
+			return nil, unexpected(page.scrub, openapi.OpQueryAPIAccessTokensPage, meta,
 				fmt.Sprintf("the query has more than %d pages; narrow the filter", maxQueryPages), ErrTooManyPages)
 		}
 		queryID, params, err := c.nextPage(next, api.version, meta, page.scrub)
@@ -178,9 +179,9 @@ var vqlEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, `"`, `\"`, `%`, `\%`,
 // check is made on the path as Vault would read it, percent-decoded and with dot segments
 // removed: exactly /api/{version}/query/{query ID}, the ID one segment of letters, digits,
 // '-' and '_'. Anything else ends the listing with an *UnexpectedResponseError.
-func (c *Client) nextPage(next, version string, meta Response, scr *scrubber) (string, *gen.QueryAPIAccessTokensPageParams, error) {
+func (c *Client) nextPage(next, version string, meta Response, scr *scrub.Scrubber) (string, *gen.QueryAPIAccessTokensPageParams, error) {
 	bad := func(why string) error {
-		return scr.unexpected(openapi.OpQueryAPIAccessTokensPage, meta, "next_page "+strconv.Quote(scr.text(next, fieldRunes))+" "+why, nil)
+		return unexpected(scr, openapi.OpQueryAPIAccessTokensPage, meta, "next_page "+strconv.Quote(scr.Field(next))+" "+why, nil)
 	}
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Fragment != "" {
@@ -339,7 +340,7 @@ func (c *Client) fetchMyUserID(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if len(reply.Users) != 1 || reply.Users[0].User.ID <= 0 {
-		return "", reply.scrub.unexpected(openapi.OpValidateSessionUser, meta,
+		return "", unexpected(reply.scrub, openapi.OpValidateSessionUser, meta,
 			fmt.Sprintf("the reply names %d users, want the one authenticated user", len(reply.Users)), nil)
 	}
 	return strconv.FormatInt(reply.Users[0].User.ID, 10), nil

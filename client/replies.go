@@ -1,6 +1,7 @@
 package client
 
 import (
+	"github.com/acme/vault-token/client/internal/scrub"
 	"github.com/acme/vault-token/gen"
 	"github.com/acme/vault-token/gen/genlogin"
 )
@@ -25,7 +26,7 @@ type envelopeFields struct {
 // reply with: whatever is built from the reply's text goes through it.
 type envelope struct {
 	envelopeFields
-	scrub *scrubber
+	scrub *scrub.Scrubber
 }
 
 func (e *envelope) fields() *envelopeFields { return &e.envelopeFields }

@@ -122,7 +122,7 @@ func (c *Client) revokeBatch(ctx context.Context, api tokenAPI, batch []string, 
 	}
 	if len(reply.Data) != len(batch) {
 		return &UnknownOutcomeError{Op: openapi.OpDeleteAPIAccessTokens,
-			Err: reply.scrub.unexpected(openapi.OpDeleteAPIAccessTokens, meta, "one result per record was expected, in the order sent", nil)}
+			Err: unexpected(reply.scrub, openapi.OpDeleteAPIAccessTokens, meta, "one result per record was expected, in the order sent", nil)}
 	}
 	for i, id := range batch {
 		r := reply.Data[i]
@@ -130,7 +130,7 @@ func (c *Client) revokeBatch(ctx context.Context, api tokenAPI, batch []string, 
 			byID[id] = Revocation{ID: id, Status: Revoked}
 			continue
 		}
-		apiErr := reply.scrub.apiError(openapi.OpDeleteAPIAccessTokens, envelopeFields{ResponseStatus: r.ResponseStatus, Errors: r.Errors}, meta)
+		apiErr := apiError(reply.scrub, openapi.OpDeleteAPIAccessTokens, envelopeFields{ResponseStatus: r.ResponseStatus, Errors: r.Errors}, meta)
 		status := NotRevoked
 		// A refusal for access says the token is there. Any other refusal (Vault does not
 		// name one for a record that is gone) is checked with a lookup.
@@ -205,7 +205,7 @@ func (c *Client) lookup(ctx context.Context, id string) (*TokenInfo, error) {
 		}
 		t, err := r.info()
 		if err != nil {
-			return nil, page.scrub.unexpected(openapi.OpQueryAPIAccessTokens, meta, "token "+r.ID+": "+err.Error(), nil)
+			return nil, unexpected(page.scrub, openapi.OpQueryAPIAccessTokens, meta, "token "+r.ID+": "+err.Error(), nil)
 		}
 		return &t, nil
 	}

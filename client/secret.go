@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+
+	"github.com/acme/vault-token/client/internal/scrub"
 )
 
-const redacted = "[REDACTED]"
+const redacted = scrub.Redacted
 
 // Secret holds a token value, session ID, password or identity provider token. Every way of
 // printing it shows [REDACTED]: fmt with any verb and flag, %p included, JSON, text

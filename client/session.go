@@ -134,7 +134,7 @@ func (a *sessionAuth) attempt(ctx context.Context, secret Secret) (session, erro
 		return session{}, err
 	}
 	if reply.SessionID == nil || *reply.SessionID == "" {
-		return session{}, reply.scrub.unexpected(m.op, meta, "SUCCESS without a sessionId", nil)
+		return session{}, unexpected(reply.scrub, m.op, meta, "SUCCESS without a sessionId", nil)
 	}
 	if err := c.checkSessionVault(m.op, reply); err != nil {
 		return session{}, err
@@ -163,7 +163,7 @@ func (c *Client) checkSessionVault(op string, reply authReply) error {
 			return &wrongVaultError{op, fmt.Sprintf("vault %d has an unreadable URL", v.ID)}
 		}
 		if !sameHost(u.Host, c.dns) {
-			return &wrongVaultError{op, fmt.Sprintf("asked for %s, got %s (vault ID %d)", c.dns, reply.scrub.text(u.Host, fieldRunes), v.ID)}
+			return &wrongVaultError{op, fmt.Sprintf("asked for %s, got %s (vault ID %d)", c.dns, reply.scrub.Field(u.Host), v.ID)}
 		}
 		return nil
 	}

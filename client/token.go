@@ -165,7 +165,7 @@ func (c *Client) generateToken(ctx context.Context, op string, req TokenRequest,
 		return nil, err
 	}
 	if reason := notAToken(reply.Data); reason != "" {
-		return nil, cl.unknownOutcome(reply.scrub.unexpected(op, meta, string(reply.ResponseStatus)+" "+reason, nil))
+		return nil, cl.unknownOutcome(unexpected(reply.scrub, op, meta, string(reply.ResponseStatus)+" "+reason, nil))
 	}
 	return &Token{
 		ID:       reply.Data.ID,

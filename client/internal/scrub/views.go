@@ -1,4 +1,4 @@
-package client
+package scrub
 
 import (
 	"html"
@@ -9,7 +9,7 @@ import (
 )
 
 // The views of a text: what a reader of it would see after decoding it one way or another.
-// The scrubber looks for secrets in every view; see scrubber.
+// The scrubber looks for secrets in every view; see Scrubber.
 
 const (
 	// maxDecodeRounds is how many decodings deep views go: an encoding inside an

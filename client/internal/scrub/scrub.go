@@ -1,4 +1,10 @@
-package client
+// Package scrub is the one way text from the network (a reply's messages and status, a
+// header, an excerpt of a body, a transport error) reaches package client's errors, its
+// logs and the commands' output: a Scrubber made per reply from every secret in play
+// withholds a text in which any view of it (decoded as a browser, a terminal, a shell or a
+// JSON parser would) holds one of them, or a value shaped like an API access token, and
+// makes any other text one bounded line of printable text with secret fields redacted.
+package scrub
 
 import (
 	"context"
@@ -10,15 +16,16 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
 
 // Bounds on text from the network, in runes.
 const (
-	messageRunes = 500 // an error or warning message, a responseMessage
-	fieldRunes   = 200 // a header value, a responseStatus, an error type
-	excerptRunes = 160 // the start of a reply that is not a Vault envelope
+	messageRunes = 500 // an error or warning message, a responseMessage: Message
+	fieldRunes   = 200 // a header value, a responseStatus, an error type: Field
+	excerptRunes = 160 // the start of a reply that is not a Vault envelope: Excerpt
 )
 
 // Bounds on text from the network, in bytes: what is shown of a text comes from its first
@@ -39,12 +46,18 @@ const minSecretLen = 4
 // withheld replaces a text from the network in which a credential was found.
 const withheld = "[text withheld: it held a credential]"
 
-// A scrubber is the one way text from the network (a reply's messages and status, a
-// header, an excerpt of a body, a transport error) reaches an error, a log line or the
-// command's output. One is made per reply (newScrubber, in exchange), from every secret in
+// Redacted replaces the value of a secret field in a text (password=…), and is how
+// package client prints a Secret.
+const Redacted = "[REDACTED]"
+
+// redacted is Redacted, as this package's code reads it.
+const redacted = Redacted
+
+// A Scrubber is the one way text from the network reaches an error, a log line or the
+// command's output. Package client makes one per reply (in exchange), from every secret in
 // play: those the call sent, those the client holds, and those the reply itself carries
 // (the new token, a session ID). Errors built from a reply take their text from the
-// scrubber it came with, so there is no way to build one without those secrets.
+// Scrubber it came with, so there is no way to build one without those secrets.
 //
 // It reads a text the ways a browser, a terminal, a shell and a JSON parser would
 // (views): percent-decoded (repeatedly), '+' as a space, bytes that are not UTF-8 as
@@ -55,37 +68,45 @@ const withheld = "[text withheld: it held a credential]"
 // and each view again, up to maxDecodeRounds deep. A text in which any view holds a
 // secret, or a value shaped like an API access token, is withheld whole: the secret is
 // not cut out of an encoding the client guessed.
-type scrubber struct {
-	secrets  []string // revealed, at least minSecretLen bytes each
+type Scrubber struct {
+	secrets  []string // at least minSecretLen bytes each
 	shortest int      // the fewest bytes a text must have to hold any of them, or a token
+	safe     []error  // what Err's errors match with errors.Is: safeCauses, and New's
 }
 
-// newScrubber is a scrubber for secrets. Only exchange makes one (TestOneScrubberPerReply).
-func newScrubber(secrets ...[]Secret) *scrubber {
-	s := &scrubber{shortest: len(tokenPrefix)}
-	for _, list := range secrets {
-		for _, sec := range list {
-			if v := sec.Reveal(); len(v) >= minSecretLen && !slices.Contains(s.secrets, v) {
-				s.secrets = append(s.secrets, v)
-				// Every view is made of whole encoded characters, none shorter than the
-				// character it stands for; a secret of n characters takes at least n bytes
-				// of UTF-8 too, and most views are longer still.
-				s.shortest = min(s.shortest, utf8.RuneCountInString(v))
-			}
+// New is a Scrubber for secrets (their values; ones shorter than 4 bytes are not looked
+// for, they would be found in ordinary words). The errors Err makes match safe with
+// errors.Is, beside the context and end-of-file errors: errors that carry no text from
+// the server.
+func New(secrets []string, safe ...error) *Scrubber {
+	s := &Scrubber{shortest: len(tokenPrefix), safe: append(slices.Clone(safeCauses), safe...)}
+	for _, v := range secrets {
+		if len(v) >= minSecretLen && !slices.Contains(s.secrets, v) {
+			s.secrets = append(s.secrets, v)
+			// Every view is made of whole encoded characters, none shorter than the
+			// character it stands for; a secret of n characters takes at least n bytes of
+			// UTF-8 too, and most views are longer still.
+			s.shortest = min(s.shortest, utf8.RuneCountInString(v))
 		}
 	}
 	return s
 }
 
+// Message is raw, an error or warning message, as text of at most 500 runes.
+func (s *Scrubber) Message(raw string) string { return s.text(raw, messageRunes) }
+
+// Field is raw, a header value, a status or an error type, as text of at most 200 runes.
+func (s *Scrubber) Field(raw string) string { return s.text(raw, fieldRunes) }
+
 // text is raw as one line of printable text of at most limit runes (and an ellipsis), the
 // values of secret fields (password=…, "sessionId":"…", an echoed Authorization) replaced
 // by [REDACTED]; or withheld, when any view of it holds a secret.
-func (s *scrubber) text(raw string, limit int) string { return s.clean(raw, limit, false) }
+func (s *Scrubber) text(raw string, limit int) string { return s.clean(raw, limit, false) }
 
 // html is text for a body that may be an HTML page: its tags are dropped too.
-func (s *scrubber) html(raw string, limit int) string { return s.clean(raw, limit, true) }
+func (s *Scrubber) html(raw string, limit int) string { return s.clean(raw, limit, true) }
 
-func (s *scrubber) clean(raw string, limit int, html bool) string {
+func (s *Scrubber) clean(raw string, limit int, html bool) string {
 	if !html && len(raw) <= limit && printableASCII(raw) && !s.holds(raw) {
 		return raw // the common case: an execution ID, an error type
 	}
@@ -114,7 +135,7 @@ func printableASCII(s string) bool {
 }
 
 // holds reports whether any view of s holds a secret or a token-shaped value.
-func (s *scrubber) holds(text string) bool {
+func (s *Scrubber) holds(text string) bool {
 	if len(text) < s.shortest {
 		return false // too short to hold any, in any encoding
 	}
@@ -126,7 +147,7 @@ func (s *scrubber) holds(text string) bool {
 	return found
 }
 
-func (s *scrubber) holdsPlain(v string) bool {
+func (s *Scrubber) holdsPlain(v string) bool {
 	if strings.Contains(v, tokenPrefix) {
 		return true
 	}
@@ -222,15 +243,15 @@ func bound(s string, limit int) string {
 	return s[:i] + "…"
 }
 
-// excerpt turns the start of a body that is not a Vault envelope into one short line.
-func (s *scrubber) excerpt(body []byte) string {
+// Excerpt turns the start of a body that is not a Vault envelope into one short line.
+func (s *Scrubber) Excerpt(body []byte) string {
 	return s.html(string(body[:min(len(body), examinedBytes)]), excerptRunes)
 }
 
-// err is a transport error whose text went through the scrubber. It is always a
-// *scrubbedError, whether or not its text changed, so that what errors.Is and errors.As
-// find does not depend on what the server sent.
-func (s *scrubber) err(err error) error {
+// Err is a transport error whose text went through the Scrubber. It is always of one
+// type, whether or not its text changed, so that what errors.Is and errors.As find does
+// not depend on what the server sent.
+func (s *Scrubber) Err(err error) error {
 	return &scrubbedError{msg: s.text(err.Error(), messageRunes), cause: err, scrub: s}
 }
 
@@ -243,7 +264,7 @@ func (s *scrubber) err(err error) error {
 type scrubbedError struct {
 	msg   string
 	cause error
-	scrub *scrubber
+	scrub *Scrubber
 }
 
 func (e *scrubbedError) Error() string { return e.msg }
@@ -260,7 +281,7 @@ func (e *scrubbedError) Temporary() bool {
 }
 
 func (e *scrubbedError) Is(target error) bool {
-	for _, safe := range safeCauses {
+	for _, safe := range e.scrub.safe {
 		if target == safe {
 			return errors.Is(e.cause, safe)
 		}
@@ -278,7 +299,7 @@ func (e *scrubbedError) As(target any) bool {
 		}
 		scrubbed := *op
 		if op.Err != nil {
-			scrubbed.Err = e.scrub.err(op.Err)
+			scrubbed.Err = e.scrub.Err(op.Err)
 		}
 		*t = &scrubbed
 		return true
@@ -289,6 +310,12 @@ func (e *scrubbedError) As(target any) bool {
 	return false
 }
 
-// safeCauses are the errors a scrubbed transport error matches with errors.Is: they carry
-// no text from the server.
-var safeCauses = []error{context.DeadlineExceeded, context.Canceled, io.ErrUnexpectedEOF, io.EOF, errNotSentAgain, errTooLarge}
+// safeCauses are the errors every scrubbed transport error matches with errors.Is: they
+// carry no text from the server.
+var safeCauses = []error{context.DeadlineExceeded, context.Canceled, io.ErrUnexpectedEOF, io.EOF}
+
+// lazyRegexp compiles pattern on first use: a program that imports the package (a
+// command's --help) pays nothing for patterns it never runs.
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}

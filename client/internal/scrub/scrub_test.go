@@ -1,4 +1,4 @@
-package client
+package scrub
 
 import (
 	"bytes"
@@ -56,12 +56,12 @@ func TestEchoedFormsAreWithheld(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			scr := newScrubber([]Secret{NewSecret(tt.secret)})
+			scr := New([]string{tt.secret})
 			for _, in := range []string{tt.echo, "error: " + tt.echo + " is not valid", `{"message":"` + tt.echo + `"}`} {
 				if got := scr.text(in, messageRunes); got != withheld {
 					t.Errorf("text(%q) = %q, want it withheld", in, got)
 				}
-				if got := scr.excerpt([]byte(in)); got != withheld {
+				if got := scr.Excerpt([]byte(in)); got != withheld {
 					t.Errorf("excerpt(%q) = %q, want it withheld", in, got)
 				}
 			}
@@ -72,7 +72,7 @@ func TestEchoedFormsAreWithheld(t *testing.T) {
 // TestTokenShapedValuesAreWithheld: a value shaped like an API access token is withheld in
 // any view, whether or not the client knows it.
 func TestTokenShapedValuesAreWithheld(t *testing.T) {
-	scr := newScrubber()
+	scr := New(nil)
 	for _, in := range []string{"token veeva-vault-abc expired", "veeva%2Dvault%2Dabc", base64.StdEncoding.EncodeToString([]byte("x veeva-vault-abc"))} {
 		if got := scr.text(in, messageRunes); got != withheld {
 			t.Errorf("text(%q) = %q", in, got)
@@ -84,7 +84,7 @@ func TestTokenShapedValuesAreWithheld(t *testing.T) {
 // messages, a proxy's HTML page, IDs. What is not recognized is said in docs/library.md:
 // a secret split by other characters, reversed, or in part.
 func TestOrdinaryTextIsKept(t *testing.T) {
-	scr := newScrubber([]Secret{NewSecret("hunter2-correct-horse"), NewSecret("SESSION-7f3a9c2e11b04d5e8a6f")})
+	scr := New([]string{"hunter2-correct-horse", "SESSION-7f3a9c2e11b04d5e8a6f"})
 	page := "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx/1.25.3</center></body></html>"
 	for in, want := range map[string]string{
 		"Invalid or inactive session ID.":                     "Invalid or inactive session ID.",
@@ -99,11 +99,11 @@ func TestOrdinaryTextIsKept(t *testing.T) {
 			t.Errorf("text(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := scr.excerpt([]byte(page)); got != "502 Bad Gateway 502 Bad Gateway nginx/1.25.3" {
+	if got := scr.Excerpt([]byte(page)); got != "502 Bad Gateway 502 Bad Gateway nginx/1.25.3" {
 		t.Errorf("excerpt of a proxy page = %q", got)
 	}
 	long := strings.Repeat("The request could not be processed because the upstream server closed the connection. ", 200)
-	if got := scr.excerpt([]byte(long)); got == withheld || !strings.HasPrefix(got, "The request") {
+	if got := scr.Excerpt([]byte(long)); got == withheld || !strings.HasPrefix(got, "The request") {
 		t.Errorf("a long ordinary page: %q", got)
 	}
 }
@@ -112,15 +112,15 @@ func TestOrdinaryTextIsKept(t *testing.T) {
 // shown and ends past it is found whole.
 func TestSecretPastTheShownPartIsFound(t *testing.T) {
 	secret := "SESSION-cut-in-two-9f8e7d6c5b4a"
-	scr := newScrubber([]Secret{NewSecret(secret)})
+	scr := New([]string{secret})
 	body := strings.Repeat(" ", shownBytes-10) + secret + " tail"
-	if got := scr.excerpt([]byte(body)); got != withheld {
+	if got := scr.Excerpt([]byte(body)); got != withheld {
 		t.Errorf("excerpt = %q, want it withheld", got)
 	}
 }
 
 func TestTextBounds(t *testing.T) {
-	scr := newScrubber()
+	scr := New(nil)
 	got := scr.text(strings.Repeat("é", 1000), fieldRunes)
 	if n := len([]rune(got)); n != fieldRunes+1 || !strings.HasSuffix(got, "…") {
 		t.Errorf("%d runes, want %d and an ellipsis", n, fieldRunes+1)
@@ -235,7 +235,7 @@ func FuzzScrubber(f *testing.F) {
 		}
 		// Spaces keep the text around from joining the echo into another escape.
 		text := before + " " + echo + " " + after
-		scr := newScrubber([]Secret{NewSecret(secret)})
+		scr := New([]string{secret})
 		out := scr.text(text, messageRunes)
 		if out != withheld {
 			t.Fatalf("text(%q) = %q: the secret %q was not found", text, out, secret)
