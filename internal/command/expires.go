@@ -27,10 +27,10 @@ const maxDays = 3650
 // ParseExpires reads --expires. An empty s asks for nothing.
 func ParseExpires(s string) (Expires, error) {
 	var e Expires
-	switch {
-	case s == "":
+	switch s {
+	case "":
 		return e, nil
-	case s == "never":
+	case "never":
 		e.Never = true
 		return e, nil
 	}
