@@ -90,14 +90,15 @@ func PasswordFrom(username string, src SecretSource) Credentials {
 // (Password), with the same rules: one login in flight, its outcome shared, a refused token
 // (INVALID_TOKEN, EXPIRED_TOKEN, ...) not sent again until the source gives another.
 func OAuth(profileID string, idpToken SecretSource, opts ...OAuthOption) Credentials {
-	o := oauthSettings{profileID: profileID, loginHost: DefaultLoginHost}
+	o := oauthSettings{profileID: profileID}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	return Credentials{kind: credOAuth, secret: idpToken, oauth: o}
 }
 
-// DefaultLoginHost is Veeva's login host, where OAuth logins go.
+// DefaultLoginHost is Veeva's login host, where OAuth logins and Discover go
+// (WithLoginHost sends them elsewhere).
 const DefaultLoginHost = "login.veevavault.com"
 
 // An OAuthOption configures an OAuth login.
@@ -107,12 +108,8 @@ type OAuthOption func(*oauthSettings)
 // login (the form field client_id), which Vault uses to introspect the token.
 func OAuthClientID(id string) OAuthOption { return func(o *oauthSettings) { o.clientID = id } }
 
-// OAuthLoginHost sends logins to another host than DefaultLoginHost: a host name with an
-// optional port, such as a fake Vault in tests.
-func OAuthLoginHost(host string) OAuthOption { return func(o *oauthSettings) { o.loginHost = host } }
-
 type oauthSettings struct {
-	profileID, clientID, loginHost string
+	profileID, clientID string
 }
 
 func (o oauthSettings) check(idpToken SecretSource) error {
@@ -122,10 +119,7 @@ func (o oauthSettings) check(idpToken SecretSource) error {
 	if err := checkPathSegment(openapi.OpAuthenticateOAuth, "OAuth profile ID", o.profileID); err != nil {
 		return err
 	}
-	if err := checkText(openapi.OpAuthenticateOAuth, "OAuth client ID", o.clientID); err != nil {
-		return err
-	}
-	return checkHost(openapi.OpAuthenticateOAuth, "OAuth login host", o.loginHost)
+	return checkText(openapi.OpAuthenticateOAuth, "OAuth client ID", o.clientID)
 }
 
 // Format prints the kind of credentials, never the secret, whatever the verb.

@@ -66,7 +66,7 @@ func TestSSOUserPasswordLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c = fakeClient(t, fake, client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(idp), client.OAuthLoginHost(fake.DNS)))
+	c = fakeClient(t, fake, client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(idp)))
 	if _, err := c.GenerateMyAPIAccessToken(t.Context(), client.TokenRequest{Name: "k"}); err != nil {
 		t.Fatalf("the same user with OAuth: %v", err)
 	}

@@ -89,9 +89,10 @@ func TestDocsOAuthCredentials(t *testing.T) {
 
 	creds := client.OAuth("0oa1a2b3c4d5e6f7g8h9", idpToken, // the Vault OAuth profile's ID; a client.SecretSource
 		client.OAuthClientID("0oa-vault-integration"), // the app's ID at the authorization server, for Vault's introspection
-		client.OAuthLoginHost("login.veevavault.com"), // the default; a fake's host:port in tests
 	)
-	c, err := client.New("myvault.veevavault.com", client.WithCredentials(creds))
+	c, err := client.New("myvault.veevavault.com", client.WithCredentials(creds),
+		client.WithLoginHost("login.veevavault.com"), // the default; a fake's host:port in tests
+	)
 
 	// docs OAuth credentials ends.
 	if err != nil || c == nil {
@@ -114,8 +115,8 @@ func TestDocsVaulttest(t *testing.T) {
 	fake.Count(openapi.OpAuthenticate)                                                         // what it issued and received (secrets masked)
 	fake.Connections()                                                                         // TCP connections accepted
 	idp, _ := fake.IdPToken(vaulttest.DefaultOAuthProfileID, "olivia@veepharm.com", time.Hour) // for OAuth logins
-	c2, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()), client.WithCredentials(client.OAuth(
-		vaulttest.DefaultOAuthProfileID, client.StaticSecret(idp), client.OAuthLoginHost(fake.DNS))))
+	c2, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()), client.WithLoginHost(fake.DNS),
+		client.WithCredentials(client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(idp))))
 
 	// docs vaulttest ends.
 	if err != nil || c == nil || c2 == nil {

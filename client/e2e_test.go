@@ -20,7 +20,7 @@ import (
 
 func fakeClient(t *testing.T, fake *vaulttest.Server, creds client.Credentials, opts ...client.Option) *client.Client {
 	t.Helper()
-	opts = append([]client.Option{client.WithHTTPClient(fake.Client()), client.WithCredentials(creds)}, opts...)
+	opts = append([]client.Option{client.WithHTTPClient(fake.Client()), client.WithCredentials(creds), client.WithLoginHost(fake.DNS)}, opts...)
 	c, err := client.New(fake.DNS, opts...)
 	if err != nil {
 		t.Fatal(err)

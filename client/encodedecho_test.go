@@ -68,7 +68,7 @@ func TestEncodedEchoesAreScrubbed(t *testing.T) {
 		{"an identity provider token from a source", func(fake *vaulttest.Server) client.Credentials {
 			return client.OAuth(vaulttest.DefaultOAuthProfileID, client.SecretFunc(func(context.Context) (client.Secret, error) {
 				return client.NewSecret(idpTokenOf(t, fake)), nil
-			}), client.OAuthLoginHost(fake.DNS))
+			}))
 		}, func(fake *vaulttest.Server, _ string) string { return idpTokenOf(t, fake) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -100,7 +100,7 @@ func TestErrorShape(t *testing.T) {
 			}
 			creds := tt.creds
 			if tt.oauth {
-				creds = client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(secretIdPToken), client.OAuthLoginHost(fake.DNS))
+				creds = client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(secretIdPToken))
 			}
 			opts := append([]client.Option{client.WithHTTPClient(fake.Client()), client.WithCredentials(creds)}, tt.opts...)
 			if creds == (client.Credentials{}) {

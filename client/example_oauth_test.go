@@ -54,9 +54,9 @@ func ExampleOAuth_tokenSource() {
 	}
 	ctx := context.Background()
 	c, err := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
+		client.WithLoginHost(fake.DNS), // leave out for login.veevavault.com
 		client.WithCredentials(client.OAuth(vaulttest.DefaultOAuthProfileID, idpTokenFrom(conf.TokenSource(ctx)),
 			client.OAuthClientID(conf.ClientID), // for Vault's token introspection, if the profile uses it
-			client.OAuthLoginHost(fake.DNS),     // leave out for login.veevavault.com
 		)))
 	if err != nil {
 		log.Fatal(err)

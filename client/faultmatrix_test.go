@@ -144,7 +144,7 @@ func runMatrixCell(t *testing.T, f matrixFault, op matrixOp) {
 	loginOp, creds, secrets := openapi.OpAuthenticate, client.Password(loginUser, "demo-password"), []string{"demo-password"}
 	if op.oauth {
 		tok := idpToken(t, fake, 0)
-		loginOp, creds, secrets = openapi.OpAuthenticateOAuth, client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(tok), client.OAuthLoginHost(fake.DNS)), []string{tok}
+		loginOp, creds, secrets = openapi.OpAuthenticateOAuth, client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(tok)), []string{tok}
 	}
 	fault := vaulttest.Fault{Op: op.target, Kind: f.kind}
 	switch f.kind {

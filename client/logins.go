@@ -47,7 +47,7 @@ func oauthLogin(o oauthSettings, idpToken SecretSource) loginMethod {
 			if o.clientID != "" {
 				body.ClientID = &o.clientID
 			}
-			return genlogin.NewAuthenticateOAuthRequestWithFormdataBody("https://"+o.loginHost+"/", o.profileID,
+			return genlogin.NewAuthenticateOAuthRequestWithFormdataBody("https://"+c.settings.loginHost+"/", o.profileID,
 				&genlogin.AuthenticateOAuthParams{ClientID: c.clientID()}, body)
 		},
 		authz: func(token Secret) Secret { return NewSecret("Bearer " + token.Reveal()) },

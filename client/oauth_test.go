@@ -47,8 +47,7 @@ func TestOAuthWireRequest(t *testing.T) {
 				}
 				reply(w, tokenSuccess)
 			})
-			opts := append([]client.OAuthOption{client.OAuthLoginHost(fake.DNS)}, tt.opts...)
-			c := fakeClient(t, fake, client.OAuth("team/ops profile", client.StaticSecret(secretIdPToken), opts...),
+			c := fakeClient(t, fake, client.OAuth("team/ops profile", client.StaticSecret(secretIdPToken), tt.opts...),
 				client.WithClientID("acme-vault-ops-server-tokenbot"))
 			if _, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"}); err != nil {
 				t.Fatal(err)
@@ -88,7 +87,7 @@ func TestOAuthRefreshedTokenForRelogin(t *testing.T) {
 		return client.NewSecret(tok), err
 	})
 	rec := &authRecorder{next: fake.Client().Transport}
-	c := fakeClient(t, fake, client.OAuth(vaulttest.DefaultOAuthProfileID, refreshing, client.OAuthLoginHost(fake.DNS)),
+	c := fakeClient(t, fake, client.OAuth(vaulttest.DefaultOAuthProfileID, refreshing),
 		client.WithHTTPClient(&http.Client{Transport: rec}))
 	ctx := context.Background()
 	if _, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "first"}); err != nil {
@@ -121,7 +120,7 @@ func TestOAuthAuthDefaulting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := fakeClient(t, fake, client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(tok), client.OAuthLoginHost(fake.DNS)))
+	c := fakeClient(t, fake, client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(tok)))
 	for i := range 3 {
 		_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 		if !errors.Is(err, client.ErrWrongVault) {
@@ -151,8 +150,6 @@ func TestOAuthInputChecks(t *testing.T) {
 		{"a profile with a newline", client.OAuth("a\nb", client.StaticSecret("t")), "OAuth profile ID"},
 		{"a profile that is a dot-dot segment", client.OAuth("..", client.StaticSecret("t")), "OAuth profile ID"},
 		{"a client ID with a control character", client.OAuth("p", client.StaticSecret("t"), client.OAuthClientID("a\x1b")), "OAuth client ID"},
-		{"a login host with a scheme", client.OAuth("p", client.StaticSecret("t"), client.OAuthLoginHost("https://login.veevavault.com")), "OAuth login host"},
-		{"a login host with a path", client.OAuth("p", client.StaticSecret("t"), client.OAuthLoginHost("login.veevavault.com/x")), "OAuth login host"},
 		{"no token source", client.OAuth("p", nil), "identity provider token source"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,7 +162,7 @@ func TestOAuthInputChecks(t *testing.T) {
 	}
 
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
-	c := fakeClient(t, fake, client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret("eyJ\r\nX-Injected: 1"), client.OAuthLoginHost(fake.DNS)))
+	c := fakeClient(t, fake, client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret("eyJ\r\nX-Injected: 1")))
 	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	var in *client.InputError
 	if !errors.As(err, &in) || in.Field != "identity provider token" {
@@ -204,7 +201,7 @@ func TestOAuthTokenNeverPrinted(t *testing.T) {
 				// Echoes of the token: hostile, not checked.
 				fake, _ := scripted(t, true, []string{openapi.OpAuthenticateOAuth}, echo)
 				var logs bytes.Buffer
-				c := fakeClient(t, fake, client.OAuth(vaulttest.DefaultOAuthProfileID, src, client.OAuthLoginHost(fake.DNS)),
+				c := fakeClient(t, fake, client.OAuth(vaulttest.DefaultOAuthProfileID, src),
 					client.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 				_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 				if err == nil {

@@ -21,12 +21,11 @@ type settings struct {
 	logger        *slog.Logger
 	maxReplyBytes int64
 	loginTimeout  time.Duration
-	loginHost     string // Veeva's login service, for Discover
+	loginHost     string // Veeva's login service: OAuth logins and Discover
 }
 
-// WithLoginHost sends Discover to another host than DefaultLoginHost: a host name with an
-// optional port, such as a fake Vault in tests. (An OAuth login's host is the
-// credentials' own: OAuthLoginHost.)
+// WithLoginHost sends OAuth logins and Discover to another host than DefaultLoginHost:
+// a host name with an optional port, such as a fake Vault in tests.
 func WithLoginHost(host string) Option {
 	return func(s *settings) error {
 		if err := checkHost(OpNew, "login host", host); err != nil {

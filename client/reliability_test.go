@@ -94,7 +94,7 @@ var loginKinds = []loginKind{
 	{
 		name: "OAuth", op: openapi.OpAuthenticateOAuth, refusal: client.ErrorTypeExpiredToken,
 		credentials: func(fake *vaulttest.Server, src client.SecretSource) client.Credentials {
-			return client.OAuth(vaulttest.DefaultOAuthProfileID, src, client.OAuthLoginHost(fake.DNS))
+			return client.OAuth(vaulttest.DefaultOAuthProfileID, src)
 		},
 		refused: func(t *testing.T, fake *vaulttest.Server) string {
 			tok := idpToken(t, fake, time.Minute)

@@ -188,8 +188,8 @@ func (a *app) demoOAuth(ctx context.Context, fake *vaulttest.Server, opts []clie
 	if err != nil {
 		return err
 	}
-	opts = append(opts, client.WithCredentials(client.OAuth(vaulttest.DefaultOAuthProfileID, client.StaticSecret(idpToken),
-		client.OAuthClientID("0oa-vault-integration"), client.OAuthLoginHost(fake.DNS))))
+	opts = append(opts, client.WithLoginHost(fake.DNS), client.WithCredentials(client.OAuth(vaulttest.DefaultOAuthProfileID,
+		client.StaticSecret(idpToken), client.OAuthClientID("0oa-vault-integration"))))
 	c, err := client.New(fake.DNS, opts...)
 	if err != nil {
 		return err

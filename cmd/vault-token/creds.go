@@ -120,7 +120,7 @@ func (a *app) oauth(ctx context.Context, profile, envIdP string, f *credFlags) (
 		}
 		tok = strings.TrimSpace(line) // tokens hold no spaces; an echo or a paste adds them
 	}
-	opts := []client.OAuthOption{client.OAuthLoginHost(f.oauthLoginHost)}
+	var opts []client.OAuthOption // the login host is the client's: connect sets it
 	if f.oauthClientID != "" {
 		opts = append(opts, client.OAuthClientID(f.oauthClientID))
 	}
