@@ -256,7 +256,7 @@ func TestExitCodes(t *testing.T) {
 			[]string{"two kinds of credentials: VEEVA_VAULT_USERNAME with --password-stdin and --oauth-profile with --idp-token-stdin"}},
 		{"two identity provider tokens", []string{"VEEVA_VAULT_IDP_TOKEN=eyJ-idp-token"}, append(base, "--me", "--oauth-profile", "p", "--idp-token-stdin"), 2, []string{"two identity provider tokens"}},
 		{"an OAuth option without OAuth", env, append(base, "--me", "--oauth-client-id", "c"), 2, []string{"--oauth-client-id applies to --oauth-profile logins only"}},
-		{"a login host with a scheme", []string{"VEEVA_VAULT_IDP_TOKEN=eyJ-idp-token"}, append(base, "--me", "--oauth-profile", "p", "--oauth-login-host", "https://login.veevavault.com"), 2, []string{"OAuth login host", "scheme"}},
+		{"a login host with a scheme", []string{"VEEVA_VAULT_IDP_TOKEN=eyJ-idp-token"}, append(base, "--me", "--oauth-profile", "p", "--oauth-login-host", "https://login.veevavault.com"), 2, []string{"invalid login host", "scheme"}},
 		{"unknown command", env, []string{"mint"}, 2, []string{"unknown command"}},
 		{"VeevaID user", env, append(base, "--user", "13000"), 1, []string{"OPERATION_NOT_ALLOWED", "execution ID"}},
 		{"wrong password", []string{"VEEVA_VAULT_USERNAME=olivia@veepharm.com", "VEEVA_VAULT_PASSWORD=wrong-password-123"}, append(base, "--me"), 1, []string{"USERNAME_OR_PASSWORD_INCORRECT", "execution ID"}},
