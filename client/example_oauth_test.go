@@ -41,7 +41,10 @@ func idpTokenFrom(ts oauth2.TokenSource) client.SecretSource {
 // OAuth logins. The identity provider here is a stand-in whose token endpoint hands out
 // the fake Vault's identity provider tokens.
 func ExampleOAuth_tokenSource() {
-	fake := vaulttest.NewServer(vaulttest.Config{})
+	fake, err := vaulttest.NewServer(vaulttest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 	idp := newStandInIdP(fake, "integration@veepharm.com")
 	defer idp.Close()

@@ -68,7 +68,10 @@ func (s *tokenService) newIntegrationToken(ctx context.Context) (*client.Token, 
 // README quick start ends.
 
 func Example_quickStart() {
-	fake := vaulttest.NewServer(vaulttest.Config{})
+	fake, err := vaulttest.NewServer(vaulttest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 	ctx := context.Background()
 
@@ -99,7 +102,10 @@ func Example_quickStart() {
 }
 
 func Example() {
-	fake := vaulttest.NewServer(vaulttest.Config{})
+	fake, err := vaulttest.NewServer(vaulttest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 
 	c, err := client.New(fake.DNS,
@@ -127,7 +133,10 @@ func Example() {
 }
 
 func ExampleClient_APIVersions() {
-	fake := vaulttest.NewServer(vaulttest.Config{Versions: []string{"v25.3", "v26.10", "v26.2", "v26.9"}})
+	fake, err := vaulttest.NewServer(vaulttest.Config{Versions: []string{"v25.3", "v26.10", "v26.2", "v26.9"}})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 	session, _ := fake.SessionFor("olivia@veepharm.com")
 
@@ -146,12 +155,15 @@ func ExampleClient_APIVersions() {
 }
 
 func ExampleAPIError() {
-	fake := vaulttest.NewServer(vaulttest.Config{})
+	fake, err := vaulttest.NewServer(vaulttest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
 		client.WithCredentials(client.Password("veevaid.user@veepharm.com", "veevaid-password")))
 
-	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
+	_, err = c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	var apiErr *client.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.Status, apiErr.Errors[0].Type)
@@ -163,7 +175,10 @@ func ExampleAPIError() {
 }
 
 func ExampleUnknownOutcomeError() {
-	fake := vaulttest.NewServer(vaulttest.Config{})
+	fake, err := vaulttest.NewServer(vaulttest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
 		client.WithCredentials(client.Password("olivia@veepharm.com", "demo-password")))
@@ -172,7 +187,7 @@ func ExampleUnknownOutcomeError() {
 	if err := fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.DropAfterProcessing}); err != nil {
 		log.Fatal(err)
 	}
-	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
+	_, err = c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	var unknown *client.UnknownOutcomeError
 	if errors.As(err, &unknown) {
 		fmt.Println("outcome unknown; tokens on the Vault:", len(fake.Tokens()))
@@ -210,7 +225,10 @@ func ExampleSecretFunc() {
 }
 
 func ExampleClient_ListAPIAccessTokens() {
-	fake := vaulttest.NewServer(vaulttest.Config{})
+	fake, err := vaulttest.NewServer(vaulttest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
 		client.WithCredentials(client.Password("integration@veepharm.com", "integration-password")))
@@ -234,7 +252,10 @@ func ExampleClient_ListAPIAccessTokens() {
 }
 
 func ExampleClient_RevokeAPIAccessTokens() {
-	fake := vaulttest.NewServer(vaulttest.Config{})
+	fake, err := vaulttest.NewServer(vaulttest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
 		client.WithCredentials(client.Password("integration@veepharm.com", "integration-password")))
@@ -254,7 +275,10 @@ func ExampleClient_RevokeAPIAccessTokens() {
 }
 
 func ExampleClient_RotateAPIAccessToken() {
-	fake := vaulttest.NewServer(vaulttest.Config{})
+	fake, err := vaulttest.NewServer(vaulttest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
 		client.WithCredentials(client.Password("olivia@veepharm.com", "demo-password")))

@@ -157,7 +157,10 @@ func FuzzSandboxRoundTrip(f *testing.F) {
 		if fake != nil {
 			fake.Close()
 		}
-		fake = vaulttest.NewServer(vaulttest.Config{Report: func(string) {}})
+		var err error
+		if fake, err = vaulttest.NewServer(vaulttest.Config{Report: func(string) {}}); err != nil {
+			f.Fatal(err)
+		}
 		session, err := fake.SessionFor("olivia@veepharm.com")
 		if err != nil {
 			f.Fatal(err)
@@ -203,8 +206,7 @@ func FuzzTokenFilterQuery(f *testing.F) {
 	}
 	// A burst limit no run reaches: past Vault's 2,000 calls in 5 minutes the fake holds
 	// each reply back 500 ms, as Vault does, and a fuzzing worker makes more calls than that.
-	fake := vaulttest.NewServer(vaulttest.Config{Report: func(string) {}, BurstLimit: math.MaxInt32})
-	f.Cleanup(fake.Close)
+	fake := vaulttest.NewTestServer(f, vaulttest.Config{Report: func(string) {}, BurstLimit: math.MaxInt32})
 	session, err := fake.SessionFor("olivia@veepharm.com")
 	if err != nil {
 		f.Fatal(err)

@@ -1,7 +1,8 @@
 // Package vaulttest provides a fake Veeva Vault for tests, in the manner of
-// net/http/httptest: [NewServer] starts a TLS server on loopback (and panics if it cannot;
-// [Start] returns the error, [NewTestServer] fails the test), [Server.DNS] is the "vault
-// DNS" to give a client, and [Server.Client] returns an *http.Client that trusts the
+// net/http/httptest: [NewTestServer] starts a TLS server on loopback that closes when the
+// test ends (and fails the test if it cannot start), [NewServer] one you close, returning
+// the error if it cannot start; [Server.DNS] is the "vault DNS" to give a client,
+// [Server.URL] its base URL, and [Server.Client] returns an *http.Client that trusts the
 // server's certificate.
 //
 // The fake checks every request and every response against the OpenAPI spec in openapi/

@@ -15,7 +15,10 @@ import (
 // A test of code that creates tokens: a fake Vault, a client pointed at it, a session that
 // idles out on the fake's clock, and an assertion on what the fake issued.
 func ExampleNewServer() {
-	fake := vaulttest.NewServer(vaulttest.Config{SessionIdleTimeout: 10 * time.Minute})
+	fake, err := vaulttest.NewServer(vaulttest.Config{SessionIdleTimeout: 10 * time.Minute})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 
 	c, _ := client.New(fake.DNS,
@@ -24,7 +27,7 @@ func ExampleNewServer() {
 	ctx := context.Background()
 	_, _ = c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "first"})
 	fake.Advance(15 * time.Minute) // the session idles out; the client logs in again
-	_, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "second"})
+	_, err = c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: "second"})
 
 	fmt.Println("error:", err)
 	fmt.Println("logins:", fake.Count(openapi.OpAuthenticate), "tokens:", len(fake.Tokens()))
@@ -36,7 +39,10 @@ func ExampleNewServer() {
 }
 
 func ExampleServer_Inject() {
-	fake := vaulttest.NewServer(vaulttest.Config{})
+	fake, err := vaulttest.NewServer(vaulttest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 	c, _ := client.New(fake.DNS, client.WithHTTPClient(fake.Client()),
 		client.WithCredentials(client.Password("olivia@veepharm.com", "demo-password")))
@@ -44,7 +50,7 @@ func ExampleServer_Inject() {
 	if err := fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Kind: vaulttest.GatewayError}); err != nil {
 		log.Fatal(err)
 	}
-	_, err := c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
+	_, err = c.GenerateMyAPIAccessToken(context.Background(), client.TokenRequest{Name: "k"})
 	var unexpected *client.UnexpectedResponseError
 	if errors.As(err, &unexpected) {
 		fmt.Println(unexpected.HTTPStatus, unexpected.Excerpt)

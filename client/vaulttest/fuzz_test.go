@@ -33,7 +33,8 @@ func FuzzTokenRequestBody(f *testing.F) {
 		if fake != nil {
 			fake.Close()
 		}
-		fake = vaulttest.NewServer(vaulttest.Config{
+		var err error
+		fake, err = vaulttest.NewServer(vaulttest.Config{
 			Users: []vaulttest.User{{ID: 1, Username: "fuzz@veepharm.com", Password: "fuzz-password"}},
 			Report: func(v string) {
 				if strings.HasPrefix(v, "response") {
@@ -43,7 +44,9 @@ func FuzzTokenRequestBody(f *testing.F) {
 				}
 			},
 		})
-		var err error
+		if err != nil {
+			f.Fatal(err)
+		}
 		if session, err = fake.SessionFor("fuzz@veepharm.com"); err != nil {
 			f.Fatal(err)
 		}

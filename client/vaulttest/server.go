@@ -90,6 +90,8 @@ type TB interface {
 type Server struct {
 	// DNS is the host:port to give a client as its vault DNS.
 	DNS string
+	// URL is https:// and DNS, for a request sent by hand: a base URL, as httptest's.
+	URL string
 
 	cfg    Config
 	tb     TB // from NewTestServer: a refused fault fails the test
@@ -123,16 +125,6 @@ type loginWindowState struct {
 	count int
 }
 
-// NewServer starts a fake Vault. Like httptest.NewServer it panics if it cannot start;
-// Start returns the error instead.
-func NewServer(cfg Config) *Server {
-	s, err := Start(cfg)
-	if err != nil {
-		panic(err.Error())
-	}
-	return s
-}
-
 // NewTestServer starts a fake Vault that reports spec violations with t.Errorf and closes
 // when the test ends. It fails the test if the fake cannot start, and when Inject refuses
 // a fault.
@@ -141,7 +133,7 @@ func NewTestServer(t TB, cfg Config) *Server {
 	if cfg.Report == nil {
 		cfg.Report = func(v string) { t.Helper(); t.Errorf("vaulttest: %s", v) }
 	}
-	s, err := Start(cfg)
+	s, err := NewServer(cfg)
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
@@ -150,9 +142,10 @@ func NewTestServer(t TB, cfg Config) *Server {
 	return s
 }
 
-// Start starts a fake Vault, or says why it could not: the spec did not load, or
+// NewServer starts a fake Vault, or says why it could not: the spec did not load, or
 // Config.Addr could not be listened on (a port in use, an address that is not local).
-func Start(cfg Config) (*Server, error) {
+// Close it when done; in a test, NewTestServer does.
+func NewServer(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
 	spec, err := loadSpec()
 	if err != nil {
@@ -189,6 +182,7 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.InMemory {
 		s.DNS = InMemoryDNS
 	}
+	s.URL = "https://" + s.DNS
 	s.burstStart = s.now()
 	return s, nil
 }
@@ -281,9 +275,6 @@ func loadSpec() (map[string]*openapi3.T, error) {
 
 // Close shuts the server down.
 func (s *Server) Close() { s.srv.Close() }
-
-// URL is the server's base URL, https://127.0.0.1:PORT (https://example.com in memory).
-func (s *Server) URL() string { return s.srv.URL }
 
 // Client returns an HTTP client that trusts the server's certificate. It keeps up to 100
 // idle connections (net/http's default keeps 2 per host), so a test with many goroutines

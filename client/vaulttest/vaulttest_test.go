@@ -32,7 +32,7 @@ func (c *collector) report(v string) { c.mu.Lock(); c.v = append(c.v, v); c.mu.U
 // call sends one request to the fake and decodes its JSON reply (nil if it is not JSON).
 func call(t *testing.T, s *vaulttest.Server, method, path, auth, ctype, body string) map[string]any {
 	t.Helper()
-	req, err := http.NewRequest(method, s.URL()+path, strings.NewReader(body))
+	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestHandReplyIsCheckedAgainstTheSpec(t *testing.T) {
 // TestStartReportsABusyPort: Start returns an error where NewServer would panic.
 func TestStartReportsABusyPort(t *testing.T) {
 	first := vaulttest.NewTestServer(t, vaulttest.Config{})
-	second, err := vaulttest.Start(vaulttest.Config{Addr: first.DNS})
+	second, err := vaulttest.NewServer(vaulttest.Config{Addr: first.DNS})
 	if err == nil {
 		second.Close()
 		t.Fatalf("a second fake started on %s", first.DNS)
@@ -322,7 +322,7 @@ func TestCertificateVouchesForTheServerAlone(t *testing.T) {
 func TestOverLongBodyIsRefusedNotCut(t *testing.T) {
 	s, reports, session := startReporting(t)
 	body := "name__v=" + strings.Repeat("n", vaulttest.MaxRequestBody) + "&expiry_date__v=2099-12-31"
-	req, err := http.NewRequest(http.MethodPost, s.URL()+"/api/v26.2/objects/users/me/api_access_token__sys", strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/api/v26.2/objects/users/me/api_access_token__sys", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +353,7 @@ func TestOverLongBodyIsRefusedNotCut(t *testing.T) {
 // request all the same. Before, it kept every request whole: 150 requests of 1 MB took it
 // from 18 MB to 584 MB.
 func TestWhatTheFakeKeepsIsBounded(t *testing.T) {
-	s, err := vaulttest.Start(vaulttest.Config{Lenient: true, Report: func(string) {}}) // the extra field breaks the spec
+	s, err := vaulttest.NewServer(vaulttest.Config{Lenient: true, Report: func(string) {}}) // the extra field breaks the spec
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +361,7 @@ func TestWhatTheFakeKeepsIsBounded(t *testing.T) {
 	big := strings.Repeat("x", vaulttest.MaxRequestBody-100)
 	const sent = 40
 	for range sent {
-		res, err := s.Client().Post(s.URL()+"/api/v26.2/auth", "application/x-www-form-urlencoded", strings.NewReader("username=u&password=p&x="+big))
+		res, err := s.Client().Post(s.URL+"/api/v26.2/auth", "application/x-www-form-urlencoded", strings.NewReader("username=u&password=p&x="+big))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -390,7 +390,7 @@ func startReporting(t *testing.T) (s *vaulttest.Server, reports func() []string,
 	t.Helper()
 	var mu sync.Mutex
 	var reported []string
-	s, err := vaulttest.Start(vaulttest.Config{Report: func(v string) { mu.Lock(); reported = append(reported, v); mu.Unlock() }})
+	s, err := vaulttest.NewServer(vaulttest.Config{Report: func(v string) { mu.Lock(); reported = append(reported, v); mu.Unlock() }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func (d *demoRun) say(format string, args ...any) { fmt.Fprintf(d.a.stdout, form
 func (a *app) demo(ctx context.Context, verbose bool) error {
 	var mu sync.Mutex
 	var violations []string
-	fake, err := vaulttest.Start(vaulttest.Config{Report: func(v string) {
+	fake, err := vaulttest.NewServer(vaulttest.Config{Report: func(v string) {
 		mu.Lock()
 		defer mu.Unlock()
 		violations = append(violations, v)

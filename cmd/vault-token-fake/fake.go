@@ -134,7 +134,7 @@ func (a *app) fake(ctx context.Context, addr, certOut, output string, lenient bo
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
 		return command.UsageErrorf("--addr must be a loopback address with a port, such as 127.0.0.1:8443")
 	}
-	fake, err := vaulttest.Start(vaulttest.Config{
+	fake, err := vaulttest.NewServer(vaulttest.Config{
 		Addr:    addr,
 		Lenient: lenient,
 		Report:  func(v string) { fmt.Fprintf(a.stderr, name+": SPEC VIOLATION: %s\n", v) },

@@ -67,7 +67,7 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	fake, err := vaulttest.Start(vaulttest.Config{})
+	fake, err := vaulttest.NewServer(vaulttest.Config{})
 	if err != nil {
 		return err
 	}
