@@ -153,7 +153,7 @@ func TestEndToEndTokenCap(t *testing.T) {
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
 	c := fakeClient(t, fake, client.Password("integration@veepharm.com", "integration-password"))
 	ctx := context.Background()
-	for i := range vaulttest.MaxActiveTokens {
+	for i := range openapi.MaxActiveTokens {
 		if _, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: fmt.Sprint("k", i)}); err != nil {
 			t.Fatalf("token %d: %v", i+1, err)
 		}
@@ -282,7 +282,7 @@ func TestEndToEndTokensExpire(t *testing.T) {
 	c := fakeClient(t, fake, client.Password("integration@veepharm.com", "integration-password"))
 	ctx := context.Background()
 	var first *client.Token
-	for i := range vaulttest.MaxActiveTokens {
+	for i := range openapi.MaxActiveTokens {
 		tok, err := c.GenerateMyAPIAccessToken(ctx, client.TokenRequest{Name: fmt.Sprint("k", i), ExpiresAt: time.Now().Add(24 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)

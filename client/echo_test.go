@@ -105,7 +105,7 @@ func TestRotationRefusesAnImplausibleListing(t *testing.T) {
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{})
 	fake.Inject(vaulttest.Fault{Op: openapi.OpQueryAPIAccessTokens, Kind: vaulttest.HandReply, Reply: func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, listingOf(client.MaxActiveTokens+1, "CI"))
+		fmt.Fprint(w, listingOf(openapi.MaxActiveTokens+1, "CI"))
 	}})
 	c := fakeClient(t, fake, sessionOf(t, fake, olivia.Username))
 	_, err := c.RotateAPIAccessToken(t.Context(), client.RotateRequest{

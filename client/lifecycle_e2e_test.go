@@ -28,7 +28,7 @@ func TestEndToEndListAndRevoke(t *testing.T) {
 	c := fakeClient(t, fake, client.Password("integration@veepharm.com", "integration-password"))
 	ctx := context.Background()
 	var made []*client.Token
-	for i := range vaulttest.MaxActiveTokens {
+	for i := range openapi.MaxActiveTokens {
 		req := client.TokenRequest{Name: fmt.Sprint("key ", i%3)}
 		if i == 0 {
 			req.ExpiresAt = time.Now().Add(time.Hour)
@@ -43,8 +43,8 @@ func TestEndToEndListAndRevoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mine.Tokens) != vaulttest.MaxActiveTokens {
-		t.Fatalf("%d tokens listed over pages of 2, want %d", len(mine.Tokens), vaulttest.MaxActiveTokens)
+	if len(mine.Tokens) != openapi.MaxActiveTokens {
+		t.Fatalf("%d tokens listed over pages of 2, want %d", len(mine.Tokens), openapi.MaxActiveTokens)
 	}
 	named, err := c.ListAPIAccessTokens(ctx, client.TokenFilter{UserID: "12345", Name: "key 1"})
 	if err != nil || len(named.Tokens) != 8 {
@@ -70,8 +70,8 @@ func TestEndToEndListAndRevoke(t *testing.T) {
 		t.Errorf("expired %+v, used %+v", info[made[0].ID], info[made[1].ID])
 	}
 	active, _ := c.ListAPIAccessTokens(ctx, client.TokenFilter{Me: true})
-	if len(active.Tokens) != vaulttest.MaxActiveTokens-1 {
-		t.Errorf("%d active tokens, want %d", len(active.Tokens), vaulttest.MaxActiveTokens-1)
+	if len(active.Tokens) != openapi.MaxActiveTokens-1 {
+		t.Errorf("%d active tokens, want %d", len(active.Tokens), openapi.MaxActiveTokens-1)
 	}
 
 	revoked, err := c.RevokeAPIAccessTokens(ctx, made[1].ID, made[2].ID)

@@ -55,6 +55,10 @@ const (
 	OpDiscoverAuthType              = "discoverAuthType"
 )
 
+// MaxActiveTokens is how many active API access tokens Vault lets a user hold, as the
+// spec's token operations say: past it, a request fails with OPERATION_NOT_ALLOWED.
+const MaxActiveTokens = 25
+
 // Operations lists every operation ID in the spec.
 func Operations() []string {
 	return []string{

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/acme/vault-token/client/vaulttest"
+	"github.com/acme/vault-token/openapi"
 )
 
 // FuzzTokenRequestBody: whatever body a token request carries, form or JSON, the fake
@@ -96,7 +97,7 @@ func FuzzTokenRequestBody(f *testing.F) {
 		default:
 			t.Fatalf("responseStatus %q", reply.ResponseStatus)
 		}
-		if len(tokens) >= vaulttest.MaxActiveTokens-1 {
+		if len(tokens) >= openapi.MaxActiveTokens-1 {
 			restart()
 		}
 	})

@@ -338,8 +338,8 @@ func (s *Server) issue(u User, sandbox string, f url.Values, now time.Time) map[
 			active++
 		}
 	}
-	if active >= MaxActiveTokens {
-		return failure("OPERATION_NOT_ALLOWED", fmt.Sprintf("User already has the maximum of %d active API access tokens.", MaxActiveTokens))
+	if active >= openapi.MaxActiveTokens {
+		return failure("OPERATION_NOT_ALLOWED", fmt.Sprintf("User already has the maximum of %d active API access tokens.", openapi.MaxActiveTokens))
 	}
 	s.nextToken++
 	tok := Token{

@@ -56,8 +56,6 @@ const (
 	OtherVaultID = 1777
 	// OtherVaultDNS is the DNS auth defaulting returns for users with DefaultsElsewhere.
 	OtherVaultDNS = "other-veepharm.veevavault.com"
-	// MaxActiveTokens is how many active tokens a user can hold, per Vault.
-	MaxActiveTokens = 25
 	// maxDeleteBatch is how many records one Delete Object Records call takes.
 	maxDeleteBatch = 500
 	sessionMaxAge  = 48 * time.Hour

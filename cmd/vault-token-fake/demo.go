@@ -165,8 +165,8 @@ func (d *demoRun) oauth() error {
 }
 
 func (d *demoRun) refusal() error {
-	d.say("7. A refused call: user 12345 gets tokens up to Vault's cap of %d, then one more.", vaulttest.MaxActiveTokens)
-	for i := 2; i <= vaulttest.MaxActiveTokens; i++ {
+	d.say("7. A refused call: user 12345 gets tokens up to Vault's cap of %d, then one more.", openapi.MaxActiveTokens)
+	for i := 2; i <= openapi.MaxActiveTokens; i++ {
 		if _, err := d.c.GenerateAPIAccessToken(d.ctx, "12345", client.TokenRequest{Name: fmt.Sprintf("Key %d", i)}); err != nil {
 			return err
 		}
