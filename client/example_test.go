@@ -308,3 +308,21 @@ func ExampleClient_RotateAPIAccessToken() {
 	// 0PI000000000001 revoked
 	// 0PI000000000002 revoked
 }
+
+// A token listed with a date and no time ends at 23:59:59 in its user's time zone, which
+// the client does not know: Expiry gives the earliest that can be, so a schedule built on
+// it is never late.
+func ExampleTokenInfo_Expiry() {
+	for _, t := range []client.TokenInfo{
+		{ExpiresAt: time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC)},
+		{ExpiresOn: client.Date{Year: 2026, Month: time.December, Day: 31}},
+		{},
+	} {
+		at, expires := t.Expiry()
+		fmt.Println(at.Format(time.RFC3339), expires)
+	}
+	// Output:
+	// 2026-12-31T12:00:00Z true
+	// 2026-12-31T09:59:59Z true
+	// 0001-01-01T00:00:00Z false
+}

@@ -40,6 +40,26 @@ type TokenInfo struct {
 	LastUsed  time.Time // when it last authenticated a call; zero for never
 }
 
+// latestZone is the time zone whose day ends first: a date's 23:59:59 there is the
+// earliest instant it ends anywhere.
+var latestZone = time.FixedZone("UTC+14", 14*60*60)
+
+// Expiry is the earliest instant the token may stop working, and false for one that never
+// expires. It is ExpiresAt when Vault gave a time. A date (ExpiresOn) ends at 23:59:59 in
+// the user's time zone, which the client does not know: Expiry is that second in the zone
+// whose day ends first (UTC+14), so a schedule built on it is never late, whatever the
+// zone.
+func (t TokenInfo) Expiry() (time.Time, bool) {
+	switch {
+	case !t.ExpiresAt.IsZero():
+		return t.ExpiresAt, true
+	case !t.ExpiresOn.IsZero():
+		d := t.ExpiresOn
+		return time.Date(d.Year, d.Month, d.Day, 23, 59, 59, 0, latestZone).UTC(), true
+	}
+	return time.Time{}, false
+}
+
 // TokenList is the tokens a filter found, from every page of the query.
 type TokenList struct {
 	Tokens   []TokenInfo

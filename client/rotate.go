@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"time"
+
+	"github.com/acme/vault-token/openapi"
 )
 
 // RotateRequest describes a rotation: the new token (TokenRequest: its name and expiry),
@@ -120,17 +122,14 @@ func (c *Client) RotateAPIAccessToken(ctx context.Context, req RotateRequest) (*
 	return rot, err
 }
 
-// MaxActiveTokens is how many active API access tokens Vault lets a user hold.
-const MaxActiveTokens = 25
-
 // plausible refuses a listing that holds more active tokens named name than a user can
 // hold (the new one included, for a sandbox listing made after it).
 func plausible(list *TokenList, name string) error {
 	if list == nil {
 		return nil
 	}
-	if n := len(older(list, name, "")); n > MaxActiveTokens {
-		return errorMatching(OpRotate, ErrImplausibleListing, "the listing holds %d active tokens named %q, and a user can hold %d; nothing was created or revoked", n, name, MaxActiveTokens)
+	if n := len(older(list, name, "")); n > openapi.MaxActiveTokens {
+		return errorMatching(OpRotate, ErrImplausibleListing, "the listing holds %d active tokens named %q, and a user can hold %d; nothing was created or revoked", n, name, openapi.MaxActiveTokens)
 	}
 	return nil
 }
@@ -162,16 +161,10 @@ func chooseKept(tokens []TokenInfo, keep int) (kept, revoke []TokenInfo) {
 // never stands for "never expires" when ordering by expiry: after every real time.
 var never = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Add(time.Hour)
 
-// expiry is when a token expires, for ordering: never after every time, and a date as its
-// last second in UTC (Vault ends it at 23:59:59 in the user's time zone, which the client
-// does not know).
+// expiry is when a token expires (TokenInfo.Expiry), for ordering: never after every time.
 func expiry(t TokenInfo) time.Time {
-	switch {
-	case !t.ExpiresAt.IsZero():
-		return t.ExpiresAt
-	case !t.ExpiresOn.IsZero():
-		d := t.ExpiresOn
-		return time.Date(d.Year, d.Month, d.Day, 23, 59, 59, 0, time.UTC)
+	if at, ok := t.Expiry(); ok {
+		return at
 	}
 	return never
 }
