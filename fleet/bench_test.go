@@ -50,8 +50,8 @@ func BenchmarkRotationSeen(b *testing.B) {
 		r := w.rotator(nil)
 		r.Grace = 0 // the next rotation may run at once; its revocation of this one's previous is not counted
 		var start time.Time
-		r.AfterStep = func(s Step) error {
-			if s == StepChecked {
+		r.afterPhase = func(s phase) error {
+			if s == phaseChecked {
 				start = time.Now()
 			}
 			return nil
@@ -62,8 +62,8 @@ func BenchmarkRotationSeen(b *testing.B) {
 		switched := make([]time.Time, len(consumers))
 		var seen sync.WaitGroup
 		for i, cons := range consumers {
-			changed := cons.src.Changed()
-			seen.Go(func() { <-changed; switched[i] = time.Now() })
+			before := now(cons.src)
+			seen.Go(func() { _, _ = cons.src.Wait(context.Background(), before); switched[i] = time.Now() })
 		}
 		counts := w.counts()
 		rev := etcdtest.Revision(b, w.etcd.Client(b))
@@ -73,7 +73,7 @@ func BenchmarkRotationSeen(b *testing.B) {
 		}
 		seen.Wait()
 		for _, cons := range consumers {
-			if id, _ := cons.src.Current(); id != rep.Current.ID {
+			if id := now(cons.src).ID; id != rep.Current.ID {
 				b.Fatalf("a consumer gives %s after the rotation to %s", id, rep.Current.ID)
 			}
 		}

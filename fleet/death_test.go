@@ -12,14 +12,14 @@ import (
 // end on the record's current token, and no token of the name is left that the record
 // does not know.
 func TestRotatorDiesAtEachStep(t *testing.T) {
-	for _, step := range []Step{StepCreated, StepPending, StepChecked, StepPromoted, StepRevoking} {
+	for _, step := range []phase{phaseCreated, phasePending, phaseChecked, phasePromoted, phaseRevoking} {
 		t.Run(string(step), func(t *testing.T) {
 			w := newWorld(t, nil)
 			consumer := w.consumer()
 			if _, err := w.rotator(nil).Rotate(w.ctx(), RotateOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			if step == StepRevoking {
+			if step == phaseRevoking {
 				// A previous token past its grace, for the dying run to revoke.
 				if _, err := w.rotator(nil).Rotate(w.ctx(), RotateOptions{}); err != nil {
 					t.Fatal(err)
@@ -30,7 +30,7 @@ func TestRotatorDiesAtEachStep(t *testing.T) {
 			dying := w.rotator(w.etcd.Client(t))
 			dying.LockTTL = shortLease
 			reached, release := make(chan struct{}), make(chan struct{})
-			dying.AfterStep = func(s Step) error {
+			dying.afterPhase = func(s phase) error {
 				if s != step {
 					return nil
 				}
@@ -57,7 +57,7 @@ func TestRotatorDiesAtEachStep(t *testing.T) {
 			}
 			if err != nil {
 				var graceErr *GraceError
-				if step != StepPromoted || !errors.As(err, &graceErr) {
+				if step != phasePromoted || !errors.As(err, &graceErr) {
 					t.Fatalf("the next rotation: %v", err)
 				}
 				// The dead rotator promoted: its token is current and the one before it
@@ -72,10 +72,10 @@ func TestRotatorDiesAtEachStep(t *testing.T) {
 			if err := consumer.call(w.ctx()); err != nil {
 				t.Errorf("the consumer's call with the current token: %v", err)
 			}
-			if step == StepPending && rep.AdoptedPending == "" {
+			if step == phasePending && rep.AdoptedPending == "" {
 				t.Errorf("the dead rotator's pending token was not adopted: %+v", rep)
 			}
-			if step == StepCreated && len(rep.RevokedOrphans) != 1 {
+			if step == phaseCreated && len(rep.RevokedOrphans) != 1 {
 				t.Errorf("the dead rotator's uncommitted token was not revoked: %+v", rep)
 			}
 			w.checkInvariants()

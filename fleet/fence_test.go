@@ -30,7 +30,7 @@ func TestFenceRefusesAWriteAfterTheLeaseEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.release(w.ctx())
-	rec := &Record{Format: recordFormat, Name: "written by a rotator that lost the lock"}
+	rec := &record{Format: recordFormat, Name: "written by a rotator that lost the lock"}
 	if err := a.commit(w.ctx(), rec); !errors.Is(err, ErrLostLock) {
 		t.Fatalf("the write of a holder whose lease ended: %v, want ErrLostLock", err)
 	}
@@ -40,7 +40,7 @@ func TestFenceRefusesAWriteAfterTheLeaseEnds(t *testing.T) {
 	if _, err := b.read(w.ctx()); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.write(w.ctx(), &Record{Format: recordFormat, Name: "the holder"}); err != nil {
+	if err := b.write(w.ctx(), &record{Format: recordFormat, Name: "the holder"}); err != nil {
 		t.Fatalf("the holder's write: %v", err)
 	}
 }
@@ -63,8 +63,8 @@ func TestRotatorCutOffLosesItsWrite(t *testing.T) {
 	cutOff := w.rotator(w.etcd.ClientOf(t, clientv3.Config{Endpoints: []string{"http://" + p.addr()}}))
 	cutOff.LockTTL = shortLease
 	created, resume := make(chan struct{}), make(chan struct{})
-	cutOff.AfterStep = func(s Step) error {
-		if s == StepCreated {
+	cutOff.afterPhase = func(s phase) error {
+		if s == phaseCreated {
 			p.Cut()
 			close(created)
 			<-resume

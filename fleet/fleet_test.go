@@ -23,13 +23,13 @@ func TestRotatorsRaceConsumersKeepWorking(t *testing.T) {
 	rotators := make([]*Rotator, 3)
 	for i := range rotators {
 		rotators[i] = w.rotator(nil)
-		rotators[i].AfterStep = func(s Step) error {
-			if s != StepRevoking {
+		rotators[i].afterPhase = func(s phase) error {
+			if s != phaseRevoking {
 				return nil
 			}
 			current := w.record().Current
 			for _, c := range consumers {
-				if id, _ := c.src.Current(); current == nil || id != current.ID {
+				if id := now(c.src).ID; current == nil || id != current.ID {
 					t.Errorf("a revocation is sent while a consumer holds %s, not the current token", id)
 				}
 			}

@@ -205,7 +205,7 @@ func (w *world) ctx() context.Context {
 }
 
 // record reads the record.
-func (w *world) record() *Record {
+func (w *world) record() *record {
 	w.t.Helper()
 	rec, _, err := read(w.ctx(), w.etcd.Client(w.t), w.key)
 	if err != nil {
@@ -251,19 +251,21 @@ func (w *world) checkInvariants() {
 // waitFor waits until the consumer gives the token id, or fails the test after a minute.
 func (c *consumer) waitFor(t *testing.T, id string) {
 	t.Helper()
-	timeout := time.After(time.Minute)
-	for {
-		changed := c.src.Changed()
-		if got, _ := c.src.Current(); got == id {
-			return
-		}
-		select {
-		case <-changed:
-		case <-timeout:
-			got, _ := c.src.Current()
-			t.Fatalf("the consumer still gives token %q, not %q, after a minute", got, id)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var seen Snapshot
+	for seen.ID != id {
+		var err error
+		if seen, err = c.src.Wait(ctx, seen); err != nil {
+			t.Fatalf("the consumer still gives token %q, not %q, after a minute", seen.ID, id)
 		}
 	}
+}
+
+// now is what src gives now.
+func now(src *Source) Snapshot {
+	s, _ := src.Wait(context.Background(), Snapshot{})
+	return s
 }
 
 // shortLease is the lock lease of a rotator a test kills or cuts off: the next rotator

@@ -300,16 +300,13 @@ func TestUnreadableRecordKeepsConsumers(t *testing.T) {
 // waitForErr waits until the consumer's source reports an error (or none, with !want).
 func (c *consumer) waitForErr(t *testing.T, want bool) {
 	t.Helper()
-	timeout := time.After(time.Minute)
-	for {
-		changed := c.src.Changed()
-		if (c.src.Err() != nil) == want {
-			return
-		}
-		select {
-		case <-changed:
-		case <-timeout:
-			t.Fatalf("after a minute the consumer reports %v", c.src.Err())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	seen, _ := c.src.Wait(ctx, Snapshot{})
+	for (seen.Err != nil) != want {
+		var err error
+		if seen, err = c.src.Wait(ctx, seen); err != nil {
+			t.Fatalf("after a minute the consumer reports %v", seen.Err)
 		}
 	}
 }
@@ -363,8 +360,8 @@ func TestWrongKeyRotatorIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer newSrc.Close()
-	if id, _ := newSrc.Current(); id != rep.Current.ID || newSrc.Err() != nil {
-		t.Errorf("a consumer of the new key holds %s (%v), want %s", id, newSrc.Err(), rep.Current.ID)
+	if got := now(newSrc); got.ID != rep.Current.ID || got.Err != nil {
+		t.Errorf("a consumer of the new key holds %s (%v), want %s", got.ID, got.Err, rep.Current.ID)
 	}
 	// The next runs open every value with the new key: the replacement is done.
 	w.clock.Advance(11 * time.Minute)
@@ -458,7 +455,7 @@ func TestSkewedClocksKeepTheGrace(t *testing.T) {
 
 // rotateTwice runs two rotations with r: the second's report, and the previous token it
 // keeps in its grace period.
-func (w *world) rotateTwice(r *Rotator) (*Report, *Entry) {
+func (w *world) rotateTwice(r *Rotator) (*Report, *entry) {
 	w.t.Helper()
 	if _, err := r.Rotate(w.ctx(), RotateOptions{}); err != nil {
 		w.t.Fatal(err)

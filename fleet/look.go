@@ -13,7 +13,7 @@ import (
 // revision, whether Vault accepts its current token, what is left of the grace period, and
 // which tokens this rotator's key does not open (with ReplaceSealKey).
 type look struct {
-	rec *Record
+	rec *record
 	rev int64
 	// refused: Vault refused the current token (revoked, expired, restored from an old
 	// backup). checked: Vault's answer said something of it (accepted or refused).
@@ -58,7 +58,7 @@ func (r *Rotator) scheduled(l *look) bool {
 // would make an IfDue run work, asks Vault whether it accepts the current token (with the
 // token itself: Validate Session User, no login). A run that works anyway learns it from
 // its listing instead, so a rotation's Vault calls stay four.
-func (r *Rotator) look(ctx context.Context, rec *Record, rev int64, opts RotateOptions) (*look, error) {
+func (r *Rotator) look(ctx context.Context, rec *record, rev int64, opts RotateOptions) (*look, error) {
 	l := &look{rec: rec, rev: rev}
 	if rec == nil {
 		return l, nil
@@ -83,11 +83,11 @@ func (r *Rotator) look(ctx context.Context, rec *Record, rev int64, opts RotateO
 // openAll opens every sealed value of the record with the rotator's key. A value that does
 // not open refuses the run (ErrWrongSealKey), unless replace: then it is returned, for the
 // run to replace. A previous token whose value was dropped (nil) needs none.
-func (r *Rotator) openAll(rec *Record, replace bool) (map[string]bool, error) {
+func (r *Rotator) openAll(rec *record, replace bool) (map[string]bool, error) {
 	unopened := map[string]bool{}
 	for _, slot := range []struct {
 		name string
-		e    *Entry
+		e    *entry
 	}{{"current", rec.Current}, {"previous", rec.Previous}, {"pending", rec.Pending}} {
 		if slot.e == nil || slot.e.Sealed == nil {
 			continue
@@ -105,7 +105,7 @@ func (r *Rotator) openAll(rec *Record, replace bool) (map[string]bool, error) {
 // accepts calls Vault with the token e and reports whether Vault refused it, and whether
 // the answer said anything of the token at all: a rate limit or a network error says
 // nothing, and the schedule decides as before.
-func (r *Rotator) accepts(ctx context.Context, rec *Record, e *Entry) (refused, checked bool) {
+func (r *Rotator) accepts(ctx context.Context, rec *record, e *entry) (refused, checked bool) {
 	value, err := r.Sealer.open(r.Key, e.ID, e.Sealed)
 	if err != nil {
 		return false, false

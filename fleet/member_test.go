@@ -20,8 +20,8 @@ func TestMemberRestartsMidRotation(t *testing.T) {
 	}
 	r := w.rotator(nil) // its lease, the default, outlasts an election on a busy machine
 	stopped := -1
-	r.AfterStep = func(s Step) error {
-		if s == StepPending {
+	r.afterPhase = func(s phase) error {
+		if s == phasePending {
 			stopped = c.Leader()
 			c.Stop(stopped)
 		}

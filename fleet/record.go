@@ -17,20 +17,20 @@ import (
 // rather than misread.
 const recordFormat = 1
 
-// Record is a fleet token's shared state, one etcd key per token: which Vault user and
+// record is a fleet token's shared state, one etcd key per token: which Vault user and
 // token name it is, the token consumers use (Current), the one before it while consumers
 // may still hold it (Previous, until PreviousRevocableAt), and one a rotator created but
 // has not promoted (Pending). Token values are sealed; Epoch counts promotions.
-type Record struct {
+type record struct {
 	Format int    `json:"format"`
 	Vault  string `json:"vault"`
 	UserID string `json:"userId"`
 	Name   string `json:"name"`
 	Epoch  int64  `json:"epoch"`
 
-	Current  *Entry `json:"current"`
-	Previous *Entry `json:"previous"`
-	Pending  *Entry `json:"pending"`
+	Current  *entry `json:"current"`
+	Previous *entry `json:"previous"`
+	Pending  *entry `json:"pending"`
 	// PreviousRevocableAt is when the grace period of Previous ends, on the clock of the
 	// rotator that promoted: for people (status) only. The rule is GraceLease.
 	PreviousRevocableAt time.Time `json:"previousRevocableAt,omitzero"`
@@ -41,14 +41,14 @@ type Record struct {
 	// Creating holds the token requests this record's rotators sent (or were about to
 	// send) and have not committed as Pending: the proof a later run needs to revoke a
 	// token as this record's own orphan.
-	Creating []*Intent `json:"creating,omitempty"`
+	Creating []*createIntent `json:"creating,omitempty"`
 }
 
-// Intent is a token request a rotator recorded, fenced, before sending it. A token that
+// createIntent is a token request a rotator recorded, fenced, before sending it. A token that
 // Vault lists later is the intent's own orphan when it is active, of the record's name,
 // unknown to the record, was not active when the intent was recorded (Before), and expires
 // when the intent asked (to the second). A token that no intent can claim is never revoked.
-type Intent struct {
+type createIntent struct {
 	Asked  time.Time `json:"asked,omitzero"` // the expiry asked for; zero for none
 	Before []string  `json:"before"`         // the name's active tokens when it was recorded
 	// Misses counts the later runs whose listing found no token for it; it is dropped
@@ -65,7 +65,7 @@ const maxIntentMisses = 3
 const maxIntents = 8
 
 // claims reports whether t may be the token the intent asked for.
-func (i *Intent) claims(t client.TokenInfo) bool {
+func (i *createIntent) claims(t client.TokenInfo) bool {
 	if slices.Contains(i.Before, t.ID) {
 		return false
 	}
@@ -80,9 +80,9 @@ func (i *Intent) claims(t client.TokenInfo) bool {
 	}
 }
 
-// Entry is one token in a record: its record ID in Vault, its value sealed, and when it
+// entry is one token in a record: its record ID in Vault, its value sealed, and when it
 // expires (zero for never).
-type Entry struct {
+type entry struct {
 	ID      string    `json:"id"`
 	Sealed  []byte    `json:"sealed"`
 	Created time.Time `json:"created"`
@@ -97,8 +97,8 @@ var ErrNoRecord = errors.New("fleet: no record at this key: run a rotation first
 // overwrite it; a Source keeps the token it had.
 var ErrUnreadableRecord = errors.New("fleet: the record cannot be read")
 
-func decodeRecord(b []byte) (*Record, error) {
-	var r Record
+func decodeRecord(b []byte) (*record, error) {
+	var r record
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("%w: it is not a record's JSON (%w)", ErrUnreadableRecord, err)
 	}
@@ -108,11 +108,11 @@ func decodeRecord(b []byte) (*Record, error) {
 	return &r, nil
 }
 
-func (r *Record) encode() ([]byte, error) { return json.Marshal(r) }
+func (r *record) encode() ([]byte, error) { return json.Marshal(r) }
 
 // knows reports whether id is one of the record's tokens.
-func (r *Record) knows(id string) bool {
-	for _, e := range []*Entry{r.Current, r.Previous, r.Pending} {
+func (r *record) knows(id string) bool {
+	for _, e := range []*entry{r.Current, r.Previous, r.Pending} {
 		if e != nil && e.ID == id {
 			return true
 		}
@@ -145,7 +145,7 @@ type Status struct {
 	Revision int64 `json:"revision"`
 }
 
-func (e *Entry) view() *Token {
+func (e *entry) view() *Token {
 	if e == nil {
 		return nil
 	}
@@ -157,7 +157,7 @@ func (e *Entry) view() *Token {
 	return t
 }
 
-func (r *Record) status(key string, rev int64) *Status {
+func (r *record) status(key string, rev int64) *Status {
 	s := &Status{Key: key, Vault: r.Vault, UserID: r.UserID, Name: r.Name, Epoch: r.Epoch,
 		Current: r.Current.view(), Previous: r.Previous.view(), Pending: r.Pending.view(), Revision: rev}
 	if r.Previous != nil && !r.PreviousRevocableAt.IsZero() {
@@ -168,12 +168,12 @@ func (r *Record) status(key string, rev int64) *Status {
 }
 
 // newEntry seals a new token's value into an entry.
-func newEntry(s *Sealer, key string, tok *client.Token, created, expires time.Time) (*Entry, error) {
+func newEntry(s *Sealer, key string, tok *client.Token, created, expires time.Time) (*entry, error) {
 	sealed, err := s.seal(key, tok.ID, tok.Value)
 	if err != nil {
 		return nil, err
 	}
-	return &Entry{ID: tok.ID, Sealed: sealed, Created: created, Expires: expires}, nil
+	return &entry{ID: tok.ID, Sealed: sealed, Created: created, Expires: expires}, nil
 }
 
 // ReadStatus reads the record at key, without opening any token.

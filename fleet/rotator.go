@@ -52,23 +52,22 @@ type Rotator struct {
 	Clock   Clock        // default: the system's
 	Logger  *slog.Logger // default: discards
 
-	// AfterStep, when set, runs after each step of a rotation; an error ends the rotation
-	// there. It is for tests and demonstrations of a rotator failing at a given point (a
-	// failpoint): to leave the lock as a process that died would, close Etcd before
-	// returning, so the lease is not renewed and the lock not released.
-	AfterStep func(Step) error
+	// afterPhase, when a test sets it, runs after each phase of a rotation; an error ends
+	// the rotation there (a failpoint). To leave the lock as a process that died would,
+	// the test closes Etcd before returning, so the lease is neither renewed nor released.
+	afterPhase func(phase) error
 }
 
-// Step names a point in a rotation, for tests that stop a rotator there.
-type Step string
+// phase names a point in a rotation, for tests that stop a rotator there.
+type phase string
 
 // The steps of a rotation, in order.
 const (
-	StepCreated  Step = "created"  // the new token exists in Vault, nowhere else
-	StepPending  Step = "pending"  // the record holds it as pending
-	StepChecked  Step = "checked"  // the new token authenticated a call
-	StepPromoted Step = "promoted" // the record holds it as current
-	StepRevoking Step = "revoking" // a revocation is about to be sent
+	phaseCreated  phase = "created"  // the new token exists in Vault, nowhere else
+	phasePending  phase = "pending"  // the record holds it as pending
+	phaseChecked  phase = "checked"  // the new token authenticated a call
+	phasePromoted phase = "promoted" // the record holds it as current
+	phaseRevoking phase = "revoking" // a revocation is about to be sent
 )
 
 // Clock tells the time and waits, so tests can run rotations on a clock they control.
@@ -166,10 +165,10 @@ func (r *Rotator) logger() *slog.Logger {
 	return r.Logger
 }
 
-func (r *Rotator) step(s Step) error {
+func (r *Rotator) step(s phase) error {
 	r.logger().Debug("fleet rotation", "key", r.Key, "step", string(s))
-	if r.AfterStep != nil {
-		return r.AfterStep(s)
+	if r.afterPhase != nil {
+		return r.afterPhase(s)
 	}
 	return nil
 }
@@ -190,7 +189,7 @@ func (r *Rotator) validate() error {
 
 // dueAt is when the record's current token is due: DueShare of its life after it was
 // created; zero for a token that never expires.
-func (r *Rotator) dueAt(rec *Record) time.Time {
+func (r *Rotator) dueAt(rec *record) time.Time {
 	if rec == nil || rec.Current == nil || rec.Current.Expires.IsZero() {
 		return time.Time{}
 	}
@@ -202,7 +201,7 @@ func (r *Rotator) dueAt(rec *Record) time.Time {
 	return rec.Current.Created.Add(time.Duration(float64(life) * share))
 }
 
-func (r *Rotator) due(rec *Record, now time.Time) bool {
+func (r *Rotator) due(rec *record, now time.Time) bool {
 	if rec == nil || rec.Current == nil {
 		return true
 	}
@@ -294,7 +293,7 @@ func (r *Rotator) waitForGrace(ctx context.Context, l *look) error {
 }
 
 // report describes rec after a run.
-func (r *Rotator) report(rec *Record, rotated bool, l *look) *Report {
+func (r *Rotator) report(rec *record, rotated bool, l *look) *Report {
 	rep := &Report{Key: r.Key, Rotated: rotated}
 	if l != nil && !rotated {
 		rep.CurrentAccepted = l.accepted()

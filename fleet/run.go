@@ -37,7 +37,7 @@ func (r *Rotator) locked(ctx context.Context, h *held, opts RotateOptions, l *lo
 		return nil, err
 	}
 	if rec == nil {
-		rec = &Record{Format: recordFormat, Vault: r.Vault.VaultDNS(), UserID: userID, Name: r.Name}
+		rec = &record{Format: recordFormat, Vault: r.Vault.VaultDNS(), UserID: userID, Name: r.Name}
 	}
 	if rec.Vault != r.Vault.VaultDNS() || rec.UserID != userID || rec.Name != r.Name {
 		return nil, fmt.Errorf("%w: it holds user %s's token %q of %s", ErrRecordMismatch, rec.UserID, rec.Name, rec.Vault)
@@ -86,7 +86,7 @@ func (r *Rotator) foreign(rep *Report) error {
 	return &ForeignTokensError{Name: r.Name, IDs: rep.ForeignTokens}
 }
 
-func (r *Rotator) merge(rep *Report, rec *Record, rotated bool) *Report {
+func (r *Rotator) merge(rep *Report, rec *record, rotated bool) *Report {
 	out := r.report(rec, rotated, nil)
 	out.CurrentAccepted = rep.CurrentAccepted
 	out.AdoptedPending, out.ClearedPending = rep.AdoptedPending, rep.ClearedPending
@@ -110,13 +110,13 @@ func (r *Rotator) filter(userID string) client.TokenFilter {
 // token still works, the name's active tokens, and whether the record changed (to be
 // written with the run's next write).
 type recovered struct {
-	pending     *Entry
+	pending     *entry
 	currentLive bool
 	listed      []string
 	changed     bool
 }
 
-func (rc *recovered) save(ctx context.Context, h *held, rec *Record) error {
+func (rc *recovered) save(ctx context.Context, h *held, rec *record) error {
 	if !rc.changed {
 		return nil
 	}
@@ -132,7 +132,7 @@ func (rc *recovered) save(ctx context.Context, h *held, rec *Record) error {
 // lost the lock between sending the request and committing the token). Any other unknown
 // token is foreign: reported, never revoked. A revocation that fails fails the run, with
 // the token still in the record (or its intent kept), so the next run tries again.
-func (r *Rotator) recover(ctx context.Context, h *held, rec *Record, userID string, rep *Report, l *look) (*recovered, error) {
+func (r *Rotator) recover(ctx context.Context, h *held, rec *record, userID string, rep *Report, l *look) (*recovered, error) {
 	if err := h.check(); err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func (r *Rotator) recover(ctx context.Context, h *held, rec *Record, userID stri
 // (an intent claims each, and no other token) and foreign ones (rep.ForeignTokens). An
 // intent that claimed its token is done; one that claimed none has one more miss, and is
 // dropped after maxIntentMisses.
-func (r *Rotator) claim(rec *Record, tokens []client.TokenInfo, rep *Report) (orphans []string) {
+func (r *Rotator) claim(rec *record, tokens []client.TokenInfo, rep *Report) (orphans []string) {
 	var unknown []client.TokenInfo
 	for _, t := range tokens {
 		if !rec.knows(t.ID) {
@@ -247,7 +247,7 @@ func (r *Rotator) claim(rec *Record, tokens []client.TokenInfo, rep *Report) (or
 
 // revoke revokes ids; each must end revoked, already revoked, or unknown to Vault.
 func (r *Rotator) revoke(ctx context.Context, h *held, ids []string) error {
-	if err := r.step(StepRevoking); err != nil {
+	if err := r.step(phaseRevoking); err != nil {
 		return err
 	}
 	if err := h.check(); err != nil {
@@ -269,14 +269,14 @@ func (r *Rotator) revoke(ctx context.Context, h *held, ids []string) error {
 // (in the same write that drops the intent). A token request is never sent twice: when its
 // outcome is unknown the run fails, and the intent lets the next run revoke the token if
 // it was made.
-func (r *Rotator) create(ctx context.Context, h *held, rec *Record, userID string, listed []string) (*Entry, error) {
+func (r *Rotator) create(ctx context.Context, h *held, rec *record, userID string, listed []string) (*entry, error) {
 	req := client.TokenRequest{Name: r.Name}
 	now := r.clock().Now()
 	if r.Lifetime > 0 {
 		// To the second, as Vault takes it: the intent must name the expiry Vault lists.
 		req.ExpiresAt = now.Add(r.Lifetime).UTC().Truncate(time.Second)
 	}
-	intent := &Intent{Asked: req.ExpiresAt, Before: listed}
+	intent := &createIntent{Asked: req.ExpiresAt, Before: listed}
 	rec.Creating = append(rec.Creating, intent)
 	if n := len(rec.Creating); n > maxIntents {
 		rec.Creating = rec.Creating[n-maxIntents:]
@@ -297,7 +297,7 @@ func (r *Rotator) create(ctx context.Context, h *held, rec *Record, userID strin
 	if err != nil {
 		return nil, fmt.Errorf("fleet: create the token: %w", err)
 	}
-	if err := r.step(StepCreated); err != nil {
+	if err := r.step(phaseCreated); err != nil {
 		return nil, err
 	}
 	e, err := newEntry(r.Sealer, r.Key, tok, now, req.ExpiresAt)
@@ -305,17 +305,17 @@ func (r *Rotator) create(ctx context.Context, h *held, rec *Record, userID strin
 		return nil, err
 	}
 	rec.Pending = e
-	rec.Creating = slices.DeleteFunc(rec.Creating, func(in *Intent) bool { return in == intent })
+	rec.Creating = slices.DeleteFunc(rec.Creating, func(in *createIntent) bool { return in == intent })
 	if err := h.write(ctx, rec); err != nil {
 		return nil, err
 	}
-	return e, r.step(StepPending)
+	return e, r.step(phasePending)
 }
 
 // check calls Vault with the pending token (Validate Session User) and reads its expiry
 // as Vault holds it. A token Vault refuses, or that authenticates another user, is revoked
 // and forgotten.
-func (r *Rotator) check(ctx context.Context, h *held, rec *Record, e *Entry, userID string) error {
+func (r *Rotator) check(ctx context.Context, h *held, rec *record, e *entry, userID string) error {
 	if err := h.check(); err != nil {
 		return err
 	}
@@ -351,21 +351,9 @@ func (r *Rotator) check(ctx context.Context, h *held, rec *Record, e *Entry, use
 		return fmt.Errorf("fleet: read the new token's expiry: %w", err)
 	}
 	if i := slices.IndexFunc(infos, func(t client.TokenInfo) bool { return t.ID == e.ID }); i >= 0 {
-		e.Expires = expiry(infos[i])
+		e.Expires, _ = infos[i].Expiry() // zero for never
 	}
-	return r.step(StepChecked)
-}
-
-// expiry is when a token expires as Vault lists it; a date without a time counts from its
-// first instant in UTC, the earliest it could end.
-func expiry(t client.TokenInfo) time.Time {
-	if !t.ExpiresAt.IsZero() {
-		return t.ExpiresAt
-	}
-	if t.ExpiresOn.IsZero() {
-		return time.Time{}
-	}
-	return time.Date(t.ExpiresOn.Year, t.ExpiresOn.Month, t.ExpiresOn.Day, 0, 0, 0, 0, time.UTC)
+	return r.step(phaseChecked)
 }
 
 // promote makes pending current in one fenced commit, keeping the current token as
@@ -373,7 +361,7 @@ func expiry(t client.TokenInfo) time.Time {
 // longer accepts is not kept (there is nothing to keep): a previous token still in its own
 // grace period then stays as it is. A current token sealed under a key being replaced
 // (unopened) is kept by ID only.
-func (r *Rotator) promote(ctx context.Context, h *held, rec *Record, e *Entry, currentLive, unopened bool) error {
+func (r *Rotator) promote(ctx context.Context, h *held, rec *record, e *entry, currentLive, unopened bool) error {
 	if prev := rec.Current; prev != nil && currentLive {
 		if err := h.check(); err != nil {
 			return err
@@ -397,5 +385,5 @@ func (r *Rotator) promote(ctx context.Context, h *held, rec *Record, e *Entry, c
 	if err := h.write(ctx, rec); err != nil {
 		return err
 	}
-	return r.step(StepPromoted)
+	return r.step(phasePromoted)
 }

@@ -43,9 +43,19 @@ type Source struct {
 	value   client.Secret
 	has     bool  // value holds a token opened from the record
 	err     error // why the record last read gave no token; nil when it gave one
-	stale   bool  // Vault refused value: read afresh before giving it again
+	stale   bool   // Vault refused value: read afresh before giving it again
+	gen     uint64 // counts the changes of what the source gives (id, epoch, err)
 	changed chan struct{}
 	log     *slog.Logger
+}
+
+// A Snapshot is what a Source gives at one moment: the record ID and epoch of its token
+// (empty before the first rotation) and Err. Wait returns one.
+type Snapshot struct {
+	ID    string
+	Epoch int64
+	Err   error
+	gen   uint64
 }
 
 // SourceOption changes a Source.
@@ -64,7 +74,7 @@ func NewSource(ctx context.Context, etcd *clientv3.Client, key string, sealer *S
 		return nil, errors.New("fleet: a Source needs an etcd client, a key and a Sealer")
 	}
 	s := &Source{etcd: etcd, key: key, sealer: sealer, done: make(chan struct{}), changed: make(chan struct{}),
-		log: slog.New(slog.DiscardHandler)}
+		log: slog.New(slog.DiscardHandler), gen: 1} // the zero Snapshot is older than any
 	for _, o := range opts {
 		o(s)
 	}
@@ -114,20 +124,24 @@ func (s *Source) Refused(used client.Secret) {
 	}
 }
 
-// Current is the ID and epoch of the token the source gives (empty before the first
-// rotation).
-func (s *Source) Current() (id string, epoch int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.id, s.epoch
-}
-
-// Changed returns a channel closed at the next change of the token the source gives, or
-// of the error it reports (Err).
-func (s *Source) Changed() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.changed
+// Wait returns what the source gives as soon as it differs from last: at once when it
+// already does (the zero Snapshot is older than any), else at the next change of its
+// token (a promotion) or of Err. It returns early, with the cause, when ctx ends.
+func (s *Source) Wait(ctx context.Context, last Snapshot) (Snapshot, error) {
+	for {
+		s.mu.Lock()
+		now := Snapshot{ID: s.id, Epoch: s.epoch, Err: s.err, gen: s.gen}
+		changed := s.changed
+		s.mu.Unlock()
+		if now.gen != last.gen {
+			return now, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return now, context.Cause(ctx)
+		}
+	}
 }
 
 // Close stops the watch.
@@ -185,8 +199,9 @@ func (s *Source) apply(rev int64, b []byte) {
 	s.notify()
 }
 
-// notify wakes whoever waits on Changed; s.mu is held.
+// notify wakes whoever Waits; s.mu is held.
 func (s *Source) notify() {
+	s.gen++
 	close(s.changed)
 	s.changed = make(chan struct{})
 }

@@ -1,6 +1,8 @@
 package fleet
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -45,7 +47,45 @@ func TestConsumerRereadsWhenRefused(t *testing.T) {
 	if n := w.fake.Count(openapi.OpValidateSessionUser) - before; n != 2 {
 		t.Errorf("%d calls, want the refused one and its replay", n)
 	}
-	if id, _ := src.Current(); id != last.Current.ID {
+	if id := now(src).ID; id != last.Current.ID {
 		t.Errorf("the consumer holds %s, want the current %s", id, last.Current.ID)
+	}
+}
+
+// TestWait: Wait returns what a source gives at once for the zero Snapshot, then at the
+// next promotion (the new token's ID and epoch), and with the context's cause when it ends
+// first.
+func TestWait(t *testing.T) {
+	w := newWorld(t, nil)
+	r := w.rotator(nil)
+	first, err := r.Rotate(w.ctx(), RotateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := NewSource(w.ctx(), w.etcd.Client(t), w.key, w.sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	seen, err := src.Wait(w.ctx(), Snapshot{})
+	if err != nil || seen.ID != first.Current.ID || seen.Epoch != first.Epoch || seen.Err != nil {
+		t.Fatalf("Wait(zero) = %+v, %v; want %s at epoch %d", seen, err, first.Current.ID, first.Epoch)
+	}
+	stop := errors.New("the test is done waiting")
+	ctx, cancel := context.WithCancelCause(w.ctx())
+	cancel(stop)
+	if got, err := src.Wait(ctx, seen); !errors.Is(err, stop) || got.ID != seen.ID {
+		t.Errorf("Wait on an ended context = %+v, %v; want what it gives and the cause", got, err)
+	}
+	next, err := r.Rotate(w.ctx(), RotateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := src.Wait(w.ctx(), seen)
+	for err == nil && got.ID != next.Current.ID { // an earlier change (none is expected) is passed over
+		got, err = src.Wait(w.ctx(), got)
+	}
+	if err != nil || got.Epoch != next.Epoch {
+		t.Errorf("Wait after the promotion = %+v, %v; want %s at epoch %d", got, err, next.Current.ID, next.Epoch)
 	}
 }

@@ -19,7 +19,7 @@ var ErrLostLock = errors.New("fleet: this rotator lost the lock (its etcd lease 
 // read gets the record at key and the revision it was last written at (0, and a nil
 // record, when there is none). The read is linearizable: it sees every write committed
 // before it began.
-func read(ctx context.Context, kv clientv3.KV, key string) (*Record, int64, error) {
+func read(ctx context.Context, kv clientv3.KV, key string) (*record, int64, error) {
 	resp, err := kv.Get(ctx, key)
 	if err != nil {
 		return nil, 0, fmt.Errorf("fleet: read %s: %w", key, err)
@@ -73,7 +73,7 @@ func (h *held) check() error {
 }
 
 // read reads the record and remembers its revision for the next write's fence.
-func (h *held) read(ctx context.Context) (*Record, error) {
+func (h *held) read(ctx context.Context) (*record, error) {
 	r, rev, err := read(ctx, h.session.Client(), h.key)
 	if err != nil {
 		return nil, err
@@ -86,7 +86,7 @@ func (h *held) read(ctx context.Context) (*Record, error) {
 // mutex key still exists at the revision it was created at) and on the record being as
 // this holder last saw it. A holder whose lease ended, or that another writer overtook,
 // is refused: ErrLostLock.
-func (h *held) write(ctx context.Context, r *Record) error {
+func (h *held) write(ctx context.Context, r *record) error {
 	if err := h.check(); err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (h *held) write(ctx context.Context, r *Record) error {
 // settled by reading the record: if it holds what was written, the write took; if not,
 // the same fenced transaction is sent again, which cannot apply twice (the revision it is
 // conditioned on would have moved).
-func (h *held) commit(ctx context.Context, r *Record) error {
+func (h *held) commit(ctx context.Context, r *record) error {
 	b, err := r.encode()
 	if err != nil {
 		return err
@@ -156,7 +156,7 @@ func startGrace(ctx context.Context, cli *clientv3.Client, d time.Duration) (int
 // the time to live of the record's grace lease (0 once it expired). A record written
 // before leases measured the grace (GraceLease 0) falls back on PreviousRevocableAt and
 // now.
-func graceLeft(ctx context.Context, cli *clientv3.Client, rec *Record, now time.Time) (time.Duration, error) {
+func graceLeft(ctx context.Context, cli *clientv3.Client, rec *record, now time.Time) (time.Duration, error) {
 	if rec == nil || rec.Previous == nil {
 		return 0, nil
 	}

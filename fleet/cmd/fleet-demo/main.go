@@ -88,6 +88,38 @@ func run(ctx context.Context, out io.Writer) error {
 	return d.story(ctx)
 }
 
+// killWhileChecking runs rotator B and kills it as a process dies, once its token is
+// pending: the fake Vault holds B's check of the new token (the next Validate Session
+// User), B's etcd client is closed (its lease is no longer renewed, so the lock stays until
+// the lease ends), and only then does the check go on, into a rotation that can no longer
+// write.
+func (d *demo) killWhileChecking(ctx context.Context) error {
+	b, err := d.rotator()
+	if err != nil {
+		return err
+	}
+	checks := d.fake.Count(openapi.OpValidateSessionUser)
+	hold := make(chan struct{})
+	if err := d.fake.Inject(vaulttest.Fault{Op: openapi.OpValidateSessionUser, Until: hold}); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.Rotate(ctx, fleet.RotateOptions{})
+		done <- err
+	}()
+	err = d.fake.WaitForRequests(ctx, openapi.OpValidateSessionUser, checks+1)
+	_ = b.Etcd.Close()
+	close(hold)
+	if err != nil {
+		return err
+	}
+	if err := <-done; err == nil {
+		return errors.New("rotator B did not die")
+	}
+	return nil
+}
+
 func (d *demo) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
 
 func (d *demo) story(ctx context.Context) error {
@@ -111,20 +143,9 @@ func (d *demo) story(ctx context.Context) error {
 		return err
 	}
 
-	d.say("\n2. Rotator B creates a token, commits it as pending, and dies before checking it.")
-	b, err := d.rotator()
-	if err != nil {
+	d.say("\n2. Rotator B creates a token, commits it as pending, and dies while checking it.")
+	if err := d.killWhileChecking(ctx); err != nil {
 		return err
-	}
-	b.AfterStep = func(s fleet.Step) error {
-		if s == fleet.StepPending {
-			_ = b.Etcd.Close() // the process is gone: its lease is no longer renewed
-			return errors.New("killed")
-		}
-		return nil
-	}
-	if _, err := b.Rotate(ctx, fleet.RotateOptions{}); err == nil {
-		return errors.New("rotator B did not die")
 	}
 	st, err := fleet.ReadStatus(ctx, d.client(), d.key)
 	if err != nil {
@@ -222,15 +243,11 @@ func (d *demo) rotate(ctx context.Context, name string) (*fleet.Report, error) {
 // with it.
 func (d *demo) consumersUse(ctx context.Context, id string) error {
 	for i, c := range d.consumers {
-		for {
-			changed := c.src.Changed()
-			if got, _ := c.src.Current(); got == id {
-				break
-			}
-			select {
-			case <-changed:
-			case <-ctx.Done():
-				return fmt.Errorf("consumer %d never saw token %s: %w", i+1, id, ctx.Err())
+		var seen fleet.Snapshot
+		for seen.ID != id {
+			var err error
+			if seen, err = c.src.Wait(ctx, seen); err != nil {
+				return fmt.Errorf("consumer %d never saw token %s: %w", i+1, id, err)
 			}
 		}
 		if _, err := c.vault.ListAPIAccessTokens(ctx, client.TokenFilter{Me: true, Name: tokenName}); err != nil {
