@@ -17,7 +17,7 @@ TOOLS         := openapi/tools
 NODE_ENV_VARS := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true SCARF_ANALYTICS=false NO_UPDATE_NOTIFIER=1
 NPX           := cd $(TOOLS) && $(NODE_ENV_VARS) npx --no-install
 
-.PHONY: bundle check-bundled all generate check-generated vet lint test stress test-race bench bench-ci bench-fleet fuzz fuzz-ci demo fleet-demo man node-deps lint-spec ts-check breaking docs spec-e2e spec-checks
+.PHONY: surface bundle check-bundled all generate check-generated vet lint test stress test-race bench bench-ci bench-fleet fuzz fuzz-ci demo fleet-demo man node-deps lint-spec ts-check breaking docs spec-e2e spec-checks
 
 all: test lint
 
@@ -131,6 +131,10 @@ fuzz:
 		echo "== $$name in $$pkg for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 3s "$$pkg" || exit 1; \
 	done
+
+# The exported identifiers of the library's packages, counted (the CHANGELOG's figures).
+surface:
+	$(GO) run ./internal/surface client client/vaulttest fleet
 
 fuzz-ci:
 	$(MAKE) fuzz FUZZTIME=20000x
