@@ -264,8 +264,8 @@ func (c *Client) exchange(ctx context.Context, cl call, out enveloped) (Response
 	if readErr == nil && res.StatusCode == http.StatusOK && isJSON(headerValue(res.Header, headerContentType)) {
 		decodeErr = json.Unmarshal(body, out)
 	}
-	scr := newScrubber(cl.secrets, out.carried())
-	out.base().scrub = scr
+	scr := newScrubber(cl.secrets, out.secretsCarried())
+	out.replyEnvelope().scrub = scr
 	meta := response(scr, res)
 	if readErr != nil {
 		readErr = scr.Err(readErr)
@@ -308,9 +308,9 @@ func (c *Client) verdict(op string, res *http.Response, body []byte, readErr, de
 		if json.Unmarshal(body, &env) != nil || !isFailure(env.ResponseStatus) {
 			return unexpected("malformed JSON: " + decodeErr.Error())
 		}
-		*out.fields() = env.envelopeFields
+		*out.statusFields() = env.envelopeFields
 	}
-	env := out.fields()
+	env := out.statusFields()
 	if !env.ResponseStatus.Valid() {
 		return unexpected("unknown responseStatus " + strconv.Quote(string(env.ResponseStatus)))
 	}

@@ -252,12 +252,12 @@ type tokenQueryReply struct {
 }
 
 type tokenRecord struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name__v"`
-	UserID     lenientStr `json:"user__sys"`
-	Status     lenientStr `json:"status__v"`
-	ExpiryDate *string    `json:"expiry_date__sys"`
-	LastUsed   *string    `json:"last_used_date__sys"`
+	ID         string       `json:"id"`
+	Name       string       `json:"name__v"`
+	UserID     scalarString `json:"user__sys"`
+	Status     scalarString `json:"status__v"`
+	ExpiryDate *string      `json:"expiry_date__sys"`
+	LastUsed   *string      `json:"last_used_date__sys"`
 }
 
 // info is the record as a TokenInfo. A time the client cannot read is an error naming the
@@ -292,10 +292,10 @@ func parseVQLTime(field, s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// lenientStr decodes a JSON string, number, or array of one string, as a string.
-type lenientStr string
+// scalarString decodes a JSON string, number, or array of one string, as a string.
+type scalarString string
 
-func (l *lenientStr) UnmarshalJSON(b []byte) error {
+func (l *scalarString) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	switch {
 	case bytes.Equal(b, []byte("null")):
@@ -307,20 +307,20 @@ func (l *lenientStr) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("expected a string or an array of one string, got %d values", len(list))
 		}
 		if len(list) == 1 {
-			*l = lenientStr(list[0])
+			*l = scalarString(list[0])
 		}
 		return nil
 	case len(b) > 0 && b[0] == '"':
 		var s string
 		err := json.Unmarshal(b, &s)
-		*l = lenientStr(s)
+		*l = scalarString(s)
 		return err
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
 		return err
 	}
-	*l = lenientStr(n.String())
+	*l = scalarString(n.String())
 	return nil
 }
 

@@ -29,18 +29,18 @@ type envelope struct {
 	scrub *scrub.Scrubber
 }
 
-func (e *envelope) fields() *envelopeFields { return &e.envelopeFields }
-func (e *envelope) base() *envelope         { return e }
+func (e *envelope) statusFields() *envelopeFields { return &e.envelopeFields }
+func (e *envelope) replyEnvelope() *envelope      { return e }
 
-// carried are the secrets a reply carries, which its own text must not echo: none but for
+// secretsCarried are the secrets a reply carries, which its own text must not echo: none but for
 // the replies below that override it.
-func (e *envelope) carried() []Secret { return nil }
+func (e *envelope) secretsCarried() []Secret { return nil }
 
 // enveloped is a reply exchange can decode once.
 type enveloped interface {
-	fields() *envelopeFields
-	base() *envelope
-	carried() []Secret
+	statusFields() *envelopeFields
+	replyEnvelope() *envelope
+	secretsCarried() []Secret
 }
 
 // tokenReply is gen.TokenReply.
@@ -49,7 +49,7 @@ type tokenReply struct {
 	Data *gen.APIAccessToken `json:"data"`
 }
 
-func (r *tokenReply) carried() []Secret {
+func (r *tokenReply) secretsCarried() []Secret {
 	if r.Data == nil {
 		return nil
 	}
@@ -65,7 +65,7 @@ type authReply struct {
 	VaultIDs  *[]gen.VaultRef `json:"vaultIds"`
 }
 
-func (r *authReply) carried() []Secret {
+func (r *authReply) secretsCarried() []Secret {
 	if r.SessionID == nil {
 		return nil
 	}

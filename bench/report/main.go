@@ -224,8 +224,8 @@ func (r *results) m(name, unit string) float64 {
 	return math.NaN()
 }
 
-// targets are what the client is held to: a thin wrapper over gen/ (issue 29), flat
-// growth, a bounded huge reply, and a start-up within twice a hello that links net/http.
+// targets are what the client is held to: a thin wrapper over gen/, flat growth, a
+// bounded huge reply, and a start-up within twice a hello that links net/http.
 func (r *results) targets() []target {
 	m := r.m
 	var out []target
@@ -254,9 +254,9 @@ func (r *results) targets() []target {
 	return out
 }
 
-// reported are figures shown without a target: over loopback the generated builders'
-// own cost (reflection, three URL parses) and the network dominate, and the targets once
-// set there (1.10× the floor, below ogen, 2× a hello-world) are withdrawn (issue 29).
+// reported are figures shown without a target: over loopback the generated builders' own
+// cost (reflection, three URL parses) and the network dominate what the client adds, so a
+// target there would measure gen/ and the kernel (docs/performance.md says why).
 func (r *results) reported() []target {
 	m := r.m
 	const loop, seq = "Generate/Loopback/impl=", "Generate/InMemory/impl="

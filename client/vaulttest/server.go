@@ -58,8 +58,8 @@ type Config struct {
 	InMemory bool
 	// Report receives each way a request or a response broke the spec. Default: logged.
 	Report func(violation string)
-	// Lenient answers a request that breaks the spec as if it did not, after reporting it:
-	// the fake's behaviour before it refused them. By default the fake refuses such a
+	// Lenient answers a request that breaks the spec as if it did not, after reporting it
+	// (for a client being brought to the spec one violation at a time). By default the fake refuses such a
 	// request as Vault would refuse a bad one, so a client's test cannot pass against the
 	// fake and fail against Vault: FAILURE MALFORMED_URL for a path no operation has (an
 	// unescaped "/" in a sandbox name), FAILURE INVALID_DATA for anything else (a JSON body

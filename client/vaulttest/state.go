@@ -14,7 +14,8 @@ type User struct {
 	// Admin users may generate tokens for other users; others only for themselves.
 	Admin bool
 	// DefaultsElsewhere makes the user unable to log in to this Vault, so that a login
-	// returns a session for OtherVault instead (Vault's auth defaulting).
+	// returns a session for the other Vault (OtherVaultID, at OtherVaultDNS) instead:
+	// Vault's auth defaulting.
 	DefaultsElsewhere bool
 	// SSO users sign in through single sign-on: a password login is refused with
 	// USERNAME_OR_PASSWORD_INCORRECT, Authentication Type Discovery answers "sso" with the
@@ -45,7 +46,7 @@ type session struct {
 	userID   int64
 	created  time.Time
 	lastUsed time.Time
-	// elsewhere marks a session auth defaulting gave for OtherVault: useless here.
+	// elsewhere marks a session auth defaulting gave for the other Vault (OtherVaultID): useless here.
 	elsewhere bool
 }
 

@@ -104,10 +104,10 @@ func TestRequestsThatBreakTheSpecAreReported(t *testing.T) {
 	}
 }
 
-// TestLenientAnswersAsBefore: with Config.Lenient, a request that breaks the spec is
+// TestLenientAnswersBrokenRequests: with Config.Lenient, a request that breaks the spec is
 // reported and then answered as if it did not: the form field the docs' own curl examples
 // misspell is ignored and the token made.
-func TestLenientAnswersAsBefore(t *testing.T) {
+func TestLenientAnswersBrokenRequests(t *testing.T) {
 	var c collector
 	s := vaulttest.NewTestServer(t, vaulttest.Config{Report: c.report, Lenient: true})
 	session, err := s.SessionFor("olivia@veepharm.com")

@@ -30,7 +30,6 @@ func (a *app) demoCmd() *cobra.Command {
 	return cmd
 }
 
-// demo runs the whole flow against an in-process fake Vault: no network, no credentials.
 // demoRun is the demo under way: the fake, the client, and what the steps share.
 type demoRun struct {
 	a    *app
@@ -43,6 +42,7 @@ type demoRun struct {
 
 func (d *demoRun) say(format string, args ...any) { fmt.Fprintf(d.a.stdout, format+"\n", args...) }
 
+// demo runs the whole flow against an in-process fake Vault: no network, no credentials.
 func (a *app) demo(ctx context.Context, verbose bool) error {
 	var mu sync.Mutex
 	var violations []string
