@@ -51,7 +51,7 @@ func BenchmarkRotationSeen(b *testing.B) {
 		r.Grace = 0 // the next rotation may run at once; its revocation of this one's previous is not counted
 		var start time.Time
 		r.afterPhase = func(s phase) error {
-			if s == phaseChecked {
+			if s == phaseVerified {
 				start = time.Now()
 			}
 			return nil

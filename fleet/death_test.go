@@ -12,7 +12,7 @@ import (
 // end on the record's current token, and no token of the name is left that the record
 // does not know.
 func TestRotatorDiesAtEachStep(t *testing.T) {
-	for _, step := range []phase{phaseCreated, phasePending, phaseChecked, phasePromoted, phaseRevoking} {
+	for _, step := range []phase{phaseCreated, phasePending, phaseVerified, phasePromoted, phaseRevoking} {
 		t.Run(string(step), func(t *testing.T) {
 			w := newWorld(t, nil)
 			consumer := w.consumer()

@@ -16,16 +16,16 @@ type look struct {
 	rec *record
 	rev int64
 	// refused: Vault refused the current token (revoked, expired, restored from an old
-	// backup). checked: Vault's answer said something of it (accepted or refused).
-	refused, checked bool
-	grace            time.Duration   // left of the previous token's grace period, by etcd
-	unopened         map[string]bool // IDs of the tokens this key does not open
+	// backup). answered: Vault's answer said something of it (accepted or refused).
+	refused, answered bool
+	grace             time.Duration   // left of the previous token's grace period, by etcd
+	unopened          map[string]bool // IDs of the tokens this key does not open
 }
 
 // accepted is the look's verdict on the current token for a report: nil when there was
 // none or Vault's answer said nothing.
 func (l *look) accepted() *bool {
-	if !l.checked {
+	if !l.answered {
 		return nil
 	}
 	ok := !l.refused
@@ -72,7 +72,7 @@ func (r *Rotator) look(ctx context.Context, rec *record, rev int64, opts RotateO
 		return nil, err
 	}
 	if opts.IfDue && !opts.ReplaceSealKey && !r.scheduled(l) && rec.Current != nil {
-		l.refused, l.checked = r.accepts(ctx, rec, rec.Current)
+		l.refused, l.answered = r.accepts(ctx, rec, rec.Current)
 		if l.refused {
 			r.logger().Warn("fleet: Vault refuses the current token (revoked, expired, or an old record restored): rotating now", "key", r.Key, "id", rec.Current.ID)
 		}
@@ -105,7 +105,7 @@ func (r *Rotator) openAll(rec *record, replace bool) (map[string]bool, error) {
 // accepts calls Vault with the token e and reports whether Vault refused it, and whether
 // the answer said anything of the token at all: a rate limit or a network error says
 // nothing, and the schedule decides as before.
-func (r *Rotator) accepts(ctx context.Context, rec *record, e *entry) (refused, checked bool) {
+func (r *Rotator) accepts(ctx context.Context, rec *record, e *entry) (refused, answered bool) {
 	value, err := r.Sealer.open(r.Key, e.ID, e.Sealed)
 	if err != nil {
 		return false, false

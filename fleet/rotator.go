@@ -65,7 +65,7 @@ type phase string
 const (
 	phaseCreated  phase = "created"  // the new token exists in Vault, nowhere else
 	phasePending  phase = "pending"  // the record holds it as pending
-	phaseChecked  phase = "checked"  // the new token authenticated a call
+	phaseVerified phase = "verified" // the new token authenticated a call
 	phasePromoted phase = "promoted" // the record holds it as current
 	phaseRevoking phase = "revoking" // a revocation is about to be sent
 )

@@ -14,7 +14,7 @@ import (
 // pending, check, promote. Every write is fenced; a step that would call Vault first
 // checks the lease. A record another run changed since the look is judged afresh before
 // any login or listing: a run that finds the work done does nothing.
-func (r *Rotator) locked(ctx context.Context, h *held, opts RotateOptions, l *look) (*Report, error) {
+func (r *Rotator) locked(ctx context.Context, h *holder, opts RotateOptions, l *look) (*Report, error) {
 	rec, err := h.read(ctx)
 	if err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ func (r *Rotator) locked(ctx context.Context, h *held, opts RotateOptions, l *lo
 	} else if err := rc.save(ctx, h, rec); err != nil {
 		return nil, err
 	}
-	if err := r.check(ctx, h, rec, pending, userID); err != nil {
+	if err := r.verify(ctx, h, rec, pending, userID); err != nil {
 		return nil, err
 	}
 	if err := r.promote(ctx, h, rec, pending, rc.currentLive, rec.Current != nil && l.unopened[rec.Current.ID]); err != nil {
@@ -116,7 +116,7 @@ type recovered struct {
 	changed     bool
 }
 
-func (rc *recovered) save(ctx context.Context, h *held, rec *record) error {
+func (rc *recovered) save(ctx context.Context, h *holder, rec *record) error {
 	if !rc.changed {
 		return nil
 	}
@@ -132,8 +132,8 @@ func (rc *recovered) save(ctx context.Context, h *held, rec *record) error {
 // lost the lock between sending the request and committing the token). Any other unknown
 // token is foreign: reported, never revoked. A revocation that fails fails the run, with
 // the token still in the record (or its intent kept), so the next run tries again.
-func (r *Rotator) recover(ctx context.Context, h *held, rec *record, userID string, rep *Report, l *look) (*recovered, error) {
-	if err := h.check(); err != nil {
+func (r *Rotator) recover(ctx context.Context, h *holder, rec *record, userID string, rep *Report, l *look) (*recovered, error) {
+	if err := h.stillHolds(); err != nil {
 		return nil, err
 	}
 	list, err := r.Vault.ListAPIAccessTokens(ctx, r.filter(userID))
@@ -161,7 +161,7 @@ func (r *Rotator) recover(ctx context.Context, h *held, rec *record, userID stri
 	if c := rec.Current; c != nil {
 		_, listed := active[c.ID]
 		rc.currentLive = listed && !l.refused
-		if !l.checked {
+		if !l.answered {
 			rep.CurrentAccepted = &listed
 		}
 		if listed && l.refused {
@@ -246,11 +246,11 @@ func (r *Rotator) claim(rec *record, tokens []client.TokenInfo, rep *Report) (or
 }
 
 // revoke revokes ids; each must end revoked, already revoked, or unknown to Vault.
-func (r *Rotator) revoke(ctx context.Context, h *held, ids []string) error {
+func (r *Rotator) revoke(ctx context.Context, h *holder, ids []string) error {
 	if err := r.step(phaseRevoking); err != nil {
 		return err
 	}
-	if err := h.check(); err != nil {
+	if err := h.stillHolds(); err != nil {
 		return err
 	}
 	results, err := r.Vault.RevokeAPIAccessTokens(ctx, ids...)
@@ -269,7 +269,7 @@ func (r *Rotator) revoke(ctx context.Context, h *held, ids []string) error {
 // (in the same write that drops the intent). A token request is never sent twice: when its
 // outcome is unknown the run fails, and the intent lets the next run revoke the token if
 // it was made.
-func (r *Rotator) create(ctx context.Context, h *held, rec *record, userID string, listed []string) (*entry, error) {
+func (r *Rotator) create(ctx context.Context, h *holder, rec *record, userID string, listed []string) (*entry, error) {
 	req := client.TokenRequest{Name: r.Name}
 	now := r.clock().Now()
 	if r.Lifetime > 0 {
@@ -284,7 +284,7 @@ func (r *Rotator) create(ctx context.Context, h *held, rec *record, userID strin
 	if err := h.write(ctx, rec); err != nil {
 		return nil, err
 	}
-	if err := h.check(); err != nil {
+	if err := h.stillHolds(); err != nil {
 		return nil, err
 	}
 	var tok *client.Token
@@ -312,11 +312,11 @@ func (r *Rotator) create(ctx context.Context, h *held, rec *record, userID strin
 	return e, r.step(phasePending)
 }
 
-// check calls Vault with the pending token (Validate Session User) and reads its expiry
+// verify calls Vault with the pending token (Validate Session User) and reads its expiry
 // as Vault holds it. A token Vault refuses, or that authenticates another user, is revoked
 // and forgotten.
-func (r *Rotator) check(ctx context.Context, h *held, rec *record, e *entry, userID string) error {
-	if err := h.check(); err != nil {
+func (r *Rotator) verify(ctx context.Context, h *holder, rec *record, e *entry, userID string) error {
+	if err := h.stillHolds(); err != nil {
 		return err
 	}
 	value, err := r.Sealer.open(r.Key, e.ID, e.Sealed)
@@ -353,7 +353,7 @@ func (r *Rotator) check(ctx context.Context, h *held, rec *record, e *entry, use
 	if i := slices.IndexFunc(infos, func(t client.TokenInfo) bool { return t.ID == e.ID }); i >= 0 {
 		e.Expires, _ = infos[i].Expiry() // zero for never
 	}
-	return r.step(phaseChecked)
+	return r.step(phaseVerified)
 }
 
 // promote makes pending current in one fenced commit, keeping the current token as
@@ -361,9 +361,9 @@ func (r *Rotator) check(ctx context.Context, h *held, rec *record, e *entry, use
 // longer accepts is not kept (there is nothing to keep): a previous token still in its own
 // grace period then stays as it is. A current token sealed under a key being replaced
 // (unopened) is kept by ID only.
-func (r *Rotator) promote(ctx context.Context, h *held, rec *record, e *entry, currentLive, unopened bool) error {
+func (r *Rotator) promote(ctx context.Context, h *holder, rec *record, e *entry, currentLive, unopened bool) error {
 	if prev := rec.Current; prev != nil && currentLive {
-		if err := h.check(); err != nil {
+		if err := h.stillHolds(); err != nil {
 			return err
 		}
 		lease, err := startGrace(ctx, r.Etcd, r.Grace)

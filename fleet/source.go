@@ -41,8 +41,8 @@ type Source struct {
 	id      string
 	epoch   int64
 	value   client.Secret
-	has     bool  // value holds a token opened from the record
-	err     error // why the record last read gave no token; nil when it gave one
+	has     bool   // value holds a token opened from the record
+	err     error  // why the record last read gave no token; nil when it gave one
 	stale   bool   // Vault refused value: read afresh before giving it again
 	gen     uint64 // counts the changes of what the source gives (id, epoch, err)
 	changed chan struct{}

@@ -37,9 +37,9 @@ func read(ctx context.Context, kv clientv3.KV, key string) (*record, int64, erro
 // lockKey is the prefix of the etcd lock over the record at key.
 func lockKey(key string) string { return key + "/lock" }
 
-// held is a rotator's hold on the lock: the etcd session whose lease keeps it, and the
+// holder is a rotator holding the lock: the etcd session whose lease keeps it, and the
 // mutex whose key names the holder.
-type held struct {
+type holder struct {
 	session *concurrency.Session
 	mutex   *concurrency.Mutex
 	key     string
@@ -48,7 +48,7 @@ type held struct {
 
 // lock takes the lock over the record at key, waiting for a holder to release it or for
 // its lease to end, within ctx.
-func lock(ctx context.Context, cli *clientv3.Client, key string, ttlSeconds int) (*held, error) {
+func lock(ctx context.Context, cli *clientv3.Client, key string, ttlSeconds int) (*holder, error) {
 	session, err := concurrency.NewSession(cli, concurrency.WithTTL(ttlSeconds), concurrency.WithContext(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("fleet: etcd session: %w", err)
@@ -58,12 +58,12 @@ func lock(ctx context.Context, cli *clientv3.Client, key string, ttlSeconds int)
 		_ = session.Close()
 		return nil, fmt.Errorf("fleet: take the lock %s: %w", lockKey(key), err)
 	}
-	return &held{session: session, mutex: m, key: key}, nil
+	return &holder{session: session, mutex: m, key: key}, nil
 }
 
-// check returns ErrLostLock once the lease is known to have ended: a rotator stops before
+// stillHolds returns ErrLostLock once the lease is known to have ended: a rotator stops before
 // its next write or Vault call instead of relying on the fence alone.
-func (h *held) check() error {
+func (h *holder) stillHolds() error {
 	select {
 	case <-h.session.Done():
 		return ErrLostLock
@@ -73,7 +73,7 @@ func (h *held) check() error {
 }
 
 // read reads the record and remembers its revision for the next write's fence.
-func (h *held) read(ctx context.Context) (*record, error) {
+func (h *holder) read(ctx context.Context) (*record, error) {
 	r, rev, err := read(ctx, h.session.Client(), h.key)
 	if err != nil {
 		return nil, err
@@ -86,8 +86,8 @@ func (h *held) read(ctx context.Context) (*record, error) {
 // mutex key still exists at the revision it was created at) and on the record being as
 // this holder last saw it. A holder whose lease ended, or that another writer overtook,
 // is refused: ErrLostLock.
-func (h *held) write(ctx context.Context, r *record) error {
-	if err := h.check(); err != nil {
+func (h *holder) write(ctx context.Context, r *record) error {
+	if err := h.stillHolds(); err != nil {
 		return err
 	}
 	return h.commit(ctx, r)
@@ -98,7 +98,7 @@ func (h *held) write(ctx context.Context, r *record) error {
 // settled by reading the record: if it holds what was written, the write took; if not,
 // the same fenced transaction is sent again, which cannot apply twice (the revision it is
 // conditioned on would have moved).
-func (h *held) commit(ctx context.Context, r *record) error {
+func (h *holder) commit(ctx context.Context, r *record) error {
 	b, err := r.encode()
 	if err != nil {
 		return err
@@ -132,7 +132,7 @@ const maxWriteAttempts = 4
 
 // release gives the lock up and ends the session, on a context of its own: a rotation
 // that failed or was cancelled still releases it (else the next waits out the lease).
-func (h *held) release(ctx context.Context) {
+func (h *holder) release(ctx context.Context) {
 	_ = h.mutex.Unlock(ctx)
 	_ = h.session.Close()
 }
