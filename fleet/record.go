@@ -87,6 +87,9 @@ type entry struct {
 	Sealed  []byte    `json:"sealed"`
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires,omitzero"`
+	// Promoted is when the token became current, by the promoting rotator's clock (for
+	// metrics and people; zero in records written before it was kept).
+	Promoted time.Time `json:"promoted,omitzero"`
 }
 
 // ErrNoRecord is the error for a key that holds no record yet: no rotation has run.

@@ -380,6 +380,7 @@ func (r *Rotator) promote(ctx context.Context, h *holder, rec *record, e *entry,
 			rec.PreviousRevocableAt = time.Time{}
 		}
 	}
+	e.Promoted = r.clock().Now().UTC()
 	rec.Current, rec.Pending = e, nil
 	rec.Epoch++
 	if err := h.write(ctx, rec); err != nil {

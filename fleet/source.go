@@ -36,26 +36,31 @@ type Source struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu      sync.Mutex
-	rev     int64 // the revision of the record held
-	id      string
-	epoch   int64
-	value   client.Secret
-	has     bool   // value holds a token opened from the record
-	err     error  // why the record last read gave no token; nil when it gave one
-	stale   bool   // Vault refused value: read afresh before giving it again
-	gen     uint64 // counts the changes of what the source gives (id, epoch, err)
-	changed chan struct{}
-	log     *slog.Logger
+	mu       sync.Mutex
+	rev      int64 // the revision of the record held
+	id       string
+	epoch    int64
+	expires  time.Time
+	promoted time.Time
+	value    client.Secret
+	has      bool   // value holds a token opened from the record
+	err      error  // why the record last read gave no token; nil when it gave one
+	stale    bool   // Vault refused value: read afresh before giving it again
+	gen      uint64 // counts the changes of what the source gives (id, epoch, err)
+	changed  chan struct{}
+	log      *slog.Logger
 }
 
 // A Snapshot is what a Source gives at one moment: the record ID and epoch of its token
-// (empty before the first rotation) and Err. Wait returns one.
+// (empty before the first rotation), when it expires (zero: never) and became current, and
+// Err. Wait returns one.
 type Snapshot struct {
-	ID    string
-	Epoch int64
-	Err   error
-	gen   uint64
+	ID       string
+	Epoch    int64
+	Expires  time.Time
+	Promoted time.Time // when the token became current (its creation, in older records)
+	Err      error
+	gen      uint64
 }
 
 // SourceOption changes a Source.
@@ -130,7 +135,7 @@ func (s *Source) Refused(used client.Secret) {
 func (s *Source) Wait(ctx context.Context, last Snapshot) (Snapshot, error) {
 	for {
 		s.mu.Lock()
-		now := Snapshot{ID: s.id, Epoch: s.epoch, Err: s.err, gen: s.gen}
+		now := Snapshot{ID: s.id, Epoch: s.epoch, Expires: s.expires, Promoted: s.promoted, Err: s.err, gen: s.gen}
 		changed := s.changed
 		s.mu.Unlock()
 		if now.gen != last.gen {
@@ -168,7 +173,11 @@ func (s *Source) reread(ctx context.Context) error {
 // apply takes the record written at rev (nil: none), unless the source holds a later one.
 // A record that gives no token keeps the token held, and says why in err.
 func (s *Source) apply(rev int64, b []byte) {
-	id, epoch, value, err := s.decode(b)
+	cur, epoch, value, err := s.decode(b)
+	id := ""
+	if cur != nil {
+		id = cur.ID
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if rev < s.rev {
@@ -196,6 +205,10 @@ func (s *Source) apply(rev int64, b []byte) {
 		s.log.Info("fleet: the record gives a token again", "key", s.key, "id", id)
 	}
 	s.id, s.epoch, s.value, s.has = id, epoch, value, true
+	s.expires, s.promoted = cur.Expires, cur.Promoted
+	if s.promoted.IsZero() {
+		s.promoted = cur.Created
+	}
 	s.notify()
 }
 
@@ -206,19 +219,20 @@ func (s *Source) notify() {
 	s.changed = make(chan struct{})
 }
 
-func (s *Source) decode(b []byte) (string, int64, client.Secret, error) {
+// decode opens the record's current token: the entry, the epoch and the value.
+func (s *Source) decode(b []byte) (*entry, int64, client.Secret, error) {
 	if b == nil {
-		return "", 0, client.Secret{}, ErrNoRecord
+		return nil, 0, client.Secret{}, ErrNoRecord
 	}
 	rec, err := decodeRecord(b)
 	if err != nil {
-		return "", 0, client.Secret{}, err
+		return nil, 0, client.Secret{}, err
 	}
 	if rec.Current == nil {
-		return "", rec.Epoch, client.Secret{}, ErrNoRecord
+		return nil, rec.Epoch, client.Secret{}, ErrNoRecord
 	}
 	v, err := s.sealer.open(s.key, rec.Current.ID, rec.Current.Sealed)
-	return rec.Current.ID, rec.Epoch, v, err
+	return rec.Current, rec.Epoch, v, err
 }
 
 // watch follows the record. A watch etcd cancels (compaction, a member that lost its

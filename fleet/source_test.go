@@ -85,7 +85,8 @@ func TestWait(t *testing.T) {
 	for err == nil && got.ID != next.Current.ID { // an earlier change (none is expected) is passed over
 		got, err = src.Wait(w.ctx(), got)
 	}
-	if err != nil || got.Epoch != next.Epoch {
-		t.Errorf("Wait after the promotion = %+v, %v; want %s at epoch %d", got, err, next.Current.ID, next.Epoch)
+	if err != nil || got.Epoch != next.Epoch || next.Current.Expires == nil || !got.Expires.Equal(*next.Current.Expires) ||
+		got.Promoted.Before(next.Current.Created) {
+		t.Errorf("Wait after the promotion = %+v, %v; want %s at epoch %d, expiring at %v, promoted after its creation", got, err, next.Current.ID, next.Epoch, next.Current.Expires)
 	}
 }

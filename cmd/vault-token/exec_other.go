@@ -5,6 +5,8 @@ package main
 import (
 	"errors"
 	"os/exec"
+
+	"github.com/acme/vault-token/internal/command"
 )
 
 // runProgram runs the program at path with this process's standard streams and waits
@@ -15,7 +17,7 @@ func runProgram(p program, path string, args []string, a *app) error {
 	err := cmd.Run()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		return &exitedError{program: p.name, code: exit.ExitCode()}
+		return &command.ExitedError{Program: p.name, Code: exit.ExitCode()}
 	}
 	return err
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,15 +77,4 @@ func (p program) find() (string, error) {
 		return path, nil
 	}
 	return "", errors.New(p.name + " is neither beside vault-token nor on PATH: from a clone of the\nmodule, " + p.install)
-}
-
-// exitedError is the exit status of a program vault-token ran in its place: report exits
-// with it and prints nothing (the program said what it had to).
-type exitedError struct {
-	program string
-	code    int
-}
-
-func (e *exitedError) Error() string {
-	return fmt.Sprintf("%s exited with status %d", e.program, e.code)
 }

@@ -101,9 +101,9 @@ func (a *app) endSessions(ctx context.Context) {
 
 // report prints err once, for a person, and picks the exit status (command.Status).
 func (a *app) report(ctx context.Context, cmdPath string, err error) int {
-	var exited *exitedError
+	var exited *command.ExitedError
 	if errors.As(err, &exited) {
-		return exited.code
+		return exited.Code
 	}
 	code := command.Status(ctx, err)
 	var stopped command.StoppedBy

@@ -63,11 +63,16 @@ func Execute(ctx context.Context, root *cobra.Command, args []string, stdout, st
 //     token may exist, however the run ended.
 //   - 128+N: signal N stopped the run (130 for Ctrl-C).
 //   - 1: any other error (Vault, the network, a store).
+//
+// A program that ran another in its place (an *ExitedError) exits with that one's status.
 func Status(ctx context.Context, err error) int {
 	var unknown *client.UnknownOutcomeError
+	var exited *ExitedError
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &exited):
+		return exited.Code
 	case IsUsage(err) || errors.Is(err, client.ErrInvalidInput):
 		return ExitUsage
 	case errors.As(err, &unknown):
@@ -83,15 +88,27 @@ func Status(ctx context.Context, err error) int {
 // cmdPath's --help) and returns the status Status gives.
 func Report(ctx context.Context, w io.Writer, program, cmdPath string, err error) int {
 	code := Status(ctx, err)
-	switch code {
-	case ExitOK:
-	case ExitUsage:
+	var exited *ExitedError
+	switch {
+	case errors.As(err, &exited):
+		// The program that ran said what it had to.
+	case code == ExitOK:
+	case code == ExitUsage:
 		ReportUsage(w, cmdPath, Message(err))
 	default:
 		fmt.Fprintf(w, "%s: %s\n", program, Message(err))
 	}
 	return code
 }
+
+// ExitedError is the exit status of a program a run ran in its place or as its child:
+// the run exits with it and prints nothing more (the program said what it had to).
+type ExitedError struct {
+	Program string
+	Code    int
+}
+
+func (e *ExitedError) Error() string { return fmt.Sprintf("%s exited with status %d", e.Program, e.Code) }
 
 // Message is err for the operator: invalid input as the field and what is wrong with it
 // (the command line's words), anything else as it prints.

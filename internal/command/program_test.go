@@ -31,6 +31,8 @@ func TestStatus(t *testing.T) {
 		{stopped, unknown, ExitUnknown},
 		{stopped, vault, 128 + int(syscall.SIGTERM)},
 		{stopped, nil, ExitOK},
+		{context.Background(), &RanError{Err: &ExitedError{Program: "child", Code: 7}}, 7},
+		{stopped, &RanError{Err: &ExitedError{Program: "child", Code: 143}}, 143},
 	} {
 		if got := Status(tt.ctx, tt.err); got != tt.want {
 			t.Errorf("Status(stopped %v, %v) = %d, want %d", tt.ctx.Err() != nil, tt.err, got, tt.want)
