@@ -21,7 +21,7 @@ type fleetFlags struct {
 	etcd, key, sealKeyFile string
 	caFile, certFile       string
 	keyFile                string
-	timeout                time.Duration
+	timeout                time.Duration // 0: the command runs until stopped (agent)
 	output                 string
 }
 
@@ -44,7 +44,9 @@ func addFleetFlags(cmd *cobra.Command, outputs string, timeout time.Duration) *f
 	fs.StringVar(&f.caFile, "etcd-ca-file", "", "also trust the certificates in this PEM file for etcd's TLS (default $"+command.EnvEtcdCAFile+")")
 	fs.StringVar(&f.certFile, "etcd-cert-file", "", "a client certificate for etcd (default $"+command.EnvEtcdCertFile+")")
 	fs.StringVar(&f.keyFile, "etcd-key-file", "", "the client certificate's key (default $"+command.EnvEtcdKeyFile+")")
-	fs.DurationVar(&f.timeout, "timeout", timeout, "give up after this long: it bounds the whole run, clean-up included")
+	if timeout > 0 {
+		fs.DurationVar(&f.timeout, "timeout", timeout, "give up after this long: it bounds the whole run, clean-up included")
+	}
 	fs.StringVarP(&f.output, "output", "o", "text", "output format: "+outputs)
 	return f
 }
@@ -73,7 +75,7 @@ func (a *app) open(cmd *cobra.Command, f *fleetFlags, needSeal bool, outputs ...
 	if !slices.Contains(outputs, f.output) {
 		return nil, command.UsageErrorf("-o %s: choose one of %s", f.output, strings.Join(outputs, ", "))
 	}
-	if f.timeout <= 0 {
+	if f.timeout <= 0 && cmd.Flags().Lookup("timeout") != nil {
 		return nil, command.UsageErrorf("--timeout must be positive")
 	}
 	endpoints := splitList(a.or(f.etcd, command.EnvEtcd))
@@ -92,12 +94,18 @@ func (a *app) open(cmd *cobra.Command, f *fleetFlags, needSeal bool, outputs ...
 		}
 	}
 	// The run's bound starts now: the connection counts against it.
-	ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
+	ctx, cancel := context.WithCancel(cmd.Context()) // the agent's: until stopped
+	dial := dialTimeout
+	if f.timeout > 0 {
+		cancel()
+		ctx, cancel = context.WithTimeout(cmd.Context(), f.timeout)
+		dial = min(f.timeout, dial)
+	}
 	opts := fleet.EtcdOptions{
 		Endpoints: endpoints,
 		CAFile:    a.or(f.caFile, command.EnvEtcdCAFile), CertFile: a.or(f.certFile, command.EnvEtcdCertFile), KeyFile: a.or(f.keyFile, command.EnvEtcdKeyFile),
 		Username:    a.getenv(command.EnvEtcdUsername),
-		DialTimeout: min(f.timeout, dialTimeout),
+		DialTimeout: dial,
 	}
 	if pw := a.getenv(command.EnvEtcdPassword); pw != "" {
 		opts.Password = client.NewSecret(pw)

@@ -54,7 +54,7 @@ etcd or network error (or a rotation refused inside the previous token's grace p
 2 a usage error or a sealing key that is not the fleet's (nothing was sent), 3 the outcome
 of a token request is unknown, whatever stopped the run (the next rotation revokes the
 token if it was made), 128+N stopped by signal N. docs/fleet.md has the protocol.`}
-	root.AddCommand(a.rotateCmd(), a.statusCmd(), a.tokenCmd())
+	root.AddCommand(a.rotateCmd(), a.statusCmd(), a.tokenCmd(), a.agentCmd())
 	root.CompletionOptions.DisableDefaultCmd = true
 	cmd, err := command.Execute(ctx, root, args, a.stdout, a.stderr)
 	if errors.Is(err, fleet.ErrWrongSealKey) {
