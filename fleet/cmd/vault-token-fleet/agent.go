@@ -82,7 +82,7 @@ func (a *app) agent(cmd *cobra.Command, f *agentFlags, argv []string) error {
 	}
 	var ln net.Listener
 	if f.metricsAddr != "" {
-		if ln, err = net.Listen("tcp", f.metricsAddr); err != nil {
+		if ln, err = new(net.ListenConfig).Listen(cmd.Context(), "tcp", f.metricsAddr); err != nil {
 			return command.UsageErrorf("--metrics-addr: %v", err)
 		}
 		defer func() { _ = ln.Close() }()
@@ -169,6 +169,9 @@ func (a *app) follow(ctx context.Context, src *fleet.Source, file *tokenFile, st
 				continue // no token yet: nothing to write, no child to start
 			}
 			if err := a.put(ctx, src, file, state, s.ID, ch, log); err != nil {
+				if ctx.Err() != nil {
+					return a.stopped(ctx, ch) // the run ended while the token was read
+				}
 				return err
 			}
 		case <-exited:
@@ -184,7 +187,7 @@ func (a *app) follow(ctx context.Context, src *fleet.Source, file *tokenFile, st
 func (a *app) put(ctx context.Context, src *fleet.Source, file *tokenFile, state *agentState, id string, ch *child, log *slog.Logger) error {
 	tok, err := src.Secret(ctx)
 	if err != nil {
-		return nil // the run is ending; stopped says how
+		return err
 	}
 	changed, err := file.put(tok.Reveal())
 	if err != nil {

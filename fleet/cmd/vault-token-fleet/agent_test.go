@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/acme/vault-token/client/vaulttest"
 	"github.com/acme/vault-token/fleet/internal/etcdtest"
 	"github.com/acme/vault-token/internal/command"
 )
@@ -103,7 +106,7 @@ func program(t *testing.T) string {
 		programPath = filepath.Join(dir, name)
 		out, err := exec.Command("go", "build", "-o", programPath, ".").CombinedOutput()
 		if err != nil {
-			programErr = fmt.Errorf("go build: %v\n%s", err, out)
+			programErr = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
 	if programErr != nil {
@@ -327,5 +330,131 @@ func TestAgentRefusesBadInput(t *testing.T) {
 		if r := h.run(tt.args...); r.code != 2 || !strings.Contains(r.stderr, tt.says) {
 			t.Errorf("%q: %+v, want exit 2 saying %q", tt.args, r, tt.says)
 		}
+	}
+}
+
+// TestOtherLanguagesFollowRotations: a Python service that reads the agent's file before
+// each call, and a Node service the agent runs with --exec that reads it again at each
+// SIGHUP, call the fake Vault in a loop while three rotations with a grace period run.
+// No call fails, every read is a whole token, and the agent wrote the file once per
+// promotion. Each round waits for both services to have called with the new token before
+// the next rotation revokes the one before it, so nothing here depends on speed.
+func TestOtherLanguagesFollowRotations(t *testing.T) {
+	python, perr := exec.LookPath("python3")
+	node, nerr := exec.LookPath("node")
+	if perr != nil || nerr != nil {
+		t.Skipf("needs python3 and node on PATH (CI has both): %v, %v", perr, nerr)
+	}
+	fake := vaulttest.NewTestServer(t, vaulttest.Config{BurstLimit: 1 << 30}) // the services call without end
+	h := newHarnessWith(t, fake, etcdtest.Start(t, 3, nil).Endpoints())
+	rotate := func() {
+		t.Helper()
+		if r := h.run("rotate", "--me", "--name", "fleet-svc", "--grace", "1s"); r.code != 0 {
+			t.Fatalf("rotate: %+v", r)
+		}
+	}
+	rotate()
+	dir := t.TempDir()
+	out, stop := filepath.Join(dir, "token"), filepath.Join(dir, "stop")
+	env := []string{"STOP_FILE=" + stop}
+	ag := h.startAgent(t, env, "--out-file", out, "--exec", "--", node, filepath.Join("testdata", "child.js"))
+	ag.stderr.waitFor(t, "the file holds the current token", 1)
+
+	py := exec.Command(python, filepath.Join("testdata", "reader.py"))
+	py.Env = append(h.environ(), append(env, envTokenFile+"="+out)...)
+	pyOut := newLines()
+	py.Stdout, py.Stderr = pyOut, pyOut
+	if err := py.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pyDone := sync.OnceValue(py.Wait)
+	t.Cleanup(func() { _ = py.Process.Kill(); _ = pyDone(); h.printed.WriteString(pyOut.String()) })
+
+	digest := func(v string) string { s := sha256.Sum256([]byte(v)); return hex.EncodeToString(s[:])[:12] }
+	seen := map[string]bool{}
+	const rounds = 3
+	for round := 1; ; round++ {
+		want := digest(h.current(t))
+		seen[want] = true
+		ag.stdout.waitFor(t, "ok "+want, 1) // Node
+		pyOut.waitFor(t, "ok "+want, 1)
+		if round > rounds {
+			break
+		}
+		rotate()
+		ag.stderr.waitFor(t, "the file holds the current token", round+1)
+	}
+	write(t, stop, nil)
+	if err := pyDone(); err != nil {
+		t.Errorf("the Python service: %v", err)
+	}
+	if err := ag.wait(); err != nil {
+		t.Errorf("the agent, ending with its Node child: %v, want exit 0", err)
+	}
+	for service, said := range map[string]*lines{"Python": pyOut, "Node": ag.stdout} {
+		calls, _ := said.count("ok ")
+		for _, line := range strings.Split(said.String(), "\n") {
+			if f := strings.Fields(line); len(f) != 2 || f[0] != "ok" || !seen[f[1]] {
+				t.Errorf("the %s service said %q", service, line)
+			}
+		}
+		t.Logf("the %s service made %d calls, none failed", service, calls)
+	}
+	if n, _ := ag.stderr.count("the file holds the current token"); n != rounds+1 {
+		t.Errorf("the agent wrote the file %d times for %d promotions", n, rounds+1)
+	}
+}
+
+// TestRotateMetricsFile: --metrics-file leaves what an alert on a rotation job needs, in
+// node_exporter's textfile format: the last run, its outcome, the last success (kept by a
+// run that fails), the epoch, the token's expiry and when it is due.
+func TestRotateMetricsFile(t *testing.T) {
+	h := newHarness(t, etcdtest.Start(t, 3, nil).Endpoints())
+	file := filepath.Join(t.TempDir(), "vault-token-fleet.prom")
+	read := func() map[string]float64 {
+		t.Helper()
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var p expfmt.TextParser
+		families, err := p.TextToMetricFamilies(f)
+		if err != nil {
+			t.Fatalf("the metrics file does not parse: %v", err)
+		}
+		out := map[string]float64{}
+		for name, fam := range families {
+			if m := fam.GetMetric(); len(m) == 1 && m[0].GetLabel()[0].GetValue() == h.env[command.EnvFleetKey] {
+				out[name] = value(m[0])
+			}
+		}
+		return out
+	}
+	before := time.Now()
+	for range 2 { // the second keeps the first token as previous, for an hour's grace
+		if r := h.run("rotate", "--me", "--name", "fleet-svc", "--metrics-file", file); r.code != 0 {
+			t.Fatalf("rotate: %+v", r)
+		}
+	}
+	ok := read()
+	st := h.status(t)
+	expires, _ := time.Parse(time.RFC3339, st["current"].(map[string]any)["expires"].(string))
+	if ok["vault_token_fleet_rotate_last_run_success"] != 1 || ok[lastSuccess] < float64(before.Unix()) ||
+		ok["vault_token_fleet_epoch"] != st["epoch"].(float64) || ok["vault_token_fleet_token_expiry_timestamp_seconds"] != float64(expires.Unix()) ||
+		ok["vault_token_fleet_rotate_due_timestamp_seconds"] <= float64(before.Unix()) {
+		t.Errorf("after a rotation: %v; status %v", ok, st)
+	}
+	// Inside the grace period, with no time to wait it out: the run fails, the last success stays.
+	if r := h.run("rotate", "--me", "--name", "fleet-svc", "--metrics-file", file, "--timeout", "3s"); r.code != 1 {
+		t.Fatalf("a rotation inside the grace period: %+v", r)
+	}
+	failed := read()
+	if failed["vault_token_fleet_rotate_last_run_success"] != 0 || failed[lastSuccess] != ok[lastSuccess] ||
+		failed["vault_token_fleet_rotate_last_run_timestamp_seconds"] < ok["vault_token_fleet_rotate_last_run_timestamp_seconds"] {
+		t.Errorf("after a failed run: %v, before it %v", failed, ok)
+	}
+	if r := h.run("rotate", "--me", "--name", "fleet-svc", "--metrics-file", "metrics.txt"); r.code != 2 || !strings.Contains(r.stderr, ".prom") {
+		t.Errorf("--metrics-file without .prom: %+v", r)
 	}
 }

@@ -28,7 +28,9 @@ type child struct {
 }
 
 func (c *child) start() error {
-	cmd := exec.Command(c.argv[0], c.argv[1:]...) //nolint:gosec // the operator's own command line
+	// Not CommandContext: a context would kill the child; the agent passes on the signal
+	// that stops it instead, and waits.
+	cmd := exec.Command(c.argv[0], c.argv[1:]...) //nolint:gosec,noctx // the operator's own command line
 	cmd.Env = c.env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, c.stdout, c.stderr
 	if err := cmd.Start(); err != nil {

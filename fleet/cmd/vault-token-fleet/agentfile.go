@@ -58,7 +58,7 @@ func (f *tokenFile) put(value string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("--out-file: %w", err)
 	}
-	if d, err := os.Open(dir); err == nil { // the rename itself, on disk
+	if d, err := os.Open(dir); err == nil { //nolint:gosec // the file's own folder: the rename itself, on disk
 		_ = d.Sync()
 		_ = d.Close()
 	}

@@ -18,6 +18,7 @@ import (
 type rotateFlags struct {
 	*fleetFlags
 	vault, user, name, expires, caFile string
+	metricsFile                        string
 	me, ifDue, replaceSealKey          bool
 	grace                              time.Duration
 	dueShare                           float64
@@ -57,6 +58,7 @@ Vault's credentials come from the environment: ` + command.EnvUsername + ` with 
 	fs.BoolVar(&f.ifDue, "if-due", false, "rotate only when the schedule says so")
 	fs.BoolVar(&f.replaceSealKey, "replace-seal-key", false, "the record's tokens were sealed with a key that is lost: keep the current token as previous for --grace and seal a new one with --seal-key-file (docs/fleet.md)")
 	fs.Float64Var(&f.dueShare, "due-share", fleet.DefaultDueShare, "with --if-due, rotate once this share of the current token's life has passed")
+	fs.StringVar(&f.metricsFile, "metrics-file", "", "write the run's outcome and the record's figures to this file, in node_exporter's textfile format (a name ending in .prom)")
 	fs.StringVar(&f.caFile, "ca-file", "", "also trust the certificates in this PEM file for the Vault, such as the fake Vault's (default $"+command.EnvCAFile+")")
 	return cmd
 }
@@ -67,6 +69,9 @@ func (a *app) rotate(cmd *cobra.Command, f *rotateFlags) error {
 	}
 	if strings.TrimSpace(f.name) == "" {
 		return command.UsageErrorf("--name is required")
+	}
+	if f.metricsFile != "" && !strings.HasSuffix(f.metricsFile, ".prom") {
+		return command.UsageErrorf("--metrics-file %s: node_exporter's textfile collector reads only names ending in .prom", f.metricsFile)
 	}
 	lifetime, err := parseLifetime(f.expires)
 	if err != nil {
@@ -102,6 +107,11 @@ func (a *app) rotate(cmd *cobra.Command, f *rotateFlags) error {
 	rep, err := r.Rotate(o.ctx, fleet.RotateOptions{IfDue: f.ifDue, ReplaceSealKey: f.replaceSealKey})
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = a.explainTimeout(o, err)
+	}
+	if f.metricsFile != "" {
+		if merr := writeRotateMetrics(f.metricsFile, o.key, time.Now(), rep, err); merr != nil {
+			fmt.Fprintf(a.stderr, "%s: warning: --metrics-file was not written: %v\n", name, merr)
+		}
 	}
 	if rep == nil {
 		return err
