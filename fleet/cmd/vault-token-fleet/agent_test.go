@@ -458,3 +458,38 @@ func TestRotateMetricsFile(t *testing.T) {
 		t.Errorf("--metrics-file without .prom: %+v", r)
 	}
 }
+
+// TestAgentRidesOutQuorumLoss: with two of three etcd members down the agent keeps the
+// file and /healthz as they are; with the members back, the next promotion reaches the
+// file.
+func TestAgentRidesOutQuorumLoss(t *testing.T) {
+	cluster := etcdtest.Start(t, 3, nil)
+	h := newHarness(t, cluster.Endpoints())
+	if r := h.run("rotate", "--me", "--name", "fleet-svc", "--grace", "0s"); r.code != 0 {
+		t.Fatalf("rotate: %+v", r)
+	}
+	out := filepath.Join(t.TempDir(), "token")
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	ag := h.startAgent(t, nil, "--out-file", out, "--metrics-addr", addr)
+	ag.stderr.waitFor(t, "the file holds the current token", 1)
+	held := inode(t, out)
+	cluster.Stop(1)
+	cluster.Stop(2)
+	h.get(t, "http://"+addr+"/healthz", http.StatusOK)
+	if inode(t, out) != held {
+		t.Error("the file changed while etcd had no quorum")
+	}
+	for _, i := range []int{1, 2} {
+		if err := cluster.Restart(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := h.run("rotate", "--me", "--name", "fleet-svc", "--grace", "0s"); r.code != 0 {
+		t.Fatalf("rotate after the members came back: %+v", r)
+	}
+	ag.stderr.waitFor(t, "the file holds the current token", 2)
+	if b, _ := os.ReadFile(out); string(b) != h.current(t) {
+		t.Error("the file does not hold the token promoted after the members came back")
+	}
+	h.get(t, "http://"+addr+"/healthz", http.StatusOK)
+}
