@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -55,6 +56,19 @@ func (l *lines) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return strings.Join(l.all, "\n")
+}
+
+// holding is the lines that hold s.
+func (l *lines) holding(s string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, line := range l.all {
+		if strings.Contains(line, s) {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // count is how many lines hold s.
@@ -492,4 +506,38 @@ func TestAgentRidesOutQuorumLoss(t *testing.T) {
 		t.Error("the file does not hold the token promoted after the members came back")
 	}
 	h.get(t, "http://"+addr+"/healthz", http.StatusOK)
+}
+
+// TestAgentChild: with --restart the child starts again at a new token (and reads the new
+// file); the signal that stops the agent reaches the child, whose exit status is the
+// agent's.
+func TestAgentChild(t *testing.T) {
+	h := newHarness(t, etcdtest.Start(t, 3, nil).Endpoints())
+	rotate := func() {
+		t.Helper()
+		if r := h.run("rotate", "--me", "--name", "fleet-svc", "--grace", "0s"); r.code != 0 {
+			t.Fatalf("rotate: %+v", r)
+		}
+	}
+	rotate()
+	out := filepath.Join(t.TempDir(), "token")
+	// The child says when it starts and what the file's hash is, then waits for TERM,
+	// which it answers with 7.
+	script := `echo "started $(sha256sum "$VEEVA_VAULT_TOKEN_FILE" | cut -c1-12)"; trap 'echo stopping; exit 7' TERM; while :; do sleep 1 & wait $!; done`
+	ag := h.startAgent(t, nil, "--out-file", out, "--exec", "--restart", "--", "sh", "-c", script)
+	ag.stdout.waitFor(t, "started", 1)
+	rotate()
+	ag.stdout.waitFor(t, "started", 2)
+	if started := ag.stdout.holding("started"); len(started) != 2 || started[0] == started[1] {
+		t.Errorf("the restarted child read the file it had: %q", started)
+	}
+	_ = ag.cmd.Process.Signal(syscall.SIGTERM)
+	err := ag.wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 7 {
+		t.Errorf("the agent stopped by SIGTERM with a child that exits 7: %v", err)
+	}
+	if n, _ := ag.stdout.count("stopping"); n != 2 {
+		t.Errorf("the child was told to stop %d times, want 2 (a restart, the agent's stop)", n)
+	}
 }
