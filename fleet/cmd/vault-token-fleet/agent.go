@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"strings"
 	"syscall"
 
@@ -34,8 +35,8 @@ When the record cannot be read, the file keeps the last good token and the agent
 
 With --exec, it runs CMD as its child once the file holds a token, with the file's path in
 ` + envTokenFile + `, tells it of a new token with --signal (default HUP) or restarts it
-(--restart), passes on the signal that stops the agent, and exits with the child's status.
-Without --exec it runs until stopped.
+(--restart), passes on every signal it gets (INT, TERM, HUP, QUIT, USR1, USR2), and exits
+when the child does, with its status. Without --exec it runs until a signal stops it.
 
 --metrics-addr serves /metrics (Prometheus' text format: the token's expiry, the last
 rotation, the epoch, record read errors, file writes) and /healthz (200 only while the file
@@ -93,7 +94,17 @@ func (a *app) agent(cmd *cobra.Command, f *agentFlags, argv []string) error {
 	}
 	defer o.done()
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
-	src, err := fleet.NewSource(o.ctx, o.etcd, o.key, o.sealer)
+	run := o.ctx
+	var sigs chan os.Signal
+	if f.exec {
+		// The child decides when the run ends: every signal goes on to it (a HUP it takes
+		// as "reload" must not stop the agent), and the agent ends when it exits.
+		run = context.WithoutCancel(o.ctx)
+		sigs = make(chan os.Signal, 8)
+		signal.Notify(sigs, forwarded...)
+		defer signal.Stop(sigs)
+	}
+	src, err := fleet.NewSource(run, o.etcd, o.key, o.sealer)
 	if err != nil {
 		return err
 	}
@@ -102,7 +113,7 @@ func (a *app) agent(cmd *cobra.Command, f *agentFlags, argv []string) error {
 	file := &tokenFile{path: f.outFile, mode: mode}
 	state := &agentState{}
 	holds := func() bool {
-		tok, err := src.Secret(o.ctx)
+		tok, err := src.Secret(run)
 		state.mu.Lock()
 		current := state.fileID != "" && state.fileID == state.snap.ID
 		state.mu.Unlock()
@@ -110,7 +121,7 @@ func (a *app) agent(cmd *cobra.Command, f *agentFlags, argv []string) error {
 	}
 	if ln != nil {
 		go func() {
-			if err := serveMetrics(o.ctx, ln, o.key, state, holds); err != nil {
+			if err := serveMetrics(run, ln, o.key, state, holds); err != nil {
 				log.Error("vault-token-fleet agent: /metrics stopped", "error", err)
 			}
 		}()
@@ -119,12 +130,16 @@ func (a *app) agent(cmd *cobra.Command, f *agentFlags, argv []string) error {
 	if f.exec {
 		ch = &child{argv: argv, env: append(os.Environ(), envTokenFile+"="+f.outFile), stdout: a.stdout, stderr: a.stderr, notify: notify}
 	}
-	return a.follow(o.ctx, src, file, state, ch, log)
+	return a.follow(run, src, file, state, ch, sigs, log)
 }
 
-// follow puts each token the source gives into the file, tells the child, and ends when
-// the run does (a signal, passed on to the child) or the child exits.
-func (a *app) follow(ctx context.Context, src *fleet.Source, file *tokenFile, state *agentState, ch *child, log *slog.Logger) error {
+// forwarded are the signals an agent with --exec passes on to its child.
+var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
+
+// follow puts each token the source gives into the file and tells the child. Without a
+// child it ends when the run does (a signal); with one, it passes every signal on (sigs)
+// and ends when the child exits, with its status.
+func (a *app) follow(ctx context.Context, src *fleet.Source, file *tokenFile, state *agentState, ch *child, sigs <-chan os.Signal, log *slog.Logger) error {
 	snaps := make(chan fleet.Snapshot)
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -176,6 +191,14 @@ func (a *app) follow(ctx context.Context, src *fleet.Source, file *tokenFile, st
 			}
 		case <-exited:
 			return ch.status()
+		case sig := <-sigs:
+			if ch.cmd == nil { // no child yet: the signal is the agent's own
+				if s, ok := sig.(syscall.Signal); ok {
+					return &command.ExitedError{Program: name, Code: 128 + int(s)}
+				}
+				return nil
+			}
+			_ = ch.cmd.Process.Signal(sig)
 		case <-ctx.Done():
 			return a.stopped(ctx, ch)
 		}

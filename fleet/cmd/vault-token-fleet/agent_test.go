@@ -29,6 +29,7 @@ import (
 type lines struct {
 	mu      sync.Mutex
 	all     []string
+	at      time.Time // when the last line came
 	partial string
 	more    chan struct{} // closed and replaced at each new line
 }
@@ -45,6 +46,7 @@ func (l *lines) Write(p []byte) (int, error) {
 			break
 		}
 		l.all = append(l.all, l.partial[:i])
+		l.at = time.Now()
 		l.partial = l.partial[i+1:]
 		close(l.more)
 		l.more = make(chan struct{})
@@ -56,6 +58,13 @@ func (l *lines) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return strings.Join(l.all, "\n")
+}
+
+// lastAt is when the last line came.
+func (l *lines) lastAt() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.at
 }
 
 // holding is the lines that hold s.
@@ -86,7 +95,7 @@ func (l *lines) count(s string) (int, <-chan struct{}) {
 
 // waitFor waits until n lines hold s, or fails the test after a minute (a bound on a hang,
 // not a pace: it returns at the line).
-func (l *lines) waitFor(t *testing.T, s string, n int) {
+func (l *lines) waitFor(t testing.TB, s string, n int) {
 	t.Helper()
 	timeout := time.After(time.Minute)
 	for {
@@ -509,8 +518,9 @@ func TestAgentRidesOutQuorumLoss(t *testing.T) {
 }
 
 // TestAgentChild: with --restart the child starts again at a new token (and reads the new
-// file); the signal that stops the agent reaches the child, whose exit status is the
-// agent's.
+// file); a signal to the agent goes on to the child (a HUP or USR1 it takes as "reload"
+// does not stop the agent, which goes on following the record), and the child's exit
+// status is the agent's.
 func TestAgentChild(t *testing.T) {
 	h := newHarness(t, etcdtest.Start(t, 3, nil).Endpoints())
 	rotate := func() {
@@ -521,11 +531,13 @@ func TestAgentChild(t *testing.T) {
 	}
 	rotate()
 	out := filepath.Join(t.TempDir(), "token")
-	// The child says when it starts and what the file's hash is, then waits for TERM,
-	// which it answers with 7.
-	script := `echo "started $(sha256sum "$VEEVA_VAULT_TOKEN_FILE" | cut -c1-12)"; trap 'echo stopping; exit 7' TERM; while :; do sleep 1 & wait $!; done`
+	// The child sets its traps, says it started and what the file's hash is, then waits:
+	// USR1 it answers "reloading", TERM with exit 7.
+	script := `trap 'echo stopping; exit 7' TERM; trap 'echo reloading' USR1; echo "started $(sha256sum "$VEEVA_VAULT_TOKEN_FILE" | cut -c1-12)"; while :; do sleep 1 & wait $!; done`
 	ag := h.startAgent(t, nil, "--out-file", out, "--exec", "--restart", "--", "sh", "-c", script)
 	ag.stdout.waitFor(t, "started", 1)
+	_ = ag.cmd.Process.Signal(syscall.SIGUSR1)
+	ag.stdout.waitFor(t, "reloading", 1)
 	rotate()
 	ag.stdout.waitFor(t, "started", 2)
 	if started := ag.stdout.holding("started"); len(started) != 2 || started[0] == started[1] {

@@ -32,7 +32,7 @@ var rotatorUser = vaulttest.DefaultUsers()[0]
 // harness runs the program in-process against a fake Vault and an etcd cluster, and keeps
 // everything it printed, to search for secrets.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	fake    *vaulttest.Server
 	env     map[string]string
 	printed strings.Builder
@@ -43,7 +43,7 @@ func newHarness(t *testing.T, endpoints []string) *harness {
 	return newHarnessWith(t, vaulttest.NewTestServer(t, vaulttest.Config{}), endpoints)
 }
 
-func newHarnessWith(t *testing.T, fake *vaulttest.Server, endpoints []string) *harness {
+func newHarnessWith(t testing.TB, fake *vaulttest.Server, endpoints []string) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	seal := make([]byte, 32)
@@ -59,7 +59,7 @@ func newHarnessWith(t *testing.T, fake *vaulttest.Server, endpoints []string) *h
 	return h
 }
 
-func write(t *testing.T, path string, b []byte) {
+func write(t testing.TB, path string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
