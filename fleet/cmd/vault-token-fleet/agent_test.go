@@ -428,9 +428,21 @@ func TestOtherLanguagesFollowRotations(t *testing.T) {
 	}
 }
 
+// activeOf is how many active tokens the fake holds for the rotator's user, of any name.
+func activeOf(h *harness) int {
+	n := 0
+	for _, tok := range h.fake.Tokens() {
+		if tok.UserID == rotatorUser.ID && tok.Active(h.fake.Now()) {
+			n++
+		}
+	}
+	return n
+}
+
 // TestRotateMetricsFile: --metrics-file leaves what an alert on a rotation job needs, in
 // node_exporter's textfile format: the last run, its outcome, the last success (kept by a
-// run that fails), the epoch, the token's expiry and when it is due.
+// run that fails), the epoch, the token's expiry and when it is due, and the user's active
+// tokens (as the fake Vault holds them) against Vault's 25.
 func TestRotateMetricsFile(t *testing.T) {
 	h := newHarness(t, etcdtest.Start(t, 3, nil).Endpoints())
 	file := filepath.Join(t.TempDir(), "vault-token-fleet.prom")
@@ -465,7 +477,8 @@ func TestRotateMetricsFile(t *testing.T) {
 	expires, _ := time.Parse(time.RFC3339, st["current"].(map[string]any)["expires"].(string))
 	if ok["vault_token_fleet_rotate_last_run_success"] != 1 || ok[lastSuccess] < float64(before.Unix()) ||
 		ok["vault_token_fleet_epoch"] != st["epoch"].(float64) || ok["vault_token_fleet_token_expiry_timestamp_seconds"] != float64(expires.Unix()) ||
-		ok["vault_token_fleet_rotate_due_timestamp_seconds"] <= float64(before.Unix()) {
+		ok["vault_token_fleet_rotate_due_timestamp_seconds"] <= float64(before.Unix()) ||
+		ok["vault_token_fleet_user_active_tokens"] != float64(activeOf(h)) || ok["vault_token_fleet_user_max_active_tokens"] != 25 {
 		t.Errorf("after a rotation: %v; status %v", ok, st)
 	}
 	// Inside the grace period, with no time to wait it out: the run fails, the last success stays.

@@ -109,7 +109,15 @@ func (a *app) rotate(cmd *cobra.Command, f *rotateFlags) error {
 		err = a.explainTimeout(o, err)
 	}
 	if f.metricsFile != "" {
-		if merr := writeRotateMetrics(f.metricsFile, o.key, time.Now(), rep, err); merr != nil {
+		// One listing more, for the metrics alone: the user's active tokens of every name,
+		// against Vault's cap (a run lists only its own name's).
+		active := -1
+		if list, lerr := vault.ListAPIAccessTokens(o.ctx, client.TokenFilter{UserID: f.user, Me: f.me}); lerr == nil {
+			active = len(list.Tokens)
+		} else {
+			fmt.Fprintf(a.stderr, "%s: warning: the user's active tokens were not counted: %s\n", name, command.Message(lerr))
+		}
+		if merr := writeRotateMetrics(f.metricsFile, o.key, time.Now(), rep, err, active); merr != nil {
 			fmt.Fprintf(a.stderr, "%s: warning: --metrics-file was not written: %v\n", name, merr)
 		}
 	}

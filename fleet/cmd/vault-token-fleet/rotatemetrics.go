@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/acme/vault-token/fleet"
+	"github.com/acme/vault-token/openapi"
 )
 
 // What a rotation job leaves for node_exporter's textfile collector (--metrics-file):
@@ -16,9 +17,10 @@ import (
 const lastSuccess = "vault_token_fleet_rotate_last_success_timestamp_seconds"
 
 // writeRotateMetrics writes path (atomically: client_golang's WriteToTextfile writes a
-// temporary file and renames it) for a run that ended at now with rep and err. A failed
-// run keeps the last success the file held.
-func writeRotateMetrics(path, key string, now time.Time, rep *fleet.Report, runErr error) error {
+// temporary file and renames it) for a run that ended at now with rep and err, the user
+// holding active tokens (-1: not counted). A failed run keeps the last success the file
+// held.
+func writeRotateMetrics(path, key string, now time.Time, rep *fleet.Report, runErr error, active int) error {
 	reg := prometheus.NewRegistry()
 	gauge := func(name, help string, v float64) {
 		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: prometheus.Labels{"key": key}})
@@ -34,6 +36,10 @@ func writeRotateMetrics(path, key string, now time.Time, rep *fleet.Report, runE
 	gauge("vault_token_fleet_rotate_last_run_success", "Whether the last rotation run succeeded (1) or failed (0).", success)
 	if last > 0 {
 		gauge(lastSuccess, "When a rotation run last succeeded, in seconds since the epoch.", last)
+	}
+	if active >= 0 {
+		gauge("vault_token_fleet_user_active_tokens", "The active API access tokens the fleet's Vault user holds, of every name.", float64(active))
+		gauge("vault_token_fleet_user_max_active_tokens", "The active tokens Vault lets a user hold.", openapi.MaxActiveTokens)
 	}
 	if rep != nil && rep.Current != nil {
 		gauge("vault_token_fleet_epoch", "The record's epoch: how many tokens have been promoted.", float64(rep.Epoch))
