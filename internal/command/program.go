@@ -108,7 +108,9 @@ type ExitedError struct {
 	Code    int
 }
 
-func (e *ExitedError) Error() string { return fmt.Sprintf("%s exited with status %d", e.Program, e.Code) }
+func (e *ExitedError) Error() string {
+	return fmt.Sprintf("%s exited with status %d", e.Program, e.Code)
+}
 
 // Message is err for the operator: invalid input as the field and what is wrong with it
 // (the command line's words), anything else as it prints.
