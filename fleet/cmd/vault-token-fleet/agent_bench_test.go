@@ -26,9 +26,7 @@ func BenchmarkAgentFileReplaced(b *testing.B) {
 	cli := c.Client(b)
 	var records []string
 	for range 2 {
-		if r := h.run("rotate", "--me", "--name", "fleet-svc", "--grace", "0s"); r.code != 0 {
-			b.Fatalf("rotate: %+v", r)
-		}
+		h.rotate(b, "0s")
 		got, err := cli.Get(b.Context(), key)
 		if err != nil || len(got.Kvs) != 1 {
 			b.Fatalf("the record: %v", err)
