@@ -105,6 +105,7 @@ bench-fleet:
 	cd fleet && { sed -n '1,/^<!-- table -->$$/p' ../docs/fleet-benchmark.md; $(GO) run ./internal/benchreport < out/fleet-bench.txt; } > out/fleet-benchmark.md
 	mv fleet/out/fleet-benchmark.md docs/fleet-benchmark.md
 	@cat docs/fleet-benchmark.md | sed -n '/^<!-- table -->$$/,$$p'
+	cd fleet && $(GO) test -run '^$$' -bench '^BenchmarkAgentFileReplaced$$' -benchtime 200x -count $(BENCHCOUNT) ./cmd/vault-token-fleet > ../docs/fleet-agent-benchmark.txt
 
 # CI: the benchmarks build, agree on the token, and run once each (a 64 MiB reply instead
 # of 1 GiB), so they cannot rot; nothing is measured.

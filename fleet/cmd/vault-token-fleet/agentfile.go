@@ -27,6 +27,12 @@ func (f *tokenFile) holds(value string) bool {
 // put makes the file hold value, and reports whether it wrote: a file that holds it
 // already (an agent restarted, say) is left as it is, so a reader watching it sees no
 // change.
+//
+// It does not fsync: the rename is what readers need (they see the old token or the new
+// one), and durability buys nothing here. The token lives in etcd, and an agent started
+// after a crash or a power loss writes the file again if it does not hold the current
+// token, before it starts its child. An fsync per promotion cost the 99th percentile of
+// BenchmarkAgentFileReplaced 2 to 14 times the bare watch's, against 1.1 to 1.4 without.
 func (f *tokenFile) put(value string) (bool, error) {
 	if f.holds(value) {
 		if info, err := os.Stat(f.path); err == nil && info.Mode().Perm() == f.mode {
@@ -46,9 +52,6 @@ func (f *tokenFile) put(value string) (bool, error) {
 	if err == nil {
 		_, err = tmp.Write([]byte(value))
 	}
-	if err == nil {
-		err = tmp.Sync()
-	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -57,10 +60,6 @@ func (f *tokenFile) put(value string) (bool, error) {
 	}
 	if err != nil {
 		return false, fmt.Errorf("--out-file: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil { //nolint:gosec // the file's own folder: the rename itself, on disk
-		_ = d.Sync()
-		_ = d.Close()
 	}
 	return true, nil
 }
