@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+	"time"
 
 	"github.com/acme/vault-token/internal/command"
 )
@@ -41,7 +42,11 @@ func (c *child) start() error {
 	return nil
 }
 
-// tokenChanged tells the child: its --signal, or a restart (SIGTERM, then a new start).
+// restartGrace is how long a child told to stop for a restart has before it is killed.
+const restartGrace = 10 * time.Second
+
+// tokenChanged tells the child: its --signal, or a restart (SIGTERM, SIGKILL after
+// restartGrace, then a new start).
 func (c *child) tokenChanged() error {
 	if c.notify != 0 {
 		return c.cmd.Process.Signal(c.notify)
@@ -49,7 +54,12 @@ func (c *child) tokenChanged() error {
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return err
 	}
-	<-c.exited
+	select {
+	case <-c.exited:
+	case <-time.After(restartGrace):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+	}
 	return c.start()
 }
 
