@@ -48,7 +48,7 @@ func TestRotatorDiesAtEachStep(t *testing.T) {
 			case err := <-died:
 				t.Fatalf("the rotator ended before %s: %v", step, err)
 			}
-			_ = dying.Etcd.Close() // the process is gone: no more lease keep-alives
+			_ = dying.Store.(*EtcdStore).cli.Close() // the process is gone: no more lease keep-alives
 
 			rep, err := w.rotator(nil).Rotate(w.ctx(), RotateOptions{})
 			close(release)

@@ -46,7 +46,11 @@ func TestDocsConsumer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &fleet.Rotator{Etcd: c.Client(t), Key: "/vault-token/myvault/integration", Sealer: sealer, Vault: vault, Connect: connect,
+	store, err := fleet.NewEtcdStore(c.Client(t), "/vault-token/myvault/integration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &fleet.Rotator{Store: store, Sealer: sealer, Vault: vault, Connect: connect,
 		Name: "integration", Lifetime: 90 * 24 * time.Hour, Grace: time.Hour}
 	if _, err := r.Rotate(t.Context(), fleet.RotateOptions{}); err != nil {
 		t.Fatal(err)
@@ -75,7 +79,11 @@ func replica(ctx context.Context, endpoints []string, sealKeyFile, vaultDNS stri
 	if err != nil {
 		return err
 	}
-	src, err := fleet.NewSource(ctx, etcd, "/vault-token/myvault/integration", sealer)
+	store, err := fleet.NewEtcdStore(etcd, "/vault-token/myvault/integration")
+	if err != nil {
+		return err
+	}
+	src, err := fleet.NewSource(ctx, store, sealer)
 	if err != nil {
 		return err
 	}
@@ -84,7 +92,7 @@ func replica(ctx context.Context, endpoints []string, sealKeyFile, vaultDNS stri
 	if err != nil {
 		return err
 	}
-	// Every call takes the current token; a rotation switches it as etcd reports it.
+	// Every call takes the current token; a rotation switches it as the store reports it.
 	list, err := vault.ListAPIAccessTokens(ctx, client.TokenFilter{Me: true, Name: "integration"})
 	if err != nil {
 		return err

@@ -14,7 +14,7 @@ import (
 // has its write refused by etcd itself, once another holder has taken the lock.
 func TestFenceRefusesAWriteAfterTheLeaseEnds(t *testing.T) {
 	w := newWorld(t, nil)
-	a, err := lock(w.ctx(), w.etcd.Client(t), w.key, 2)
+	a, err := lockStore(w.ctx(), w.store(w.etcd.Client(t)), w.sealer, shortLease)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,16 +22,16 @@ func TestFenceRefusesAWriteAfterTheLeaseEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The lease ends under a, as when a partition outlasts it.
-	if _, err := w.etcd.Client(t).Revoke(w.ctx(), a.session.Lease()); err != nil {
+	if _, err := w.etcd.Client(t).Revoke(w.ctx(), a.hold.(*etcdHold).session.Lease()); err != nil {
 		t.Fatal(err)
 	}
-	b, err := lock(w.ctx(), w.etcd.Client(t), w.key, 2)
+	b, err := lockStore(w.ctx(), w.store(w.etcd.Client(t)), w.sealer, shortLease)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.release(w.ctx())
-	rec := &record{Format: recordFormat, Name: "written by a rotator that lost the lock"}
-	if err := a.commit(w.ctx(), rec); !errors.Is(err, ErrLostLock) {
+	// The store's fence alone: Write does not look at Lost.
+	if _, err := a.hold.Write(w.ctx(), Stored{Record: []byte(`{"format":1}`), Version: a.version}); !errors.Is(err, ErrLostLock) {
 		t.Fatalf("the write of a holder whose lease ended: %v, want ErrLostLock", err)
 	}
 	if got := w.record(); got != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"strconv"
 	"testing"
 	"time"
 
@@ -123,16 +124,17 @@ func (w *world) ageGraceLeases(d time.Duration) {
 		w.leaseAge = map[int64]time.Duration{}
 	}
 	cli := w.etcd.Client(w.t)
-	rec, _, err := read(w.ctx(), cli, w.key)
-	if err != nil || rec == nil || rec.GraceLease == 0 {
+	rec, _, err := readRecord(w.ctx(), w.store(cli))
+	lease := graceLease(rec)
+	if err != nil || lease == 0 {
 		return
 	}
-	w.leaseAge[rec.GraceLease] += d
-	resp, err := cli.TimeToLive(w.ctx(), clientv3.LeaseID(rec.GraceLease))
+	w.leaseAge[int64(lease)] += d
+	resp, err := cli.TimeToLive(w.ctx(), lease)
 	if err != nil || resp.TTL <= 0 {
 		return
 	}
-	if w.leaseAge[rec.GraceLease] >= time.Duration(resp.GrantedTTL)*time.Second {
+	if w.leaseAge[int64(lease)] >= time.Duration(resp.GrantedTTL)*time.Second {
 		w.endGrace()
 	}
 }
@@ -140,13 +142,32 @@ func (w *world) ageGraceLeases(d time.Duration) {
 // endGrace ends the record's grace period now, as etcd's clock reaching its end would.
 func (w *world) endGrace() {
 	w.t.Helper()
-	rec := w.record()
-	if rec == nil || rec.GraceLease == 0 {
+	lease := graceLease(w.record())
+	if lease == 0 {
 		return
 	}
-	if _, err := w.etcd.Client(w.t).Revoke(w.ctx(), clientv3.LeaseID(rec.GraceLease)); err != nil {
+	if _, err := w.etcd.Client(w.t).Revoke(w.ctx(), lease); err != nil {
 		w.t.Fatalf("end the grace period: %v", err)
 	}
+}
+
+// graceLease is the etcd lease of rec's grace period (0 for none).
+func graceLease(rec *record) clientv3.LeaseID {
+	if rec == nil || rec.Grace == "" {
+		return 0
+	}
+	id, _ := strconv.ParseInt(rec.Grace, 10, 64)
+	return clientv3.LeaseID(id)
+}
+
+// store is the world's record reached through cli.
+func (w *world) store(cli *clientv3.Client) *EtcdStore {
+	w.t.Helper()
+	s, err := NewEtcdStore(cli, w.key)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return s
 }
 
 // rotator is a new rotator with an etcd client of its own.
@@ -161,7 +182,7 @@ func (w *world) rotator(cli *clientv3.Client) *Rotator {
 		w.t.Fatal(err)
 	}
 	return &Rotator{
-		Etcd: cli, Key: w.key, Sealer: w.sealer, Vault: vault, Name: tokenName,
+		Store: w.store(cli), Sealer: w.sealer, Vault: vault, Name: tokenName,
 		Connect: func(creds client.Credentials) (*client.Client, error) {
 			return client.New(w.fake.DNS, client.WithHTTPClient(w.fake.Client()), client.WithCredentials(creds))
 		},
@@ -178,7 +199,7 @@ type consumer struct {
 
 func (w *world) consumer() *consumer {
 	w.t.Helper()
-	src, err := NewSource(w.ctx(), w.etcd.Client(w.t), w.key, w.sealer)
+	src, err := NewSource(w.ctx(), w.store(w.etcd.Client(w.t)), w.sealer)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -207,7 +228,7 @@ func (w *world) ctx() context.Context {
 // record reads the record.
 func (w *world) record() *record {
 	w.t.Helper()
-	rec, _, err := read(w.ctx(), w.etcd.Client(w.t), w.key)
+	rec, _, err := readRecord(w.ctx(), w.store(w.etcd.Client(w.t)))
 	if err != nil {
 		w.t.Fatal(err)
 	}

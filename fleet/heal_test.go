@@ -119,7 +119,7 @@ func TestRevokedCurrentInsideGrace(t *testing.T) {
 	if err != nil || !rep.Rotated {
 		t.Fatalf("an --if-due run inside the grace period with a revoked current token: %+v, %v", rep, err)
 	}
-	if rec := w.record(); rec.Previous == nil || rec.Previous.ID != prev.ID || rec.GraceLease != w.record().GraceLease {
+	if rec := w.record(); rec.Previous == nil || rec.Previous.ID != prev.ID || rec.Grace != w.record().Grace {
 		t.Errorf("previous after the healing rotation: %+v, want %s kept", rec.Previous, prev.ID)
 	}
 	if _, ok := w.active()[prev.ID]; !ok {
@@ -195,7 +195,9 @@ func TestTwoRecordsNameOneToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := w.rotator(nil)
-	other.Key = w.key + "-renamed"
+	if other.Store, err = NewEtcdStore(w.etcd.Client(t), w.key+"-renamed"); err != nil {
+		t.Fatal(err)
+	}
 	b, err := other.Rotate(w.ctx(), RotateOptions{IfDue: true})
 	var foreign *ForeignTokensError
 	if !errors.As(err, &foreign) || !slices.Equal(foreign.IDs, []string{a.Current.ID}) {
@@ -355,7 +357,7 @@ func TestWrongKeyRotatorIsRefused(t *testing.T) {
 	if err := oldKeyConsumer.call(w.ctx()); err != nil {
 		t.Errorf("a consumer of the old key, inside the grace period: %v", err)
 	}
-	newSrc, err := NewSource(w.ctx(), w.etcd.Client(t), w.key, sealer)
+	newSrc, err := NewSource(w.ctx(), w.store(w.etcd.Client(t)), sealer)
 	if err != nil {
 		t.Fatal(err)
 	}

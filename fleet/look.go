@@ -13,12 +13,12 @@ import (
 // revision, whether Vault accepts its current token, what is left of the grace period, and
 // which tokens this rotator's key does not open (with ReplaceSealKey).
 type look struct {
-	rec *record
-	rev int64
+	rec     *record
+	version string
 	// refused: Vault refused the current token (revoked, expired, restored from an old
 	// backup). answered: Vault's answer said something of it (accepted or refused).
 	refused, answered bool
-	grace             time.Duration   // left of the previous token's grace period, by etcd
+	grace             time.Duration   // left of the previous token's grace period, by the store
 	unopened          map[string]bool // IDs of the tokens this key does not open
 }
 
@@ -58,8 +58,8 @@ func (r *Rotator) scheduled(l *look) bool {
 // would make an IfDue run work, asks Vault whether it accepts the current token (with the
 // token itself: Validate Session User, no login). A run that works anyway learns it from
 // its listing instead, so a rotation's Vault calls stay four.
-func (r *Rotator) look(ctx context.Context, rec *record, rev int64, opts RotateOptions) (*look, error) {
-	l := &look{rec: rec, rev: rev}
+func (r *Rotator) look(ctx context.Context, rec *record, version string, opts RotateOptions) (*look, error) {
+	l := &look{rec: rec, version: version}
 	if rec == nil {
 		return l, nil
 	}
@@ -68,13 +68,13 @@ func (r *Rotator) look(ctx context.Context, rec *record, rev int64, opts RotateO
 		return nil, err
 	}
 	l.unopened = unopened
-	if l.grace, err = graceLeft(ctx, r.Etcd, rec, r.clock().Now()); err != nil {
+	if l.grace, err = graceLeft(ctx, r.Store, rec, r.clock().Now()); err != nil {
 		return nil, err
 	}
 	if opts.IfDue && !opts.ReplaceSealKey && !r.scheduled(l) && rec.Current != nil {
 		l.refused, l.answered = r.accepts(ctx, rec, rec.Current)
 		if l.refused {
-			r.logger().Warn("fleet: Vault refuses the current token (revoked, expired, or an old record restored): rotating now", "key", r.Key, "id", rec.Current.ID)
+			r.logger().Warn("fleet: Vault refuses the current token (revoked, expired, or an old record restored): rotating now", "key", r.Store.Key(), "id", rec.Current.ID)
 		}
 	}
 	return l, nil
@@ -92,7 +92,7 @@ func (r *Rotator) openAll(rec *record, replace bool) (map[string]bool, error) {
 		if slot.e == nil || slot.e.Sealed == nil {
 			continue
 		}
-		if _, err := r.Sealer.open(r.Key, slot.e.ID, slot.e.Sealed); err != nil {
+		if _, err := r.Sealer.open(r.Store.Key(), slot.e.ID, slot.e.Sealed); err != nil {
 			if !replace {
 				return nil, fmt.Errorf("%w: the record's %s token %s; this rotator's --seal-key-file is not the fleet's key, and it wrote and sent nothing (to replace a lost key: rotate --replace-seal-key, docs/fleet.md)", ErrWrongSealKey, slot.name, slot.e.ID)
 			}
@@ -106,7 +106,7 @@ func (r *Rotator) openAll(rec *record, replace bool) (map[string]bool, error) {
 // the answer said anything of the token at all: a rate limit or a network error says
 // nothing, and the schedule decides as before.
 func (r *Rotator) accepts(ctx context.Context, rec *record, e *entry) (refused, answered bool) {
-	value, err := r.Sealer.open(r.Key, e.ID, e.Sealed)
+	value, err := r.Sealer.open(r.Store.Key(), e.ID, e.Sealed)
 	if err != nil {
 		return false, false
 	}
@@ -116,7 +116,7 @@ func (r *Rotator) accepts(ctx context.Context, rec *record, e *entry) (refused, 
 	}
 	ok, err := Accepts(ctx, c, rec.UserID)
 	if err != nil {
-		r.logger().Warn("fleet: could not learn whether Vault accepts the current token", "key", r.Key, "error", err)
+		r.logger().Warn("fleet: could not learn whether Vault accepts the current token", "key", r.Store.Key(), "error", err)
 		return false, false
 	}
 	return !ok, true

@@ -38,7 +38,7 @@ func TestMemberRestartsMidRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	src, err := NewSource(w.ctx(), c.ClientOf(t, clientv3.Config{Endpoints: []string{c.Members[stopped].URL}}), w.key, w.sealer)
+	src, err := NewSource(w.ctx(), w.store(c.ClientOf(t, clientv3.Config{Endpoints: []string{c.Members[stopped].URL}})), w.sealer)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
-
-	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/acme/vault-token/client"
 )
@@ -32,11 +31,14 @@ type record struct {
 	Previous *entry `json:"previous"`
 	Pending  *entry `json:"pending"`
 	// PreviousRevocableAt is when the grace period of Previous ends, on the clock of the
-	// rotator that promoted: for people (status) only. The rule is GraceLease.
+	// rotator that promoted: for people (status) only. The rule is Grace.
 	PreviousRevocableAt time.Time `json:"previousRevocableAt,omitzero"`
-	// GraceLease is the etcd lease whose time to live is Previous's grace period: while
-	// it lives, Previous is not revoked. etcd's clock measures it, so no rotator compares
-	// its clock with another's. 0 for a record written before leases measured the grace.
+	// Grace is the store's grace period for Previous (Store.StartGrace): while it lasts,
+	// Previous is not revoked. The store's clock measures it, so no rotator compares its
+	// clock with another's. "" for a record written before stores measured the grace.
+	Grace string `json:"grace,omitempty"`
+	// GraceLease is how records of earlier versions named an etcd grace lease; decoding
+	// moves it to Grace (an etcd store's reference is the lease ID in decimal).
 	GraceLease int64 `json:"graceLease,omitempty"`
 	// Creating holds the token requests this record's rotators sent (or were about to
 	// send) and have not committed as Pending: the proof a later run needs to revoke a
@@ -108,6 +110,9 @@ func decodeRecord(b []byte) (*record, error) {
 	if r.Format != recordFormat {
 		return nil, fmt.Errorf("%w: it has format %d; this program reads format %d (a newer version wrote it?)", ErrUnreadableRecord, r.Format, recordFormat)
 	}
+	if r.GraceLease != 0 && r.Grace == "" {
+		r.Grace, r.GraceLease = strconv.FormatInt(r.GraceLease, 10), 0
+	}
 	return &r, nil
 }
 
@@ -144,8 +149,9 @@ type Status struct {
 	// CurrentAccepted is whether Vault accepts the current token, when it was asked
 	// (vault-token fleet status with the sealing key and the Vault); null otherwise.
 	CurrentAccepted *bool `json:"currentAccepted"`
-	// Revision is the etcd revision the record was last written at.
-	Revision int64 `json:"revision"`
+	// Version is the store's version of the record as read: the etcd revision it was
+	// last written at, or the Secret's resourceVersion.
+	Version string `json:"version"`
 }
 
 func (e *entry) view() *Token {
@@ -160,9 +166,9 @@ func (e *entry) view() *Token {
 	return t
 }
 
-func (r *record) status(key string, rev int64) *Status {
+func (r *record) status(key, version string) *Status {
 	s := &Status{Key: key, Vault: r.Vault, UserID: r.UserID, Name: r.Name, Epoch: r.Epoch,
-		Current: r.Current.view(), Previous: r.Previous.view(), Pending: r.Pending.view(), Revision: rev}
+		Current: r.Current.view(), Previous: r.Previous.view(), Pending: r.Pending.view(), Version: version}
 	if r.Previous != nil && !r.PreviousRevocableAt.IsZero() {
 		at := r.PreviousRevocableAt
 		s.PreviousRevocableAt = &at
@@ -179,26 +185,30 @@ func newEntry(s *Sealer, key string, tok *client.Token, created, expires time.Ti
 	return &entry{ID: tok.ID, Sealed: sealed, Created: created, Expires: expires}, nil
 }
 
-// ReadStatus reads the record at key, without opening any token.
-func ReadStatus(ctx context.Context, kv clientv3.KV, key string) (*Status, error) {
-	rec, rev, err := read(ctx, kv, key)
+// ReadStatus reads the record, without opening any token.
+func ReadStatus(ctx context.Context, s Store) (*Status, error) {
+	rec, st, err := readRecord(ctx, s)
 	if err != nil {
 		return nil, err
 	}
 	if rec == nil {
 		return nil, ErrNoRecord
 	}
-	return rec.status(key, rev), nil
+	return rec.status(s.Key(), st.Version), nil
 }
 
-// CurrentToken reads the record at key and opens its current token.
-func CurrentToken(ctx context.Context, kv clientv3.KV, key string, sealer *Sealer) (client.Secret, error) {
-	rec, _, err := read(ctx, kv, key)
+// CurrentToken reads the record and gives its current token: the value the store keeps
+// unsealed, else the sealed one opened (sealer may be nil for a store that keeps it).
+func CurrentToken(ctx context.Context, s Store, sealer *Sealer) (client.Secret, error) {
+	rec, st, err := readRecord(ctx, s)
 	if err != nil {
 		return client.Secret{}, err
 	}
 	if rec == nil || rec.Current == nil {
 		return client.Secret{}, ErrNoRecord
 	}
-	return sealer.open(key, rec.Current.ID, rec.Current.Sealed)
+	if !st.Token.IsZero() {
+		return st.Token, nil
+	}
+	return sealer.open(s.Key(), rec.Current.ID, rec.Current.Sealed)
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/internal/bound"
 )
@@ -20,14 +18,13 @@ const (
 	DefaultLockTTL  = 10 * time.Second
 )
 
-// A Rotator rotates a fleet's token: under the fleet's etcd lock, with every write fenced
+// A Rotator rotates a fleet's token: under the store's lock, with every write fenced
 // on still holding it, it recovers what a rotator that died left, creates a token, commits
 // it as pending, checks it works, and promotes it to current in one commit, keeping the
 // token before it as previous for the grace period. A later rotation revokes previous once
 // the grace period is over. docs/fleet.md gives the protocol and what each failure leaves.
 type Rotator struct {
-	Etcd   *clientv3.Client
-	Key    string // the record's etcd key
+	Store  Store // where the record and the lock are: NewEtcdStore, or the kube package's
 	Sealer *Sealer
 	// Vault is the rotator's client, with credentials that may create, list and revoke the
 	// tokens (a password: one login per rotation run).
@@ -47,14 +44,16 @@ type Rotator struct {
 	// rotates (default DefaultDueShare).
 	DueShare float64
 	// LockTTL is the lease of the lock: a rotator that stops renewing it (dead, cut off)
-	// loses the lock after this long (default DefaultLockTTL; etcd rounds up small values).
+	// loses the lock after this long (default DefaultLockTTL; etcd rounds it up to whole
+	// seconds).
 	LockTTL time.Duration
 	Clock   Clock        // default: the system's
 	Logger  *slog.Logger // default: discards
 
 	// afterPhase, when a test sets it, runs after each phase of a rotation; an error ends
 	// the rotation there (a failpoint). To leave the lock as a process that died would,
-	// the test closes Etcd before returning, so the lease is neither renewed nor released.
+	// the test closes the store's client before returning, so the lease is neither renewed
+	// nor released.
 	afterPhase func(phase) error
 }
 
@@ -109,7 +108,7 @@ type Report struct {
 	// DueAt is when the current token is due for rotation (null for never).
 	DueAt *time.Time `json:"dueAt"`
 	// GraceEndsAt is when the previous token may be revoked (null when there is none), as
-	// the rotator that promoted saw its clock; the rule is etcd's lease.
+	// the rotator that promoted saw its clock; the rule is the store's grace period.
 	GraceEndsAt *time.Time `json:"graceEndsAt"`
 	// Recovery.
 	AdoptedPending  string   `json:"adoptedPending,omitempty"`  // a dead rotator's token, active, promoted
@@ -126,7 +125,7 @@ type Report struct {
 // GraceError is the error of a rotation refused because the previous token's grace period
 // has not ended: a rotation now would make a fourth token, or revoke one consumers may hold.
 type GraceError struct {
-	Left  time.Duration // what is left of it, by etcd's clock
+	Left  time.Duration // what is left of it, by the store's clock
 	Until time.Time     // when it ends, by the clock of the rotator that promoted
 }
 
@@ -136,7 +135,7 @@ func (e *GraceError) Error() string {
 
 // ForeignTokensError is the error of a run that found active tokens of the fleet's name
 // that the record did not create: another record naming the same token, a token made by
-// hand, tokens made after an etcd backup that was restored. They are not revoked: an
+// hand, tokens made after a backup of the store was restored. They are not revoked: an
 // operator decides (docs/fleet.md, "Tokens the record did not create").
 type ForeignTokensError struct {
 	Name string
@@ -144,7 +143,7 @@ type ForeignTokensError struct {
 }
 
 func (e *ForeignTokensError) Error() string {
-	return fmt.Sprintf("fleet: %d active token(s) named %q that this record did not create: %s; they were not revoked: if they are this fleet's (an etcd backup was restored), revoke them (vault-token revoke ID...); if another fleet or a person uses the name, give one of them another name", len(e.IDs), e.Name, strings.Join(e.IDs, ", "))
+	return fmt.Sprintf("fleet: %d active token(s) named %q that this record did not create: %s; they were not revoked: if they are this fleet's (a backup of its store was restored), revoke them (vault-token revoke ID...); if another fleet or a person uses the name, give one of them another name", len(e.IDs), e.Name, strings.Join(e.IDs, ", "))
 }
 
 // ErrRecordMismatch is the error of a rotator whose Vault, user or token name differs
@@ -166,7 +165,7 @@ func (r *Rotator) logger() *slog.Logger {
 }
 
 func (r *Rotator) step(s phase) error {
-	r.logger().Debug("fleet rotation", "key", r.Key, "step", string(s))
+	r.logger().Debug("fleet rotation", "key", r.Store.Key(), "step", string(s))
 	if r.afterPhase != nil {
 		return r.afterPhase(s)
 	}
@@ -175,10 +174,10 @@ func (r *Rotator) step(s phase) error {
 
 func (r *Rotator) validate() error {
 	switch {
-	case r.Etcd == nil || r.Vault == nil || r.Sealer == nil || r.Connect == nil:
-		return errors.New("fleet: a Rotator needs Etcd, Vault, Connect and Sealer")
-	case r.Key == "" || r.Name == "":
-		return errors.New("fleet: a Rotator needs Key and Name")
+	case r.Store == nil || r.Vault == nil || r.Sealer == nil || r.Connect == nil:
+		return errors.New("fleet: a Rotator needs Store, Vault, Connect and Sealer")
+	case r.Name == "":
+		return errors.New("fleet: a Rotator needs Name")
 	case r.Grace < 0 || r.Lifetime < 0:
 		return errors.New("fleet: Grace and Lifetime cannot be negative")
 	case r.DueShare < 0 || r.DueShare > 1:
@@ -209,12 +208,11 @@ func (r *Rotator) due(rec *record, now time.Time) bool {
 	return !at.IsZero() && !now.Before(at)
 }
 
-func (r *Rotator) lockTTL() int {
-	ttl := r.LockTTL
-	if ttl <= 0 {
-		ttl = DefaultLockTTL
+func (r *Rotator) lockTTL() time.Duration {
+	if r.LockTTL <= 0 {
+		return DefaultLockTTL
 	}
-	return int((ttl + time.Second - 1) / time.Second)
+	return r.LockTTL
 }
 
 // Rotate runs one rotation (with IfDue, only when there is something to do) and the
@@ -232,11 +230,11 @@ func (r *Rotator) Rotate(ctx context.Context, opts RotateOptions) (*Report, erro
 	for {
 		// A look without the lock: a job that runs often decides without taking it, and a
 		// rotation inside the grace period waits here, not while holding the lock.
-		rec, rev, err := read(ctx, r.Etcd, r.Key)
+		rec, st, err := readRecord(ctx, r.Store)
 		if err != nil {
 			return nil, err
 		}
-		l, err := r.look(ctx, rec, rev, opts)
+		l, err := r.look(ctx, rec, st.Version, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -261,7 +259,7 @@ func (r *Rotator) Rotate(ctx context.Context, opts RotateOptions) (*Report, erro
 
 // lockedRun takes the lock, runs a rotation under it, and releases it.
 func (r *Rotator) lockedRun(ctx context.Context, opts RotateOptions, l *look) (*Report, error) {
-	h, err := lock(ctx, r.Etcd, r.Key, r.lockTTL())
+	h, err := lockStore(ctx, r.Store, r.Sealer, r.lockTTL())
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +272,7 @@ func (r *Rotator) lockedRun(ctx context.Context, opts RotateOptions, l *look) (*
 }
 
 // releaseAllowance is how long the lock's release may run past the run's deadline: the
-// lease ends by itself anyway, so a release etcd does not answer is given up.
+// lease ends by itself anyway, so a release the store does not answer is given up.
 const releaseAllowance = 500 * time.Millisecond
 
 // waitForGrace waits until the grace period ends, if ctx lasts that long; else it refuses.
@@ -283,7 +281,7 @@ func (r *Rotator) waitForGrace(ctx context.Context, l *look) error {
 	if deadline, ok := ctx.Deadline(); ok && deadline.Before(time.Now().Add(l.grace)) {
 		return &GraceError{Left: l.grace, Until: until}
 	}
-	r.logger().Info("fleet rotation waits for the grace period to end", "key", r.Key, "left", l.grace)
+	r.logger().Info("fleet rotation waits for the grace period to end", "key", r.Store.Key(), "left", l.grace)
 	select {
 	case <-r.clock().After(l.grace):
 		return nil
@@ -294,7 +292,7 @@ func (r *Rotator) waitForGrace(ctx context.Context, l *look) error {
 
 // report describes rec after a run.
 func (r *Rotator) report(rec *record, rotated bool, l *look) *Report {
-	rep := &Report{Key: r.Key, Rotated: rotated}
+	rep := &Report{Key: r.Store.Key(), Rotated: rotated}
 	if l != nil && !rotated {
 		rep.CurrentAccepted = l.accepted()
 	}

@@ -19,8 +19,8 @@ func (r *Rotator) locked(ctx context.Context, h *holder, opts RotateOptions, l *
 	if err != nil {
 		return nil, err
 	}
-	if h.rev != l.rev {
-		if l, err = r.look(ctx, rec, h.rev, opts); err != nil {
+	if h.version != l.version {
+		if l, err = r.look(ctx, rec, h.version, opts); err != nil {
 			return nil, err
 		}
 		if !r.hasWork(l, opts) {
@@ -42,7 +42,7 @@ func (r *Rotator) locked(ctx context.Context, h *holder, opts RotateOptions, l *
 	if rec.Vault != r.Vault.VaultDNS() || rec.UserID != userID || rec.Name != r.Name {
 		return nil, fmt.Errorf("%w: it holds user %s's token %q of %s", ErrRecordMismatch, rec.UserID, rec.Name, rec.Vault)
 	}
-	rep := &Report{Key: r.Key, CurrentAccepted: l.accepted()}
+	rep := &Report{Key: r.Store.Key(), CurrentAccepted: l.accepted()}
 	rc, err := r.recover(ctx, h, rec, userID, rep, l)
 	if err != nil {
 		return nil, err
@@ -167,13 +167,13 @@ func (r *Rotator) recover(ctx context.Context, h *holder, rec *record, userID st
 		if listed && l.refused {
 			revoke, rep.RevokedRefused = append(revoke, c.ID), c.ID
 		} else if !listed {
-			r.logger().Warn("fleet: the current token is not active in Vault (expired or revoked): rotating", "key", r.Key, "id", c.ID)
+			r.logger().Warn("fleet: the current token is not active in Vault (expired or revoked): rotating", "key", r.Store.Key(), "id", c.ID)
 		}
 	}
 	if p := rec.Previous; p != nil {
 		if _, ok := active[p.ID]; !ok {
 			// Vault refuses it already: no grace period to keep, nothing to revoke.
-			rec.Previous, rec.PreviousRevocableAt, rec.GraceLease = nil, time.Time{}, 0
+			rec.Previous, rec.PreviousRevocableAt, rec.Grace = nil, time.Time{}, ""
 			rep.ClearedPrevious, rc.changed = p.ID, true
 		} else if l.grace == 0 || l.unopened[p.ID] {
 			revoke = append(revoke, p.ID)
@@ -191,7 +191,7 @@ func (r *Rotator) recover(ctx context.Context, h *holder, rec *record, userID st
 	rc.changed = true
 	if rec.Previous != nil && slices.Contains(revoke, rec.Previous.ID) {
 		rep.RevokedPrevious = rec.Previous.ID
-		rec.Previous, rec.PreviousRevocableAt, rec.GraceLease = nil, time.Time{}, 0
+		rec.Previous, rec.PreviousRevocableAt, rec.Grace = nil, time.Time{}, ""
 	}
 	if rec.Pending != nil && slices.Contains(revoke, rec.Pending.ID) {
 		rec.Pending = nil
@@ -240,7 +240,7 @@ func (r *Rotator) claim(rec *record, tokens []client.TokenInfo, rep *Report) (or
 		}
 	}
 	if len(rep.ForeignTokens) > 0 {
-		r.logger().Warn("fleet: active tokens of the fleet's name that the record did not create; not revoked", "key", r.Key, "ids", rep.ForeignTokens)
+		r.logger().Warn("fleet: active tokens of the fleet's name that the record did not create; not revoked", "key", r.Store.Key(), "ids", rep.ForeignTokens)
 	}
 	return orphans
 }
@@ -300,7 +300,7 @@ func (r *Rotator) create(ctx context.Context, h *holder, rec *record, userID str
 	if err := r.step(phaseCreated); err != nil {
 		return nil, err
 	}
-	e, err := newEntry(r.Sealer, r.Key, tok, now, req.ExpiresAt)
+	e, err := newEntry(r.Sealer, r.Store.Key(), tok, now, req.ExpiresAt)
 	if err != nil {
 		return nil, err
 	}
@@ -319,7 +319,7 @@ func (r *Rotator) verify(ctx context.Context, h *holder, rec *record, e *entry, 
 	if err := h.stillHolds(); err != nil {
 		return err
 	}
-	value, err := r.Sealer.open(r.Key, e.ID, e.Sealed)
+	value, err := r.Sealer.open(r.Store.Key(), e.ID, e.Sealed)
 	if err != nil {
 		return err
 	}
@@ -357,7 +357,7 @@ func (r *Rotator) verify(ctx context.Context, h *holder, rec *record, e *entry, 
 }
 
 // promote makes pending current in one fenced commit, keeping the current token as
-// previous for the grace period, measured by an etcd lease. A current token Vault no
+// previous for the grace period, measured by the store. A current token Vault no
 // longer accepts is not kept (there is nothing to keep): a previous token still in its own
 // grace period then stays as it is. A current token sealed under a key being replaced
 // (unopened) is kept by ID only.
@@ -366,7 +366,7 @@ func (r *Rotator) promote(ctx context.Context, h *holder, rec *record, e *entry,
 		if err := h.stillHolds(); err != nil {
 			return err
 		}
-		lease, err := startGrace(ctx, r.Etcd, r.Grace)
+		grace, err := r.Store.StartGrace(ctx, r.Grace)
 		if err != nil {
 			return err
 		}
@@ -375,8 +375,8 @@ func (r *Rotator) promote(ctx context.Context, h *holder, rec *record, e *entry,
 			kept.Sealed = nil
 			prev = &kept
 		}
-		rec.Previous, rec.PreviousRevocableAt, rec.GraceLease = prev, r.clock().Now().Add(r.Grace), lease
-		if lease == 0 {
+		rec.Previous, rec.PreviousRevocableAt, rec.Grace = prev, r.clock().Now().Add(r.Grace), grace
+		if grace == "" {
 			rec.PreviousRevocableAt = time.Time{}
 		}
 	}

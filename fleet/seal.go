@@ -120,6 +120,9 @@ func (s *Sealer) seal(recordKey, tokenID string, value client.Secret) ([]byte, e
 }
 
 func (s *Sealer) open(recordKey, tokenID string, sealed []byte) (client.Secret, error) {
+	if s == nil {
+		return client.Secret{}, fmt.Errorf("%w: no sealing key was given", ErrWrongSealKey)
+	}
 	n := s.aead.NonceSize()
 	if len(sealed) < 1+n+s.aead.Overhead() || sealed[0] != sealVersion {
 		return client.Secret{}, ErrWrongSealKey

@@ -3,23 +3,16 @@ package fleet
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/acme/vault-token/client"
 )
 
-// rewatchPause is how long a Source waits before it reads and watches again after etcd
-// could not answer.
-const rewatchPause = 250 * time.Millisecond
-
 // A Source gives a fleet's current token to a client (client.AccessTokenFrom): it reads
-// the record once, then watches it and switches to a new token as soon as etcd reports the
-// promotion. When Vault refuses the token it gave, it reads the record afresh (once per
+// the record once, then follows it (Store.Follow) and switches to a new token as soon as
+// the store reports the promotion. When Vault refuses the token it gave, it reads the record afresh (once per
 // refused token) before the client asks again, so a consumer whose watch lagged catches up
 // instead of failing. A consumer needs no password and never logs in.
 //
@@ -30,14 +23,12 @@ const rewatchPause = 250 * time.Millisecond
 //
 // It is safe for concurrent use. Close stops the watch.
 type Source struct {
-	etcd   *clientv3.Client
-	key    string
+	store  Store
 	sealer *Sealer
 	cancel context.CancelFunc
 	done   chan struct{}
 
 	mu       sync.Mutex
-	rev      int64 // the revision of the record held
 	id       string
 	epoch    int64
 	expires  time.Time
@@ -72,13 +63,15 @@ func WithLogger(l *slog.Logger) SourceOption { return func(s *Source) { s.log = 
 
 var _ client.RefusalAware = (*Source)(nil)
 
-// NewSource reads the record at key and starts watching it. A key with no record yet is
-// not an error: Secret reports ErrNoRecord until a rotation writes one.
-func NewSource(ctx context.Context, etcd *clientv3.Client, key string, sealer *Sealer, opts ...SourceOption) (*Source, error) {
-	if etcd == nil || key == "" || sealer == nil {
-		return nil, errors.New("fleet: a Source needs an etcd client, a key and a Sealer")
+// NewSource reads the store's record and starts following it. A store with no record yet
+// is not an error: Secret reports ErrNoRecord until a rotation writes one. sealer opens
+// the current token; it may be nil for a store that keeps the token unsealed (the kube
+// package's).
+func NewSource(ctx context.Context, store Store, sealer *Sealer, opts ...SourceOption) (*Source, error) {
+	if store == nil {
+		return nil, errors.New("fleet: a Source needs a store")
 	}
-	s := &Source{etcd: etcd, key: key, sealer: sealer, done: make(chan struct{}), changed: make(chan struct{}),
+	s := &Source{store: store, sealer: sealer, done: make(chan struct{}), changed: make(chan struct{}),
 		log: slog.New(slog.DiscardHandler), gen: 1} // the zero Snapshot is older than any
 	for _, o := range opts {
 		o(s)
@@ -88,7 +81,7 @@ func NewSource(ctx context.Context, etcd *clientv3.Client, key string, sealer *S
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
-	go s.watch(wctx)
+	go s.follow(wctx)
 	return s, nil
 }
 
@@ -156,39 +149,32 @@ func (s *Source) Close() error {
 	return nil
 }
 
-// reread reads the record with a linearizable read.
+// reread reads the record afresh.
 func (s *Source) reread(ctx context.Context) error {
-	resp, err := s.etcd.Get(ctx, s.key)
+	st, err := s.store.Read(ctx)
 	if err != nil {
-		return fmt.Errorf("fleet: read %s: %w", s.key, err)
+		return err
 	}
-	if len(resp.Kvs) == 0 {
-		s.apply(resp.Header.Revision, nil)
-		return nil
-	}
-	s.apply(resp.Kvs[0].ModRevision, resp.Kvs[0].Value)
+	s.apply(st)
 	return nil
 }
 
-// apply takes the record written at rev (nil: none), unless the source holds a later one.
-// A record that gives no token keeps the token held, and says why in err.
-func (s *Source) apply(rev int64, b []byte) {
-	cur, epoch, value, err := s.decode(b)
+// apply takes the record as the store gave it. A record that gives no token keeps the
+// token held, and says why in err. The store delivers changes in order; a read after a
+// refusal may race with one, and the next change (or read) settles it.
+func (s *Source) apply(st Stored) {
+	cur, epoch, value, err := s.decode(st)
 	id := ""
 	if cur != nil {
 		id = cur.ID
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if rev < s.rev {
-		return
-	}
-	s.rev = rev
 	if err != nil {
 		if s.err != nil && s.err.Error() == err.Error() {
 			return
 		}
-		s.log.Warn("fleet: the record gives no token; the source keeps the one it had", "key", s.key, "revision", rev, "error", err, "holds", s.id)
+		s.log.Warn("fleet: the record gives no token; the source keeps the one it had", "key", s.store.Key(), "version", st.Version, "error", err, "holds", s.id)
 		s.err = err
 		if !s.has {
 			s.id, s.epoch = id, epoch
@@ -202,7 +188,7 @@ func (s *Source) apply(rev int64, b []byte) {
 		return
 	}
 	if recovered && s.has {
-		s.log.Info("fleet: the record gives a token again", "key", s.key, "id", id)
+		s.log.Info("fleet: the record gives a token again", "key", s.store.Key(), "id", id)
 	}
 	s.id, s.epoch, s.value, s.has = id, epoch, value, true
 	s.expires, s.promoted = cur.Expires, cur.Promoted
@@ -219,52 +205,40 @@ func (s *Source) notify() {
 	s.changed = make(chan struct{})
 }
 
-// decode opens the record's current token: the entry, the epoch and the value.
-func (s *Source) decode(b []byte) (*entry, int64, client.Secret, error) {
-	if b == nil {
+// decode gives the record's current token: the entry, the epoch and the value (the one
+// the store keeps unsealed, else the sealed one opened).
+func (s *Source) decode(st Stored) (*entry, int64, client.Secret, error) {
+	if st.Record == nil {
 		return nil, 0, client.Secret{}, ErrNoRecord
 	}
-	rec, err := decodeRecord(b)
+	rec, err := decodeRecord(st.Record)
 	if err != nil {
 		return nil, 0, client.Secret{}, err
 	}
 	if rec.Current == nil {
 		return nil, rec.Epoch, client.Secret{}, ErrNoRecord
 	}
-	v, err := s.sealer.open(s.key, rec.Current.ID, rec.Current.Sealed)
+	if !st.Token.IsZero() {
+		return rec.Current, rec.Epoch, st.Token, nil
+	}
+	v, err := s.sealer.open(s.store.Key(), rec.Current.ID, rec.Current.Sealed)
 	return rec.Current, rec.Epoch, v, err
 }
 
-// watch follows the record. A watch etcd cancels (compaction, a member that lost its
-// leader) is followed by a fresh read and a new watch from there.
-func (s *Source) watch(ctx context.Context) {
+// follow applies what the store delivers; a Change with Err is logged once, and the store
+// goes on trying.
+func (s *Source) follow(ctx context.Context) {
 	defer close(s.done)
-	for ctx.Err() == nil {
-		s.mu.Lock()
-		from := s.rev + 1
-		s.mu.Unlock()
-		for resp := range s.etcd.Watch(clientv3.WithRequireLeader(ctx), s.key, clientv3.WithRev(from)) {
-			if resp.Err() != nil {
-				break
+	var last string
+	for c := range s.store.Follow(ctx) {
+		if c.Err != nil {
+			if text := c.Err.Error(); text != last {
+				s.log.Warn("fleet: the store cannot be followed for now; the source keeps its token", "key", s.store.Key(), "error", c.Err)
+				last = text
 			}
-			for _, ev := range resp.Events {
-				if ev.Type == clientv3.EventTypeDelete {
-					s.apply(ev.Kv.ModRevision, nil)
-				} else {
-					s.apply(ev.Kv.ModRevision, ev.Kv.Value)
-				}
-			}
+			continue
 		}
-		if ctx.Err() != nil {
-			return
-		}
-		// No leader, or no member reachable: wait a little before asking again, rather
-		// than spin.
-		if err := s.reread(ctx); err != nil {
-			select {
-			case <-ctx.Done():
-			case <-time.After(rewatchPause):
-			}
-		}
+		last = ""
+		s.apply(c.Stored)
 	}
 }

@@ -21,7 +21,7 @@ func TestConsumerRereadsWhenRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &Source{etcd: w.etcd.Client(t), key: w.key, sealer: w.sealer, changed: make(chan struct{})}
+	src := &Source{store: w.store(w.etcd.Client(t)), sealer: w.sealer, changed: make(chan struct{})}
 	if err := src.reread(w.ctx()); err != nil { // no watch
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := NewSource(w.ctx(), w.etcd.Client(t), w.key, w.sealer)
+	src, err := NewSource(w.ctx(), w.store(w.etcd.Client(t)), w.sealer)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,174 +1,170 @@
 package fleet
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/client/v3/concurrency"
+	"github.com/acme/vault-token/client"
 )
 
-// ErrLostLock is the error of a rotator that no longer holds the fleet's lock (its etcd
-// lease ended: a partition, a pause longer than the lease) or whose record another writer
-// changed: etcd refused its write, or it stopped before writing.
-var ErrLostLock = errors.New("fleet: this rotator lost the lock (its etcd lease ended) or another rotator changed the record; nothing more was written")
-
-// read gets the record at key and the revision it was last written at (0, and a nil
-// record, when there is none). The read is linearizable: it sees every write committed
-// before it began.
-func read(ctx context.Context, kv clientv3.KV, key string) (*record, int64, error) {
-	resp, err := kv.Get(ctx, key)
-	if err != nil {
-		return nil, 0, fmt.Errorf("fleet: read %s: %w", key, err)
-	}
-	if len(resp.Kvs) == 0 {
-		return nil, 0, nil
-	}
-	r, err := decodeRecord(resp.Kvs[0].Value)
-	if err != nil {
-		return nil, 0, err
-	}
-	return r, resp.Kvs[0].ModRevision, nil
+// A Store keeps a fleet's record and the lock over it. The rotation protocol (Rotator) and
+// the consumer (Source) are written once against it; EtcdStore is one implementation and
+// the kube package's Store (a Secret and a Lease) another. A store holds the record as
+// bytes it does not read, and versions it alone compares.
+//
+// A new store must give what the protocol relies on: Read is linearizable (it sees every
+// write that completed before it began); a Hold's Write is refused, by the store itself,
+// once the record changed since the version it names, so that a holder another overtook
+// cannot write (the protocol writes the record under a new holder before any token is
+// made); Follow delivers every change in order; the grace period runs on the store's
+// clock, not a rotator's.
+type Store interface {
+	// Key names the record: in messages, reports, and the sealing's associated data
+	// (a token sealed under one key does not open under another).
+	Key() string
+	// Read returns the record as it is now (Stored.Record nil when there is none).
+	Read(ctx context.Context) (Stored, error)
+	// Lock takes the lock, waiting for a holder to release it or to lose it, within ctx.
+	// A holder that stops renewing it (dead, cut off) loses it after about ttl.
+	Lock(ctx context.Context, ttl time.Duration) (Hold, error)
+	// Follow delivers the record as it is, then each change of it, until ctx ends. When
+	// the store cannot be reached it delivers a Change with Err and goes on trying; a
+	// later Change carries the record again.
+	Follow(ctx context.Context) <-chan Change
+	// StartGrace starts a grace period of d, measured by the store, and returns what
+	// GraceLeft asks about ("" for d <= 0).
+	StartGrace(ctx context.Context, d time.Duration) (string, error)
+	// GraceLeft is what is left of the grace period ref (0 once it ended).
+	GraceLeft(ctx context.Context, ref string) (time.Duration, error)
 }
 
-// lockKey is the prefix of the etcd lock over the record at key.
-func lockKey(key string) string { return key + "/lock" }
+// A Hold is a store's lock, held.
+type Hold interface {
+	// Lost is closed once the holder knows it no longer holds the lock.
+	Lost() <-chan struct{}
+	// Write writes s.Record (and s.Token) conditioned, by the store, on the record still
+	// being at s.Version, and returns the new version. A write another writer overtook is
+	// refused: ErrLostLock. It does not look at Lost: the protocol does, before it writes.
+	Write(ctx context.Context, s Stored) (version string, err error)
+	// Release gives the lock up; a release the store does not answer is given up (the
+	// lock ends by itself).
+	Release(ctx context.Context)
+}
 
-// holder is a rotator holding the lock: the etcd session whose lease keeps it, and the
-// mutex whose key names the holder.
+// Stored is the record as a store holds it.
+type Stored struct {
+	// Record is the record's JSON, its token values sealed; nil when there is none.
+	Record []byte
+	// Token is the current token's value, for a store that keeps it unsealed where any
+	// process reads it (a Secret's token key, which pods mount); zero in a store that
+	// does not (etcd), and when there is no current token.
+	Token client.Secret
+	// Version is the store's version of the record ("" when the store holds nothing).
+	Version string
+}
+
+// A Change is what Follow delivers: the record as it now is, or why the store could not
+// be followed for a while.
+type Change struct {
+	Stored
+	Err error
+}
+
+// ErrLostLock is the error of a rotator that no longer holds the fleet's lock (its lease
+// ended: a partition, a pause longer than the lease) or whose record another writer
+// changed: the store refused its write, or it stopped before writing.
+var ErrLostLock = errors.New("fleet: this rotator lost the lock (its lease ended) or another rotator changed the record; nothing more was written")
+
+// holder is a rotator holding the store's lock, with the version of the record it last
+// read or wrote (the next write's fence) and the token value the store gave with it.
 type holder struct {
-	session *concurrency.Session
-	mutex   *concurrency.Mutex
-	key     string
-	rev     int64 // the record's revision as this holder last read or wrote it
+	store   Store
+	hold    Hold
+	sealer  *Sealer
+	version string
+	token   client.Secret
 }
 
-// lock takes the lock over the record at key, waiting for a holder to release it or for
-// its lease to end, within ctx.
-func lock(ctx context.Context, cli *clientv3.Client, key string, ttlSeconds int) (*holder, error) {
-	session, err := concurrency.NewSession(cli, concurrency.WithTTL(ttlSeconds), concurrency.WithContext(ctx))
+func lockStore(ctx context.Context, s Store, sealer *Sealer, ttl time.Duration) (*holder, error) {
+	h, err := s.Lock(ctx, ttl)
 	if err != nil {
-		return nil, fmt.Errorf("fleet: etcd session: %w", err)
+		return nil, err
 	}
-	m := concurrency.NewMutex(session, lockKey(key))
-	if err := m.Lock(ctx); err != nil {
-		_ = session.Close()
-		return nil, fmt.Errorf("fleet: take the lock %s: %w", lockKey(key), err)
-	}
-	return &holder{session: session, mutex: m, key: key}, nil
+	return &holder{store: s, hold: h, sealer: sealer}, nil
 }
 
-// stillHolds returns ErrLostLock once the lease is known to have ended: a rotator stops before
+// stillHolds returns ErrLostLock once the lock is known to be lost: a rotator stops before
 // its next write or Vault call instead of relying on the fence alone.
 func (h *holder) stillHolds() error {
 	select {
-	case <-h.session.Done():
+	case <-h.hold.Lost():
 		return ErrLostLock
 	default:
 		return nil
 	}
 }
 
-// read reads the record and remembers its revision for the next write's fence.
+// read reads the record and remembers its version for the next write's fence.
 func (h *holder) read(ctx context.Context) (*record, error) {
-	r, rev, err := read(ctx, h.session.Client(), h.key)
+	rec, st, err := readRecord(ctx, h.store)
 	if err != nil {
 		return nil, err
 	}
-	h.rev = rev
-	return r, nil
+	h.version, h.token = st.Version, st.Token
+	return rec, nil
 }
 
-// write puts r in one transaction fenced on this holder still owning the lock (the
-// mutex key still exists at the revision it was created at) and on the record being as
-// this holder last saw it. A holder whose lease ended, or that another writer overtook,
-// is refused: ErrLostLock.
-func (h *holder) write(ctx context.Context, r *record) error {
+// write writes rec, fenced, once the lock is known to be still held. The current token's
+// value goes with it (for a store that keeps it unsealed): opened from rec, or, for a
+// current token this key does not open (a key being replaced), the value the store gave.
+func (h *holder) write(ctx context.Context, rec *record) error {
 	if err := h.stillHolds(); err != nil {
 		return err
 	}
-	return h.commit(ctx, r)
-}
-
-// commit is write without the look at the lease first: the fence alone. A transaction
-// whose outcome etcd could not report (a leader lost mid-way: "request timed out") is
-// settled by reading the record: if it holds what was written, the write took; if not,
-// the same fenced transaction is sent again, which cannot apply twice (the revision it is
-// conditioned on would have moved).
-func (h *holder) commit(ctx context.Context, r *record) error {
-	b, err := r.encode()
+	b, err := rec.encode()
 	if err != nil {
 		return err
 	}
-	kv := h.session.Client()
-	for attempt := 1; ; attempt++ {
-		resp, err := kv.Txn(ctx).
-			If(h.mutex.IsOwner(), clientv3.Compare(clientv3.ModRevision(h.key), "=", h.rev)).
-			Then(clientv3.OpPut(h.key, string(b))).
-			Commit()
-		if err == nil {
-			if !resp.Succeeded {
-				return ErrLostLock
-			}
-			h.rev = resp.Header.Revision
-			return nil
-		}
-		if attempt == maxWriteAttempts || ctx.Err() != nil {
-			return fmt.Errorf("fleet: write %s: %w", h.key, err)
-		}
-		got, gerr := kv.Get(ctx, h.key)
-		if gerr == nil && len(got.Kvs) == 1 && bytes.Equal(got.Kvs[0].Value, b) && got.Kvs[0].ModRevision > h.rev {
-			h.rev = got.Kvs[0].ModRevision
-			return nil
+	token := client.Secret{}
+	if c := rec.Current; c != nil {
+		token = h.token
+		if v, err := h.sealer.open(h.store.Key(), c.ID, c.Sealed); err == nil {
+			token = v
 		}
 	}
-}
-
-// maxWriteAttempts bounds the sends of one fenced write whose outcome etcd did not report.
-const maxWriteAttempts = 4
-
-// release gives the lock up and ends the session, on a context of its own: a rotation
-// that failed or was cancelled still releases it (else the next waits out the lease).
-func (h *holder) release(ctx context.Context) {
-	_ = h.mutex.Unlock(ctx)
-	_ = h.session.Close()
-}
-
-// startGrace grants the etcd lease that measures a grace period of d (rounded up to whole
-// seconds, as etcd counts); 0 for no grace period. It is not attached to any key: its time
-// to live is the rule, on etcd's clock, so a rotator whose clock is wrong cannot end the
-// grace period early.
-func startGrace(ctx context.Context, cli *clientv3.Client, d time.Duration) (int64, error) {
-	if d <= 0 {
-		return 0, nil
-	}
-	resp, err := cli.Grant(ctx, int64((d+time.Second-1)/time.Second))
+	v, err := h.hold.Write(ctx, Stored{Record: b, Token: token, Version: h.version})
 	if err != nil {
-		return 0, fmt.Errorf("fleet: start the grace period (an etcd lease): %w", err)
+		return err
 	}
-	return int64(resp.ID), nil
+	h.version, h.token = v, token
+	return nil
 }
 
-// graceLeft is how long rec's previous token stays in its grace period, measured by etcd:
-// the time to live of the record's grace lease (0 once it expired). A record written
-// before leases measured the grace (GraceLease 0) falls back on PreviousRevocableAt and
-// now.
-func graceLeft(ctx context.Context, cli *clientv3.Client, rec *record, now time.Time) (time.Duration, error) {
+func (h *holder) release(ctx context.Context) { h.hold.Release(ctx) }
+
+// readRecord reads and decodes the record (nil when there is none).
+func readRecord(ctx context.Context, s Store) (*record, Stored, error) {
+	st, err := s.Read(ctx)
+	if err != nil {
+		return nil, Stored{}, err
+	}
+	if st.Record == nil {
+		return nil, st, nil
+	}
+	rec, err := decodeRecord(st.Record)
+	return rec, st, err
+}
+
+// graceLeft is how long rec's previous token stays in its grace period, measured by the
+// store. A record written before stores measured the grace (no Grace) falls back on
+// PreviousRevocableAt and now.
+func graceLeft(ctx context.Context, s Store, rec *record, now time.Time) (time.Duration, error) {
 	if rec == nil || rec.Previous == nil {
 		return 0, nil
 	}
-	if rec.GraceLease == 0 {
+	if rec.Grace == "" {
 		return max(rec.PreviousRevocableAt.Sub(now), 0), nil
 	}
-	resp, err := cli.TimeToLive(ctx, clientv3.LeaseID(rec.GraceLease))
-	if err != nil {
-		return 0, fmt.Errorf("fleet: read the grace period (etcd lease %x): %w", rec.GraceLease, err)
-	}
-	if resp.TTL <= 0 {
-		return 0, nil
-	}
-	return time.Duration(resp.TTL) * time.Second, nil
+	return s.GraceLeft(ctx, rec.Grace)
 }

@@ -94,7 +94,8 @@ func run(ctx context.Context, out io.Writer) error {
 // the lease ends), and only then does the check go on, into a rotation that can no longer
 // write.
 func (d *demo) killWhileChecking(ctx context.Context) error {
-	b, err := d.rotator()
+	cli := d.client()
+	b, err := d.rotator(cli)
 	if err != nil {
 		return err
 	}
@@ -109,7 +110,7 @@ func (d *demo) killWhileChecking(ctx context.Context) error {
 		done <- err
 	}()
 	err = d.fake.WaitForRequests(ctx, openapi.OpValidateSessionUser, checks+1)
-	_ = b.Etcd.Close()
+	_ = cli.Close()
 	close(hold)
 	if err != nil {
 		return err
@@ -147,7 +148,7 @@ func (d *demo) story(ctx context.Context) error {
 	if err := d.killWhileChecking(ctx); err != nil {
 		return err
 	}
-	st, err := fleet.ReadStatus(ctx, d.client(), d.key)
+	st, err := fleet.ReadStatus(ctx, d.store(d.client()))
 	if err != nil {
 		return err
 	}
@@ -185,7 +186,7 @@ func (d *demo) story(ctx context.Context) error {
 	return nil
 }
 
-// client is an etcd client of the cluster.
+// client is an etcd client of the cluster, as a process has.
 func (d *demo) client() *clientv3.Client {
 	cli, err := d.etcd.NewClient(clientv3.Config{})
 	if err != nil {
@@ -194,8 +195,17 @@ func (d *demo) client() *clientv3.Client {
 	return cli
 }
 
+// store is the record's store on cli.
+func (d *demo) store(cli *clientv3.Client) *fleet.EtcdStore {
+	s, err := fleet.NewEtcdStore(cli, d.key)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
 func (d *demo) consumer(ctx context.Context) (*consumer, error) {
-	src, err := fleet.NewSource(ctx, d.client(), d.key, d.sealer)
+	src, err := fleet.NewSource(ctx, d.store(d.client()), d.sealer)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +217,7 @@ func (d *demo) consumer(ctx context.Context) (*consumer, error) {
 }
 
 // rotator is a rotator with its own etcd client and Vault client, as a process has.
-func (d *demo) rotator() (*fleet.Rotator, error) {
+func (d *demo) rotator(cli *clientv3.Client) (*fleet.Rotator, error) {
 	user := vaulttest.DefaultUsers()[0]
 	connect := func(creds client.Credentials) (*client.Client, error) {
 		return client.New(d.fake.DNS, client.WithHTTPClient(d.fake.Client()), client.WithCredentials(creds))
@@ -216,12 +226,12 @@ func (d *demo) rotator() (*fleet.Rotator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fleet.Rotator{Etcd: d.client(), Key: d.key, Sealer: d.sealer, Vault: vault, Connect: connect,
+	return &fleet.Rotator{Store: d.store(cli), Sealer: d.sealer, Vault: vault, Connect: connect,
 		Name: tokenName, Lifetime: 90 * 24 * time.Hour, Grace: grace, LockTTL: lockTTL}, nil
 }
 
 func (d *demo) rotate(ctx context.Context, name string) (*fleet.Report, error) {
-	r, err := d.rotator()
+	r, err := d.rotator(d.client())
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ func (a *app) agent(cmd *cobra.Command, f *agentFlags, argv []string) error {
 		signal.Notify(sigs, forwarded...)
 		defer signal.Stop(sigs)
 	}
-	src, err := fleet.NewSource(run, o.etcd, o.key, o.sealer)
+	src, err := fleet.NewSource(run, o.store, o.sealer)
 	if err != nil {
 		return err
 	}

@@ -62,8 +62,9 @@ func (a *app) or(flag, env string) string {
 // opened is what every command works with: an etcd client, the record's key, the sealer,
 // and the context the command's calls run in.
 type opened struct {
-	etcd   *clientv3.Client
-	key    string
+	store  fleet.Store
+	etcd   *clientv3.Client // nil for the Kubernetes store
+	key    string           // the store's name for the record
 	sealer *fleet.Sealer
 	ctx    context.Context
 	done   func()
@@ -125,7 +126,13 @@ func (a *app) open(cmd *cobra.Command, f *fleetFlags, needSeal bool, outputs ...
 		cancel()
 		return nil, err
 	}
-	return &opened{etcd: cli, key: key, sealer: sealer, ctx: ctx, done: func() { cancel(); _ = cli.Close() }}, nil
+	store, err := fleet.NewEtcdStore(cli, key)
+	if err != nil {
+		_ = cli.Close()
+		cancel()
+		return nil, err
+	}
+	return &opened{store: store, etcd: cli, key: key, sealer: sealer, ctx: ctx, done: func() { cancel(); _ = cli.Close() }}, nil
 }
 
 // sealer loads the sealing key the flags or the environment name. The name is never

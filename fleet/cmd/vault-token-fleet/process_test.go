@@ -101,8 +101,11 @@ func TestProcessesKilledAtRandom(t *testing.T) {
 	if out, err := last.CombinedOutput(); err != nil {
 		t.Fatalf("the last rotation: %v\n%s", err, out)
 	}
-	cli := etcd.client(t)
-	st, err := fleet.ReadStatus(t.Context(), cli, h.env[command.EnvFleetKey])
+	store, err := fleet.NewEtcdStore(etcd.client(t), h.env[command.EnvFleetKey])
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := fleet.ReadStatus(t.Context(), store)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func (a *app) rotate(cmd *cobra.Command, f *rotateFlags) error {
 	}
 	defer o.done()
 	defer command.EndSessions(o.ctx, a.stderr, name, vault)
-	r := &fleet.Rotator{Etcd: o.etcd, Key: o.key, Sealer: o.sealer, Vault: vault, Connect: connect,
+	r := &fleet.Rotator{Store: o.store, Sealer: o.sealer, Vault: vault, Connect: connect,
 		UserID: f.user, Name: f.name, Lifetime: lifetime, Grace: f.grace, DueShare: f.dueShare}
 	rep, err := r.Rotate(o.ctx, fleet.RotateOptions{IfDue: f.ifDue, ReplaceSealKey: f.replaceSealKey})
 	if errors.Is(err, context.DeadlineExceeded) {
@@ -139,6 +139,9 @@ const explainAllowance = time.Second
 // explainTimeout says what etcd's state was when a run ran out of time, if etcd is the
 // reason (no quorum, no member): a few seconds' look, within the clean-up's allowance.
 func (a *app) explainTimeout(o *opened, err error) error {
+	if o.etcd == nil {
+		return err
+	}
 	ctx, cancel := bound.Cleanup(o.ctx, explainAllowance)
 	defer cancel()
 	if qerr := fleet.CheckQuorum(ctx, o.etcd, o.key); qerr != nil {

@@ -47,7 +47,7 @@ func (a *app) status(cmd *cobra.Command, f *statusFlags) error {
 		return err
 	}
 	defer o.done()
-	st, err := fleet.ReadStatus(o.ctx, o.etcd, o.key)
+	st, err := fleet.ReadStatus(o.ctx, o.store)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (a *app) status(cmd *cobra.Command, f *statusFlags) error {
 // checkCurrent asks Vault whether it accepts the record's current token, with the token
 // itself, and sets st.CurrentAccepted when Vault's answer tells; else it returns why not.
 func (a *app) checkCurrent(o *opened, dns, caFile string, st *fleet.Status) error {
-	tok, err := fleet.CurrentToken(o.ctx, o.etcd, o.key, o.sealer)
+	tok, err := fleet.CurrentToken(o.ctx, o.store, o.sealer)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ should use the fleet package's Source instead, which follows rotations as they h
 				return err
 			}
 			defer o.done()
-			tok, err := fleet.CurrentToken(o.ctx, o.etcd, o.key, o.sealer)
+			tok, err := fleet.CurrentToken(o.ctx, o.store, o.sealer)
 			if err != nil {
 				return err
 			}
