@@ -7,6 +7,8 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/acme/vault-token/fleet/internal/netcut"
 )
 
 // TestFenceRefusesAWriteAfterTheLeaseEnds: a holder whose lease ended while it went on
@@ -59,8 +61,8 @@ func TestRotatorCutOffLosesItsWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newProxy(t, target.Host)
-	cutOff := w.rotator(w.etcd.ClientOf(t, clientv3.Config{Endpoints: []string{"http://" + p.addr()}}))
+	p := netcut.New(t, target.Host)
+	cutOff := w.rotator(w.etcd.ClientOf(t, clientv3.Config{Endpoints: []string{"http://" + p.Addr()}}))
 	cutOff.LockTTL = shortLease
 	created, resume := make(chan struct{}), make(chan struct{})
 	cutOff.afterPhase = func(s phase) error {

@@ -8,6 +8,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/acme/vault-token/fleet/internal/netcut"
+
 	"github.com/acme/vault-token/client/vaulttest"
 	"github.com/acme/vault-token/openapi"
 )
@@ -29,14 +31,14 @@ func TestStalledRotatorsReachTheStatedBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	holds := []chan struct{}{make(chan struct{}), make(chan struct{})}
-	var proxies []*proxy
+	var proxies []*netcut.Proxy
 	done := make(chan error, len(holds))
 	created := w.fake.Count(openapi.OpGenerateMyAPIAccessToken)
 	for i, hold := range holds {
 		w.fake.Inject(vaulttest.Fault{Op: openapi.OpGenerateMyAPIAccessToken, Until: hold})
-		p := newProxy(t, target.Host)
+		p := netcut.New(t, target.Host)
 		proxies = append(proxies, p)
-		stalled := w.rotator(w.etcd.ClientOf(t, clientv3.Config{Endpoints: []string{"http://" + p.addr()}}))
+		stalled := w.rotator(w.etcd.ClientOf(t, clientv3.Config{Endpoints: []string{"http://" + p.Addr()}}))
 		stalled.LockTTL = shortLease
 		go func() {
 			_, err := stalled.Rotate(w.ctx(), RotateOptions{IfDue: true})

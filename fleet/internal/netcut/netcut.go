@@ -1,4 +1,6 @@
-package fleet
+// Package netcut is a loopback TCP proxy a test cuts, as a network partition would cut a
+// client off from its store (etcd, the Kubernetes API server).
+package netcut
 
 import (
 	"io"
@@ -7,10 +9,10 @@ import (
 	"testing"
 )
 
-// proxy forwards loopback TCP connections to an etcd member until it is cut: then it
-// closes every connection and refuses new ones, as a network partition would leave a
-// client that cannot reach the cluster.
-type proxy struct {
+// Proxy forwards loopback TCP connections to a server until it is cut: then it closes
+// every connection and refuses new ones, as a network partition would leave a client that
+// cannot reach the server.
+type Proxy struct {
 	ln     net.Listener
 	target string
 	mu     sync.Mutex
@@ -18,21 +20,23 @@ type proxy struct {
 	conns  []net.Conn
 }
 
-func newProxy(t *testing.T, target string) *proxy {
+// New forwards to target (HOST:PORT) until the test ends.
+func New(t testing.TB, target string) *Proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, target: target}
+	p := &Proxy{ln: ln, target: target}
 	t.Cleanup(func() { _ = ln.Close(); p.Cut() })
 	go p.serve()
 	return p
 }
 
-func (p *proxy) addr() string { return p.ln.Addr().String() }
+// Addr is the proxy's HOST:PORT.
+func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
-func (p *proxy) serve() {
+func (p *Proxy) serve() {
 	for {
 		in, err := p.ln.Accept()
 		if err != nil {
@@ -58,7 +62,7 @@ func (p *proxy) serve() {
 }
 
 // Cut closes every connection and refuses new ones.
-func (p *proxy) Cut() {
+func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = true
@@ -69,7 +73,7 @@ func (p *proxy) Cut() {
 }
 
 // Restore forwards new connections again.
-func (p *proxy) Restore() {
+func (p *Proxy) Restore() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = false
