@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -59,6 +60,9 @@ const tokenName = "fleet-svc"
 
 var namespaces atomic.Int64
 
+// notLabel is what a namespace's name cannot hold.
+var notLabel = regexp.MustCompile(`[^a-z0-9-]+`)
+
 // world is one test's fleet: a namespace, the fake Vault, a sealing key.
 type world struct {
 	t      testing.TB
@@ -71,7 +75,7 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	ns := fmt.Sprintf("t%d-%s", namespaces.Add(1), strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())))
+	ns := fmt.Sprintf("t%d-%s", namespaces.Add(1), notLabel.ReplaceAllString(strings.ToLower(t.Name()), "-"))
 	if len(ns) > 63 {
 		ns = strings.TrimRight(ns[:63], "-")
 	}
@@ -305,4 +309,12 @@ func (c *writes) count() int {
 	}
 	w.t.Fatal("the watch ended before the marker")
 	return 0
+}
+
+// shortLease is the lock's Lease for a rotator a test kills or cuts off: the next rotator
+// waits it out.
+const shortLease = 2 * time.Second
+
+func secret(name string) *corev1.Secret {
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name}, Data: map[string][]byte{"password": []byte("not the fleet's")}}
 }
