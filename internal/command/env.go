@@ -29,4 +29,7 @@ const (
 	EnvEtcdKeyFile  = "VEEVA_VAULT_ETCD_KEY_FILE"
 	EnvEtcdUsername = "VEEVA_VAULT_ETCD_USERNAME"
 	EnvEtcdPassword = "VEEVA_VAULT_ETCD_PASSWORD"
+	// EnvFleetSecret is the Kubernetes Secret that holds a fleet's record (--secret); the
+	// API server and namespace come from the kubeconfig ($KUBECONFIG) or the pod.
+	EnvFleetSecret = "VEEVA_VAULT_FLEET_SECRET"
 )

@@ -88,7 +88,7 @@ func (a *app) agent(cmd *cobra.Command, f *agentFlags, argv []string) error {
 		}
 		defer func() { _ = ln.Close() }()
 	}
-	o, err := a.open(cmd, f.fleetFlags, true, "text")
+	o, err := a.open(cmd, f.fleetFlags, sealOpen, "text")
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/acme/vault-token/client"
 	"github.com/acme/vault-token/fleet"
+	"github.com/acme/vault-token/fleet/kube"
 	"github.com/acme/vault-token/internal/command"
 	"github.com/acme/vault-token/internal/trust"
 )
@@ -19,6 +20,8 @@ import (
 // fleetFlags are the flags of every command: where the record is and how to open it.
 type fleetFlags struct {
 	etcd, key, sealKeyFile string
+	secret, namespace      string // the Kubernetes store
+	kubeconfig             string
 	caFile, certFile       string
 	keyFile                string
 	timeout                time.Duration // 0: the command runs until stopped (agent)
@@ -40,6 +43,9 @@ func addFleetFlags(cmd *cobra.Command, outputs string, timeout time.Duration) *f
 	fs := cmd.Flags()
 	fs.StringVar(&f.etcd, "etcd", "", "the etcd cluster's endpoints, comma-separated, such as https://etcd-0:2379,https://etcd-1:2379 (default $"+command.EnvEtcd+")")
 	fs.StringVar(&f.key, "key", "", "the record's etcd key, one per fleet token, such as /vault-token/myvault/integration (default $"+command.EnvFleetKey+")")
+	fs.StringVar(&f.secret, "secret", "", "the Kubernetes Secret that holds the record, instead of --etcd and --key (default $"+command.EnvFleetSecret+")")
+	fs.StringVarP(&f.namespace, "namespace", "n", "", "the Secret's namespace (default: the kubeconfig context's, or the pod's)")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "the kubeconfig file for --secret (default $KUBECONFIG, then ~/.kube/config, then the pod's service account)")
 	fs.StringVar(&f.sealKeyFile, "seal-key-file", "", "the file holding the fleet's 32-byte sealing key (default $"+command.EnvSealKeyFile+")")
 	fs.StringVar(&f.caFile, "etcd-ca-file", "", "also trust the certificates in this PEM file for etcd's TLS (default $"+command.EnvEtcdCAFile+")")
 	fs.StringVar(&f.certFile, "etcd-cert-file", "", "a client certificate for etcd (default $"+command.EnvEtcdCertFile+")")
@@ -59,8 +65,8 @@ func (a *app) or(flag, env string) string {
 	return a.getenv(env)
 }
 
-// opened is what every command works with: an etcd client, the record's key, the sealer,
-// and the context the command's calls run in.
+// opened is what every command works with: the record's store, the sealer, and the
+// context the command's calls run in.
 type opened struct {
 	store  fleet.Store
 	etcd   *clientv3.Client // nil for the Kubernetes store
@@ -70,9 +76,17 @@ type opened struct {
 	done   func()
 }
 
-// open checks the flags and connects to etcd. It sends nothing to Vault. Without
-// needSeal, a sealing key is not asked for (status opens no token).
-func (a *app) open(cmd *cobra.Command, f *fleetFlags, needSeal bool, outputs ...string) (*opened, error) {
+// sealNeed says when a command needs the sealing key.
+type sealNeed int
+
+const (
+	sealNone  sealNeed = iota // it opens no token (status without a Vault to ask)
+	sealOpen                  // it opens the current token: the etcd store seals it, the Secret does not
+	sealWrite                 // it seals tokens (rotate)
+)
+
+// open checks the flags and reaches the store. It sends nothing to Vault.
+func (a *app) open(cmd *cobra.Command, f *fleetFlags, need sealNeed, outputs ...string) (*opened, error) {
 	if !slices.Contains(outputs, f.output) {
 		return nil, command.UsageErrorf("-o %s: choose one of %s", f.output, strings.Join(outputs, ", "))
 	}
@@ -80,28 +94,30 @@ func (a *app) open(cmd *cobra.Command, f *fleetFlags, needSeal bool, outputs ...
 		return nil, command.UsageErrorf("--timeout must be positive")
 	}
 	endpoints := splitList(a.or(f.etcd, command.EnvEtcd))
-	if len(endpoints) == 0 {
-		return nil, command.UsageErrorf("--etcd is required (or set %s)", command.EnvEtcd)
-	}
 	key := a.or(f.key, command.EnvFleetKey)
+	secret := a.or(f.secret, command.EnvFleetSecret)
+	switch {
+	case secret != "" && (len(endpoints) > 0 || key != ""):
+		return nil, command.UsageErrorf("give the Kubernetes store (--secret) or the etcd store (--etcd and --key), not both")
+	case secret == "" && (f.namespace != "" || f.kubeconfig != ""):
+		return nil, command.UsageErrorf("--namespace and --kubeconfig are for the Kubernetes store: give --secret too")
+	case secret != "":
+		return a.openKube(cmd, f, secret, need)
+	}
+	if len(endpoints) == 0 {
+		return nil, command.UsageErrorf("--etcd is required (or set %s), or --secret for the Kubernetes store", command.EnvEtcd)
+	}
 	if key == "" {
 		return nil, command.UsageErrorf("--key is required (or set %s)", command.EnvFleetKey)
 	}
 	var sealer *fleet.Sealer
-	if needSeal {
+	if need != sealNone {
 		var err error
 		if sealer, err = a.sealer(f); err != nil {
 			return nil, err
 		}
 	}
-	// The run's bound starts now: the connection counts against it.
-	ctx, cancel := context.WithCancel(cmd.Context()) // the agent's: until stopped
-	dial := dialTimeout
-	if f.timeout > 0 {
-		cancel()
-		ctx, cancel = context.WithTimeout(cmd.Context(), f.timeout)
-		dial = min(f.timeout, dial)
-	}
+	ctx, cancel, dial := a.bound(cmd, f)
 	opts := fleet.EtcdOptions{
 		Endpoints: endpoints,
 		CAFile:    a.or(f.caFile, command.EnvEtcdCAFile), CertFile: a.or(f.certFile, command.EnvEtcdCertFile), KeyFile: a.or(f.keyFile, command.EnvEtcdKeyFile),
@@ -133,6 +149,45 @@ func (a *app) open(cmd *cobra.Command, f *fleetFlags, needSeal bool, outputs ...
 		return nil, err
 	}
 	return &opened{store: store, etcd: cli, key: key, sealer: sealer, ctx: ctx, done: func() { cancel(); _ = cli.Close() }}, nil
+}
+
+// bound is the run's context: its bound starts now, so the connection counts against it;
+// and how long the first connection may take.
+func (a *app) bound(cmd *cobra.Command, f *fleetFlags) (context.Context, context.CancelFunc, time.Duration) {
+	if f.timeout > 0 {
+		ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
+		return ctx, cancel, min(f.timeout, dialTimeout)
+	}
+	ctx, cancel := context.WithCancel(cmd.Context()) // the agent's: until stopped
+	return ctx, cancel, dialTimeout
+}
+
+// openKube reaches the Kubernetes store: the Secret in the namespace, as the kubeconfig or
+// the pod's service account says. The token key holds the current token unsealed, so only
+// a rotation needs the sealing key (one given is still loaded, and checked).
+func (a *app) openKube(cmd *cobra.Command, f *fleetFlags, secret string, need sealNeed) (*opened, error) {
+	var sealer *fleet.Sealer
+	if need == sealWrite || (need == sealOpen && a.or(f.sealKeyFile, command.EnvSealKeyFile) != "") {
+		var err error
+		if sealer, err = a.sealer(f); err != nil {
+			return nil, err
+		}
+	}
+	kubeconfig := f.kubeconfig
+	if kubeconfig == "" {
+		kubeconfig = a.getenv("KUBECONFIG")
+	}
+	cfg, ns, err := kube.LoadConfig(kubeconfig, f.namespace)
+	if err != nil {
+		return nil, command.UsageErrorf("%v", err)
+	}
+	cfg.UserAgent = name + "/" + client.Version
+	store, err := kube.NewStore(cfg, ns, secret)
+	if err != nil {
+		return nil, command.UsageErrorf("%v", err)
+	}
+	ctx, cancel, _ := a.bound(cmd, f)
+	return &opened{store: store, key: store.Key(), sealer: sealer, ctx: ctx, done: cancel}, nil
 }
 
 // sealer loads the sealing key the flags or the environment name. The name is never

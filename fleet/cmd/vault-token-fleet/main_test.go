@@ -151,6 +151,9 @@ func TestRotateStatusToken(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
 		t.Fatal(err)
 	}
+	if diff := cmp.Diff(slices.Sorted(slices.Values(statusKeys)), slices.Sorted(maps.Keys(st))); diff != "" {
+		t.Errorf("status -o json's fields (-want +got):\n%s", diff)
+	}
 	cur, _ := st["current"].(map[string]any)
 	prev, _ := st["previous"].(map[string]any)
 	if cur["id"] != rep.Current.ID || cur["expires"] == nil || prev["id"] == nil || st["pending"] != nil {

@@ -96,7 +96,7 @@ func (a *app) rotate(cmd *cobra.Command, f *rotateFlags) error {
 	if err != nil {
 		return command.UsageErrorf("%v", err)
 	}
-	o, err := a.open(cmd, f.fleetFlags, true, "text", "json")
+	o, err := a.open(cmd, f.fleetFlags, sealWrite, "text", "json")
 	if err != nil {
 		return err
 	}

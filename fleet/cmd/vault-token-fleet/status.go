@@ -41,8 +41,14 @@ objects with id and expires, or null, and currentAccepted is true, false or null
 
 func (a *app) status(cmd *cobra.Command, f *statusFlags) error {
 	dns := a.or(f.vault, command.EnvDNS)
-	check := dns != "" && a.or(f.sealKeyFile, command.EnvSealKeyFile) != ""
-	o, err := a.open(cmd, f.fleetFlags, check, "text", "json")
+	// Asking Vault about the current token needs it opened: from etcd with the sealing
+	// key; a Secret holds it as it is.
+	check := dns != "" && (a.or(f.sealKeyFile, command.EnvSealKeyFile) != "" || a.or(f.secret, command.EnvFleetSecret) != "")
+	need := sealNone
+	if check {
+		need = sealOpen
+	}
+	o, err := a.open(cmd, f.fleetFlags, need, "text", "json")
 	if err != nil {
 		return err
 	}

@@ -15,12 +15,13 @@ func (a *app) tokenCmd() *cobra.Command {
 		Use:   "token",
 		Short: "Print the fleet's current token, for a script",
 		Long: `token prints the fleet's current token, and nothing else, on stdout: the one command that
-prints a token's value. It opens the sealed value with the sealing key. A program in Go
+prints a token's value. From etcd it opens the sealed value with the sealing key; a
+Kubernetes Secret (--secret) holds it unsealed, and no key is needed. A program in Go
 should use the fleet package's Source instead, which follows rotations as they happen.`,
 		Example: `  VEEVA_VAULT_ACCESS_TOKEN="$(vault-token fleet token --etcd https://etcd:2379 --key /vault-token/svc --seal-key-file /run/secrets/fleet-seal)"`,
 		Args:    command.NoArgs,
 		RunE: command.RunE(func(cmd *cobra.Command, _ []string) error {
-			o, err := a.open(cmd, f, true, "text")
+			o, err := a.open(cmd, f, sealOpen, "text")
 			if err != nil {
 				return err
 			}
