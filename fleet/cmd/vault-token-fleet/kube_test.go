@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -105,5 +107,26 @@ func TestKubernetesStore(t *testing.T) {
 	h.env[command.EnvFleetKey] = "/vault-token/x"
 	if r := h.run("status", "--namespace", "fleet"); r.code != command.ExitUsage || !strings.Contains(r.stderr, "--secret") {
 		t.Errorf("--namespace without --secret: %+v", r)
+	}
+}
+
+// TestAgentOnTheKubernetesStore: the agent follows the Secret (get and watch of the one
+// name) with no sealing key, and keeps --out-file holding the current token alone across
+// a rotation.
+func TestAgentOnTheKubernetesStore(t *testing.T) {
+	api := kubetest.StartTB(t)
+	h := kubeHarness(t, api, vaulttest.NewTestServer(t, vaulttest.Config{}), "fleet")
+	h.rotate(t, "0s")
+	out := filepath.Join(t.TempDir(), "token")
+	env := []string{command.EnvSealKeyFile + "="} // the agent needs none on this store
+	ag := h.startAgent(t, env, "--out-file", out)
+	for n := 1; n <= 2; n++ {
+		ag.stderr.waitFor(t, "the file holds the current token", n)
+		if b, err := os.ReadFile(out); err != nil || string(b) != h.current(t) {
+			t.Fatalf("after %d rotations the file does not hold the current token alone (%v)", n, err)
+		}
+		if n == 1 {
+			h.rotate(t, "0s")
+		}
 	}
 }

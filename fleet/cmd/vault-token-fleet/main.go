@@ -1,5 +1,6 @@
 // Command vault-token-fleet rotates and reads a token a fleet of services shares through
-// etcd (package fleet): "vault-token fleet rotate|status|token" runs it.
+// etcd or a Kubernetes Secret (package fleet, package fleet/kube): "vault-token fleet
+// rotate|status|token|agent" runs it.
 //
 // It is a program of its own, in a module of its own, because etcd's client (gRPC,
 // protobuf, zap) is large: linked into vault-token, every start of every command would
@@ -39,15 +40,21 @@ func main() {
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
-	root := &cobra.Command{Use: name, Short: "Rotate and read a Veeva Vault API access token a fleet shares through etcd",
+	root := &cobra.Command{Use: name, Short: "Rotate and read a Veeva Vault API access token a fleet shares through etcd or Kubernetes",
 		Long: `vault-token-fleet rotates and reads a Veeva Vault API access token that a fleet of
-services shares through etcd: one token per name for every replica, rotated under an etcd
-lock by any number of jobs, sealed with a key the fleet shares. "vault-token fleet" runs it.
+services shares through etcd or a Kubernetes Secret: one token per name for every replica,
+rotated under a lock by any number of jobs, sealed with a key the fleet shares.
+"vault-token fleet" runs it.
 
-The etcd cluster is --etcd (or ` + command.EnvEtcd + `), the record's key --key (or ` + command.EnvFleetKey + `),
-the sealing key --seal-key-file (or ` + command.EnvSealKeyFile + `): a file of 32 random bytes
-(head -c 32 /dev/urandom > FILE). etcd's TLS: --etcd-ca-file, --etcd-cert-file,
---etcd-key-file; its authentication: ` + command.EnvEtcdUsername + ` and ` + command.EnvEtcdPassword + `.
+On etcd: the cluster is --etcd (or ` + command.EnvEtcd + `), the record's key --key (or ` + command.EnvFleetKey + `).
+etcd's TLS: --etcd-ca-file, --etcd-cert-file, --etcd-key-file; its authentication:
+` + command.EnvEtcdUsername + ` and ` + command.EnvEtcdPassword + `.
+On Kubernetes: the record is the Secret --secret (or ` + command.EnvFleetSecret + `) in --namespace (default:
+the kubeconfig context's, or the pod's), the lock the Lease SECRET-lock; the API server is
+found as kubectl finds it (--kubeconfig, $KUBECONFIG, ~/.kube/config, the pod's service
+account). The Secret's token key holds the current token for pods to mount.
+The sealing key is --seal-key-file (or ` + command.EnvSealKeyFile + `): a file of 32 random bytes
+(head -c 32 /dev/urandom > FILE); on Kubernetes only rotate needs it.
 
 stdout carries only the result; messages go to stderr. Exit status: 0 success, 1 a Vault,
 etcd or network error (or a rotation refused inside the previous token's grace period),
