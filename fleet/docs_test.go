@@ -102,15 +102,12 @@ func replica(ctx context.Context, endpoints []string, sealKeyFile, vaultDNS stri
 	return nil
 }
 
-// TestDocsNameRealTests: every test docs/fleet.md names as the proof of a claim exists, in
-// this module or the root one, so a renamed or removed test cannot leave a claim unbacked.
+// TestDocsNameRealTests: every test docs/fleet.md and docs/fleet-kubernetes.md name as the
+// proof of a claim exists, in this module or the root one, so a renamed or removed test
+// cannot leave a claim unbacked.
 func TestDocsNameRealTests(t *testing.T) {
-	page, err := os.ReadFile("../docs/fleet.md")
-	if err != nil {
-		t.Fatal(err)
-	}
 	defined := map[string]bool{}
-	err = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
 			return err
 		}
@@ -123,13 +120,19 @@ func TestDocsNameRealTests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	named := regexp.MustCompile("`(Test\\w+)`").FindAllSubmatch(page, -1)
-	if len(named) < 10 {
-		t.Fatalf("docs/fleet.md names %d tests; the search is broken", len(named))
-	}
-	for _, m := range named {
-		if !defined[string(m[1])] {
-			t.Errorf("docs/fleet.md names %s, which no test file defines", m[1])
+	for _, doc := range []string{"../docs/fleet.md", "../docs/fleet-kubernetes.md"} {
+		page, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		named := regexp.MustCompile("`(Test\\w+)`").FindAllSubmatch(page, -1)
+		if len(named) < 10 {
+			t.Fatalf("%s names %d tests; the search is broken", doc, len(named))
+		}
+		for _, m := range named {
+			if !defined[string(m[1])] {
+				t.Errorf("%s names %s, which no test file defines", doc, m[1])
+			}
 		}
 	}
 }

@@ -318,3 +318,19 @@ const shortLease = 2 * time.Second
 func secret(name string) *corev1.Secret {
 	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name}, Data: map[string][]byte{"password": []byte("not the fleet's")}}
 }
+
+// RotatedWorld is for the package's external tests (the docs' code, which names the
+// package): a namespace whose record one rotation wrote, an administrator's kubeconfig
+// whose context names it, and the fake Vault.
+func RotatedWorld(t *testing.T) (kubeconfig string, fake *vaulttest.Server) {
+	t.Helper()
+	w := newWorld(t)
+	if _, err := w.rotator(nil).Rotate(ctx(t), fleet.RotateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig, err := api.Kubeconfig(kubetest.Admin, w.ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kubeconfig, w.fake
+}
