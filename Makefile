@@ -90,16 +90,26 @@ bench:
 	@grep -A14 '^## Targets' docs/benchmarks.md
 	$(MAKE) bench-fleet
 
-# The fleet's benchmark (fleet/bench_test.go): one rotation seen by 100 consumers beside
-# 100 bare etcd watchers seeing a write, alternating in one loop on a three-member cluster;
-# BENCHCOUNT rounds of FLEETBENCHN rotations, each round a fresh process. Writes the table
-# of docs/fleet-benchmark.md (each figure beside its target) and docs/fleet-benchmark.txt,
-# the raw results. About 3 minutes.
+# The fleet's benchmark (fleet/bench_test.go, fleet/kube/bench_test.go): one rotation seen
+# by N consumers beside N bare watchers seeing a write of the same store, alternating in
+# one loop: on a three-member etcd cluster at 100 consumers (BENCHCOUNT rounds of
+# FLEETBENCHN rotations, each round a fresh process) and at 1,000 (FLEETBIGCOUNT rounds of
+# FLEETBIGN), and on a real API server at 100 (BENCHCOUNT rounds of FLEETBENCHN). Writes
+# the tables of docs/fleet-benchmark.md (each figure beside its target) and
+# docs/fleet-benchmark.txt, the raw results. About 12 minutes.
 FLEETBENCHN ?= 100
+FLEETBIGN ?= 30
+FLEETBIGCOUNT ?= 3
 bench-fleet:
-	cd fleet && $(GO) test -c -o out/fleet.test . && rm -f out/fleet-bench.txt
+	cd fleet && $(GO) test -c -o out/fleet.test . && $(GO) test -c -o out/kube.test ./kube && rm -f out/fleet-bench.txt
 	cd fleet && for i in $$(seq $(BENCHCOUNT)); do \
 		out/fleet.test -test.run '^$$' -test.bench '^BenchmarkRotationSeen$$' -test.benchtime $(FLEETBENCHN)x >> out/fleet-bench.txt || exit 1; \
+	done
+	cd fleet && for i in $$(seq $(FLEETBIGCOUNT)); do \
+		out/fleet.test -test.run '^$$' -test.bench '^BenchmarkRotationSeen$$' -test.benchtime $(FLEETBIGN)x -consumers 1000 >> out/fleet-bench.txt || exit 1; \
+	done
+	cd fleet/kube && for i in $$(seq $(BENCHCOUNT)); do \
+		../out/kube.test -test.run '^$$' -test.bench '^BenchmarkRotationSeen$$' -test.benchtime $(FLEETBENCHN)x >> ../out/fleet-bench.txt || exit 1; \
 	done
 	cp fleet/out/fleet-bench.txt docs/fleet-benchmark.txt
 	cd fleet && { sed -n '1,/^<!-- table -->$$/p' ../docs/fleet-benchmark.md; $(GO) run ./internal/benchreport < out/fleet-bench.txt; } > out/fleet-benchmark.md
@@ -115,7 +125,7 @@ bench-ci:
 	mkdir -p bench/out
 	cd bench && $(GO) test -run '^$$' -bench . -benchtime 1x -cpu 1,2 . -args -hugesize=67108864 -round 1 > out/ci.txt
 	cd bench && $(GO) run ./report out/ci.txt > /dev/null
-	cd fleet && $(GO) test -run '^$$' -bench '^BenchmarkRotationSeen$$' -benchtime 3x . | $(GO) run ./internal/benchreport > /dev/null
+	cd fleet && { $(GO) test -run '^$$' -bench '^BenchmarkRotationSeen$$' -benchtime 3x . ./kube; } | $(GO) run ./internal/benchreport > /dev/null
 
 # Every fuzz target in the module, found by name so none can be left out: FUZZTIME each
 # (30s; CI runs fuzz-ci, 20,000 inputs each: a count, not a duration, because when a

@@ -2,7 +2,10 @@ package fleet
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -12,32 +15,41 @@ import (
 
 	"github.com/acme/vault-token/client/vaulttest"
 	"github.com/acme/vault-token/fleet/internal/etcdtest"
+	"github.com/acme/vault-token/fleet/internal/lags"
 	"github.com/acme/vault-token/openapi"
 )
 
-// fanOut is how many readers see each write in BenchmarkRotationSeen.
-const fanOut = 100
+// consumersFlag is how many readers see each write in BenchmarkRotationSeen (make
+// bench-fleet runs 100 and 1,000).
+var consumersFlag = flag.Int("consumers", 100, "BenchmarkRotationSeen's consumers, and bare watchers")
 
-// BenchmarkRotationSeen: one rotation seen by 100 consumers, each with its own etcd client,
+// BenchmarkRotationSeen: one rotation seen by N consumers, each with its own etcd client,
 // on a three-member cluster on loopback; and, alternating with it in the same loop, the
-// floor this design can reach: 100 bare etcd watchers of one key, each with its own
+// floor this design can reach: N bare etcd watchers of one key, each with its own
 // client, seeing a plain write. Each is timed from just before its write is sent (for a
 // rotation: the end of the check, which the promotion commit follows at once) until the
 // last reader has it. Reported: the median and p99 of each (fleet-median-ns,
 // bare-median-ns, ...) and their ratios, and per rotation the Vault calls made before the
 // grace period ends (list, create, check, read the expiry), the etcd writes (the cluster's
-// revision, counted by etcd) and the logins besides the rotator's own. make bench-fleet
-// runs it and writes docs/fleet-benchmark.md.
+// revision, counted by etcd) and the logins besides the rotator's own, and the heap each
+// consumer takes (its etcd client included). make bench-fleet runs it and writes
+// docs/fleet-benchmark.md.
 func BenchmarkRotationSeen(b *testing.B) {
+	b.Run(fmt.Sprintf("consumers=%d", *consumersFlag), func(b *testing.B) { benchmarkRotationSeen(b, *consumersFlag) })
+}
+
+func benchmarkRotationSeen(b *testing.B, fanOut int) {
 	c := etcdtest.StartWith(b, etcdtest.Config{Members: 3})
 	// A login per rotation, as a job run per rotation makes: past Vault's limit of about
 	// 20 a minute, which a benchmark would reach.
 	w := newWorldWith(b, c, vaulttest.Config{LoginLimit: math.MaxInt32, BurstLimit: math.MaxInt32})
-	bare := newBareWatchers(b, c, w.key+"-bare")
+	bare := newBareWatchers(b, c, w.key+"-bare", fanOut)
+	heap := heapInUse()
 	var consumers []*consumer
 	for range fanOut {
 		consumers = append(consumers, w.consumer())
 	}
+	perConsumer := float64(heapInUse()-heap) / float64(fanOut)
 	if _, err := w.rotator(nil).Rotate(w.ctx(), RotateOptions{}); err != nil {
 		b.Fatal(err)
 	}
@@ -84,8 +96,8 @@ func BenchmarkRotationSeen(b *testing.B) {
 		writes += int(etcdtest.Revision(b, w.etcd.Client(b)) - rev)
 	}
 	b.StopTimer()
-	fm, fp := quantiles(fleetLags)
-	bm, bp := quantiles(bareLags)
+	fm, fp := lags.Quantiles(fleetLags)
+	bm, bp := lags.Quantiles(bareLags)
 	b.ReportMetric(0, "ns/op") // the lags are the figures; the loop's time includes set-up
 	b.ReportMetric(float64(fm), "fleet-median-ns")
 	b.ReportMetric(float64(fp), "fleet-p99-ns")
@@ -96,6 +108,16 @@ func BenchmarkRotationSeen(b *testing.B) {
 	b.ReportMetric(float64(calls)/float64(b.N), "vault-calls/rotation")
 	b.ReportMetric(float64(writes)/float64(b.N), "etcd-writes/rotation")
 	b.ReportMetric(float64(otherLogins)/float64(b.N), "consumer-logins/rotation")
+	b.ReportMetric(perConsumer, "heap-bytes/consumer")
+	runtime.KeepAlive(consumers)
+}
+
+// heapInUse is the live heap after a collection.
+func heapInUse() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapInuse)
 }
 
 // bareWatchers are etcd watchers of one key, each on a client of its own.
@@ -103,11 +125,12 @@ type bareWatchers struct {
 	writer *clientv3.Client
 	key    string
 	seen   chan time.Time
+	n      int
 }
 
-func newBareWatchers(b *testing.B, c *etcdtest.Cluster, key string) *bareWatchers {
+func newBareWatchers(b *testing.B, c *etcdtest.Cluster, key string, fanOut int) *bareWatchers {
 	ctx := b.Context()
-	bw := &bareWatchers{writer: c.Client(b), key: key, seen: make(chan time.Time, fanOut)}
+	bw := &bareWatchers{writer: c.Client(b), key: key, seen: make(chan time.Time, fanOut), n: fanOut}
 	for range fanOut {
 		wch := c.Client(b).Watch(clientv3.WithRequireLeader(ctx), key, clientv3.WithCreatedNotify())
 		<-wch // created: the watch is in place
@@ -129,7 +152,7 @@ func (bw *bareWatchers) write(b *testing.B, i int) time.Duration {
 		b.Fatal(err)
 	}
 	var last time.Time
-	for range fanOut {
+	for range bw.n {
 		if t := <-bw.seen; t.After(last) {
 			last = t
 		}
@@ -144,12 +167,4 @@ type vaultCounts struct{ beforeGrace, logins int }
 func (w *world) counts() vaultCounts {
 	logins := w.fake.Count(openapi.OpAuthenticate)
 	return vaultCounts{beforeGrace: w.fake.Count("") - logins - w.fake.Count(openapi.OpDeleteAPIAccessTokens), logins: logins}
-}
-
-// quantiles are the median and the 99th percentile of lags (with fewer than 100, the
-// largest).
-func quantiles(lags []time.Duration) (median, p99 time.Duration) {
-	slices.Sort(lags)
-	at := func(q float64) time.Duration { return lags[min(len(lags)-1, int(q*float64(len(lags))))] }
-	return at(0.5), at(0.99)
 }

@@ -4,12 +4,12 @@ import (
 	"context"
 	"math"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/acme/vault-token/client/vaulttest"
 	"github.com/acme/vault-token/fleet/internal/etcdtest"
+	"github.com/acme/vault-token/fleet/internal/lags"
 	"github.com/acme/vault-token/internal/command"
 )
 
@@ -64,8 +64,8 @@ func BenchmarkAgentFileReplaced(b *testing.B) {
 		agentLags = append(agentLags, stderr.lastAt().Sub(start))
 	}
 	b.StopTimer()
-	am, ap := quantiles(agentLags)
-	bm, bp := quantiles(bareLags)
+	am, ap := lags.Quantiles(agentLags)
+	bm, bp := lags.Quantiles(bareLags)
 	b.ReportMetric(0, "ns/op") // the lags are the figures
 	b.ReportMetric(float64(am), "agent-median-ns")
 	b.ReportMetric(float64(ap), "agent-p99-ns")
@@ -73,11 +73,4 @@ func BenchmarkAgentFileReplaced(b *testing.B) {
 	b.ReportMetric(float64(bp), "bare-p99-ns")
 	b.ReportMetric(float64(am)/float64(bm), "median-ratio")
 	b.ReportMetric(float64(ap)/float64(bp), "p99-ratio")
-}
-
-// quantiles are the median and the 99th percentile of lags.
-func quantiles(lags []time.Duration) (median, p99 time.Duration) {
-	slices.Sort(lags)
-	at := func(q float64) time.Duration { return lags[min(len(lags)-1, int(q*float64(len(lags))))] }
-	return at(0.5), at(0.99)
 }

@@ -1,7 +1,9 @@
-// Command benchreport reads the output of BenchmarkRotationSeen runs (go test -bench, any
-// number of rounds) on stdin and writes docs/fleet-benchmark.md's table on stdout: for
-// each figure, the median over the rounds, the smallest and the largest, its target, and
-// whether the median meets it. make bench-fleet runs it.
+// Command benchreport reads the output of the fleet's BenchmarkRotationSeen runs (go test
+// -bench, any number of rounds, of any of its sub-benchmarks: the etcd store at 100 and
+// 1,000 consumers, the Kubernetes store) on stdin and writes docs/fleet-benchmark.md's
+// tables on stdout, one per sub-benchmark: for each figure, the median over the rounds,
+// the smallest and the largest, its target, and whether the median meets it. make
+// bench-fleet runs it.
 package main
 
 import (
@@ -9,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,10 +26,11 @@ type target struct {
 }
 
 var targets = []target{
-	{unit: "median-ratio", what: "median time from the promotion commit to the last of 100 consumers using the new token, over 100 bare etcd watchers seeing a write", max: 2},
+	{unit: "median-ratio", what: "median time from the promotion to the last consumer using the new token, over the same number of bare watchers seeing a write", max: 2},
 	{unit: "p99-ratio", what: "the same at the 99th percentile", max: 2},
 	{unit: "vault-calls/rotation", what: "Vault calls per rotation before the grace period ends", max: 4},
 	{unit: "etcd-writes/rotation", what: "etcd writes per rotation (its revision, counted by etcd)", max: 6},
+	{unit: "secret-writes/rotation", what: "writes of the Secret per rotation (events of the API server's watch)", max: 3},
 	{unit: "consumer-logins/rotation", what: "Vault logins per rotation besides the rotator's own", max: 0},
 }
 
@@ -36,7 +40,11 @@ var reported = []target{
 	{unit: "bare-median-ns", what: "median: a write to the last bare watcher", duration: true},
 	{unit: "fleet-p99-ns", what: "p99: promotion commit to the last consumer", duration: true},
 	{unit: "bare-p99-ns", what: "p99: a write to the last bare watcher", duration: true},
+	{unit: "heap-bytes/consumer", what: "live heap per consumer, its store's client included (bytes)"},
 }
+
+// name is a result line's benchmark, without the GOMAXPROCS suffix.
+var name = regexp.MustCompile(`^(BenchmarkRotationSeen\S*?)(-\d+)?$`)
 
 func main() {
 	if err := report(os.Stdin, os.Stdout); err != nil {
@@ -46,31 +54,58 @@ func main() {
 }
 
 func report(in io.Reader, out io.Writer) error {
-	values := map[string][]float64{}
-	rounds := 0
+	values := map[string]map[string][]float64{} // benchmark → unit → one value a round
+	rounds := map[string]int{}
+	var order []string
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
-		if len(fields) < 2 || !strings.HasPrefix(fields[0], "BenchmarkRotationSeen") {
+		if len(fields) < 2 {
 			continue
 		}
-		rounds++
+		m := name.FindStringSubmatch(fields[0])
+		if m == nil {
+			continue
+		}
+		bench := m[1]
+		if values[bench] == nil {
+			values[bench] = map[string][]float64{}
+			order = append(order, bench)
+		}
+		rounds[bench]++
 		for i := 2; i+1 < len(fields); i += 2 {
 			v, err := strconv.ParseFloat(fields[i], 64)
 			if err != nil {
 				return fmt.Errorf("%q: %w", sc.Text(), err)
 			}
-			values[fields[i+1]] = append(values[fields[i+1]], v)
+			values[bench][fields[i+1]] = append(values[bench][fields[i+1]], v)
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return err
 	}
-	if rounds == 0 {
+	if len(order) == 0 {
 		return fmt.Errorf("no BenchmarkRotationSeen result on stdin")
 	}
-	fmt.Fprintf(out, "| figure | median of %d rounds | range | target | met |\n| --- | --- | --- | --- | --- |\n", rounds)
+	for i, bench := range order {
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		if err := table(out, bench, values[bench], rounds[bench]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// table writes one benchmark's figures: those with a target, then those without; a
+// figure the benchmark does not report is left out.
+func table(out io.Writer, bench string, values map[string][]float64, rounds int) error {
+	fmt.Fprintf(out, "**%s**\n\n| figure | median of %d rounds | range | target | met |\n| --- | --- | --- | --- | --- |\n", bench, rounds)
 	for _, t := range targets {
+		if values[t.unit] == nil {
+			continue
+		}
 		med, lo, hi, err := summary(values, t.unit)
 		if err != nil {
 			return err
@@ -83,11 +118,19 @@ func report(in io.Reader, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "\n| reported, no target | median of %d rounds | range |\n| --- | --- | --- |\n", rounds)
 	for _, t := range reported {
+		if values[t.unit] == nil {
+			continue
+		}
 		med, lo, hi, err := summary(values, t.unit)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "| %s (`%s`) | %s | %s – %s |\n", t.what, t.unit, format(t, med), format(t, lo), format(t, hi))
+	}
+	for _, unit := range []string{"median-ratio", "vault-calls/rotation"} {
+		if values[unit] == nil {
+			return fmt.Errorf("%s reports no %s", bench, unit)
+		}
 	}
 	return nil
 }
