@@ -137,7 +137,7 @@ func (w *world) rotator(store *Store) *fleet.Rotator {
 		w.t.Fatal(err)
 	}
 	return &fleet.Rotator{Store: store, Sealer: w.sealer, Vault: vault, Connect: connect, Name: tokenName,
-		Lifetime: 90 * 24 * time.Hour, Grace: 10 * time.Minute, LockTTL: 3 * time.Second}
+		Lifetime: 90 * 24 * time.Hour, Grace: 10 * time.Minute} // the default lock: a busy machine's renewals cannot outlast it
 }
 
 // consumer is a service replica: a Source on a store of its own (no sealing key: the

@@ -126,6 +126,17 @@ func TestDocumentedManifests(t *testing.T) {
 			t.Fatal(err)
 		}
 		cs := clientset(t, consumerSA)
+		// What the Source sends: get, then a list and a watch with a field selector on the
+		// name (a failing watch would be hidden by its fresh reads).
+		byName := metav1.ListOptions{FieldSelector: "metadata.name=" + docsSecret}
+		if _, err := cs.CoreV1().Secrets(docsNamespace).List(ctx(t), byName); err != nil {
+			t.Errorf("list the one Secret: %v", err)
+		}
+		if wi, err := cs.CoreV1().Secrets(docsNamespace).Watch(ctx(t), byName); err != nil {
+			t.Errorf("watch the one Secret: %v", err)
+		} else {
+			wi.Stop()
+		}
 		forbidden(t, "update the Secret", func() error {
 			sec, err := w.admin.CoreV1().Secrets(docsNamespace).Get(ctx(t), docsSecret, metav1.GetOptions{})
 			if err != nil {

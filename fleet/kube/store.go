@@ -215,9 +215,13 @@ func (s *Store) refused(verb, resource string, err error) error {
 	return fmt.Errorf("fleet/kube: %s %s %s: %w", verb, resource, s.Key(), err)
 }
 
-// rewatchPause is how long Follow waits before it asks again after the API server could
-// not answer.
-const rewatchPause = 250 * time.Millisecond
+// Follow's pause before it asks again after the API server could not answer, or refused:
+// doubled after each failure in a row, up to the most, so that a consumer without its
+// Role's rights does not ask four times a second for ever.
+const (
+	rewatchPause    = 250 * time.Millisecond
+	rewatchPauseMax = 15 * time.Second
+)
 
 // Follow gets the Secret, then watches it (fieldSelector=metadata.name=NAME) from the
 // resourceVersion read: get, list and watch on the one name is all it needs. A watch the
@@ -235,11 +239,13 @@ func (s *Store) Follow(ctx context.Context) <-chan fleet.Change {
 				return false
 			}
 		}
+		wait := rewatchPause
 		pause := func() {
 			select {
 			case <-ctx.Done():
-			case <-time.After(rewatchPause):
+			case <-time.After(wait):
 			}
+			wait = min(2*wait, rewatchPauseMax)
 		}
 		from, fresh := "", true
 		for ctx.Err() == nil {
@@ -257,6 +263,7 @@ func (s *Store) Follow(ctx context.Context) <-chan fleet.Change {
 				}
 				from = st.Version
 			}
+			watchedAt := time.Now()
 			w, err := s.secrets().Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + s.name,
 				ResourceVersion: from, AllowWatchBookmarks: true})
 			fresh = err != nil
@@ -272,6 +279,9 @@ func (s *Store) Follow(ctx context.Context) <-chan fleet.Change {
 			w.Stop()
 			if !ok {
 				return
+			}
+			if time.Since(watchedAt) > rewatchPauseMax {
+				wait = rewatchPause // a watch that lasted: the server is well again
 			}
 		}
 	}()
