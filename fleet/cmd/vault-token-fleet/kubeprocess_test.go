@@ -3,18 +3,10 @@
 package main
 
 import (
-	"context"
-	"math/rand/v2"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/acme/vault-token/client/vaulttest"
-	"github.com/acme/vault-token/fleet"
 	"github.com/acme/vault-token/fleet/internal/kubetest"
 	"github.com/acme/vault-token/fleet/kube"
 )
@@ -34,77 +26,18 @@ func TestKubernetesProcessesKilledAtRandom(t *testing.T) {
 	api := kubetest.StartTB(t)
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{LoginLimit: 1000})
 	h := kubeHarness(t, api, fake, "fleet")
-	seed := time.Now().UnixNano()
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(uint64(seed), 0))
 	args := []string{"rotate", "--me", "--name", "fleet-svc", "--grace", "1s", "--timeout", "1m"}
-
-	for round := range 6 {
-		var wg sync.WaitGroup
-		codes := make([]int, 3)
-		said := make([]syncWriter, 3)
-		victim := rng.IntN(3)
-		op := killOps[rng.IntN(len(killOps))]
-		next := fake.Count(op) + 1
-		roundCtx, endRound := context.WithCancel(t.Context())
-		for i := range 3 {
-			cmd := exec.Command(filepath.Join(bin, name), args...)
-			cmd.Env = h.environ()
-			cmd.Stderr = &said[i]
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			if i == victim {
-				go func() {
-					if fake.WaitForRequests(roundCtx, op, next) == nil {
-						_ = cmd.Process.Signal(syscall.SIGKILL)
-						if round == 3 {
-							// The API server too, mid-rotation; the others wait for it.
-							if err := api.Restart(); err != nil {
-								t.Error(err)
-							}
-						}
-					}
-				}()
-			}
-			wg.Go(func() {
-				_ = cmd.Wait()
-				codes[i] = cmd.ProcessState.ExitCode()
-			})
-		}
-		wg.Wait()
-		endRound()
-		t.Logf("round %d: exit statuses %v (-1: killed at %s call %d)", round, codes, op, next)
-		for i := range said {
-			if s := said[i].String(); s != "" {
-				t.Logf("  rotator %d: %s", i, strings.TrimSpace(s))
+	apiRound := 3 // the API server is SIGKILLed with the victim, mid-rotation, and started again
+	killRounds(t, filepath.Join(bin, name), h, args, killHooks{killed: func(round int) {
+		if round == apiRound {
+			if err := api.Restart(); err != nil {
+				t.Error(err)
 			}
 		}
-		if n := len(activeTokens(fake)); n > 3 {
-			t.Errorf("round %d: %d active tokens of the name", round, n)
-		}
-	}
-
-	last := exec.Command(filepath.Join(bin, name), args...)
-	last.Env = h.environ()
-	if out, err := last.CombinedOutput(); err != nil {
-		t.Fatalf("the last rotation: %v\n%s", err, out)
-	}
+	}})
 	store, err := kube.NewStore(api.Config(kubetest.Admin), "fleet", "vault-token")
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := fleet.ReadStatus(t.Context(), store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	active := activeTokens(fake)
-	if _, ok := active[st.Current.ID]; !ok || len(active) > 3 {
-		t.Errorf("current %s; active tokens %v", st.Current.ID, active)
-	}
-	for id := range active {
-		if id != st.Current.ID && (st.Previous == nil || id != st.Previous.ID) {
-			t.Errorf("active token %s is not in the record", id)
-		}
-	}
+	checkAfterRounds(t, h, store)
 }

@@ -42,14 +42,54 @@ func TestProcessesKilledAtRandom(t *testing.T) {
 
 	fake := vaulttest.NewTestServer(t, vaulttest.Config{LoginLimit: 1000})
 	h := newHarnessWith(t, fake, etcd.endpoints)
+	args := []string{"rotate", "--me", "--name", "fleet-svc", "--grace", "300ms", "--timeout", "1m"}
+
+	etcdRound := 3 // an etcd member is SIGKILLed before it and started again after
+	killRounds(t, filepath.Join(bin, name), h, args, killHooks{
+		before: func(round int) {
+			if round == etcdRound {
+				etcd.kill(0)
+			}
+		},
+		after: func(round int) {
+			if round == etcdRound {
+				etcd.restart(t, 0)
+			}
+		},
+	})
+	store, err := fleet.NewEtcdStore(etcd.client(t), h.env[command.EnvFleetKey])
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAfterRounds(t, h, store)
+	r := h.run("token")
+	h.printed.Reset() // the token, printed as asked
+	st, err := fleet.ReadStatus(t.Context(), store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, ok := activeTokens(h.fake)[st.Current.ID]; r.code != 0 || !ok || strings.TrimSpace(r.stdout) != tok.Value {
+		t.Errorf("token: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// killHooks are what a test of killRounds does around its rounds: before each, after its
+// victim is killed, and after each.
+type killHooks struct{ before, killed, after func(round int) }
+
+// killRounds runs 6 rounds, each of three rotate processes started at once, one of them
+// (chosen at random, the seed logged) SIGKILLed when the fake receives a Vault call chosen
+// at random, mid-way through some rotation. After each round the fake holds at most three
+// active tokens of the name. Then a last rotation runs to its end.
+func killRounds(t *testing.T, program string, h *harness, args []string, hooks killHooks) {
+	t.Helper()
+	fake := h.fake
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
-	args := []string{"rotate", "--me", "--name", "fleet-svc", "--grace", "300ms", "--timeout", "1m"}
-
 	for round := range 6 {
-		if round == 3 {
-			etcd.kill(0)
+		if hooks.before != nil {
+			hooks.before(round)
 		}
 		var wg sync.WaitGroup
 		codes := make([]int, 3)
@@ -60,7 +100,7 @@ func TestProcessesKilledAtRandom(t *testing.T) {
 		next := fake.Count(op) + 1
 		roundCtx, endRound := context.WithCancel(t.Context())
 		for i := range 3 {
-			cmd := exec.Command(filepath.Join(bin, name), args...)
+			cmd := exec.Command(program, args...)
 			cmd.Env = h.environ()
 			cmd.Stderr = &said[i]
 			if err := cmd.Start(); err != nil {
@@ -72,6 +112,9 @@ func TestProcessesKilledAtRandom(t *testing.T) {
 					// rotation ends first): then the victim has ended on its own.
 					if fake.WaitForRequests(roundCtx, op, next) == nil {
 						_ = cmd.Process.Signal(syscall.SIGKILL)
+						if hooks.killed != nil {
+							hooks.killed(round)
+						}
 					}
 				}()
 			}
@@ -88,28 +131,29 @@ func TestProcessesKilledAtRandom(t *testing.T) {
 				t.Logf("  rotator %d: %s", i, strings.TrimSpace(s))
 			}
 		}
-		if round == 3 {
-			etcd.restart(t, 0)
+		if hooks.after != nil {
+			hooks.after(round)
 		}
 		if n := len(activeTokens(fake)); n > 3 {
 			t.Errorf("round %d: %d active tokens of the name", round, n)
 		}
 	}
-
-	last := exec.Command(filepath.Join(bin, name), args...)
+	last := exec.Command(program, args...)
 	last.Env = h.environ()
 	if out, err := last.CombinedOutput(); err != nil {
 		t.Fatalf("the last rotation: %v\n%s", err, out)
 	}
-	store, err := fleet.NewEtcdStore(etcd.client(t), h.env[command.EnvFleetKey])
-	if err != nil {
-		t.Fatal(err)
-	}
+}
+
+// checkAfterRounds: the record's current token is active, and the fake holds no active
+// token of the name that the record does not know, and at most three.
+func checkAfterRounds(t *testing.T, h *harness, store fleet.Store) {
+	t.Helper()
 	st, err := fleet.ReadStatus(t.Context(), store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	active := activeTokens(fake)
+	active := activeTokens(h.fake)
 	if _, ok := active[st.Current.ID]; !ok || len(active) > 3 {
 		t.Errorf("current %s; active tokens %v", st.Current.ID, active)
 	}
@@ -117,11 +161,6 @@ func TestProcessesKilledAtRandom(t *testing.T) {
 		if id != st.Current.ID && (st.Previous == nil || id != st.Previous.ID) {
 			t.Errorf("active token %s is not in the record", id)
 		}
-	}
-	r := h.run("token")
-	h.printed.Reset() // the token, printed as asked
-	if tok, ok := active[st.Current.ID]; r.code != 0 || !ok || strings.TrimSpace(r.stdout) != tok.Value {
-		t.Errorf("token: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
 
