@@ -44,12 +44,12 @@ func benchmarkRotationSeen(b *testing.B, fanOut int) {
 	// 20 a minute, which a benchmark would reach.
 	w := newWorldWith(b, c, vaulttest.Config{LoginLimit: math.MaxInt32, BurstLimit: math.MaxInt32})
 	bare := newBareWatchers(b, c, w.key+"-bare", fanOut)
-	heap := heapInUse()
+	heap := lags.HeapInUse()
 	var consumers []*consumer
 	for range fanOut {
 		consumers = append(consumers, w.consumer())
 	}
-	perConsumer := float64(heapInUse()-heap) / float64(fanOut)
+	perConsumer := float64(lags.HeapInUse()-heap) / float64(fanOut)
 	if _, err := w.rotator(nil).Rotate(w.ctx(), RotateOptions{}); err != nil {
 		b.Fatal(err)
 	}
@@ -96,28 +96,12 @@ func benchmarkRotationSeen(b *testing.B, fanOut int) {
 		writes += int(etcdtest.Revision(b, w.etcd.Client(b)) - rev)
 	}
 	b.StopTimer()
-	fm, fp := lags.Quantiles(fleetLags)
-	bm, bp := lags.Quantiles(bareLags)
-	b.ReportMetric(0, "ns/op") // the lags are the figures; the loop's time includes set-up
-	b.ReportMetric(float64(fm), "fleet-median-ns")
-	b.ReportMetric(float64(fp), "fleet-p99-ns")
-	b.ReportMetric(float64(bm), "bare-median-ns")
-	b.ReportMetric(float64(bp), "bare-p99-ns")
-	b.ReportMetric(float64(fm)/float64(bm), "median-ratio")
-	b.ReportMetric(float64(fp)/float64(bp), "p99-ratio")
+	lags.Report(b, "fleet", fleetLags, bareLags)
 	b.ReportMetric(float64(calls)/float64(b.N), "vault-calls/rotation")
 	b.ReportMetric(float64(writes)/float64(b.N), "etcd-writes/rotation")
 	b.ReportMetric(float64(otherLogins)/float64(b.N), "consumer-logins/rotation")
 	b.ReportMetric(perConsumer, "heap-bytes/consumer")
 	runtime.KeepAlive(consumers)
-}
-
-// heapInUse is the live heap after a collection.
-func heapInUse() int64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapInuse)
 }
 
 // bareWatchers are etcd watchers of one key, each on a client of its own.

@@ -42,12 +42,12 @@ func benchmarkRotationSeen(b *testing.B, fanOut int) {
 	w := newWorld(b)
 	w.fake = vaulttest.NewTestServer(b, vaulttest.Config{LoginLimit: math.MaxInt32, BurstLimit: math.MaxInt32})
 	bare := newBareWatchers(b, w, fanOut)
-	heap := heapInUse()
+	heap := lags.HeapInUse()
 	var consumers []*consumer
 	for range fanOut {
 		consumers = append(consumers, w.consumer(nil))
 	}
-	perConsumer := float64(heapInUse()-heap) / float64(fanOut)
+	perConsumer := float64(lags.HeapInUse()-heap) / float64(fanOut)
 	if _, err := w.rotator(nil).Rotate(ctx(b), fleet.RotateOptions{}); err != nil {
 		b.Fatal(err)
 	}
@@ -85,15 +85,7 @@ func benchmarkRotationSeen(b *testing.B, fanOut int) {
 		written += writes.count()
 	}
 	b.StopTimer()
-	fm, fp := lags.Quantiles(fleetLags)
-	bm, bp := lags.Quantiles(bareLags)
-	b.ReportMetric(0, "ns/op")
-	b.ReportMetric(float64(fm), "fleet-median-ns")
-	b.ReportMetric(float64(fp), "fleet-p99-ns")
-	b.ReportMetric(float64(bm), "bare-median-ns")
-	b.ReportMetric(float64(bp), "bare-p99-ns")
-	b.ReportMetric(float64(fm)/float64(bm), "median-ratio")
-	b.ReportMetric(float64(fp)/float64(bp), "p99-ratio")
+	lags.Report(b, "fleet", fleetLags, bareLags)
 	b.ReportMetric(float64(calls)/float64(b.N), "vault-calls/rotation")
 	b.ReportMetric(float64(written)/float64(b.N), "secret-writes/rotation")
 	b.ReportMetric(perConsumer, "heap-bytes/consumer")
@@ -203,12 +195,4 @@ func (bw *bareWatchers) write(b *testing.B, i int) time.Duration {
 		}
 	}
 	return last.Sub(start)
-}
-
-// heapInUse is the live heap after a collection.
-func heapInUse() int64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapInuse)
 }

@@ -64,13 +64,5 @@ func BenchmarkAgentFileReplaced(b *testing.B) {
 		agentLags = append(agentLags, stderr.lastAt().Sub(start))
 	}
 	b.StopTimer()
-	am, ap := lags.Quantiles(agentLags)
-	bm, bp := lags.Quantiles(bareLags)
-	b.ReportMetric(0, "ns/op") // the lags are the figures
-	b.ReportMetric(float64(am), "agent-median-ns")
-	b.ReportMetric(float64(ap), "agent-p99-ns")
-	b.ReportMetric(float64(bm), "bare-median-ns")
-	b.ReportMetric(float64(bp), "bare-p99-ns")
-	b.ReportMetric(float64(am)/float64(bm), "median-ratio")
-	b.ReportMetric(float64(ap)/float64(bp), "p99-ratio")
+	lags.Report(b, "agent", agentLags, bareLags)
 }
