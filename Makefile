@@ -145,7 +145,7 @@ fuzz:
 
 # The exported identifiers of the library's packages, counted (the CHANGELOG's figures).
 surface:
-	$(GO) run ./internal/surface client client/vaulttest fleet
+	$(GO) run ./internal/surface client client/vaulttest fleet fleet/kube
 
 fuzz-ci:
 	$(MAKE) fuzz FUZZTIME=20000x
