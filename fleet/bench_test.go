@@ -49,7 +49,7 @@ func benchmarkRotationSeen(b *testing.B, fanOut int) {
 	for range fanOut {
 		consumers = append(consumers, w.consumer())
 	}
-	perConsumer := float64(lags.HeapInUse()-heap) / float64(fanOut)
+	perConsumer := (lags.HeapInUse() - heap) / float64(fanOut)
 	if _, err := w.rotator(nil).Rotate(w.ctx(), RotateOptions{}); err != nil {
 		b.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func benchmarkRotationSeen(b *testing.B, fanOut int) {
 	for range fanOut {
 		consumers = append(consumers, w.consumer(nil))
 	}
-	perConsumer := float64(lags.HeapInUse()-heap) / float64(fanOut)
+	perConsumer := (lags.HeapInUse() - heap) / float64(fanOut)
 	if _, err := w.rotator(nil).Rotate(ctx(b), fleet.RotateOptions{}); err != nil {
 		b.Fatal(err)
 	}

@@ -33,10 +33,10 @@ func Report(b *testing.B, who string, lags, bare []time.Duration) {
 	b.ReportMetric(float64(p)/float64(bp), "p99-ratio")
 }
 
-// HeapInUse is the live heap after a collection.
-func HeapInUse() int64 {
+// HeapInUse is the live heap after a collection, in bytes (a float: callers take differences).
+func HeapInUse() float64 {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return int64(m.HeapInuse)
+	return float64(m.HeapInuse)
 }
