@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"sync"
 	"time"
 
@@ -87,18 +88,8 @@ func (s *Store) Lock(ctx context.Context, ttl time.Duration) (fleet.Hold, error)
 }
 
 func (s *Store) waited(ctx context.Context) error {
-	return &lockWaitError{lease: s.namespace + "/" + LockLease(s.name), cause: context.Cause(ctx)}
+	return fmt.Errorf("fleet/kube: take the lock (Lease %s/%s): %w", s.namespace, LockLease(s.name), context.Cause(ctx))
 }
-
-type lockWaitError struct {
-	lease string
-	cause error
-}
-
-func (e *lockWaitError) Error() string {
-	return "fleet/kube: take the lock (Lease " + e.lease + "): " + e.cause.Error()
-}
-func (e *lockWaitError) Unwrap() error { return e.cause }
 
 // seconds is d in whole seconds, rounded up, as a Lease holds it (at most a year).
 func seconds(d time.Duration) int32 {

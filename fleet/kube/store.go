@@ -31,6 +31,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/acme/vault-token/client"
@@ -83,14 +84,7 @@ func NewStore(cfg *rest.Config, namespace, name string) (*Store, error) {
 // Key is NAMESPACE/NAME.
 func (s *Store) Key() string { return s.namespace + "/" + s.name }
 
-func (s *Store) secrets() secretsClient { return s.cs.CoreV1().Secrets(s.namespace) }
-
-type secretsClient interface {
-	Get(ctx context.Context, name string, opts metav1.GetOptions) (*corev1.Secret, error)
-	Create(ctx context.Context, s *corev1.Secret, opts metav1.CreateOptions) (*corev1.Secret, error)
-	Update(ctx context.Context, s *corev1.Secret, opts metav1.UpdateOptions) (*corev1.Secret, error)
-	Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
-}
+func (s *Store) secrets() typedcorev1.SecretInterface { return s.cs.CoreV1().Secrets(s.namespace) }
 
 // Read gets the Secret (a quorum read: the API server reads etcd). A Secret that does not
 // exist, or holds no record yet, gives no record.
